@@ -1,0 +1,40 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench lint browser-deps clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+.local/dynamodb/DynamoDBLocal.jar: | $(STAMP)
+	$(PY) -m devstack install
+
+# Debian's chromium (browser tests) and nginx (load balancer tests), installed when missing.
+browser-deps:
+	@if ! command -v chromium >/dev/null || ! command -v nginx >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium nginx-light; \
+	fi
+
+run: $(STAMP) .local/dynamodb/DynamoDBLocal.jar
+	$(PY) -m devstack run
+
+test: $(STAMP) .local/dynamodb/DynamoDBLocal.jar browser-deps
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+bench: $(STAMP) .local/dynamodb/DynamoDBLocal.jar browser-deps
+	$(PY) -m bench
+
+lint: $(STAMP)
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+clean:
+	rm -rf $(VENV) .local dist artifacts

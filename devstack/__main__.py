@@ -1,0 +1,80 @@
+"""`python -m devstack run`: the game on a local stack, as `make run` starts it.
+
+DynamoDB Local (data kept in .local/data), moto's S3, and the app under gunicorn with two
+workers, as in production. Ctrl-C stops everything this started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from . import dynamodb_local, moto_server, processes
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL = ROOT / ".local"
+log = logging.getLogger("devstack")
+
+
+def secret_key() -> str:
+    """Return this checkout's local session key, made once and kept out of the repository."""
+    path = LOCAL / "secret_key"
+    if not path.exists():
+        LOCAL.mkdir(exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def run(port: int, config: Path) -> int:
+    started = []
+    try:
+        if dynamodb_local.java_available():
+            started.append(dynamodb_local.start(8000, LOCAL / "data", LOCAL / "dynamodb.log"))
+            log.info("DynamoDB Local on http://127.0.0.1:8000 (data in .local/data)")
+        else:
+            log.warning("Java not found: using moto's server for DynamoDB (data is not kept)")
+            started.append(moto_server.start(8000, LOCAL / "moto-dynamodb.log"))
+        started.append(moto_server.start(9000, LOCAL / "moto-s3.log"))
+        log.info("Local S3 (moto) on http://127.0.0.1:9000")
+        env = {"CONFIG_FILE": str(config), "TICTACTOE_SECRET_KEY": secret_key()}
+        app = processes.start(
+            [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4",
+             "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "application:application"],
+            log=LOCAL / "app.log", env=env, cwd=ROOT,
+        )  # fmt: skip
+        started.append(app)
+        processes.wait_for_port(port, app)
+        print(
+            f"\n  Tic-Tac-Toe is running: open http://127.0.0.1:{port}/ in two browsers", flush=True
+        )
+        print("  (logs in .local/*.log; Ctrl-C stops everything)\n", flush=True)
+        return app.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for proc in reversed(started):
+            processes.stop(proc)
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    parser = argparse.ArgumentParser(prog="python -m devstack")
+    sub = parser.add_subparsers(dest="command", required=True)
+    runner = sub.add_parser("run", help="start the game on a local stack")
+    runner.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
+    runner.add_argument("--config", type=Path, default=ROOT / "local.toml")
+    sub.add_parser("install", help="fetch DynamoDB Local into .local/")
+    args = parser.parse_args()
+    if args.command == "install":
+        print(dynamodb_local.install())
+        return 0
+    return run(args.port, args.config.resolve())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

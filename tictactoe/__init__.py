@@ -1,0 +1,62 @@
+"""Two-player Tic-Tac-Toe on DynamoDB: the application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config, web
+from .backend import build
+from .config import Settings
+from .store import ensure_tables
+from .store.errors import Unavailable
+
+log = logging.getLogger(__name__)
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Mark the session cookie Secure exactly when the player reached us over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return request.is_secure
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app: settings -> clients -> tables -> blueprints and error handlers."""
+    _configure_logging()
+    if settings is None:
+        settings = config.load()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
+        MAX_CONTENT_LENGTH=64 * 1024,  # JSON and forms; the avatar upload raises its own limit
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.debug = False  # never the Werkzeug debugger, whatever FLASK_DEBUG says
+    app.session_interface = _SessionInterface()
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
+    CSRFProtect(app)
+
+    backend = build(settings)
+    app.extensions["tictactoe"] = backend
+    try:
+        ensure_tables(backend.dynamodb, settings)
+    except Unavailable as err:
+        # Start anyway: /health reports 503 and retries until the database answers.
+        log.warning("Could not check the tables yet (%s); will retry from /health", err)
+    web.register(app)
+    return app
+
+
+def _configure_logging() -> None:
+    """Log to stdout for the platform to collect, unless the host already set logging up."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

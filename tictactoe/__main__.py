@@ -1,0 +1,36 @@
+"""Command line: `python -m tictactoe create-tables` (reads CONFIG_FILE)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import config
+from .backend import build
+from .store import StoreError, ensure_tables
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tictactoe")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("create-tables", help="create the app's tables if missing, then wait for them")
+    sub.add_parser("check-config", help="validate the file named by CONFIG_FILE")
+    args = parser.parse_args(argv)
+    try:
+        settings = config.load()
+        if args.command == "create-tables":
+            created = ensure_tables(build(settings).dynamodb, settings)
+            print("created: " + (", ".join(created) or "nothing, all tables exist"))
+        else:
+            print(f"{settings.region}: configuration is valid")
+    except config.ConfigError as err:
+        print(f"configuration error: {err}", file=sys.stderr)
+        return 2
+    except (StoreError, TimeoutError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""Create the process's boto3 clients once, from Settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from .config import Settings
+
+# Standard retries back off on throttling; short timeouts turn a dead endpoint into a quick
+# "try again" instead of a hung worker.
+_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3},
+    connect_timeout=2,
+    read_timeout=5,
+    max_pool_connections=20,
+)
+
+
+def session(settings: Settings) -> boto3.session.Session:
+    """Return a session; a purely local stack gets dummy credentials if none are configured."""
+    base = boto3.session.Session(region_name=settings.region)
+    if settings.is_local and base.get_credentials() is None:
+        return boto3.session.Session(
+            region_name=settings.region, aws_access_key_id="local", aws_secret_access_key="local"
+        )
+    return base
+
+
+def dynamodb(settings: Settings, aws: boto3.session.Session) -> Any:
+    """Return a DynamoDB client for the configured region and endpoint."""
+    return aws.client("dynamodb", endpoint_url=settings.endpoint, config=_CONFIG)
+
+
+def s3(settings: Settings, aws: boto3.session.Session) -> Any:
+    """Return an S3 client for the avatar bucket's region and endpoint."""
+    return aws.client(
+        "s3",
+        region_name=settings.avatar_region,
+        endpoint_url=settings.s3_endpoint,
+        config=_CONFIG.merge(Config(s3={"addressing_style": "path"})),
+    )

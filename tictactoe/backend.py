@@ -1,0 +1,40 @@
+"""The process's clients and stores, built once per process from Settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+
+from . import aws
+from .config import Settings
+from .store import Games, Users
+
+
+@dataclass(frozen=True)
+class Backend:
+    settings: Settings
+    dynamodb: Any
+    s3: Any
+    games: Games
+    users: Users
+
+
+def build(settings: Settings) -> Backend:
+    """Create the clients and the stores that use them."""
+    session = aws.session(settings)
+    dynamodb = aws.dynamodb(settings, session)
+    return Backend(
+        settings=settings,
+        dynamodb=dynamodb,
+        s3=aws.s3(settings, session),
+        games=Games(dynamodb, settings.games_table),
+        users=Users(dynamodb, settings.users_table),
+    )
+
+
+def backend() -> Backend:
+    """Return the current app's Backend."""
+    found: Backend = current_app.extensions["tictactoe"]
+    return found

@@ -1,0 +1,141 @@
+"""Load and validate the TOML file named by CONFIG_FILE into frozen Settings."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+log = logging.getLogger(__name__)
+
+SECRET_ENV = "TICTACTOE_SECRET_KEY"
+
+
+class ConfigError(Exception):
+    """The configuration is unusable; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    region: str
+    endpoint: str | None = None
+    games_table: str = "Games"
+    users_table: str = "Users"
+    avatars_table: str = "Avatars"
+    bucket: str = "tictactoe-avatars"
+    s3_endpoint: str | None = None
+    s3_region: str | None = None
+    secret_key: str | None = None
+
+    @property
+    def avatar_region(self) -> str:
+        return self.s3_region or self.region
+
+    @property
+    def is_local(self) -> bool:
+        """Return True when endpoints are configured and all of them are on loopback."""
+        endpoints = [e for e in (self.endpoint, self.s3_endpoint) if e]
+        return bool(endpoints) and all(_is_loopback(e) for e in endpoints)
+
+
+# section -> key -> (Settings field, required)
+_SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
+    "dynamodb": {
+        "region": ("region", True),
+        "endpoint": ("endpoint", False),
+        "games_table": ("games_table", False),
+        "users_table": ("users_table", False),
+        "avatars_table": ("avatars_table", False),
+    },
+    "s3": {
+        "bucket": ("bucket", False),
+        "endpoint": ("endpoint_s3", False),
+        "region": ("s3_region", False),
+    },
+    "flask": {"secret_key": ("secret_key", False)},
+}
+
+
+def load(path: str | os.PathLike[str] | None = None) -> Settings:
+    """Read CONFIG_FILE (or `path`), validate it and resolve the secret key."""
+    if path is None:
+        path = os.environ.get("CONFIG_FILE")
+        if not path:
+            raise ConfigError("CONFIG_FILE is not set: name a TOML file such as beanstalk.toml")
+    settings = parse(Path(path))
+    return with_secret(settings, Path(path))
+
+
+def parse(path: Path) -> Settings:
+    """Parse one TOML file into Settings, naming the file and key on any mistake."""
+    try:
+        with path.open("rb") as f:
+            raw = tomllib.load(f)
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read the file ({err.strerror})") from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML ({err})") from err
+
+    values: dict[str, Any] = {}
+    for section, table in raw.items():
+        keys = _SCHEMA.get(section)
+        if keys is None:
+            raise ConfigError(f"{path}: unknown section [{section}]")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [{section}] must be a table")
+        for key, value in table.items():
+            if key not in keys:
+                raise ConfigError(f"{path}: unknown key [{section}].{key}")
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(f"{path}: [{section}].{key} must be a non-empty string")
+            if key == "endpoint":
+                _check_url(path, f"[{section}].{key}", value)
+            values[keys[key][0]] = value
+    for section, keys in _SCHEMA.items():
+        for key, (field, required) in keys.items():
+            if required and field not in values:
+                raise ConfigError(f"{path}: missing required key [{section}].{key}")
+    values["s3_endpoint"] = values.pop("endpoint_s3", None)
+    return Settings(**values)
+
+
+def with_secret(settings: Settings, path: Path) -> Settings:
+    """Apply TICTACTOE_SECRET_KEY, or generate a key for a purely local stack, or refuse."""
+    key = os.environ.get(SECRET_ENV) or settings.secret_key
+    if key:
+        return replace(settings, secret_key=key)
+    if settings.is_local:
+        log.warning(
+            "No secret_key configured: generated a random one. Sessions will not survive a "
+            "restart and are not shared between processes. Set [flask].secret_key or %s.",
+            SECRET_ENV,
+        )
+        return replace(settings, secret_key=secrets.token_urlsafe(32))
+    raise ConfigError(
+        f"{path}: missing [flask].secret_key. gunicorn runs several workers and a load "
+        "balancer runs several instances; each must sign session cookies with the same key, "
+        f"or logins fail at random. Set [flask].secret_key in the file or the {SECRET_ENV} "
+        "environment variable (scripts/bundle.py writes one into the bundle for you)."
+    )
+
+
+def _check_url(path: Path, name: str, value: str) -> None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{path}: {name} must be an http(s) URL, got {value!r}")
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

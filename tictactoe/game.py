@@ -1,0 +1,148 @@
+"""Tic-Tac-Toe rules: pure functions and frozen values, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+EMPTY = "-"
+X, O = "X", "O"
+CELLS = range(9)
+LINES = (
+    (0, 1, 2), (3, 4, 5), (6, 7, 8),  # rows
+    (0, 3, 6), (1, 4, 7), (2, 5, 8),  # columns
+    (0, 4, 8), (2, 4, 6),  # diagonals
+)  # fmt: skip
+NEW_BOARD = EMPTY * 9
+
+
+class Status(StrEnum):
+    PENDING = "PENDING"
+    IN_PROGRESS = "IN_PROGRESS"
+    FINISHED = "FINISHED"
+
+
+class RuleError(Exception):
+    """A move or action the rules do not allow."""
+
+
+class BadCell(RuleError):
+    """The cell is not a square of the board."""
+
+
+class NotYourTurn(RuleError):
+    """Someone moved out of turn."""
+
+
+class CellTaken(RuleError):
+    """The cell already holds a mark."""
+
+
+class NotInProgress(RuleError):
+    """The game is not being played (still an invitation, or over)."""
+
+
+class NotAPlayer(RuleError):
+    """The player is not one of the game's two players."""
+
+
+@dataclass(frozen=True)
+class Game:
+    """One game between a host and the opponent they invited.
+
+    The invited opponent plays X and moves first; the host plays O. `board` is nine
+    characters, row-major, each X, O or EMPTY. `winner` is None for a tie or an open game.
+    """
+
+    id: str
+    host: str
+    opponent: str
+    status: Status
+    board: str
+    turn: str | None
+    winner: str | None
+    created_at: str
+    updated_at: str
+    version: int
+
+    @property
+    def x_player(self) -> str:
+        return self.opponent
+
+    @property
+    def o_player(self) -> str:
+        return self.host
+
+    def mark_of(self, player: str) -> str:
+        """Return the mark `player` plays, or raise NotAPlayer."""
+        if player == self.opponent:
+            return X
+        if player == self.host:
+            return O
+        raise NotAPlayer(f"{player} is not playing this game")
+
+    def other(self, player: str) -> str:
+        """Return the other player of the game."""
+        return self.host if player == self.opponent else self.opponent
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A mark placed on a board, and what it decided."""
+
+    board: str
+    mark: str
+    won: bool  # the mark completed a line
+    over: bool  # won, or the board is full
+
+
+def check_cell(cell: object) -> int:
+    """Return `cell` as a board index 0..8, or raise BadCell."""
+    if isinstance(cell, bool) or not isinstance(cell, int) or cell not in CELLS:
+        raise BadCell("cell must be a whole number from 0 to 8 (row by row, 0 is top-left)")
+    return cell
+
+
+def mark_to_move(board: str) -> str:
+    """Return the mark that moves next on `board`: X moves first."""
+    return X if board.count(X) == board.count(O) else O
+
+
+def winning_mark(board: str) -> str | None:
+    """Return the mark that owns a full line, if any."""
+    for a, b, c in LINES:
+        if board[a] != EMPTY and board[a] == board[b] == board[c]:
+            return board[a]
+    return None
+
+
+def is_board(board: object) -> bool:
+    """Return True when `board` is nine cells that legal play could produce."""
+    if not isinstance(board, str) or len(board) != 9 or set(board) - {X, O, EMPTY}:
+        return False
+    return board.count(X) - board.count(O) in (0, 1)
+
+
+def place(board: str, cell: int) -> Placed:
+    """Put the mark whose turn it is on `cell` of `board`."""
+    if winning_mark(board) or EMPTY not in board:
+        raise NotInProgress("this game is over")
+    if board[cell] != EMPTY:
+        raise CellTaken("that cell is already taken")
+    mark = mark_to_move(board)
+    after = board[:cell] + mark + board[cell + 1 :]
+    won = winning_mark(after) == mark
+    return Placed(after, mark, won=won, over=won or EMPTY not in after)
+
+
+def check_move(game: Game, player: str, cell: int) -> None:
+    """Raise the rule error that forbids `player` playing `cell` in `game`, if any."""
+    game.mark_of(player)
+    if game.status is not Status.IN_PROGRESS:
+        raise NotInProgress(
+            "this game is over" if game.status is Status.FINISHED else "this game has not started"
+        )
+    if game.turn != player:
+        raise NotYourTurn("it is not your turn")
+    if game.board[cell] != EMPTY:
+        raise CellTaken("that cell is already taken")

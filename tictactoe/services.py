@@ -1,0 +1,128 @@
+"""Use cases: what a player can do, in terms of the rules and the store. No Flask here."""
+
+from __future__ import annotations
+
+import re
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from . import game as rules
+from .game import Game
+from .store import Games, Lists, NotFound, Rejected, User, Users
+
+NAME = re.compile(r"[A-Za-z0-9_-]{3,20}")
+MIN_PASSWORD, MAX_PASSWORD = 8, 256
+# Checked against when the name is unknown, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+class Invalid(Exception):
+    """The request is malformed or breaks a rule about names or passwords (400)."""
+
+
+class WrongCredentials(Exception):
+    """Unknown name or wrong password (401)."""
+
+
+class Forbidden(Exception):
+    """The player may not do this to this game (403)."""
+
+
+class Conflict(Exception):
+    """The game is not in a state that allows this (409)."""
+
+
+def check_name(name: object, what: str = "username") -> str:
+    """Return `name` if it is a well-formed player name, else raise Invalid."""
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        raise Invalid(f"{what} must be 3-20 letters, digits, '_' or '-'")
+    return name
+
+
+def register(users: Users, name: object, password: object) -> User:
+    """Create an account; the name is claimed atomically. Raises Invalid or store.Taken."""
+    name = check_name(name)
+    if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise Invalid(f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+    return users.create(name, generate_password_hash(password))
+
+
+def login(users: Users, name: object, password: object) -> User:
+    """Return the player if the name and password match, else raise WrongCredentials."""
+    if not isinstance(name, str) or not isinstance(password, str):
+        raise Invalid("username and password are required")
+    user = users.get(name) if NAME.fullmatch(name) and len(password) <= MAX_PASSWORD else None
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password[:MAX_PASSWORD])
+        raise WrongCredentials("wrong username or password")
+    if not check_password_hash(user.password_hash, password):
+        raise WrongCredentials("wrong username or password")
+    return user
+
+
+def invite(games: Games, users: Users, host: str, opponent: object) -> Game:
+    """Invite an existing player (not oneself) to a game."""
+    opponent = check_name(opponent, "opponent")
+    if opponent.lower() == host.lower():
+        raise Invalid("you cannot invite yourself")
+    user = users.get(opponent)
+    if user is None:
+        raise NotFound(f"there is no player called {opponent}")
+    return games.create(host, user.name)
+
+
+def accept(games: Games, game_id: str, player: str) -> Game:
+    """Start the game `player` was invited to."""
+    try:
+        return games.accept(game_id, player)
+    except Rejected as rejected:
+        raise _why_not_invitee(rejected.current, player) from None
+
+
+def reject(games: Games, game_id: str, player: str) -> None:
+    """Turn down (delete) the invitation `player` received."""
+    try:
+        games.reject(game_id, player)
+    except Rejected as rejected:
+        raise _why_not_invitee(rejected.current, player) from None
+
+
+def move(games: Games, game_id: str, player: str, cell: object, seen: str | None = None) -> Game:
+    """Play `cell` for `player`: one conditional write when `seen` (the board the player saw)
+    is given, a read and a write otherwise."""
+    index = rules.check_cell(cell)
+    if seen is None or not rules.is_board(seen):
+        current = games.get(game_id)
+        rules.check_move(current, player, index)
+        seen = current.board
+    for _ in range(3):
+        placed = rules.place(seen, index)
+        try:
+            return games.move(game_id, player, seen, placed)
+        except Rejected as rejected:
+            current = rejected.current
+        if current is None:
+            raise NotFound("no such game")
+        if current.board == placed.board and current.board[index] == current.mark_of(player):
+            return current  # this very move already landed (a retried request)
+        rules.check_move(current, player, index)  # raises the real reason, if there is one
+        seen = current.board  # the player's view was stale but the move is still legal
+    raise Conflict("the game is changing too fast; try again")
+
+
+def game(games: Games, game_id: str, at_least: int = 0) -> Game:
+    """Return a game (any signed-in player may watch one)."""
+    return games.get(game_id, at_least)
+
+
+def lists(games: Games, player: str) -> Lists:
+    """Return the player's home lists."""
+    return games.lists(player)
+
+
+def _why_not_invitee(current: Game | None, player: str) -> Exception:
+    if current is None:
+        return NotFound("no such game")
+    if current.opponent != player:
+        return Forbidden("only the invited player can answer an invitation")
+    return Conflict("this invitation has already been answered")

@@ -1,0 +1,124 @@
+"""Table definitions, and creating them when missing (safely, from many processes at once)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ..config import Settings
+from .errors import error_code, translated
+
+log = logging.getLogger(__name__)
+
+HOST_INDEX = "HostId-StatusDate-index"
+OPPONENT_INDEX = "OpponentId-StatusDate-index"
+
+# What a finished game's list entry needs. None of it changes while a game is played, so a
+# move never writes to an index: the index keys change only when the game finishes.
+_LISTED = ["CreatedAt", "Winner", "FinalBoard"]
+
+
+def _index(name: str, player_key: str, other_player: str) -> dict[str, Any]:
+    return {
+        "IndexName": name,
+        "KeySchema": [
+            {"AttributeName": player_key, "KeyType": "HASH"},
+            {"AttributeName": "StatusDate", "KeyType": "RANGE"},
+        ],
+        "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": [other_player, *_LISTED]},
+    }
+
+
+def definitions(settings: Settings) -> list[dict[str, Any]]:
+    """Return the CreateTable arguments of every table the app uses."""
+    return [
+        {
+            "TableName": settings.games_table,
+            "KeySchema": [{"AttributeName": "GameId", "KeyType": "HASH"}],
+            "AttributeDefinitions": [
+                {"AttributeName": "GameId", "AttributeType": "S"},
+                {"AttributeName": "HostId", "AttributeType": "S"},
+                {"AttributeName": "OpponentId", "AttributeType": "S"},
+                {"AttributeName": "StatusDate", "AttributeType": "S"},
+            ],
+            "GlobalSecondaryIndexes": [
+                _index(HOST_INDEX, "HostId", "OpponentId"),
+                _index(OPPONENT_INDEX, "OpponentId", "HostId"),
+            ],
+            "BillingMode": "PAY_PER_REQUEST",
+        },
+        {
+            "TableName": settings.users_table,
+            "KeySchema": [{"AttributeName": "UserKey", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "UserKey", "AttributeType": "S"}],
+            "BillingMode": "PAY_PER_REQUEST",
+        },
+        {
+            "TableName": settings.avatars_table,
+            "KeySchema": [{"AttributeName": "UserKey", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "UserKey", "AttributeType": "S"}],
+            "BillingMode": "PAY_PER_REQUEST",
+        },
+    ]
+
+
+def ensure_tables(client: Any, settings: Settings, timeout: float = 120.0) -> list[str]:
+    """Create missing tables and wait until they and their indexes are ACTIVE.
+
+    Several instances may start at once against an empty account: losing the CreateTable
+    race (ResourceInUseException) is fine. An existing table is never modified. Returns the
+    names of the tables this call created.
+    """
+    created = []
+    for definition in definitions(settings):
+        name = definition["TableName"]
+        with translated(f"creating table {name}"):
+            try:
+                client.create_table(**definition)
+                created.append(name)
+                log.info("Created table %s", name)
+            except ClientError as err:
+                if error_code(err) != "ResourceInUseException":
+                    raise
+    deadline = time.monotonic() + timeout
+    for definition in definitions(settings):
+        _wait_active(client, definition["TableName"], deadline)
+    return created
+
+
+def tables_ready(client: Any, settings: Settings) -> bool:
+    """Return True when every table is ACTIVE; create any that went missing."""
+    for definition in definitions(settings):
+        name = definition["TableName"]
+        with translated(f"describing table {name}"):
+            try:
+                status = client.describe_table(TableName=name)["Table"]["TableStatus"]
+            except ClientError as err:
+                if error_code(err) != "ResourceNotFoundException":
+                    raise
+                try:
+                    ensure_tables(client, settings, timeout=2.0)
+                except TimeoutError:
+                    pass  # created, not yet active: the next check will see
+                return False
+        if status != "ACTIVE":
+            return False
+    return True
+
+
+def _wait_active(client: Any, name: str, deadline: float) -> None:
+    delay = 0.2
+    while True:
+        with translated(f"describing table {name}"):
+            table = client.describe_table(TableName=name)["Table"]
+        statuses = [table["TableStatus"]]
+        statuses += [i["IndexStatus"] for i in table.get("GlobalSecondaryIndexes", [])]
+        if all(s == "ACTIVE" for s in statuses):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"table {name} is still {statuses} after waiting")
+        time.sleep(delay)
+        delay = min(delay * 2, 5.0)

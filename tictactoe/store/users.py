@@ -1,0 +1,58 @@
+"""The Users table: accounts, keyed by the lower-cased name so names are unique ignoring case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from .errors import Taken, error_code, translated
+from .games import now
+
+
+@dataclass(frozen=True)
+class User:
+    name: str  # as the player typed it at sign-up
+    password_hash: str
+
+
+class Users:
+    """Reads and conditional writes of the Users table."""
+
+    def __init__(self, client: Any, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    def create(self, name: str, password_hash: str) -> User:
+        """Claim `name`; raise Taken if anyone already has it, in any letter case."""
+        item = {
+            "UserKey": {"S": name.lower()},
+            "Name": {"S": name},
+            "PasswordHash": {"S": password_hash},
+            "CreatedAt": {"S": now()},
+        }
+        with translated("creating a player"):
+            try:
+                self._client.put_item(
+                    TableName=self._table,
+                    Item=item,
+                    ConditionExpression="attribute_not_exists(UserKey)",
+                )
+            except ClientError as err:
+                if error_code(err) == "ConditionalCheckFailedException":
+                    raise Taken(f"the name {name} is taken") from err
+                raise
+        return User(name, password_hash)
+
+    def get(self, name: str) -> User | None:
+        """Return the player called `name` (any letter case), or None."""
+        with translated("reading a player"):
+            found = self._client.get_item(
+                TableName=self._table,
+                Key={"UserKey": {"S": name.lower()}},
+                ProjectionExpression="#n, PasswordHash",
+                ExpressionAttributeNames={"#n": "Name"},
+            )
+        item = found.get("Item")
+        return User(item["Name"]["S"], item["PasswordHash"]["S"]) if item else None

@@ -1,0 +1,37 @@
+"""HTTP: blueprints for pages and the JSON API, registered on the app."""
+
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.routing import BaseConverter
+
+from . import api, errors, health, pages
+
+
+class GameIdConverter(BaseConverter):
+    """Match only well-formed game ids, so a junk id is a 404 without a database call."""
+
+    regex = r"[A-Za-z0-9_-]{8,32}"
+
+
+def register(app: Flask) -> None:
+    """Attach routes, error handlers and response headers to `app`."""
+    app.url_map.converters["game_id"] = GameIdConverter
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(health.bp)
+    errors.register(app)
+    app.after_request(_security_headers)
+
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _security_headers(response):  # type: ignore[no-untyped-def]
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response

@@ -1,0 +1,114 @@
+"""The JSON API under /api. Each view: parse, call one use case, answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from flask_wtf.csrf import generate_csrf
+
+from .. import services
+from ..backend import backend
+from . import auth
+from .present import etag, game_json, seen_board
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def _body() -> dict[str, Any]:
+    """Return the request's JSON object, or raise Invalid with a clear message."""
+    body = request.get_json(silent=True, force=True)
+    if not isinstance(body, dict):
+        raise services.Invalid("the body must be a JSON object")
+    return body
+
+
+@bp.get("/csrf")
+def csrf():  # type: ignore[no-untyped-def]
+    return {"csrf_token": generate_csrf()}
+
+
+@bp.post("/register")
+def register():  # type: ignore[no-untyped-def]
+    body = _body()
+    user = services.register(backend().users, body.get("username"), body.get("password"))
+    auth.sign_in(user.name)
+    return {"username": user.name}, 201
+
+
+@bp.post("/login")
+def login():  # type: ignore[no-untyped-def]
+    body = _body()
+    user = services.login(backend().users, body.get("username"), body.get("password"))
+    auth.sign_in(user.name)
+    return {"username": user.name}
+
+
+@bp.post("/logout")
+def logout():  # type: ignore[no-untyped-def]
+    auth.sign_out()
+    return Response(status=204)
+
+
+@bp.get("/me")
+@auth.signed_in
+def me():  # type: ignore[no-untyped-def]
+    return {"username": auth.player(), "avatar_url": None}
+
+
+@bp.post("/games")
+@auth.signed_in
+def create_game():  # type: ignore[no-untyped-def]
+    b = backend()
+    game = services.invite(b.games, b.users, auth.player(), _body().get("opponent"))
+    return _game(game, 201)
+
+
+@bp.get("/games")
+@auth.signed_in
+def list_games():  # type: ignore[no-untyped-def]
+    lists = services.lists(backend().games, auth.player())
+    return {
+        "invites": [game_json(g) for g in lists.invites],
+        "sent": [game_json(g) for g in lists.sent],
+        "in_progress": [game_json(g) for g in lists.in_progress],
+        "finished": [game_json(g) for g in lists.finished],
+    }
+
+
+@bp.get("/games/<game_id:game_id>")
+@auth.signed_in
+def get_game(game_id: str):  # type: ignore[no-untyped-def]
+    game = services.game(backend().games, game_id)
+    response = _game(game)
+    return response.make_conditional(request)
+
+
+@bp.post("/games/<game_id:game_id>/accept")
+@auth.signed_in
+def accept(game_id: str):  # type: ignore[no-untyped-def]
+    return _game(services.accept(backend().games, game_id, auth.player()))
+
+
+@bp.post("/games/<game_id:game_id>/reject")
+@auth.signed_in
+def reject(game_id: str):  # type: ignore[no-untyped-def]
+    services.reject(backend().games, game_id, auth.player())
+    return Response(status=204)
+
+
+@bp.post("/games/<game_id:game_id>/moves")
+@auth.signed_in
+def move(game_id: str):  # type: ignore[no-untyped-def]
+    cell = _body().get("cell")
+    # The state the page last showed lets the move skip a read (see services.move).
+    seen = seen_board(request.headers.get("X-Game-State"))
+    return _game(services.move(backend().games, game_id, auth.player(), cell, seen))
+
+
+def _game(game, status: int = 200) -> Response:  # type: ignore[no-untyped-def]
+    response = jsonify(game_json(game))
+    response.status_code = status
+    response.set_etag(etag(game))
+    response.headers["Cache-Control"] = "no-cache"
+    return response

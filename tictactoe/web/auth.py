@@ -1,0 +1,48 @@
+"""Who is asking: the signed-in player, kept in the signed session cookie."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import session
+
+
+class NotSignedIn(Exception):
+    """The request needs a signed-in player (401)."""
+
+
+def sign_in(name: str) -> None:
+    """Start a fresh session for `name` (a new cookie, so an old one cannot be replayed)."""
+    session.clear()
+    session["player"] = name
+    session.permanent = True
+
+
+def sign_out() -> None:
+    session.clear()
+
+
+def current_player() -> str | None:
+    player = session.get("player")
+    return player if isinstance(player, str) else None
+
+
+def player() -> str:
+    """Return the signed-in player, or raise NotSignedIn."""
+    name = current_player()
+    if name is None:
+        raise NotSignedIn("sign in first")
+    return name
+
+
+def signed_in(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Refuse the view with 401 unless a player is signed in."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        player()
+        return view(*args, **kwargs)
+
+    return wrapper

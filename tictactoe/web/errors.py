@@ -1,0 +1,89 @@
+"""One place that turns domain, storage and HTTP errors into responses (JSON or HTML)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .. import game, services
+from ..store import NotFound, Taken, Unavailable
+from .auth import NotSignedIn
+
+log = logging.getLogger(__name__)
+
+STATUS: dict[type[Exception], int] = {
+    services.Invalid: 400,
+    game.BadCell: 400,
+    services.WrongCredentials: 401,
+    NotSignedIn: 401,
+    services.Forbidden: 403,
+    game.NotAPlayer: 403,
+    NotFound: 404,
+    Taken: 409,
+    services.Conflict: 409,
+    game.NotYourTurn: 409,
+    game.CellTaken: 409,
+    game.NotInProgress: 409,
+}
+UNAVAILABLE = "The game is temporarily unavailable. Please try again in a moment."
+
+
+def wants_json() -> bool:
+    """Answer in JSON for the API and for clients that prefer it."""
+    if request.path.startswith(("/api/", "/health")):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def error_response(message: str, status: int) -> tuple[Response | str, int]:
+    """Return an error in the form the client wants."""
+    if wants_json():
+        return jsonify(error=message), status
+    return render_template("error.html", message=message, status=status), status
+
+
+def register(app: Flask) -> None:
+    """Install the handlers on `app`."""
+
+    for kind, status in STATUS.items():
+        app.register_error_handler(kind, _known(status))
+
+    @app.errorhandler(Unavailable)
+    def unavailable(err: Unavailable):  # type: ignore[no-untyped-def]
+        log.warning("Storage unavailable: %s", err)
+        body, status = error_response(UNAVAILABLE, 503)
+        return body, status, {"Retry-After": "2"}
+
+    @app.errorhandler(CSRFError)
+    def csrf(err: CSRFError):  # type: ignore[no-untyped-def]
+        return error_response(
+            f"{err.description} Send the X-CSRFToken header with the token from "
+            "GET /api/csrf (forms carry it in a hidden field); reload the page to get one.",
+            400,
+        )
+
+    @app.errorhandler(HTTPException)
+    def http(err: HTTPException):  # type: ignore[no-untyped-def]
+        status = err.code or 500
+        messages = {
+            404: "Not found.",
+            405: "That method is not allowed here.",
+            413: "The request body is too large.",
+        }
+        return error_response(messages.get(status, err.description or "Bad request."), status)
+
+    @app.errorhandler(Exception)
+    def unexpected(err: Exception):  # type: ignore[no-untyped-def]
+        log.exception("Unexpected error on %s %s", request.method, request.path)
+        return error_response("Something went wrong on our side. Please try again.", 500)
+
+
+def _known(status: int):  # type: ignore[no-untyped-def]
+    def handler(err: Exception):  # type: ignore[no-untyped-def]
+        return error_response(str(err), status)
+
+    return handler

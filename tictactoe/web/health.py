@@ -1,0 +1,46 @@
+"""GET /health: 200 while DynamoDB answers, 503 otherwise (asked at most every few seconds)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from flask import Blueprint, current_app, jsonify
+
+from ..backend import backend
+from ..store import StoreError, tables_ready
+
+log = logging.getLogger(__name__)
+bp = Blueprint("health", __name__)
+
+CACHE_SECONDS = 5.0
+
+
+class _Cached:
+    """The last answer, shared by the threads of one process."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.checked_at = float("-inf")
+        self.ok = False
+
+
+@bp.get("/health")
+def health():  # type: ignore[no-untyped-def]
+    ok = _check()
+    return jsonify(status="ok" if ok else "unavailable"), 200 if ok else 503
+
+
+def _check() -> bool:
+    cached: _Cached = current_app.extensions.setdefault("tictactoe.health", _Cached())
+    with cached.lock:
+        if time.monotonic() - cached.checked_at >= CACHE_SECONDS:
+            b = backend()
+            try:
+                cached.ok = tables_ready(b.dynamodb, b.settings)
+            except StoreError as err:
+                log.warning("Health check failed: %s", err)
+                cached.ok = False
+            cached.checked_at = time.monotonic()
+        return cached.ok

@@ -1,0 +1,97 @@
+"""HTML pages and the plain form posts that work without JavaScript."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from .. import services
+from ..backend import backend
+from ..store import Taken
+from . import auth
+from .present import etag, game_json, seen_board
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def home():  # type: ignore[no-untyped-def]
+    player = auth.current_player()
+    if player is None:
+        return render_template("welcome.html")
+    lists = services.lists(backend().games, player)
+    return render_template("home.html", lists=lists)
+
+
+@bp.post("/signup")
+def signup():  # type: ignore[no-untyped-def]
+    name, password = request.form.get("username", ""), request.form.get("password", "")
+    try:
+        user = services.register(backend().users, name, password)
+    except (services.Invalid, Taken) as err:
+        status = 409 if isinstance(err, Taken) else 400
+        return render_template("welcome.html", signup_error=str(err), name=name), status
+    auth.sign_in(user.name)
+    return _see(url_for("pages.home"))
+
+
+@bp.post("/login")
+def login():  # type: ignore[no-untyped-def]
+    name, password = request.form.get("username", ""), request.form.get("password", "")
+    try:
+        user = services.login(backend().users, name, password)
+    except (services.Invalid, services.WrongCredentials) as err:
+        status = 401 if isinstance(err, services.WrongCredentials) else 400
+        return render_template("welcome.html", login_error=str(err), name=name), status
+    auth.sign_in(user.name)
+    return _see(url_for("pages.home"))
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    auth.sign_out()
+    return _see(url_for("pages.home"))
+
+
+@bp.post("/games")
+@auth.signed_in
+def invite() -> Response:
+    b = backend()
+    game = services.invite(b.games, b.users, auth.player(), request.form.get("opponent"))
+    return _see(url_for("pages.game", game_id=game.id, v=game.version))
+
+
+@bp.get("/games/<game_id:game_id>")
+@auth.signed_in
+def game(game_id: str):  # type: ignore[no-untyped-def]
+    at_least = request.args.get("v", default=0, type=int)
+    found = services.game(backend().games, game_id, at_least)
+    return render_template("game.html", game=found, state=etag(found), json=game_json(found))
+
+
+@bp.post("/games/<game_id:game_id>/accept")
+@auth.signed_in
+def accept(game_id: str) -> Response:
+    game = services.accept(backend().games, game_id, auth.player())
+    return _see(url_for("pages.game", game_id=game_id, v=game.version))
+
+
+@bp.post("/games/<game_id:game_id>/reject")
+@auth.signed_in
+def reject(game_id: str) -> Response:
+    services.reject(backend().games, game_id, auth.player())
+    return _see(url_for("pages.home"))
+
+
+@bp.post("/games/<game_id:game_id>/move")
+@auth.signed_in
+def move(game_id: str) -> Response:
+    cell = request.form.get("cell", type=int)
+    seen = seen_board(request.form.get("state"))
+    game = services.move(backend().games, game_id, auth.player(), cell, seen)
+    return _see(url_for("pages.game", game_id=game_id, v=game.version))
+
+
+def _see(location: str) -> Response:
+    """Redirect after a post with 303, so a reload never posts twice."""
+    return redirect(location, code=303)

@@ -1,0 +1,41 @@
+"""How a game looks on the wire: JSON fields, and the ETag that names its state."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..game import EMPTY, Game, is_board
+
+_ETAG = re.compile(r'(?:W/)?"(\d+)-([XO-]{9})"')
+
+
+def game_json(game: Game) -> dict[str, Any]:
+    """Return the API's representation of a game."""
+    return {
+        "id": game.id,
+        "host": game.host,
+        "opponent": game.opponent,
+        "status": str(game.status),
+        "board": ["" if c == EMPTY else c for c in game.board],
+        "x_player": game.x_player,
+        "o_player": game.o_player,
+        "turn": game.turn,
+        "winner": game.winner,
+        "created_at": game.created_at,
+        "updated_at": game.updated_at,
+    }
+
+
+def etag(game: Game) -> str:
+    """Name the game's state: its version, and the board, which lets a move skip a read."""
+    return f"{game.version}-{game.board}"
+
+
+def seen_board(header_or_field: str | None) -> str | None:
+    """Return the board named by a game state the client echoes back (its ETag), if well-formed."""
+    if not header_or_field:
+        return None
+    found = _ETAG.fullmatch(header_or_field.strip()) or _ETAG.fullmatch(f'"{header_or_field}"')
+    board = found.group(2) if found else None
+    return board if is_board(board) else None
