@@ -10,6 +10,7 @@ import argparse
 import logging
 import os
 import secrets
+import signal
 import sys
 from pathlib import Path
 
@@ -31,6 +32,8 @@ def secret_key() -> str:
 
 
 def run(port: int, config: Path) -> int:
+    # Stop the same way on Ctrl-C and on `kill`: both unwind into the `finally` below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     started = []
     try:
         if dynamodb_local.java_available():

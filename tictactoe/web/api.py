@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -21,6 +24,17 @@ def _body() -> dict[str, Any]:
     if not isinstance(body, dict):
         raise services.Invalid("the body must be a JSON object")
     return body
+
+
+@bp.get("/openapi.json")
+def openapi():  # type: ignore[no-untyped-def]
+    return openapi_document()
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    """Return the API's OpenAPI 3 description (tests check responses against it)."""
+    return json.loads((Path(__file__).parent / "openapi.json").read_text())  # type: ignore[no-any-return]
 
 
 @bp.get("/csrf")
