@@ -14,6 +14,7 @@ import pytest
 from moto import mock_aws
 
 from devstack import dynamodb_local, processes
+from tests.support.openapi import CheckedClient
 from tests.support.players import ApiPlayer
 from tictactoe import create_app
 from tictactoe.config import Settings
@@ -97,6 +98,7 @@ def app(moto: None) -> Any:
     """The app on moto, with tables created by its own start-up."""
     application = create_app(make_settings())
     application.config["TESTING"] = True
+    application.test_client_class = CheckedClient  # every API response is checked
     return application
 
 

@@ -1,0 +1,157 @@
+"""The config loader: TOML via tomllib, one clear message per mistake, secrets resolved."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tictactoe import config
+from tictactoe.config import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+FULL = """
+[dynamodb]
+region = "eu-west-1"
+endpoint = "http://127.0.0.1:8000"
+games_table = "G"
+users_table = "U"
+avatars_table = "A"
+
+[s3]
+bucket = "pics"
+endpoint = "http://localhost:9000"
+region = "eu-central-1"
+
+[flask]
+secret_key = "from-file"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "app.toml"
+    path.write_text(text)
+    return path
+
+
+def test_every_key_of_the_contract_is_read(tmp_path: Path) -> None:
+    s = config.load(write(tmp_path, FULL))
+    assert (s.region, s.endpoint) == ("eu-west-1", "http://127.0.0.1:8000")
+    assert (s.games_table, s.users_table, s.avatars_table) == ("G", "U", "A")
+    assert (s.bucket, s.s3_endpoint, s.avatar_region) == (
+        "pics",
+        "http://localhost:9000",
+        "eu-central-1",
+    )
+    assert s.secret_key == "from-file"
+
+
+def test_defaults_and_s3_region_following_dynamodb(tmp_path: Path) -> None:
+    s = config.load(
+        write(tmp_path, '[dynamodb]\nregion = "us-east-2"\n[flask]\nsecret_key = "k"\n')
+    )
+    assert (s.games_table, s.users_table, s.avatars_table) == ("Games", "Users", "Avatars")
+    assert s.endpoint is None and s.avatar_region == "us-east-2"
+
+
+def test_config_file_comes_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONFIG_FILE", str(write(tmp_path, FULL)))
+    assert config.load().region == "eu-west-1"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[dynamodb]\nregion = 'x'\n[redis]\nhost = 'y'\n", "unknown section [redis]"),
+        ("[dynamodb]\nregion = 'x'\ntable = 'y'\n", "unknown key [dynamodb].table"),
+        ("[dynamodb]\nregion = 3\n", "[dynamodb].region must be a non-empty string"),
+        ("[dynamodb]\nregion = ''\n", "[dynamodb].region must be a non-empty string"),
+        (
+            "[dynamodb]\nendpoint = 'http://127.0.0.1:8000'\n",
+            "missing required key [dynamodb].region",
+        ),
+        (
+            "[dynamodb]\nregion = 'x'\nendpoint = 'localhost:8000'\n",
+            "[dynamodb].endpoint must be an http(s) URL",
+        ),
+        ("[s3]\nbucket = 'b'\n", "missing required key [dynamodb].region"),
+        ("dynamodb = 'x'\n", "[dynamodb] must be a table"),
+        ("[dynamodb\nregion = 'x'\n", "not valid TOML"),
+    ],
+)
+def test_each_mistake_names_the_file_and_key(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        config.load(path)
+    assert str(caught.value).startswith(f"{path}: ")
+    assert message in str(caught.value)
+
+
+def test_a_missing_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="nope.toml: cannot read the file"):
+        config.load(tmp_path / "nope.toml")
+
+
+def test_config_file_must_be_set() -> None:
+    with pytest.raises(ConfigError, match="CONFIG_FILE is not set"):
+        config.load()
+
+
+def test_environment_secret_overrides_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TICTACTOE_SECRET_KEY", "from-env")
+    assert config.load(write(tmp_path, FULL)).secret_key == "from-env"
+
+
+def test_a_local_stack_without_a_key_gets_a_random_one_and_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    text = FULL.replace('secret_key = "from-file"', "")
+    with caplog.at_level(logging.WARNING):
+        first, second = config.load(write(tmp_path, text)), config.load(write(tmp_path, text))
+    assert first.secret_key and len(first.secret_key) >= 32
+    assert first.secret_key != second.secret_key
+    assert "No secret_key configured" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "dynamodb", ['region = "us-west-2"', 'region = "us-west-2"\nendpoint = "http://10.0.0.5:8000"']
+)
+def test_a_deployed_app_without_a_shared_key_refuses_to_start(
+    tmp_path: Path, dynamodb: str
+) -> None:
+    path = write(tmp_path, f"[dynamodb]\n{dynamodb}\n[s3]\nbucket = 'b'\n")
+    with pytest.raises(ConfigError) as caught:
+        config.load(path)
+    message = str(caught.value)
+    assert "secret_key" in message and "TICTACTOE_SECRET_KEY" in message
+    assert "workers" in message and "load balancer" in message
+
+
+def run_python(code: str, config_file: Path) -> subprocess.CompletedProcess[str]:
+    env = {"CONFIG_FILE": str(config_file), "PATH": "/usr/bin:/bin"}
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+
+
+def test_a_bad_config_stops_the_app_with_one_line_and_no_traceback(tmp_path: Path) -> None:
+    path = write(tmp_path, "[dynamodb]\nregion = 'x'\ncolour = 'blue'\n")
+    done = run_python("import application", path)
+    assert done.returncode == 1
+    assert done.stderr.strip() == f"configuration error: {path}: unknown key [dynamodb].colour"
+    assert "Traceback" not in done.stderr
+
+
+def test_check_config_command_reports_the_mistake(tmp_path: Path) -> None:
+    path = write(tmp_path, "[dynamodb]\nregion = 5\n")
+    done = run_python(
+        "from tictactoe.__main__ import main; raise SystemExit(main(['check-config']))", path
+    )
+    assert done.returncode == 2
+    assert "[dynamodb].region must be a non-empty string" in done.stderr
