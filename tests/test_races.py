@@ -1,0 +1,120 @@
+"""Races against the real DynamoDB Local: many threads moving for both players at once, and
+several processes creating the tables at once."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from moto import mock_aws
+
+from tests.conftest import make_settings, passthrough
+from tests.support.players import PASSWORD, ApiPlayer
+from tictactoe import create_app
+from tictactoe.game import EMPTY, winning_mark
+
+ROOT = Path(__file__).resolve().parent.parent
+THREADS_PER_PLAYER = 6
+
+
+@pytest.fixture
+def local_app(dynamodb_local_url: str) -> Iterator[Any]:
+    with mock_aws(config=passthrough(dynamodb_local_url)):
+        yield create_app(make_settings(endpoint=dynamodb_local_url))
+
+
+def signed_in(app: Any, name: str) -> ApiPlayer:
+    me = ApiPlayer(app.test_client(), name)
+    me.refresh_csrf()
+    assert (
+        me.call("POST", "/api/login", {"username": name, "password": PASSWORD}).status_code == 200
+    )
+    me.refresh_csrf()
+    return me
+
+
+def hammer(me: ApiPlayer, game_id: str, results: list, start: threading.Barrier) -> None:
+    """Fire moves at random cells until the game is over, sometimes with a stale state."""
+    rng = random.Random()
+    state = None
+    start.wait()
+    for _ in range(60):
+        headers = {"X-Game-State": state} if state and rng.random() < 0.7 else {}
+        cell = rng.randrange(9)
+        response = me.call("POST", f"/api/games/{game_id}/moves", {"cell": cell}, headers=headers)
+        body = response.get_json()
+        results.append((me.name, cell, response.status_code, body))
+        assert response.status_code in (200, 409), body
+        if response.status_code == 200:
+            state = response.headers["ETag"]
+            if body["status"] == "FINISHED":
+                return
+        elif body["error"] == "this game is over":
+            return
+
+
+@pytest.mark.parametrize("round_", range(4))
+def test_racing_moves_never_corrupt_a_game(local_app: Any, round_: int) -> None:
+    host, opponent = (ApiPlayer(local_app.test_client(), f"r{round_}{n}{random.randrange(10**6)}").register()
+                      for n in "ho")  # fmt: skip
+    game = opponent.accept(host.invite(opponent))
+    clients = [
+        signed_in(local_app, p.name) for p in (host, opponent) for _ in range(THREADS_PER_PLAYER)
+    ]
+    results: list = []
+    start = threading.Barrier(len(clients))
+    threads = [
+        threading.Thread(target=hammer, args=(c, game["id"], results, start)) for c in clients
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    final = host.call("GET", f"/api/games/{game['id']}").get_json()
+    board = "".join(c or EMPTY for c in final["board"])
+
+    assert final["status"] == "FINISHED"
+    # The race was real: both players were refused at least once while racing.
+    assert {name for name, _, status, _ in results if status == 409} == {host.name, opponent.name}
+    xs, os_ = board.count("X"), board.count("O")
+    assert xs - os_ in (0, 1), board
+    mark = {opponent.name: "X", host.name: "O"}
+    accepted = {(name, cell) for name, cell, status, _ in results if status == 200}
+    assert accepted == {(name, c) for name in mark for c in range(9) if board[c] == mark[name]}
+    line = winning_mark(board)
+    if final["winner"] is None:
+        assert line is None and EMPTY not in board
+    else:
+        assert line == mark[final["winner"]]
+
+
+def test_processes_creating_tables_at_once_all_come_up(
+    dynamodb_local_url: str, tmp_path: Path
+) -> None:
+    settings = make_settings(endpoint=dynamodb_local_url)
+    config = tmp_path / "race.toml"
+    config.write_text(
+        f'[dynamodb]\nregion = "us-west-2"\nendpoint = "{dynamodb_local_url}"\n'
+        f'games_table = "{settings.games_table}"\nusers_table = "{settings.users_table}"\n'
+        f'avatars_table = "{settings.avatars_table}"\n[flask]\nsecret_key = "k"\n'
+    )
+    env = {"CONFIG_FILE": str(config), "PATH": "/usr/bin:/bin", "AWS_ACCESS_KEY_ID": "x",
+           "AWS_SECRET_ACCESS_KEY": "x"}  # fmt: skip
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "tictactoe", "create-tables"], cwd=ROOT, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]  # fmt: skip
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], outputs
+    created = [name for out, _ in outputs for name in out.removeprefix("created: ").strip().split(", ")
+               if "nothing" not in out]  # fmt: skip
+    assert sorted(created) == sorted(
+        [settings.games_table, settings.users_table, settings.avatars_table]
+    )
