@@ -1,0 +1,124 @@
+"""A player in a real browser: a Playwright context (own cookies) driven through the UI only."""
+
+from __future__ import annotations
+
+import itertools
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, Request, Response, expect
+
+PASSWORD = "correct horse battery"
+_names = itertools.count()
+
+# The game page polls every 2 s while it waits; this covers that one request and the render.
+SEE_MOVE_WITHIN = 2.5
+WIN = [0, 3, 1, 4, 2]  # X takes the top row
+TIE = [0, 1, 2, 4, 3, 5, 7, 6, 8]  # X O X / X O O / O X X
+
+
+@dataclass
+class BrowserPlayer:
+    name: str
+    context: BrowserContext
+    page: Page
+    failures: list[str] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, browser: Browser, base_url: str, width: int, height: int) -> BrowserPlayer:
+        """Open a fresh browser context; the X-E2E-Player header names it in nginx's log."""
+        name = f"p{next(_names)}{uuid.uuid4().hex[:8]}"
+        context = browser.new_context(
+            base_url=base_url,
+            viewport={"width": width, "height": height},
+            extra_http_headers={"X-E2E-Player": name},
+        )
+        context.set_default_timeout(10_000)
+        player = cls(name, context, context.new_page())
+        player.page.on("response", player._check_response)
+        player.page.on("requestfailed", player._check_failed)
+        player.page.on("pageerror", lambda err: player.failures.append(f"script error {err}"))
+        return player
+
+    def close(self) -> None:
+        self.context.close()
+
+    def _check_response(self, response: Response) -> None:
+        if response.status >= 400:
+            self.failures.append(f"{response.status} {response.request.method} {response.url}")
+
+    def _check_failed(self, request: Request) -> None:
+        # Leaving a page cancels its poll in flight; the player sees nothing of that.
+        if request.failure != "net::ERR_ABORTED":
+            self.failures.append(f"{request.failure} {request.method} {request.url}")
+
+    # -- the UI --------------------------------------------------------------------------------
+
+    def sign_up(self) -> BrowserPlayer:
+        self.page.goto("/")
+        card = self.page.locator("section", has=self.page.locator("#signup-h"))
+        card.get_by_label("Username").fill(self.name)
+        card.get_by_label("Password").fill(PASSWORD)
+        card.get_by_role("button", name="Create account").click()
+        expect(self.page.locator(".bar .who")).to_have_text(self.name)
+        return self
+
+    def invite(self, other: BrowserPlayer) -> None:
+        """Challenge `other` from the home page; ends on the new game's page."""
+        self.page.goto("/")
+        self.page.get_by_placeholder("Opponent's username").fill(other.name)
+        self.page.get_by_role("button", name="Invite").click()
+        expect(self.status).to_have_text(f"Waiting for {other.name} to accept…")
+
+    def accept(self, host: BrowserPlayer) -> None:
+        """Accept `host`'s invitation from the home page; ends on the game's page."""
+        self.page.goto("/")
+        row = self.page.locator(".row", has_text=f"{host.name} invited you")
+        row.get_by_role("button", name="Accept").click()
+        expect(self.status).to_have_text("Your turn.")
+
+    @property
+    def status(self) -> Locator:
+        return self.page.locator("#status")
+
+    @property
+    def problem(self) -> Locator:
+        return self.page.locator("#problem")
+
+    def cell(self, index: int) -> Locator:
+        return self.page.locator("#board button.cell").nth(index)
+
+    def board(self) -> str:
+        """The board as this page shows it: nine characters of X, O and -."""
+        marks = self.page.locator("#board button.cell").all_inner_texts()
+        return "".join(m.strip() or "-" for m in marks)
+
+    def screenshot(self, path: Path) -> None:
+        self.page.screenshot(path=path, full_page=True)
+
+
+def play(x: BrowserPlayer, o: BrowserPlayer, cells: list[int], start: int = 0) -> list[float]:
+    """Play `cells` in turn from move number `start` (X moves on even numbers) by clicking.
+
+    Returns how long each move took to appear on the other player's page, which never reloads.
+    """
+    seen = []
+    for number, index in enumerate(cells, start):
+        mover, watcher, mark = (x, o, "X") if number % 2 == 0 else (o, x, "O")
+        expect(mover.cell(index)).to_be_enabled(timeout=SEE_MOVE_WITHIN * 1000)
+        began = time.monotonic()
+        mover.cell(index).click()
+        expect(watcher.cell(index)).to_have_text(mark, timeout=SEE_MOVE_WITHIN * 1000)
+        seen.append(time.monotonic() - began)
+        expect(mover.cell(index)).to_have_text(mark)
+    return seen
+
+
+def board_after(cells: list[int]) -> str:
+    """The board that playing `cells` (X first) leaves."""
+    board = ["-"] * 9
+    for number, index in enumerate(cells):
+        board[index] = "XO"[number % 2]
+    return "".join(board)
