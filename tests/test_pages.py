@@ -1,0 +1,154 @@
+"""HTML pages and plain form posts: the game works with JavaScript off; errors are pages."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from devstack.processes import free_port
+from tests.conftest import make_settings
+from tests.support.players import PASSWORD
+from tictactoe import create_app
+
+
+class Browser:
+    """A browser with JavaScript off: GETs pages and submits their forms."""
+
+    def __init__(self, app: Any) -> None:
+        self.client = app.test_client()
+        self.page = ""
+
+    def get(self, path: str) -> Any:
+        response = self.client.get(path)
+        self.page = response.get_data(as_text=True)
+        return response
+
+    def submit(self, action: str, **fields: Any) -> Any:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', self.page)
+        assert token, "the page has no form with a CSRF token"
+        response = self.client.post(action, data={"csrf_token": token.group(1), **fields},
+                                    follow_redirects=True)  # fmt: skip
+        self.page = response.get_data(as_text=True)
+        return response
+
+    def state(self) -> str:
+        found = re.search(r'name="state" value="([^"]+)"', self.page)
+        assert found
+        return found.group(1)
+
+
+def signed_up(app: Any, name: str) -> Browser:
+    browser = Browser(app)
+    browser.get("/")
+    response = browser.submit("/signup", username=name, password=PASSWORD)
+    assert response.status_code == 200 and f'<span class="who">{name}</span>' in browser.page
+    return browser
+
+
+def game_id(browser: Browser) -> str:
+    found = re.search(r'action="/games/([A-Za-z0-9_-]+)/move"', browser.page)
+    assert found
+    return found.group(1)
+
+
+def test_a_whole_game_with_javascript_off(app: Any) -> None:
+    host, guest = signed_up(app, "hannah"), signed_up(app, "gus")
+    host.submit("/games", opponent="gus")
+    gid = game_id(host)
+    assert "Waiting for gus to accept" in host.page
+    guest.get("/")
+    assert "hannah</span> invited you" in guest.page
+    guest.submit(f"/games/{gid}/accept")
+    assert "Your turn." in guest.page
+    for who, cell in [(guest, 0), (host, 3), (guest, 1), (host, 4), (guest, 2)]:
+        who.get(f"/games/{gid}")
+        response = who.submit(f"/games/{gid}/move", cell=cell, state=who.state())
+        assert response.status_code == 200
+    assert "You won!" in guest.page
+    host.get(f"/games/{gid}")
+    assert "gus won." in host.page
+    host.get("/")
+    assert 'class="badge lost">Lost' in host.page
+
+
+def test_form_errors_are_pages_with_the_message_and_a_4xx(app: Any) -> None:
+    host, guest = signed_up(app, "hal"), signed_up(app, "gia")
+    host.submit("/games", opponent="gia")
+    gid = game_id(host)
+    guest.submit(f"/games/{gid}/accept")
+    host.get(f"/games/{gid}")
+    response = host.submit(f"/games/{gid}/move", cell=0)
+    assert response.status_code == 409 and "it is not your turn" in host.page
+    host.get("/")
+    response = host.submit("/games", opponent="no-such-player")
+    assert response.status_code == 404 and "there is no player called no-such-player" in host.page
+
+
+def test_sign_in_and_sign_up_mistakes_keep_the_form(app: Any) -> None:
+    signed_up(app, "taken")
+    browser = Browser(app)
+    browser.get("/")
+    assert browser.submit("/signup", username="TAKEN", password=PASSWORD).status_code == 409
+    assert "the name TAKEN is taken" in browser.page
+    assert browser.submit("/login", username="taken", password="wrong-password").status_code == 401
+    assert "wrong username or password" in browser.page
+
+
+def test_forms_without_the_csrf_token_are_refused(app: Any) -> None:
+    response = app.test_client().post("/signup", data={"username": "sneaky", "password": PASSWORD})
+    assert response.status_code == 400 and "CSRF" in response.get_data(as_text=True)
+    browser = Browser(app)
+    browser.get("/")
+    assert browser.submit("/login", username="sneaky", password=PASSWORD).status_code == 401
+
+
+def test_pages_forbid_inline_script_and_sniffing(app: Any) -> None:
+    browser = signed_up(app, "csp")
+    page = browser.get("/")
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert not re.search(r"<script(?![^>]*\bsrc=)", browser.page)  # no inline <script>
+
+
+def test_unknown_pages_and_games_are_404_pages(app: Any) -> None:
+    browser = signed_up(app, "lost")
+    assert browser.get("/games/abcdefghijkl").status_code == 404
+    assert "no such game" in browser.page
+    assert browser.get("/no/such/page").status_code == 404
+
+
+def test_signed_out_visitors_see_the_welcome_page(app: Any) -> None:
+    browser = Browser(app)
+    assert browser.get("/").status_code == 200 and "Create account" in browser.page
+    assert browser.get("/games/abcdefghijkl").status_code == 401
+
+
+def test_the_debugger_stays_off_whatever_the_environment_says(
+    moto: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    assert create_app(make_settings()).debug is False
+
+
+def test_a_database_outage_is_503_try_again_not_500(moto: None) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    app = create_app(make_settings(endpoint=dead))  # starts anyway, and says so in the log
+    client = app.test_client()
+    assert client.get("/health").status_code == 503
+    token = client.get("/api/csrf").get_json()["csrf_token"]
+    api = client.post("/api/register", json={"username": "outage", "password": PASSWORD},
+                      headers={"X-CSRFToken": token})  # fmt: skip
+    assert api.status_code == 503 and api.headers["Retry-After"] == "2"
+    assert "temporarily unavailable" in api.get_json()["error"]
+    page = client.post(
+        "/login", data={"username": "outage", "password": PASSWORD, "csrf_token": token}
+    )
+    assert page.status_code == 503 and "Try again in a moment" in page.get_data(as_text=True)
+
+
+def test_health_is_ok_when_the_database_answers(app: Any) -> None:
+    response = app.test_client().get("/health")
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
