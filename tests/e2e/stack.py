@@ -35,8 +35,10 @@ UNSET = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURIT
 
 # One line per request: which player's browser asked (a header the tests add), which
 # instance answered, and how it went. "-" fields are logged by nginx when a value is missing.
-LOG_FORMAT = '$http_x_e2e_player "$request" $status upstream=$upstream_addr/$upstream_status'
-_LINE = re.compile(r'(?P<player>\S+) "(?P<request>[^"]*)" (?P<status>\d+) upstream=(?P<up>\S*)')
+LOG_FORMAT = '$http_x_e2e_player "$request" $status "$upstream_addr" "$upstream_status"'
+_LINE = re.compile(
+    r'(?P<player>\S+) "(?P<request>[^"]*)" (?P<status>\d+) "(?P<up>[^"]*)" "(?P<ups>[^"]*)"'
+)
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,8 @@ class Hit:
     player: str
     request: str
     status: int
-    upstream: str  # "127.0.0.1:port/status", comma-separated when nginx tried more than one
+    upstream: str  # the instance's "127.0.0.1:port"; comma-separated when nginx tried several
+    upstream_status: str
 
 
 @dataclass
@@ -155,7 +158,7 @@ class Stack:
         for line in self.access_log.read_text().splitlines():
             m = _LINE.match(line)
             assert m, f"unexpected access log line: {line!r}"
-            found.append(Hit(m["player"], m["request"], int(m["status"]), m["up"]))
+            found.append(Hit(m["player"], m["request"], int(m["status"]), m["up"], m["ups"]))
         return found
 
     # -- internals ---------------------------------------------------------------------------
@@ -173,7 +176,8 @@ class Stack:
         unset = [arg for name in UNSET for arg in ("-u", name)]
         instance.proc = processes.start(
             ["env", *unset, sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4",
-             "--bind", instance.addr, "--access-logfile", "-", "application:application"],
+             "--bind", instance.addr, "--no-control-socket", "--access-logfile", "-",
+             "application:application"],
             log=instance.log,
             env={**AWS_ENV, "CONFIG_FILE": str(config)},
             cwd=ROOT,
