@@ -1,0 +1,175 @@
+"""The bundle runs as Elastic Beanstalk would run it, with local stand-ins for AWS.
+
+Build the zip with scripts/bundle.py, unzip it into an empty folder, make a fresh virtualenv,
+install only the bundle's requirements.txt, and start the Procfile's `web:` command from the
+unzipped folder with the environment properties that .ebextensions sets. A missing file,
+dependency or setting fails here.
+
+Two substitutions, and only these: beanstalk.toml in the unzipped copy gains `endpoint` keys
+for a DynamoDB Local and moto's S3 server (instead of AWS), and the Procfile's `--bind :8000`
+becomes `--bind 127.0.0.1:<free port>` (8000 may be taken; the platform's nginx would proxy
+to it). Everything else, the generated secret key included, is what the zip holds.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+import venv
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import yaml
+
+from devstack import dynamodb_local, moto_server, processes
+from tests.support.players import ApiPlayer
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.stack
+
+
+class HttpClient:
+    """Just enough of Flask's test client on top of requests, so ApiPlayer drives real HTTP."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.session = requests.Session()
+
+    def open(self, path: str, method: str = "GET", **kwargs: Any) -> Any:
+        response = self.session.request(method, self.base + path, timeout=15, **kwargs)
+        response.get_json = response.json  # type: ignore[attr-defined]
+        return response
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.open(path, "GET", **kwargs)
+
+
+def web_command(app_dir: Path) -> list[str]:
+    """Return the Procfile's web: command as arguments."""
+    lines = (app_dir / "Procfile").read_text().splitlines()
+    (command,) = [line.split(":", 1)[1] for line in lines if line.startswith("web:")]
+    return shlex.split(command)
+
+
+def environment_properties(app_dir: Path) -> dict[str, str]:
+    """Return the environment properties every .ebextensions/*.config sets, in file order."""
+    found: dict[str, str] = {}
+    for path in sorted((app_dir / ".ebextensions").glob("*.config")):
+        options = yaml.safe_load(path.read_text()).get("option_settings", {})
+        found |= {k: str(v) for k, v in options.get(
+            "aws:elasticbeanstalk:application:environment", {}).items()}  # fmt: skip
+    return found
+
+
+def rebind(args: list[str], address: str) -> list[str]:
+    """Replace the value of --bind (the Procfile says :8000) with `address`."""
+    index = args.index("--bind")
+    assert args[index + 1] == ":8000", "the platform's proxy forwards to :8000"
+    return [*args[: index + 1], address, *args[index + 2 :]]
+
+
+def point_at_local(config: Path, dynamodb_url: str, s3_url: str) -> None:
+    """Add endpoint keys to the bundled beanstalk.toml, right under their table headers."""
+    text = config.read_text()
+    for section, url in (("dynamodb", dynamodb_url), ("s3", s3_url)):
+        text, count = re.subn(rf"^\[{section}\][^\n]*$", rf'\g<0>\nendpoint = "{url}"', text,
+                              count=1, flags=re.MULTILINE)  # fmt: skip
+        assert count == 1, f"beanstalk.toml has no [{section}] table"
+    config.write_text(text)
+
+
+@pytest.fixture
+def unpacked(tmp_path: Path) -> Path:
+    """Build the bundle as an operator does and unzip it into an empty folder."""
+    zip_path = tmp_path / "app.zip"
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "bundle.py"), "--output",
+                    str(zip_path)], check=True, capture_output=True)  # fmt: skip
+    app_dir = tmp_path / "current"
+    app_dir.mkdir()
+    with zipfile.ZipFile(zip_path) as zf:
+        zf.extractall(app_dir)
+    return app_dir
+
+
+@pytest.fixture
+def bundle_venv(tmp_path: Path, unpacked: Path) -> Path:
+    """A fresh virtualenv with only the bundle's requirements.txt installed; its bin folder."""
+    home = tmp_path / "venv"
+    venv.create(home, with_pip=True)
+    subprocess.run([str(home / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                    "--disable-pip-version-check", "-r", str(unpacked / "requirements.txt")],
+                   check=True)  # fmt: skip
+    return home / "bin"
+
+
+@pytest.fixture
+def server(tmp_path: Path, unpacked: Path, bundle_venv: Path) -> Iterator[tuple[str, Path]]:
+    """Start DynamoDB Local, moto's S3 and the bundle's web: command; yield URL and log."""
+    started: list[subprocess.Popen[bytes]] = []
+    log = tmp_path / "web.log"
+    try:
+        dynamodb_port, s3_port, web_port = (processes.free_port() for _ in range(3))
+        started.append(dynamodb_local.start(dynamodb_port, tmp_path / "db", tmp_path / "db.log"))
+        started.append(moto_server.start(s3_port, tmp_path / "s3.log"))
+        point_at_local(unpacked / "beanstalk.toml", f"http://127.0.0.1:{dynamodb_port}",
+                       f"http://127.0.0.1:{s3_port}")  # fmt: skip
+        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+        env |= environment_properties(unpacked)
+        env["PATH"] = f"{bundle_venv}{os.pathsep}{env.get('PATH', '')}"
+        args = rebind(web_command(unpacked), f"127.0.0.1:{web_port}")
+        # Not processes.start: it merges os.environ back, and PYTHONPATH must stay unset.
+        with log.open("ab") as out:
+            proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env,
+                                    cwd=unpacked, start_new_session=True)  # fmt: skip
+        started.append(proc)
+        processes.wait_for_port(web_port, proc, timeout=60)
+        yield f"http://127.0.0.1:{web_port}", log
+    finally:
+        for proc in reversed(started):
+            processes.stop(proc)
+
+
+def wait_healthy(base: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        status = requests.get(base + "/health", timeout=5).status_code
+        if status == 200 or time.monotonic() > deadline:
+            assert status == 200, "/health never answered 200"
+            return
+        time.sleep(1)
+
+
+def test_the_unzipped_bundle_serves_a_whole_game(unpacked: Path, server: tuple[str, Path]) -> None:
+    base, log = server
+    assert environment_properties(unpacked)["CONFIG_FILE"] == "beanstalk.toml"
+    wait_healthy(base)
+
+    alice = ApiPlayer(HttpClient(base), "alice").register()
+    bob = ApiPlayer(HttpClient(base), "bob").register()
+    game = alice.invite(bob)
+    game = bob.accept(game)
+    by_name = {alice.name: alice, bob.name: bob}
+    cells = {game["x_player"]: iter([0, 1, 2]), game["o_player"]: iter([3, 4])}
+    while game["status"] != "FINISHED":
+        mover = game["turn"]
+        response = by_name[mover].move(game, next(cells[mover]))
+        assert response.status_code == 200, response.text
+        game = response.json()
+
+    seen = alice.call("GET", f"/api/games/{game['id']}").json()
+    assert seen["winner"] == game["x_player"] == bob.name
+    assert seen["board"][:3] == ["X", "X", "X"]
+    home = bob.call("GET", "/api/games").json()
+    assert [g["id"] for g in home["finished"]] == [game["id"]]
+    page = bob.client.get("/")  # templates and static files came along too
+    assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
+    assert bob.client.get("/static/style.css").status_code == 200
+    assert '"GET /health' in log.read_text()  # gunicorn's access log goes to stdout
