@@ -1,0 +1,138 @@
+"""`make bench`: start a local stack, measure everything, write BENCHMARKS.md.
+
+Runs in a few minutes on 2 cores: capacity per game (in-process app, real DynamoDB Local),
+waiting cost (headless chromium against the in-process app), throughput and latency (a load
+process against gunicorn with 2 workers), page weight (chromium against gunicorn), and the
+avatar figures when bench/avatars.py is there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from . import game_costs, load, pages, report
+from .flows import TIE_IN_9, WIN_IN_7
+from .stack import ROOT, local_stack
+
+log = logging.getLogger("bench")
+
+
+def machine() -> dict[str, Any]:
+    """Describe where the figures come from."""
+    model = platform.processor() or "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cores": os.cpu_count(),
+        "cpu": model,
+        "python": platform.python_version(),
+        "system": f"{platform.system()} {platform.release()}",
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "load_before": os.getloadavg()[0],
+    }
+
+
+def run(runs: int, seconds: float, wait_seconds: float) -> dict[str, Any]:
+    results: dict[str, Any] = {"machine": machine(), "runs": runs}
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp, local_stack(Path(tmp)) as stack:
+        app, recorder = game_costs.instrumented_app(stack.settings)
+        log.info("capacity per game, %d runs each", runs)
+        results["capacity"] = {
+            name + suffix: [
+                game_costs.game_capacity(app, recorder, cells, history) for _ in range(runs)
+            ]
+            for name, cells in (("win", WIN_IN_7), ("tie", TIE_IN_9))
+            for suffix, history in (("", True), ("_new", False))
+        }
+        log.info("waiting: %d runs of %.0f s in chromium", runs, wait_seconds)
+        with game_costs.serving(app) as url:
+            results["waiting"] = [
+                game_costs.waiting_cost(app, recorder, url, wait_seconds) for _ in range(runs)
+            ]
+        results["pages"] = _pages(stack.app_url, runs)
+        results["throughput"], moves_sent = _throughput(stack.app_url, runs, seconds)
+        calls = stack.dynamodb_calls()  # stops gunicorn, whose workers write their counts
+        results["calls_under_load"] = {"by_operation": dict(calls), "moves_sent": moves_sent}
+    results["machine"]["load_after"] = os.getloadavg()[0]
+    results["avatars"] = _avatars()
+    return results
+
+
+def _pages(base_url: str, runs: int) -> list[dict[str, Any]]:
+    log.info("page weight, %d runs", runs)
+    host, opponent = load.register_players(base_url, ["pagehost", "pageopp"])
+    game = load._Browser(base_url, host)
+    created = game.take(game.post("/api/games", {"opponent": opponent.name}), 201)
+    other = load._Browser(base_url, opponent)
+    other.take(other.post(f"/api/games/{created['id']}/accept", None), 200)
+    # The opponent moves first, so their page waits for nothing and does not poll.
+    return [pages.page_weights(base_url, opponent.name, created["id"]) for _ in range(runs)]
+
+
+def _throughput(base_url: str, runs: int, seconds: float) -> tuple[dict[str, Any], int]:
+    players = load.register_players(base_url, [f"load{i}" for i in range(32)])
+    log.info("throughput: warm-up, then %d runs of %.0f s at 4 and 16 pairs", runs, seconds)
+    warm = load.measure(base_url, players[:8], 4, 2000)
+    moves_sent = warm["moves_sent"]
+    results: dict[str, Any] = {}
+    for pairs in (4, 16):
+        results[str(pairs)] = []
+        for _ in range(runs):
+            done = load.measure(base_url, players[: 2 * pairs], seconds, 20_000)
+            moves_sent += done["moves_sent"]
+            results[str(pairs)].append(done)
+            log.info("  %d pairs: %.1f moves/s, p99 %.1f ms", pairs, done["moves_per_s"],
+                     done["p99_ms"])  # fmt: skip
+    return results, moves_sent
+
+
+def _avatars() -> dict[str, Any] | None:
+    """Run the avatar benchmark if bench/avatars.py is there (it comes with the avatars work)."""
+    try:
+        from . import avatars  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    log.info("avatars")
+    result: dict[str, Any] = avatars.run()
+    if hasattr(avatars, "report"):
+        result["_markdown"] = avatars.report(result)
+    return result
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("tictactoe").setLevel(logging.WARNING)
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--runs", type=int, default=3, help="repeats of every measurement")
+    parser.add_argument("--seconds", type=float, default=10, help="each throughput run")
+    parser.add_argument("--wait-seconds", type=float, default=20, help="each waiting run")
+    parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    args = parser.parse_args()
+    started = time.monotonic()
+    results = run(args.runs, args.seconds, args.wait_seconds)
+    results["machine"]["bench_seconds"] = time.monotonic() - started
+    (Path(tempfile.gettempdir()) / "bench-results.json").write_text(
+        json.dumps(results, indent=1, default=str)
+    )
+    text = report.render(results)
+    args.out.write_text(text)
+    print(text)
+    print(f"\nWrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""Record the DynamoDB capacity the app's own calls consume, per HTTP request type.
+
+`Recorder.install(client)` hooks botocore's events on the app's DynamoDB client: it asks for
+ReturnConsumedCapacity=INDEXES on every call that accepts it and collects what comes back,
+per table and index, attributed to the Flask request being served (home, create, accept,
+move, poll, page, login ...). Only the benchmarks and the budget test install it; the app
+never knows.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import has_request_context, request
+
+# Flask endpoint -> the request type a report is grouped by.
+REQUEST_TYPES = {
+    "pages.home": "home",
+    "api.list_games": "home",
+    "pages.invite": "create",
+    "api.create_game": "create",
+    "pages.accept": "accept",
+    "api.accept": "accept",
+    "pages.move": "move",
+    "api.move": "move",
+    "api.get_game": "poll",
+    "pages.game": "page",
+    "pages.login": "login",
+    "api.login": "login",
+    "pages.signup": "signup",
+    "api.register": "signup",
+}
+READS = {"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"}
+
+
+def request_type() -> str:
+    """Name the HTTP request being served, or "outside" when no request is."""
+    if not has_request_context():
+        return "outside"
+    return REQUEST_TYPES.get(request.endpoint or "", request.endpoint or "unknown")
+
+
+@dataclass
+class Usage:
+    """Calls and capacity units of one request type, or of one table or index."""
+
+    calls: int = 0
+    rcu: float = 0.0
+    wcu: float = 0.0
+
+    @property
+    def cost(self) -> float:
+        """Request-unit cost: a write unit is billed about five times a read unit."""
+        return 5 * self.wcu + self.rcu
+
+    def add(self, other: Usage) -> None:
+        self.calls += other.calls
+        self.rcu += other.rcu
+        self.wcu += other.wcu
+
+
+@dataclass
+class Recorder:
+    """Capacity consumed since the last reset, by request type and by table/index."""
+
+    with_capacity: bool = True  # False: only count calls, leave the requests untouched
+    by_type: dict[str, Usage] = field(default_factory=lambda: defaultdict(Usage))
+    by_target: dict[str, Usage] = field(default_factory=lambda: defaultdict(Usage))
+    by_operation: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def install(cls, client: Any, with_capacity: bool = True) -> Recorder:
+        """Start recording the calls of `client` (a botocore DynamoDB client)."""
+        recorder = cls(with_capacity=with_capacity)
+        events = client.meta.events
+        if with_capacity:
+            events.register("provide-client-params.dynamodb", recorder._ask_for_capacity)
+        events.register("after-call.dynamodb", recorder._record)
+        return recorder
+
+    def reset(self) -> None:
+        with self._lock:
+            self.by_type.clear()
+            self.by_target.clear()
+            self.by_operation.clear()
+
+    def total(self) -> Usage:
+        """Return the sum over request types (calls made outside requests excluded)."""
+        usage = Usage()
+        for kind, used in self.by_type.items():
+            if kind != "outside":
+                usage.add(used)
+        return usage
+
+    def snapshot(self) -> dict[str, Any]:
+        """Return a plain copy: totals, per request type, per table/index, calls per op."""
+        with self._lock:
+            return {
+                "total": _plain(self.total()),
+                "by_type": {k: _plain(v) for k, v in sorted(self.by_type.items())},
+                "by_target": {k: _plain(v) for k, v in sorted(self.by_target.items())},
+                "by_operation": {
+                    f"{k}:{op}": n for (k, op), n in sorted(self.by_operation.items())
+                },
+            }
+
+    # -- botocore hooks --------------------------------------------------------------------
+
+    def _ask_for_capacity(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        if "ReturnConsumedCapacity" in model.input_shape.members:
+            params["ReturnConsumedCapacity"] = "INDEXES"
+
+    def _record(self, parsed: dict[str, Any], model: Any, **_: Any) -> None:
+        kind, operation = request_type(), model.name
+        consumed = parsed.get("ConsumedCapacity") or []
+        if isinstance(consumed, dict):
+            consumed = [consumed]
+        is_read = operation in READS
+        call = Usage(calls=1)
+        targets: list[tuple[str, float]] = []
+        for entry in consumed:
+            table = entry.get("TableName", "?")
+            indexes = entry.get("GlobalSecondaryIndexes", {})
+            units = _units(entry.get("Table")) if "Table" in entry else entry["CapacityUnits"]
+            if units or not indexes:  # a query of an index reports 0 units on its table
+                targets.append((table, units))
+            for index, used in indexes.items():
+                targets.append((f"{table}/{index}", _units(used)))
+        with self._lock:
+            self.by_operation[(kind, operation)] += 1
+            for target, units in targets:
+                used = Usage(rcu=units) if is_read else Usage(wcu=units)
+                call.add(used)
+                used.calls = 1
+                self.by_target[_generic(target)].add(used)
+            self.by_type[kind].add(call)
+            if not targets:
+                self.by_target["(no capacity reported)"].calls += 1
+
+
+def _units(used: dict[str, Any] | None) -> float:
+    return float((used or {}).get("CapacityUnits", 0.0))
+
+
+def _generic(target: str) -> str:
+    """Drop the unique suffix benchmarks and tests give table names ("Games3a9f" -> "Games")."""
+    table, _, index = target.partition("/")
+    name = next((n for n in ("Games", "Users", "Avatars") if table.startswith(n)), table)
+    return f"{name}/{index}" if index else name
+
+
+def _plain(usage: Usage) -> dict[str, float]:
+    return {"calls": usage.calls, "rcu": usage.rcu, "wcu": usage.wcu, "cost": usage.cost}

@@ -1,0 +1,131 @@
+"""Complete games played as two browsers play them, through a Flask test client.
+
+Each player logs in (the form post and the home page it lands on), the host invites from
+the home page and lands on the game page, the opponent loads home, accepts and lands on the
+game page. Then every move is what the page's script sends: a POST to the API with the
+state it last saw in X-Game-State, after which the other player's poll (If-None-Match)
+sees the move once. Both players load home at the end.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import Any
+
+PASSWORD = "correct horse battery"
+# X (the invited opponent) moves first. A win on the 7th move, and a full-board tie.
+WIN_IN_7 = (0, 4, 8, 2, 6, 3, 7)
+TIE_IN_9 = (0, 4, 8, 2, 6, 3, 5, 7, 1)
+
+_META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+_STATE = re.compile(r'data-state="([^"]+)"')
+_GAME = re.compile(r"/games/([A-Za-z0-9_-]+)")
+
+
+class FlowError(AssertionError):
+    """The app did not answer as a browser expects."""
+
+
+def _expect(response: Any, status: int, what: str) -> Any:
+    if response.status_code != status:
+        body = response.get_data(as_text=True)[:200]
+        raise FlowError(f"{what}: expected {status}, got {response.status_code}: {body}")
+    return response
+
+
+def _found(pattern: re.Pattern[str], text: str, what: str) -> str:
+    match = pattern.search(text)
+    if match is None:
+        raise FlowError(f"no {what} in the page")
+    return html.unescape(match.group(1))
+
+
+@dataclass
+class Browser:
+    """One player's browser: a test client with its cookies, the CSRF token and game state."""
+
+    client: Any
+    name: str
+    csrf: str = ""
+    state: str = ""
+
+    def load(self, path: str) -> str:
+        """GET a page, following a redirect like a browser, and keep its CSRF token."""
+        page = _expect(self.client.get(path), 200, f"GET {path}").get_data(as_text=True)
+        self.csrf = _found(_META_CSRF, page, "CSRF token")
+        return page
+
+    def post_form(self, path: str, **fields: str) -> tuple[str, str]:
+        """Post a form and load the page its 303 points to; return that path and page."""
+        response = self.client.post(path, data={"csrf_token": self.csrf, **fields})
+        location = _expect(response, 303, f"POST {path}").headers["Location"]
+        return location, self.load(location)
+
+    def sign_up(self) -> None:
+        self.load("/")
+        self.post_form("/signup", username=self.name, password=PASSWORD)
+
+    def log_in(self) -> None:
+        """Open the welcome page, post the login form, land on home."""
+        self.load("/")
+        self.post_form("/login", username=self.name, password=PASSWORD)
+
+    def invite(self, opponent: str) -> str:
+        """Invite from the home page, land on the game page; return the game's id."""
+        location, page = self.post_form("/games", opponent=opponent)
+        self.state = _found(_STATE, page, "game state")
+        return _found(_GAME, location, "game id")
+
+    def accept(self, game_id: str) -> None:
+        """Accept from the home page's invitation, land on the game page."""
+        _, page = self.post_form(f"/games/{game_id}/accept")
+        self.state = _found(_STATE, page, "game state")
+
+    def move(self, game_id: str, cell: int) -> dict[str, Any]:
+        """Play as the page's script does: one API POST carrying the state it saw."""
+        response = self.client.post(
+            f"/api/games/{game_id}/moves",
+            json={"cell": cell},
+            headers={"X-CSRFToken": self.csrf, "X-Game-State": self.state},
+        )
+        self.state = _expect(response, 200, f"move {cell}").headers["ETag"].strip('"')
+        game: dict[str, Any] = response.get_json()
+        return game
+
+    def poll(self, game_id: str) -> int:
+        """Poll as the waiting page does; return the status (200 when something changed)."""
+        response = self.client.get(
+            f"/api/games/{game_id}",
+            headers={"Accept": "application/json", "If-None-Match": f'"{self.state}"'},
+        )
+        if response.status_code == 200:
+            self.state = response.headers["ETag"].strip('"')
+        elif response.status_code != 304:
+            _expect(response, 200, "poll")
+        return response.status_code
+
+
+def play_game(host: Browser, opponent: Browser, cells: tuple[int, ...]) -> dict[str, Any]:
+    """Play one complete game from login to the home pages after it; return the final game."""
+    host.log_in()
+    opponent.log_in()
+    game_id = host.invite(opponent.name)
+    opponent.load("/")
+    opponent.accept(game_id)
+    _expect_change(host.poll(game_id), "the host's page sees the accept")
+    players = (opponent, host)  # X, the opponent, moves first
+    final: dict[str, Any] = {}
+    for turn, cell in enumerate(cells):
+        mover, watcher = players[turn % 2], players[(turn + 1) % 2]
+        final = mover.move(game_id, cell)
+        _expect_change(watcher.poll(game_id), f"the other page sees move {turn + 1}")
+    host.load("/")
+    opponent.load("/")
+    return final
+
+
+def _expect_change(status: int, what: str) -> None:
+    if status != 200:
+        raise FlowError(f"{what}: the poll answered {status}")

@@ -1,0 +1,29 @@
+"""gunicorn settings for the benchmark only: count each worker's DynamoDB calls.
+
+The recorder counts calls per request type without changing any request (no
+ReturnConsumedCapacity here, so the timed runs measure the app as it is). Each worker writes
+its counts to BENCH_CALLS_DIR when it exits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from bench.capacity import Recorder
+
+_recorder: Recorder | None = None
+
+
+def post_worker_init(worker: Any) -> None:
+    global _recorder
+    _recorder = Recorder.install(worker.wsgi.extensions["tictactoe"].dynamodb, with_capacity=False)
+
+
+def worker_exit(server: Any, worker: Any) -> None:
+    if _recorder is None or worker.pid != os.getpid():
+        return  # the master reaping a worker that is already gone
+    out = Path(os.environ["BENCH_CALLS_DIR"]) / f"worker-{os.getpid()}.json"
+    out.write_text(json.dumps(_recorder.snapshot()["by_operation"]))

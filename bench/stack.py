@@ -1,0 +1,79 @@
+"""The benchmark's own stack: DynamoDB Local, moto's S3, and the app under gunicorn."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from devstack import dynamodb_local, moto_server, processes
+from tictactoe.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "benchmark-only-secret-key-0123456789"
+GUNICORN = ["--workers", "2", "--threads", "4"]  # as `make run` and production start it
+
+
+@dataclass(frozen=True)
+class Stack:
+    settings: Settings
+    app_url: str
+    calls_dir: Path
+    app: subprocess.Popen[bytes]
+
+    def dynamodb_calls(self) -> Counter[str]:
+        """Stop the app, then sum the calls its workers counted ("move:UpdateItem" -> n)."""
+        _stop_app(self.app)
+        total: Counter[str] = Counter()
+        for path in self.calls_dir.glob("worker-*.json"):
+            total.update(json.loads(path.read_text()))
+        return total
+
+
+@contextmanager
+def local_stack(workdir: Path) -> Iterator[Stack]:
+    """Start everything on free loopback ports; stop it all (by PID) on the way out."""
+    with ExitStack() as stack:
+        db_port, s3_port, app_port = (processes.free_port() for _ in range(3))
+        db = dynamodb_local.start(db_port, workdir / "data", workdir / "dynamodb.log")
+        stack.callback(processes.stop, db)
+        s3 = moto_server.start(s3_port, workdir / "moto-s3.log")
+        stack.callback(processes.stop, s3)
+        settings = Settings(
+            region="us-west-2",
+            endpoint=f"http://127.0.0.1:{db_port}",
+            s3_endpoint=f"http://127.0.0.1:{s3_port}",
+            secret_key=SECRET,
+        )
+        config = workdir / "bench.toml"
+        config.write_text(
+            f'[dynamodb]\nregion = "us-west-2"\nendpoint = "{settings.endpoint}"\n\n'
+            f'[s3]\nbucket = "{settings.bucket}"\nendpoint = "{settings.s3_endpoint}"\n'
+        )
+        calls_dir = workdir / "calls"
+        calls_dir.mkdir(exist_ok=True)
+        env = {
+            "CONFIG_FILE": str(config),
+            "TICTACTOE_SECRET_KEY": SECRET,
+            "BENCH_CALLS_DIR": str(calls_dir),
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "PYTHONPATH": str(ROOT),
+        }
+        app = processes.start(
+            [sys.executable, "-m", "gunicorn", *GUNICORN, "--bind", f"127.0.0.1:{app_port}",
+             "--config", str(ROOT / "bench" / "gunicorn_conf.py"), "application:application"],
+            log=workdir / "app.log", env=env, cwd=ROOT,
+        )  # fmt: skip
+        stack.callback(_stop_app, app)
+        processes.wait_for_port(app_port, app)
+        yield Stack(settings, f"http://127.0.0.1:{app_port}", calls_dir, app)
+
+
+def _stop_app(app: subprocess.Popen[bytes]) -> None:
+    processes.stop(app, timeout=20)
