@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import config, web
 from .backend import build
 from .config import Settings
+from .s3 import ensure_bucket
 from .store import ensure_tables
 from .store.errors import Unavailable
 
@@ -51,6 +52,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     except Unavailable as err:
         # Start anyway: /health reports 503 and retries until the database answers.
         log.warning("Could not check the tables yet (%s); will retry from /health", err)
+    try:
+        ensure_bucket(backend.s3, settings.bucket, settings.avatar_region)
+    except Unavailable as err:
+        # Start anyway: games work without S3; the first upload creates the bucket if needed.
+        log.warning("Could not check the avatar bucket yet (%s)", err)
     web.register(app)
     return app
 

@@ -36,9 +36,11 @@ def dynamodb(settings: Settings, aws: boto3.session.Session) -> Any:
 
 def s3(settings: Settings, aws: boto3.session.Session) -> Any:
     """Return an S3 client for the avatar bucket's region and endpoint."""
+    config = _CONFIG
+    if settings.s3_endpoint:
+        # A local emulator answers on one host name, so the bucket goes in the path. AWS
+        # itself wants virtual-hosted style (path style is deprecated there), boto3's default.
+        config = config.merge(Config(s3={"addressing_style": "path"}))
     return aws.client(
-        "s3",
-        region_name=settings.avatar_region,
-        endpoint_url=settings.s3_endpoint,
-        config=_CONFIG.merge(Config(s3={"addressing_style": "path"})),
+        "s3", region_name=settings.avatar_region, endpoint_url=settings.s3_endpoint, config=config
     )

@@ -9,7 +9,8 @@ from flask import current_app
 
 from . import aws
 from .config import Settings
-from .store import Games, Users
+from .s3 import Objects
+from .store import Avatars, Games, Users
 
 
 @dataclass(frozen=True)
@@ -19,18 +20,23 @@ class Backend:
     s3: Any
     games: Games
     users: Users
+    avatars: Avatars
+    pictures: Objects  # the avatar bucket's objects
 
 
 def build(settings: Settings) -> Backend:
     """Create the clients and the stores that use them."""
     session = aws.session(settings)
     dynamodb = aws.dynamodb(settings, session)
+    s3 = aws.s3(settings, session)
     return Backend(
         settings=settings,
         dynamodb=dynamodb,
-        s3=aws.s3(settings, session),
+        s3=s3,
         games=Games(dynamodb, settings.games_table),
         users=Users(dynamodb, settings.users_table),
+        avatars=Avatars(dynamodb, settings.avatars_table),
+        pictures=Objects(s3, settings.bucket, settings.avatar_region),
     )
 
 

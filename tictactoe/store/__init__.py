@@ -1,16 +1,21 @@
 """Everything that talks to DynamoDB."""
 
+from .avatars import AvatarRecord, Avatars, Changed, StoredSize
 from .errors import NotFound, StoreError, Taken, Unavailable
 from .games import Games, Lists, Rejected
 from .schema import definitions, ensure_tables, tables_ready
 from .users import User, Users
 
 __all__ = [
+    "AvatarRecord",
+    "Avatars",
+    "Changed",
     "Games",
     "Lists",
     "NotFound",
     "Rejected",
     "StoreError",
+    "StoredSize",
     "Taken",
     "Unavailable",
     "User",

@@ -1,0 +1,124 @@
+"""The Avatars table (on moto and on DynamoDB Local) and the avatar bucket (moto's S3)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import boto3
+import pytest
+
+from tictactoe.backend import Backend, build
+from tictactoe.config import Settings
+from tictactoe.s3 import ensure_bucket
+from tictactoe.store import AvatarRecord, Changed, StoredSize, ensure_tables
+
+
+@pytest.fixture
+def backend(settings: Settings) -> Backend:
+    built = build(settings)
+    ensure_tables(built.dynamodb, settings)
+    ensure_bucket(built.s3, settings.bucket, settings.avatar_region)
+    return built
+
+
+def record(name: str, digest: str) -> AvatarRecord:
+    return AvatarRecord(
+        username=name,
+        content_hash=digest,
+        content_type="image/webp",
+        width=4000,
+        height=3000,
+        source_format="JPEG",
+        uploaded_at="2026-01-02T03:04:05.000000Z",
+        objects=(
+            StoredSize(256, f"avatars/{name.lower()}/{digest}/256", 9000),
+            StoredSize(64, f"avatars/{name.lower()}/{digest}/64", 1200),
+        ),
+    )
+
+
+def test_a_record_reads_back_whole_by_any_letter_case(backend: Backend) -> None:
+    mine = record("Ada_L", "a" * 64)
+    backend.avatars.put(mine, replacing=None)
+    assert backend.avatars.get("ada_l", consistent=True) == mine
+    assert backend.avatars.get("ADA_L") == mine
+    assert backend.avatars.get("nobody") is None
+
+
+def test_a_write_lands_only_on_the_picture_it_replaces(backend: Backend) -> None:
+    first, second = record("bob", "1" * 64), record("bob", "2" * 64)
+    backend.avatars.put(first, replacing=None)
+
+    with pytest.raises(Changed) as already:  # "no picture yet" is no longer true
+        backend.avatars.put(second, replacing=None)
+    assert already.value.current == first
+    with pytest.raises(Changed):  # a stale idea of the current picture
+        backend.avatars.put(second, replacing="9" * 64)
+    assert backend.avatars.get("bob", consistent=True) == first
+
+    backend.avatars.put(second, replacing=first.content_hash)
+    assert backend.avatars.get("bob", consistent=True) == second
+
+
+def test_a_delete_lands_only_on_the_picture_it_names(backend: Backend) -> None:
+    mine = record("cleo", "3" * 64)
+    backend.avatars.put(mine, replacing=None)
+    with pytest.raises(Changed) as stale:
+        backend.avatars.delete("cleo", replacing="4" * 64)
+    assert stale.value.current == mine
+    backend.avatars.delete("CLEO", replacing=mine.content_hash)
+    assert backend.avatars.get("cleo", consistent=True) is None
+    with pytest.raises(Changed) as gone:
+        backend.avatars.delete("cleo", replacing=mine.content_hash)
+    assert gone.value.current is None
+
+
+def test_hashes_of_many_players_come_back_in_batches(backend: Backend) -> None:
+    names = [f"player{i:03d}" for i in range(130)]  # more than one BatchGetItem holds
+    for i, name in enumerate(names[:120]):
+        backend.avatars.put(record(name, f"{i:064x}"), replacing=None)
+    found = backend.avatars.hashes([n.upper() for n in names] + names)
+    assert found == {name: f"{i:064x}" for i, name in enumerate(names[:120])}
+    assert backend.avatars.hashes([]) == {}
+
+
+def test_objects_round_trip_and_delete(backend: Backend) -> None:
+    backend.pictures.put("avatars/x/1/256", b"RIFF....WEBP", "image/webp")
+    stored = backend.pictures.get("avatars/x/1/256")
+    assert stored is not None
+    assert (stored.body, stored.content_type) == (b"RIFF....WEBP", "image/webp")
+    backend.pictures.delete(["avatars/x/1/256", "avatars/x/never-there"])
+    assert backend.pictures.get("avatars/x/1/256") is None
+    backend.pictures.delete([])
+
+
+def test_a_put_recreates_a_bucket_that_went_missing(backend: Backend, settings: Settings) -> None:
+    s3 = boto3.client("s3", region_name=settings.avatar_region)
+    s3.delete_bucket(Bucket=settings.bucket)
+    assert backend.pictures.get("avatars/y/1/64") is None
+    backend.pictures.put("avatars/y/1/64", b"data", "image/webp")
+    assert backend.pictures.get("avatars/y/1/64") is not None
+
+
+def test_the_bucket_is_created_once_private_even_by_racing_instances(moto: None) -> None:
+    s3 = boto3.client("s3", region_name="eu-west-1")
+    with ThreadPoolExecutor(4) as pool:
+        created = list(pool.map(lambda _: ensure_bucket(s3, "race-bucket", "eu-west-1"), range(4)))
+    assert created.count(True) == 1
+    assert ensure_bucket(s3, "race-bucket", "eu-west-1") is False
+    block = s3.get_public_access_block(Bucket="race-bucket")["PublicAccessBlockConfiguration"]
+    assert all(block.values()) and len(block) == 4
+    location = s3.get_bucket_location(Bucket="race-bucket")["LocationConstraint"]
+    assert location == "eu-west-1"
+
+
+def test_path_style_only_for_a_configured_endpoint() -> None:
+    def object_url(settings: Settings) -> Any:
+        client = build(settings).s3
+        return client.generate_presigned_url("get_object", Params={"Bucket": "bkt", "Key": "k"})
+
+    on_aws = object_url(Settings(region="us-west-2"))
+    assert on_aws.startswith("https://bkt.s3.") and "amazonaws.com/k?" in on_aws
+    local = object_url(Settings(region="us-west-2", s3_endpoint="http://127.0.0.1:9000"))
+    assert local.startswith("http://127.0.0.1:9000/bkt/k?")

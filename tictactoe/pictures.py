@@ -1,0 +1,139 @@
+"""Use cases for player pictures: set, replace, remove, look up. No Flask here.
+
+Writes go in the order that never leaves a record pointing at a missing object: upload the
+new objects, then write the Avatars item on condition that it still names the picture we
+replaced, then delete the replaced objects. A failure before the item is written leaves the
+previous picture in place (at worst with unreferenced new objects beside it); a failure
+deleting the old objects leaves only unreferenced objects.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import hashlib
+import logging
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from html import escape
+
+from . import avatars as images
+from .s3 import Objects, StoredObject
+from .services import Conflict
+from .store import AvatarRecord, Avatars, Changed, StoredSize, StoreError
+from .store.games import now
+
+log = logging.getLogger(__name__)
+
+_ATTEMPTS = 3
+
+
+def object_key(player: str, digest: str, size: int) -> str:
+    """Name a rendition's object by its player and content, so it never needs overwriting."""
+    return f"avatars/{player.lower()}/{digest}/{size}"
+
+
+def set_picture(
+    avatars: Avatars, objects: Objects, player: str, data: bytes, filename: str | None = None
+) -> AvatarRecord:
+    """Make the uploaded picture `player`'s picture; raise images.BadImage if it is unusable."""
+    picture = images.process(data, filename)
+    current = avatars.get(player, consistent=True)
+    if current is not None and current.content_hash == picture.digest:
+        return current  # the same picture again: nothing to store
+    record = _record(player, picture)
+    for rendition, stored in zip(picture.renditions, record.objects, strict=True):
+        objects.put(stored.key, rendition.data, picture.content_type)
+    for _ in range(_ATTEMPTS):
+        try:
+            avatars.put(record, replacing=current.content_hash if current else None)
+        except Changed as changed:  # another upload of this player's landed in between
+            current = changed.current
+            if current is not None and current.content_hash == record.content_hash:
+                return current
+            continue
+        _discard(objects, current)
+        return record
+    _discard(objects, record)
+    raise Conflict("your picture is changing too fast; try again")
+
+
+def remove_picture(avatars: Avatars, objects: Objects, player: str) -> None:
+    """Go back to the default picture (nothing to do if there is none)."""
+    current = avatars.get(player, consistent=True)
+    for _ in range(_ATTEMPTS):
+        if current is None:
+            return
+        try:
+            avatars.delete(player, replacing=current.content_hash)
+        except Changed as changed:
+            current = changed.current
+            continue
+        _discard(objects, current)
+        return
+    raise Conflict("your picture is changing too fast; try again")
+
+
+def picture(avatars: Avatars, player: str) -> AvatarRecord | None:
+    """Return `player`'s current picture record (read strongly: it may have just changed)."""
+    return avatars.get(player, consistent=True)
+
+
+def digests(avatars: Avatars, players: Iterable[str]) -> dict[str, str]:
+    """Return {lower-cased name: content hash} of those players that have a picture."""
+    return avatars.hashes(players)
+
+
+def rendition(objects: Objects, player: str, digest: str, size: int) -> StoredObject | None:
+    """Return one stored rendition, or None."""
+    return objects.get(object_key(player, digest, size))
+
+
+@lru_cache(maxsize=1024)
+def default_svg(player: str) -> str:
+    """Draw the default picture: the player's initials on a colour of their own."""
+    digest = hashlib.sha256(player.lower().encode()).digest()
+    hue = int.from_bytes(digest[:2], "big") % 360
+    # Dark enough that white initials have a contrast of 4.5:1 or more, even on yellow.
+    red, green, blue = colorsys.hls_to_rgb(hue / 360, 0.3, 0.6)
+    colour = f"#{round(red * 255):02x}{round(green * 255):02x}{round(blue * 255):02x}"
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" width="64" height="64">'
+        f'<rect width="64" height="64" fill="{colour}"/>'
+        '<text x="32" y="33" text-anchor="middle" dominant-baseline="central" fill="#fff" '
+        'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif" '
+        f'font-size="26" font-weight="600">{escape(initials(player))}</text></svg>'
+    )
+
+
+def initials(player: str) -> str:
+    """Return up to two initials: 'ada_lovelace' and 'AdaLovelace' give 'AL', 'bob' 'B'."""
+    words = [w for w in re.split(r"[_\-\d]+|(?<=[a-z])(?=[A-Z])", player) if w]
+    letters = "".join(w[0] for w in words[:2]) or player[:1]
+    return letters.upper()
+
+
+def _record(player: str, picture: images.Picture) -> AvatarRecord:
+    return AvatarRecord(
+        username=player,
+        content_hash=picture.digest,
+        content_type=picture.content_type,
+        width=picture.width,
+        height=picture.height,
+        source_format=picture.source_format,
+        uploaded_at=now(),
+        objects=tuple(
+            StoredSize(r.size, object_key(player, picture.digest, r.size), len(r.data))
+            for r in picture.renditions
+        ),
+    )
+
+
+def _discard(objects: Objects, replaced: AvatarRecord | None) -> None:
+    """Delete a replaced picture's objects; failing that, only unreferenced objects remain."""
+    if replaced is None:
+        return
+    try:
+        objects.delete(replaced.keys)
+    except StoreError as err:
+        log.warning("Left the replaced picture's objects %s in place: %s", replaced.keys, err)

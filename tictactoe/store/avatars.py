@@ -1,0 +1,175 @@
+"""The Avatars table: which picture each player has, written only on condition of the last one.
+
+Item layout (one item per player that has a picture), keyed like Users:
+  UserKey       the lower-cased username
+  Username      as the player typed it
+  ContentHash   sha256 of the renditions; also part of every object key
+  ContentType, Width, Height (of the upload, upright), SourceFormat, UploadedAt
+  Objects       {"256": {"Key": ..., "Bytes": ...}, "64": {...}}: the S3 object per size
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from .errors import error_code, translated
+
+
+@dataclass(frozen=True)
+class StoredSize:
+    size: int  # pixels, square
+    key: str  # the S3 object
+    bytes: int
+
+
+@dataclass(frozen=True)
+class AvatarRecord:
+    username: str
+    content_hash: str
+    content_type: str
+    width: int
+    height: int
+    source_format: str
+    uploaded_at: str
+    objects: tuple[StoredSize, ...]
+
+    @property
+    def keys(self) -> list[str]:
+        return [o.key for o in self.objects]
+
+
+class Changed(Exception):
+    """The player's picture is no longer the one the write was conditional on."""
+
+    def __init__(self, current: AvatarRecord | None) -> None:
+        super().__init__("the picture changed meanwhile")
+        self.current = current
+
+
+class Avatars:
+    """Reads and conditional writes of the Avatars table."""
+
+    def __init__(self, client: Any, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    def get(self, name: str, consistent: bool = False) -> AvatarRecord | None:
+        """Return the picture record of the player `name` (any letter case), or None."""
+        with translated("reading a picture record"):
+            found = self._client.get_item(
+                TableName=self._table, Key=_key(name), ConsistentRead=consistent
+            )
+        item = found.get("Item")
+        return _record(item) if item else None
+
+    def hashes(self, names: Iterable[str]) -> dict[str, str]:
+        """Return {lower-cased name: content hash} for those of `names` with a picture.
+
+        One BatchGetItem per 100 players, reading only the two attributes a URL needs.
+        """
+        keys = [_key(n) for n in dict.fromkeys(n.lower() for n in names)]
+        found: dict[str, str] = {}
+        for attempt in range(6):
+            if not keys:
+                return found
+            request = {
+                "Keys": keys[:100],
+                "ProjectionExpression": "UserKey, ContentHash",
+            }
+            with translated("reading picture records"):
+                page = self._client.batch_get_item(RequestItems={self._table: request})
+            for item in page["Responses"].get(self._table, []):
+                found[item["UserKey"]["S"]] = item["ContentHash"]["S"]
+            unprocessed = page.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", [])
+            keys = unprocessed + keys[100:]
+            if unprocessed:
+                time.sleep(0.05 * 2**attempt)  # throttled: back off before asking again
+        return found  # still throttled: the rest show their default picture this time
+
+    def put(self, record: AvatarRecord, replacing: str | None) -> None:
+        """Make `record` the player's picture if their current one is still `replacing`
+        (a content hash; None: no picture). Otherwise raise Changed with the current one."""
+        if replacing is None:
+            condition, values = "attribute_not_exists(UserKey)", {}
+        else:
+            condition, values = "ContentHash = :old", {":old": {"S": replacing}}
+        with translated("storing a picture record"):
+            try:
+                self._client.put_item(
+                    TableName=self._table,
+                    Item=_item(record),
+                    ConditionExpression=condition,
+                    **({"ExpressionAttributeValues": values} if values else {}),
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+            except ClientError as err:
+                raise _changed(err) from err
+
+    def delete(self, name: str, replacing: str) -> None:
+        """Remove the player's picture record if it is still the one hashed `replacing`."""
+        with translated("removing a picture record"):
+            try:
+                self._client.delete_item(
+                    TableName=self._table,
+                    Key=_key(name),
+                    ConditionExpression="ContentHash = :old",
+                    ExpressionAttributeValues={":old": {"S": replacing}},
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+            except ClientError as err:
+                raise _changed(err) from err
+
+
+def _changed(err: ClientError) -> Exception:
+    if error_code(err) != "ConditionalCheckFailedException":
+        return err
+    item = err.response.get("Item")
+    return Changed(_record(item) if item else None)
+
+
+def _key(name: str) -> dict[str, Any]:
+    return {"UserKey": {"S": name.lower()}}
+
+
+def _item(record: AvatarRecord) -> dict[str, Any]:
+    return {
+        **_key(record.username),
+        "Username": {"S": record.username},
+        "ContentHash": {"S": record.content_hash},
+        "ContentType": {"S": record.content_type},
+        "Width": {"N": str(record.width)},
+        "Height": {"N": str(record.height)},
+        "SourceFormat": {"S": record.source_format},
+        "UploadedAt": {"S": record.uploaded_at},
+        "Objects": {
+            "M": {
+                str(o.size): {"M": {"Key": {"S": o.key}, "Bytes": {"N": str(o.bytes)}}}
+                for o in record.objects
+            }
+        },
+    }
+
+
+def _record(item: dict[str, Any]) -> AvatarRecord:
+    objects = sorted(
+        (
+            StoredSize(int(size), o["M"]["Key"]["S"], int(o["M"]["Bytes"]["N"]))
+            for size, o in item["Objects"]["M"].items()
+        ),
+        key=lambda o: -o.size,
+    )
+    return AvatarRecord(
+        username=item["Username"]["S"],
+        content_hash=item["ContentHash"]["S"],
+        content_type=item["ContentType"]["S"],
+        width=int(item["Width"]["N"]),
+        height=int(item["Height"]["N"]),
+        source_format=item["SourceFormat"]["S"],
+        uploaded_at=item["UploadedAt"]["S"],
+        objects=tuple(objects),
+    )
