@@ -4,9 +4,9 @@
     python scripts/bundle.py --upload s3://my-bucket/tictactoe/app.zip
 
 The zip holds only what the app needs, at its root: application.py, tictactoe/,
-requirements.txt, Procfile, .ebextensions/ and the config (as beanstalk.toml, which
-CONFIG_FILE names). The same sources and secret give the same bytes, so the sha256 names a
-release.
+requirements.txt, Procfile, .ebextensions/, .platform/ (the nginx upload limit) and the
+config (as beanstalk.toml, which CONFIG_FILE names). The same sources and secret give the
+same bytes, so the sha256 names a release.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from tictactoe.config import SECRET_ENV, ConfigError, Settings, parse  # noqa: E
 
 # What the app needs, and nothing else. Folders are walked; junk inside them is skipped.
 FILES = ("application.py", "requirements.txt", "Procfile")
-FOLDERS = ("tictactoe", ".ebextensions")
+FOLDERS = ("tictactoe", ".ebextensions", ".platform")
 CONFIG_NAME = "beanstalk.toml"  # the name .ebextensions gives CONFIG_FILE
 SKIP_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".git", ".idea",
              ".vscode", "node_modules"}  # fmt: skip

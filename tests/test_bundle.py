@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import re
 import subprocess
 import sys
 import zipfile
@@ -59,11 +60,12 @@ def test_the_zip_holds_the_app_at_its_root_and_nothing_else(zip_path: Path) -> N
         names = zf.namelist()
         infos = zf.infolist()
     for required in ("application.py", "requirements.txt", "Procfile", "beanstalk.toml",
-                     "tictactoe/__init__.py", ".ebextensions/01-app.config"):  # fmt: skip
+                     "tictactoe/__init__.py", ".ebextensions/01-app.config",
+                     ".platform/nginx/conf.d/uploads.conf"):  # fmt: skip
         assert required in names
     tops = {name.split("/")[0] for name in names}
     assert tops <= {"application.py", "requirements.txt", "Procfile", "beanstalk.toml",
-                    "tictactoe", ".ebextensions"}  # fmt: skip
+                    "tictactoe", ".ebextensions", ".platform"}  # fmt: skip
     assert all("\\" not in n and not n.startswith("/") for n in names)
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     assert names == sorted(names)
@@ -74,7 +76,8 @@ def test_the_zip_holds_the_app_at_its_root_and_nothing_else(zip_path: Path) -> N
 def test_the_allow_list_leaves_out_tests_caches_venvs_and_editor_files(tmp_path: Path) -> None:
     tree = [
         "application.py", "requirements.txt", "Procfile", "README.md", "local.toml",
-        ".ebextensions/01-app.config", "tictactoe/__init__.py", "tictactoe/static/a.css",
+        ".ebextensions/01-app.config", ".platform/nginx/conf.d/a.conf", "tictactoe/__init__.py",
+        "tictactoe/static/a.css",
         "tictactoe/__pycache__/x.cpython-311.pyc", "tictactoe/x.pyc", "tictactoe/.game.py.swp",
         "tictactoe/game.py~", "tictactoe/.DS_Store", "tictactoe/.#lock", "tests/test_x.py",
         ".git/config", ".venv/bin/python", ".local/dynamodb/a.jar", "dist/old.zip",
@@ -85,8 +88,9 @@ def test_the_allow_list_leaves_out_tests_caches_venvs_and_editor_files(tmp_path:
         (tmp_path / name).write_text(name)
     made = bundle.build(tmp_path / "out" / "b.zip", "[dynamodb]\n", root=tmp_path)
     assert made.names == [
-        ".ebextensions/01-app.config", "Procfile", "application.py", "beanstalk.toml",
-        "requirements.txt", "tictactoe/__init__.py", "tictactoe/static/a.css",
+        ".ebextensions/01-app.config", ".platform/nginx/conf.d/a.conf", "Procfile",
+        "application.py", "beanstalk.toml", "requirements.txt", "tictactoe/__init__.py",
+        "tictactoe/static/a.css",
     ]  # fmt: skip
 
 
@@ -262,3 +266,11 @@ def test_the_platform_settings_name_the_config_and_the_health_check() -> None:
     production = parse(ROOT / "beanstalk.toml")
     assert production.endpoint is None and production.s3_endpoint is None
     assert production.secret_key is None
+
+
+def test_the_platforms_nginx_lets_a_full_size_picture_through() -> None:
+    from tictactoe.web.images import UPLOAD_LIMIT
+
+    conf = (ROOT / ".platform" / "nginx" / "conf.d" / "uploads.conf").read_text()
+    (size,) = re.findall(r"^client_max_body_size (\d+)m;$", conf, flags=re.MULTILINE)
+    assert int(size) * 1024 * 1024 >= UPLOAD_LIMIT
