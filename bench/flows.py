@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,22 +108,40 @@ class Browser:
         return response.status_code
 
 
-def play_game(host: Browser, opponent: Browser, cells: tuple[int, ...]) -> dict[str, Any]:
-    """Play one complete game from login to the home pages after it; return the final game."""
+def play_game(
+    host: Browser,
+    opponent: Browser,
+    cells: tuple[int, ...],
+    step: Callable[[str], None] = lambda name: None,
+) -> dict[str, Any]:
+    """Play one complete game from login to the home pages after it; return the final game.
+
+    `step(name)` is called after each step, so a caller can measure them one by one.
+    """
     host.log_in()
+    step("host logs in")
     opponent.log_in()
+    step("opponent logs in")
     game_id = host.invite(opponent.name)
+    step("host invites")
     opponent.load("/")
+    step("opponent loads home")
     opponent.accept(game_id)
+    step("opponent accepts")
     _expect_change(host.poll(game_id), "the host's page sees the accept")
+    step("host's poll sees the accept")
     players = (opponent, host)  # X, the opponent, moves first
     final: dict[str, Any] = {}
     for turn, cell in enumerate(cells):
         mover, watcher = players[turn % 2], players[(turn + 1) % 2]
         final = mover.move(game_id, cell)
+        step(f"move {turn + 1}")
         _expect_change(watcher.poll(game_id), f"the other page sees move {turn + 1}")
+        step(f"poll sees move {turn + 1}")
     host.load("/")
+    step("host loads home")
     opponent.load("/")
+    step("opponent loads home")
     return final
 
 
