@@ -7,12 +7,16 @@ dependency or setting fails here.
 
 Two substitutions, and only these: beanstalk.toml in the unzipped copy gains `endpoint` keys
 for a DynamoDB Local and moto's S3 server (instead of AWS), and the Procfile's `--bind :8000`
-becomes `--bind 127.0.0.1:<free port>` (8000 may be taken; the platform's nginx would proxy
-to it). Everything else, the generated secret key included, is what the zip holds.
+becomes `--bind 127.0.0.1:<free port>` (8000 may be taken). Everything else, the generated
+secret key included, is what the zip holds. In front, as on the platform, an nginx with
+nginx's default body limit includes the bundle's .platform/nginx/conf.d/*.conf in its http
+block and proxies to gunicorn; the players talk to it, and one uploads a picture over 1 MB.
 """
 
 from __future__ import annotations
 
+import getpass
+import io
 import os
 import re
 import shlex
@@ -28,6 +32,7 @@ from typing import Any
 import pytest
 import requests
 import yaml
+from PIL import Image
 
 from devstack import dynamodb_local, moto_server, processes
 from tests.support.players import ApiPlayer
@@ -86,6 +91,31 @@ def point_at_local(config: Path, dynamodb_url: str, s3_url: str) -> None:
     config.write_text(text)
 
 
+def nginx_conf(home: Path, port: int, app_dir: Path, upstream: str) -> str:
+    """The platform's proxy in miniature: nginx defaults, plus the bundle's conf.d files."""
+    user = f"user {getpass.getuser()};\n" if os.geteuid() == 0 else ""  # not "nobody"
+    temps = "".join(f"  {kind}_temp_path {home}/{kind}_temp;\n"
+                    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))  # fmt: skip
+    return f"""{user}worker_processes 1;
+pid {home}/nginx.pid;
+error_log {home}/error.log warn;
+events {{ worker_connections 64; }}
+http {{
+  access_log {home}/access.log;
+{temps}  include {app_dir}/.platform/nginx/conf.d/*.conf;
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{
+      proxy_pass http://{upstream};
+      proxy_http_version 1.1;
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    }}
+  }}
+}}
+"""
+
+
 @pytest.fixture
 def unpacked(tmp_path: Path) -> Path:
     """Build the bundle as an operator does and unzip it into an empty folder."""
@@ -131,19 +161,31 @@ def server(tmp_path: Path, unpacked: Path, bundle_venv: Path) -> Iterator[tuple[
                                     cwd=unpacked, start_new_session=True)  # fmt: skip
         started.append(proc)
         processes.wait_for_port(web_port, proc, timeout=60)
-        yield f"http://127.0.0.1:{web_port}", log
+        home, proxy_port = tmp_path / "nginx", processes.free_port()
+        home.mkdir()
+        (home / "nginx.conf").write_text(
+            nginx_conf(home, proxy_port, unpacked, f"127.0.0.1:{web_port}")
+        )
+        started.append(processes.start(
+            ["nginx", "-p", str(home), "-e", str(home / "error.log"), "-c",
+             str(home / "nginx.conf"), "-g", "daemon off;"], log=home / "stdout.log"))  # fmt: skip
+        processes.wait_for_port(proxy_port, started[-1], timeout=10)
+        yield f"http://127.0.0.1:{proxy_port}", log
     finally:
         for proc in reversed(started):
             processes.stop(proc)
 
 
-def wait_healthy(base: str, timeout: float = 60) -> None:
+def wait_healthy(base: str, timeout: float = 90) -> None:
+    """Wait for /health: the first start-up creates the tables and the bucket first."""
     deadline = time.monotonic() + timeout
     while True:
-        status = requests.get(base + "/health", timeout=5).status_code
-        if status == 200 or time.monotonic() > deadline:
-            assert status == 200, "/health never answered 200"
-            return
+        try:
+            if requests.get(base + "/health", timeout=5).status_code == 200:
+                return
+        except requests.RequestException:
+            pass  # the workers are still starting up
+        assert time.monotonic() < deadline, "/health never answered 200"
         time.sleep(1)
 
 
@@ -169,6 +211,18 @@ def test_the_unzipped_bundle_serves_a_whole_game(unpacked: Path, server: tuple[s
     assert seen["board"][:3] == ["X", "X", "X"]
     home = bob.call("GET", "/api/games").json()
     assert [g["id"] for g in home["finished"]] == [game["id"]]
+    # A picture of over 1 MB: the platform's nginx would refuse it without .platform/.
+    noise = Image.frombytes("RGB", (700, 700), os.urandom(700 * 700 * 3))
+    upload = io.BytesIO()
+    noise.save(upload, "PNG")
+    assert upload.tell() > 1024 * 1024
+    files = {"image": ("me.png", upload.getvalue(), "image/png")}
+    response = alice.call("PUT", "/api/me/avatar", None, files=files)
+    assert response.status_code == 201, response.text
+    avatar = alice.client.get(response.json()["avatar_url"])
+    assert avatar.status_code == 200 and avatar.headers["Content-Type"] == "image/webp"
+    assert alice.call("GET", "/api/me").json()["avatar_url"] == response.json()["avatar_url"]
+
     page = bob.client.get("/")  # templates and static files came along too
     assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
     assert bob.client.get("/static/style.css").status_code == 200
