@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import BaseConverter
 
-from . import api, errors, health, pages
+from . import api, errors, health, images, pages
 
 
 class GameIdConverter(BaseConverter):
@@ -20,6 +20,9 @@ def register(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(images.bp)
+    images.register(app)
+    app.jinja_env.globals["avatar_url"] = images.template_url
     errors.register(app)
     app.after_request(_security_headers)
 

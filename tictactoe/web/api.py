@@ -10,9 +10,10 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from flask_wtf.csrf import generate_csrf
 
-from .. import services
+from .. import avatars, pictures, services
 from ..backend import backend
-from . import auth
+from ..store import AvatarRecord
+from . import auth, images
 from .present import etag, game_json, seen_board
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -67,7 +68,32 @@ def logout():  # type: ignore[no-untyped-def]
 @bp.get("/me")
 @auth.signed_in
 def me():  # type: ignore[no-untyped-def]
-    return {"username": auth.player(), "avatar_url": None}
+    player = auth.player()
+    found = pictures.picture(backend().avatars, player)
+    return {"username": player, "avatar_url": _avatar_url(player, found)}
+
+
+@bp.put("/me/avatar")
+@auth.signed_in
+@images.accepts_upload
+def set_avatar():  # type: ignore[no-untyped-def]
+    data, filename = images.uploaded()
+    b, player = backend(), auth.player()
+    record = pictures.set_picture(b.avatars, b.pictures, player, data, filename)
+    return {"avatar_url": _avatar_url(player, record)}, 201
+
+
+@bp.delete("/me/avatar")
+@auth.signed_in
+def remove_avatar():  # type: ignore[no-untyped-def]
+    b = backend()
+    pictures.remove_picture(b.avatars, b.pictures, auth.player())
+    return Response(status=204)
+
+
+def _avatar_url(player: str, record: AvatarRecord | None) -> str | None:
+    """The player's own picture, large; None without one (the default is for others' eyes)."""
+    return images.url(player, record.content_hash, avatars.SIZES[0]) if record else None
 
 
 @bp.post("/games")
@@ -82,6 +108,8 @@ def create_game():  # type: ignore[no-untyped-def]
 @auth.signed_in
 def list_games():  # type: ignore[no-untyped-def]
     lists = services.lists(backend().games, auth.player())
+    every = [*lists.invites, *lists.sent, *lists.in_progress, *lists.finished]
+    images.urls({name for g in every for name in (g.host, g.opponent)})  # one read for all
     return {
         "invites": [game_json(g) for g in lists.invites],
         "sent": [game_json(g) for g in lists.sent],
@@ -94,6 +122,12 @@ def list_games():  # type: ignore[no-untyped-def]
 @auth.signed_in
 def get_game(game_id: str):  # type: ignore[no-untyped-def]
     game = services.game(backend().games, game_id)
+    if request.if_none_match.contains_weak(etag(game)):
+        # The usual poll: nothing changed, so no body to build (nor pictures to look up).
+        response = Response(status=304)
+        response.set_etag(etag(game))
+        response.headers["Cache-Control"] = "no-cache"
+        return response
     response = _game(game)
     return response.make_conditional(request)
 

@@ -8,7 +8,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .. import game, services
+from .. import avatars, game, services
 from ..store import NotFound, Taken, Unavailable
 from .auth import NotSignedIn
 
@@ -27,6 +27,8 @@ STATUS: dict[type[Exception], int] = {
     game.NotYourTurn: 409,
     game.CellTaken: 409,
     game.NotInProgress: 409,
+    avatars.BadImage: 400,
+    avatars.TooLarge: 413,
 }
 UNAVAILABLE = "The game is temporarily unavailable. Please try again in a moment."
 

@@ -6,12 +6,16 @@ import re
 from typing import Any
 
 from ..game import EMPTY, Game, is_board
+from . import images
 
 _ETAG = re.compile(r'(?:W/)?"(\d+)-([XO-]{9})"')
 
 
 def game_json(game: Game) -> dict[str, Any]:
     """Return the API's representation of a game."""
+    # The players' 64 px pictures. A view showing many games looks up all their players in
+    # one read first (images.urls keeps the answers for the request): no read per game.
+    pictures = images.urls([game.host, game.opponent])
     return {
         "id": game.id,
         "host": game.host,
@@ -24,6 +28,8 @@ def game_json(game: Game) -> dict[str, Any]:
         "winner": game.winner,
         "created_at": game.created_at,
         "updated_at": game.updated_at,
+        "host_avatar_url": pictures[game.host],
+        "opponent_avatar_url": pictures[game.opponent],
     }
 
 

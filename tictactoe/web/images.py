@@ -1,0 +1,144 @@
+"""Player pictures over HTTP: their URLs, serving them, and the raised limit for uploads.
+
+How a page learns the URLs: a URL names the player and the picture's content hash
+(/avatars/<player>/<hash>/<size>.webp), so its bytes never change and browsers may keep
+it for a year without asking again. Building it needs the hash, so a page or game list
+asks the Avatars table once for all the players it shows (one BatchGetItem, see
+`urls`), never once per game. Players without a picture get /avatars/<player>/default.svg,
+drawn from the name alone, with no read at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, request, url_for
+
+from .. import avatars, pictures, services
+from ..backend import backend
+from . import auth
+
+bp = Blueprint("images", __name__)
+
+LARGE, SMALL = avatars.SIZES  # the profile page's size, and the one beside names
+UPLOAD_LIMIT = avatars.MAX_BYTES + 64 * 1024  # the picture plus the multipart envelope
+YEAR = 365 * 24 * 3600
+# The default picture is an SVG: it may not run scripts, load anything or be framed.
+SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+UPLOAD_VIEWS: list[Callable[..., Any]] = []
+
+
+def url(player: str, digest: str | None, size: int = SMALL) -> str:
+    """Return the URL of `player`'s picture with this content hash (None: the default)."""
+    if digest is None:
+        return url_for("images.default", player=player)
+    return url_for("images.picture", player=player.lower(), digest=digest, size=size)
+
+
+def urls(players: Iterable[str], size: int = SMALL) -> dict[str, str]:
+    """Return {name: picture URL} for `players`, with one Avatars read for all of them.
+
+    The answers are kept for the rest of the request, so the page's templates reuse them.
+    """
+    known: dict[str, str | None] = g.setdefault("picture_digests", {})
+    missing = {p.lower() for p in players} - known.keys()
+    if missing:
+        found = pictures.digests(backend().avatars, missing)
+        known.update({name: found.get(name) for name in missing})
+    return {p: url(p, known[p.lower()], size) for p in players}
+
+
+def template_url(player: str, size: int = SMALL) -> str:
+    """The templates' avatar_url(name): from the page's batch, else one read for this name."""
+    return urls([player], size)[player]
+
+
+def accepts_upload(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Let `view` receive a picture upload: a body of up to UPLOAD_LIMIT bytes.
+
+    Flask-WTF checks CSRF before any view runs and reads request.form to do it, which would
+    parse the body under the app-wide 64 KiB limit and answer 413. So these views are
+    exempted from that early check (see `register`) and run it here, once the limit is
+    raised. An over-long body is refused from its Content-Length before any of it is read.
+    """
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        request.max_content_length = UPLOAD_LIMIT
+        current_app.extensions["csrf"].protect()
+        return view(*args, **kwargs)
+
+    UPLOAD_VIEWS.append(wrapper)
+    return wrapper
+
+
+def uploaded() -> tuple[bytes, str | None]:
+    """Return the bytes and file name of the request's `image` field, reading at most the limit."""
+    upload = request.files.get("image")
+    if upload is None:
+        raise services.Invalid("send the picture as the multipart form field 'image'")
+    data = upload.stream.read(avatars.MAX_BYTES + 1)
+    if not data:
+        raise services.Invalid("choose a picture to upload")
+    return data, upload.filename
+
+
+@bp.get("/avatars/<player>/<digest>/<int:size>.webp")
+@auth.signed_in
+def picture(player: str, digest: str, size: int) -> Response:
+    if not (services.NAME.fullmatch(player) and _DIGEST.fullmatch(digest)) or size not in (
+        LARGE,
+        SMALL,
+    ):
+        return _missing(player)
+    tag = f"{digest}-{size}"
+    if request.if_none_match.contains_weak(tag):  # the bytes at a URL never change
+        return _cached(Response(status=304), tag)
+    found = pictures.rendition(backend().pictures, player, digest, size)
+    if found is None:
+        return _missing(player)
+    return _cached(Response(found.body, mimetype=found.content_type), tag)
+
+
+@bp.get("/avatars/<player>/default.svg")
+@auth.signed_in
+def default(player: str) -> Response:
+    if not services.NAME.fullmatch(player):
+        return _missing("")
+    svg = pictures.default_svg(player)
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Content-Security-Policy"] = SVG_CSP
+    response.set_etag(hashlib.sha256(svg.encode()).hexdigest()[:32])
+    # Drawn from the name: it changes only if the drawing code does; a day is plenty.
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response.make_conditional(request)
+
+
+def _cached(response: Response, tag: str) -> Response:
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = f"private, max-age={YEAR}, immutable"
+    return response
+
+
+def _missing(player: str) -> Response:
+    """404, with the default picture as the body, so an <img> never shows a broken image.
+
+    (The local stack's S3 forgets objects when it restarts; the table still names them.)
+    """
+    svg = pictures.default_svg(player if services.NAME.fullmatch(player) else "?")
+    response = Response(svg, status=404, mimetype="image/svg+xml")
+    response.headers["Content-Security-Policy"] = SVG_CSP
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def register(app: Any) -> None:
+    """Exempt the upload views from the early CSRF check (they make it themselves)."""
+    csrf = app.extensions["csrf"]
+    for view in UPLOAD_VIEWS:
+        csrf.exempt(view)
