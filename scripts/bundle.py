@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib
+import importlib.util
 import io
 import ipaddress
 import os
@@ -24,13 +26,39 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from urllib.parse import quote, urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # run as `python scripts/bundle.py` from anywhere
-    sys.path.insert(0, str(ROOT))
 
-from tictactoe.config import SECRET_ENV, ConfigError, Settings, parse  # noqa: E402
+
+def _app_config() -> ModuleType:
+    """Return the app's own config loader, tictactoe/config.py.
+
+    Importing it through the package needs Flask (tictactoe/__init__.py imports it), so
+    without the app's requirements the module is loaded on its own: it uses only the
+    standard library, and a plain Python 3.11 can build the bundle.
+    """
+    if str(ROOT) not in sys.path:  # run as `python scripts/bundle.py` from anywhere
+        sys.path.insert(0, str(ROOT))
+    try:
+        return importlib.import_module("tictactoe.config")
+    except ImportError:
+        spec = importlib.util.spec_from_file_location(
+            "tictactoe_config", ROOT / "tictactoe" / "config.py"
+        )
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # dataclasses look their module up there
+        spec.loader.exec_module(module)
+        return module
+
+
+_config = _app_config()
+SECRET_ENV: str = _config.SECRET_ENV
+ConfigError: type[Exception] = _config.ConfigError
+Settings = _config.Settings
+parse = _config.parse
 
 # What the app needs, and nothing else. Folders are walked; junk inside them is skipped.
 FILES = ("application.py", "requirements.txt", "Procfile")

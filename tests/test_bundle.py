@@ -274,3 +274,23 @@ def test_the_platforms_nginx_lets_a_full_size_picture_through() -> None:
     conf = (ROOT / ".platform" / "nginx" / "conf.d" / "uploads.conf").read_text()
     (size,) = re.findall(r"^client_max_body_size (\d+)m;$", conf, flags=re.MULTILINE)
     assert int(size) * 1024 * 1024 >= UPLOAD_LIMIT
+
+
+def test_a_plain_python_without_the_apps_packages_builds_the_same_zip(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TICTACTOE_SECRET_KEY", SECRET)
+    # -S: no site-packages, so no Flask; the config loader is loaded on its own.
+    script = str(ROOT / "scripts" / "bundle.py")
+    plain = [
+        sys.executable,
+        "-S",
+        script,
+        "--secret-from-env",
+        "--output",
+        str(tmp_path / "plain.zip"),
+    ]
+    subprocess.run(plain, check=True, capture_output=True)
+    code, _, _ = run(capsys, "--secret-from-env", "--output", str(tmp_path / "venv.zip"))
+    assert code == 0
+    assert (tmp_path / "plain.zip").read_bytes() == (tmp_path / "venv.zip").read_bytes()
