@@ -92,3 +92,10 @@ def test_phone_width_and_keyboard_alone(
         fits(guest.page)
         guest.screenshot(artifacts / f"home-{width}.png")
         guest.page.go_back()
+
+    visitor = players(whole_stack.url, *PHONE)  # signed out: the welcome page
+    for width, height in (PHONE, DESKTOP):
+        visitor.page.set_viewport_size({"width": width, "height": height})
+        visitor.page.goto("/")
+        fits(visitor.page)
+        visitor.screenshot(artifacts / f"welcome-{width}.png")
