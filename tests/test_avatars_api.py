@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zlib
 from collections import Counter
@@ -321,3 +322,55 @@ def test_a_list_of_games_reads_the_pictures_once(app: Any, player: Any) -> None:
         events.unregister("provide-client-params.dynamodb.*", count)
     assert len(games) == 5 and all(g["opponent_avatar_url"] for g in games)
     assert sum(calls.values()) == 1, calls
+
+
+def form_token(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+def test_the_profile_page_works_without_javascript(player: Any) -> None:
+    ada = player()
+    page = ada.client.get("/profile").get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in page and 'type="file" name="image"' in page
+    assert "Remove picture" not in page and f"/avatars/{ada.name}/default.svg" in page
+
+    sent = ada.client.post(
+        "/profile/avatar",
+        data={"csrf_token": form_token(page), "image": (io.BytesIO(photo()), "me.jpg")},
+        follow_redirects=True,
+    )
+    page = sent.get_data(as_text=True)
+    assert sent.status_code == 200 and "Your new picture is in place." in page
+    url = my_url(ada)
+    assert url and f'src="{url}"' in page and "Remove picture" in page
+
+    removed = ada.client.post(
+        "/profile/avatar/remove", data={"csrf_token": form_token(page)}, follow_redirects=True
+    )
+    assert "Your picture is removed" in removed.get_data(as_text=True)
+    assert my_url(ada) is None
+
+
+def test_the_profile_page_explains_a_bad_picture(player: Any) -> None:
+    ada = player()
+    token = form_token(ada.client.get("/profile").get_data(as_text=True))
+    sent = ada.client.post(
+        "/profile/avatar",
+        data={"csrf_token": token, "image": (io.BytesIO(b"<svg/>"), "x.svg")},
+        headers={"Accept": "text/html"},
+    )
+    assert sent.status_code == 400
+    assert "SVG" in sent.get_data(as_text=True) and my_url(ada) is None
+
+
+def test_pictures_show_beside_names_on_the_pages(player: Any) -> None:
+    ada, bob = player(), player()
+    mine = upload(ada, photo()).get_json()["avatar_url"].replace("/256.webp", "/64.webp")
+    game = ada.invite(bob)
+    home = bob.client.get("/").get_data(as_text=True)
+    assert f'src="{mine}"' in home  # ada's picture beside her invitation
+    assert 'href="/profile"' in home and f"/avatars/{bob.name}/default.svg" in home
+    board = bob.client.get(f"/games/{game['id']}").get_data(as_text=True)
+    assert f'src="{mine}"' in board

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import avatars, pictures, services
 from ..backend import backend
@@ -31,6 +32,7 @@ YEAR = 365 * 24 * 3600
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 UPLOAD_VIEWS: list[Callable[..., Any]] = []
+_TOO_LARGE = f"the picture is over {avatars.MAX_BYTES // (1024 * 1024)} MiB; choose a smaller one"
 
 
 def url(player: str, digest: str | None, size: int = SMALL) -> str:
@@ -51,6 +53,12 @@ def urls(players: Iterable[str], size: int = SMALL) -> dict[str, str]:
         found = pictures.digests(backend().avatars, missing)
         known.update({name: found.get(name) for name in missing})
     return {p: url(p, known[p.lower()], size) for p in players}
+
+
+def remember(digests: Mapping[str, str | None]) -> None:
+    """Tell this request's lookups what a view already knows (name -> hash, None: default)."""
+    known: dict[str, str | None] = g.setdefault("picture_digests", {})
+    known.update({name.lower(): digest for name, digest in digests.items()})
 
 
 def template_url(player: str, size: int = SMALL) -> str:
@@ -79,10 +87,15 @@ def accepts_upload(view: Callable[..., Any]) -> Callable[..., Any]:
 
 def uploaded() -> tuple[bytes, str | None]:
     """Return the bytes and file name of the request's `image` field, reading at most the limit."""
-    upload = request.files.get("image")
+    try:
+        upload = request.files.get("image")
+    except RequestEntityTooLarge as err:  # refused from Content-Length, body left unread
+        raise avatars.TooLarge(_TOO_LARGE) from err
     if upload is None:
         raise services.Invalid("send the picture as the multipart form field 'image'")
     data = upload.stream.read(avatars.MAX_BYTES + 1)
+    if len(data) > avatars.MAX_BYTES:
+        raise avatars.TooLarge(_TOO_LARGE)
     if not data:
         raise services.Invalid("choose a picture to upload")
     return data, upload.filename

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from .. import services
+from .. import avatars, pictures, services
 from ..backend import backend
 from ..store import Taken
-from . import auth
+from . import auth, images
 from .present import etag, game_json, seen_board
 
 bp = Blueprint("pages", __name__)
@@ -20,6 +20,8 @@ def home():  # type: ignore[no-untyped-def]
     if player is None:
         return render_template("welcome.html")
     lists = services.lists(backend().games, player)
+    every = [*lists.invites, *lists.sent, *lists.in_progress, *lists.finished]
+    images.urls({player, *(name for g in every for name in (g.host, g.opponent))})  # one read
     return render_template("home.html", lists=lists)
 
 
@@ -66,6 +68,7 @@ def invite() -> Response:
 def game(game_id: str):  # type: ignore[no-untyped-def]
     at_least = request.args.get("v", default=0, type=int)
     found = services.game(backend().games, game_id, at_least)
+    images.urls({found.host, found.opponent, auth.player()})  # the page's pictures, one read
     return render_template("game.html", game=found, state=etag(found), json=game_json(found))
 
 
@@ -90,6 +93,45 @@ def move(game_id: str) -> Response:
     seen = seen_board(request.form.get("state"))
     game = services.move(backend().games, game_id, auth.player(), cell, seen)
     return _see(url_for("pages.game", game_id=game_id, v=game.version))
+
+
+@bp.get("/profile")
+@auth.signed_in
+def profile():  # type: ignore[no-untyped-def]
+    return _profile(done=request.args.get("done"))
+
+
+@bp.post("/profile/avatar")
+@auth.signed_in
+@images.accepts_upload
+def upload_avatar():  # type: ignore[no-untyped-def]
+    b, player = backend(), auth.player()
+    try:
+        data, filename = images.uploaded()
+        pictures.set_picture(b.avatars, b.pictures, player, data, filename)
+    except (avatars.BadImage, services.Invalid) as err:
+        return _profile(error=str(err)), 413 if isinstance(err, avatars.TooLarge) else 400
+    return _see(url_for("pages.profile", done="saved"))
+
+
+@bp.post("/profile/avatar/remove")
+@auth.signed_in
+def remove_avatar() -> Response:
+    b = backend()
+    pictures.remove_picture(b.avatars, b.pictures, auth.player())
+    return _see(url_for("pages.profile", done="removed"))
+
+
+def _profile(error: str | None = None, done: str | None = None) -> str:
+    player = auth.player()
+    found = pictures.picture(backend().avatars, player)
+    digest = found.content_hash if found else None
+    images.remember({player: digest})  # the header's small picture, without another read
+    large = images.url(player, digest, images.LARGE)
+    return render_template(
+        "profile.html", picture=found, large=large, error=error, done=done,
+        max_mib=avatars.MAX_BYTES // (1024 * 1024),
+    )  # fmt: skip
 
 
 def _see(location: str) -> Response:
