@@ -124,11 +124,12 @@ def _parser() -> argparse.ArgumentParser:
                         "one (the same secret and sources give a byte-identical zip)")  # fmt: skip
     where = parser.add_argument_group("where the bundle goes (for the Launch Now URL)")
     where.add_argument("--bucket", help="S3 bucket you upload the zip to (same region)")
-    where.add_argument("--key", help="S3 key of the zip (default: tictactoe/<sha256>.zip)")
+    where.add_argument("--key", help="S3 key of the zip (default: tictactoe/<sha256[:16]>.zip)")
     where.add_argument("--upload", metavar="s3://BUCKET/KEY",
                        help="upload the zip there with boto3 (your AWS credentials)")  # fmt: skip
     launch = parser.add_argument_group("the environment the Launch Now URL creates")
-    launch.add_argument("--application-name", default="tictactoe")
+    launch.add_argument("--application-name", default="tictactoe",
+                        help="Elastic Beanstalk application (default: %(default)s)")  # fmt: skip
     launch.add_argument("--platform", default=PLATFORM,
                         help="platform branch (default: %(default)s)")  # fmt: skip
     launch.add_argument("--environment-type", choices=["LoadBalancing", "SingleInstance"],
