@@ -21,7 +21,7 @@ from typing import Any
 
 from . import game_costs, load, pages, report
 from .flows import TIE_IN_9, WIN_IN_7
-from .stack import ROOT, local_stack
+from .stack import ROOT, Stack, local_stack
 
 log = logging.getLogger("bench")
 
@@ -63,9 +63,13 @@ def run(runs: int, seconds: float, wait_seconds: float) -> dict[str, Any]:
                 game_costs.waiting_cost(app, recorder, url, wait_seconds) for _ in range(runs)
             ]
         results["pages"] = _pages(stack.app_url, runs)
-        results["throughput"], moves_sent = _throughput(stack.app_url, runs, seconds)
+        results["throughput"], moves_sent = _throughput(stack, runs, seconds)
         calls = stack.dynamodb_calls()  # stops gunicorn, whose workers write their counts
-        results["calls_under_load"] = {"by_operation": dict(calls), "moves_sent": moves_sent}
+        results["calls_under_load"] = {
+            "by_operation": calls["calls"],
+            "seconds": calls["seconds"],
+            "moves_sent": moves_sent,
+        }
     results["machine"]["load_after"] = os.getloadavg()[0]
     results["avatars"] = _avatars()
     return results
@@ -82,7 +86,8 @@ def _pages(base_url: str, runs: int) -> list[dict[str, Any]]:
     return [pages.page_weights(base_url, opponent.name, created["id"]) for _ in range(runs)]
 
 
-def _throughput(base_url: str, runs: int, seconds: float) -> tuple[dict[str, Any], int]:
+def _throughput(stack: Stack, runs: int, seconds: float) -> tuple[dict[str, Any], int]:
+    base_url = stack.app_url
     players = load.register_players(base_url, [f"load{i}" for i in range(32)])
     log.info("throughput: warm-up, then %d runs of %.0f s at 4 and 16 pairs", runs, seconds)
     warm = load.measure(base_url, players[:8], 4, 2000)
@@ -91,7 +96,10 @@ def _throughput(base_url: str, runs: int, seconds: float) -> tuple[dict[str, Any
     for pairs in (4, 16):
         results[str(pairs)] = []
         for _ in range(runs):
+            before = stack.cpu_seconds()
             done = load.measure(base_url, players[: 2 * pairs], seconds, 20_000)
+            after = stack.cpu_seconds()
+            done["server_cpu_s"] = {k: after[k] - before[k] for k in after}
             moves_sent += done["moves_sent"]
             results[str(pairs)].append(done)
             log.info("  %d pairs: %.1f moves/s, p99 %.1f ms", pairs, done["moves_per_s"],

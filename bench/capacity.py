@@ -10,6 +10,7 @@ never knows.
 from __future__ import annotations
 
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,6 +71,9 @@ class Recorder:
     by_type: dict[str, Usage] = field(default_factory=lambda: defaultdict(Usage))
     by_target: dict[str, Usage] = field(default_factory=lambda: defaultdict(Usage))
     by_operation: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    # Seconds spent waiting for DynamoDB, per (request type, operation).
+    seconds: dict[tuple[str, str], float] = field(default_factory=lambda: defaultdict(float))
+    _started: threading.local = field(default_factory=threading.local, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -79,6 +83,7 @@ class Recorder:
         events = client.meta.events
         if with_capacity:
             events.register("provide-client-params.dynamodb", recorder._ask_for_capacity)
+        events.register("before-call.dynamodb", recorder._start)
         events.register("after-call.dynamodb", recorder._record)
         return recorder
 
@@ -87,6 +92,7 @@ class Recorder:
             self.by_type.clear()
             self.by_target.clear()
             self.by_operation.clear()
+            self.seconds.clear()
 
     def total(self) -> Usage:
         """Return the sum over request types (calls made outside requests excluded)."""
@@ -106,6 +112,7 @@ class Recorder:
                 "by_operation": {
                     f"{k}:{op}": n for (k, op), n in sorted(self.by_operation.items())
                 },
+                "seconds": {f"{k}:{op}": t for (k, op), t in sorted(self.seconds.items())},
             }
 
     # -- botocore hooks --------------------------------------------------------------------
@@ -114,7 +121,11 @@ class Recorder:
         if "ReturnConsumedCapacity" in model.input_shape.members:
             params["ReturnConsumedCapacity"] = "INDEXES"
 
+    def _start(self, **_: Any) -> None:
+        self._started.at = time.perf_counter()
+
     def _record(self, parsed: dict[str, Any], model: Any, **_: Any) -> None:
+        took = time.perf_counter() - getattr(self._started, "at", time.perf_counter())
         kind, operation = request_type(), model.name
         consumed = parsed.get("ConsumedCapacity") or []
         if isinstance(consumed, dict):
@@ -132,6 +143,7 @@ class Recorder:
                 targets.append((f"{table}/{index}", _units(used)))
         with self._lock:
             self.by_operation[(kind, operation)] += 1
+            self.seconds[(kind, operation)] += took
             for target, units in targets:
                 used = Usage(rcu=units) if is_read else Usage(wcu=units)
                 call.add(used)

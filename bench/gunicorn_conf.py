@@ -2,7 +2,7 @@
 
 The recorder counts calls per request type without changing any request (no
 ReturnConsumedCapacity here, so the timed runs measure the app as it is). Each worker writes
-its counts to BENCH_CALLS_DIR when it exits.
+its counts, and the time it waited for each kind of call, to BENCH_CALLS_DIR when it exits.
 """
 
 from __future__ import annotations
@@ -26,4 +26,5 @@ def worker_exit(server: Any, worker: Any) -> None:
     if _recorder is None or worker.pid != os.getpid():
         return  # the master reaping a worker that is already gone
     out = Path(os.environ["BENCH_CALLS_DIR"]) / f"worker-{os.getpid()}.json"
-    out.write_text(json.dumps(_recorder.snapshot()["by_operation"]))
+    counted = _recorder.snapshot()
+    out.write_text(json.dumps({"calls": counted["by_operation"], "seconds": counted["seconds"]}))

@@ -148,6 +148,7 @@ def run(base_url: str, players: list[Player], seconds: float, max_moves: int) ->
     """Let len(players)//2 pairs play for `seconds` (or `max_moves`); return the figures."""
     browsers = [_Browser(base_url, p) for p in players]
     pairs = list(zip(browsers[::2], browsers[1::2], strict=True))
+    cpu = time.process_time()
     started = time.perf_counter()
     tally = _Tally(deadline=started + seconds, max_moves=max_moves)
     threads = [threading.Thread(target=_pair, args=(h, o, tally)) for h, o in pairs]
@@ -160,6 +161,7 @@ def run(base_url: str, players: list[Player], seconds: float, max_moves: int) ->
         "pairs": len(pairs),
         "requests": tally.requests,
         "moves_sent": tally.moves_sent,
+        "cpu_s": time.process_time() - cpu,
         "errors": tally.errors,
     }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -25,14 +26,22 @@ class Stack:
     app_url: str
     calls_dir: Path
     app: subprocess.Popen[bytes]
+    db: subprocess.Popen[bytes]
 
-    def dynamodb_calls(self) -> Counter[str]:
-        """Stop the app, then sum the calls its workers counted ("move:UpdateItem" -> n)."""
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time used so far by the app (gunicorn and its workers) and DynamoDB Local."""
+        return {"app": cpu_seconds(self.app.pid), "dynamodb_local": cpu_seconds(self.db.pid)}
+
+    def dynamodb_calls(self) -> dict[str, dict[str, float]]:
+        """Stop the app; sum the calls its workers counted and the seconds they waited."""
         _stop_app(self.app)
-        total: Counter[str] = Counter()
+        calls: Counter[str] = Counter()
+        seconds: Counter[str] = Counter()
         for path in self.calls_dir.glob("worker-*.json"):
-            total.update(json.loads(path.read_text()))
-        return total
+            counted = json.loads(path.read_text())
+            calls.update(counted["calls"])
+            seconds.update(counted["seconds"])
+        return {"calls": dict(calls), "seconds": dict(seconds)}
 
 
 @contextmanager
@@ -72,8 +81,23 @@ def local_stack(workdir: Path) -> Iterator[Stack]:
         )  # fmt: skip
         stack.callback(_stop_app, app)
         processes.wait_for_port(app_port, app)
-        yield Stack(settings, f"http://127.0.0.1:{app_port}", calls_dir, app)
+        yield Stack(settings, f"http://127.0.0.1:{app_port}", calls_dir, app, db)
 
 
 def _stop_app(app: subprocess.Popen[bytes]) -> None:
     processes.stop(app, timeout=20)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process `pid` and its live descendants (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        children = []
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            children += (task / "children").read_text().split()
+    except OSError:
+        return total
+    return total + sum(cpu_seconds(int(child)) for child in children)
