@@ -130,11 +130,23 @@ def exercise_every_feature(monkeypatch: pytest.MonkeyPatch, config: Path) -> Non
 
 
 @pytest.fixture(scope="module")
-def recorded() -> Iterator[Recorder]:
-    with pytest.MonkeyPatch.context() as monkeypatch, mock_aws(), recording() as recorder:
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorder]:
+    """Every AWS call of one run through every feature, shared by the checks below.
+
+    Module scope, so the same guard as conftest's (function-scoped) one: no profile, no
+    credentials or config file of the machine, fake keys; moto answers every call.
+    """
+    nowhere = tmp_path_factory.mktemp("no-aws") / "none"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN",
+                     "AWS_SECURITY_TOKEN", "CONFIG_FILE", "TICTACTOE_SECRET_KEY"):  # fmt: skip
+            monkeypatch.delenv(name, raising=False)
+        for name in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+            monkeypatch.setenv(name, str(nowhere))
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        exercise_every_feature(monkeypatch, ROOT / "beanstalk.toml")
+        with mock_aws(), recording() as recorder:
+            exercise_every_feature(monkeypatch, ROOT / "beanstalk.toml")
     yield recorder
 
 
