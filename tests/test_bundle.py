@@ -255,6 +255,14 @@ def test_the_platform_settings_name_the_config_and_the_health_check() -> None:
     for path in sorted((ROOT / ".ebextensions").glob("*.config")):
         for namespace, options in yaml.safe_load(path.read_text())["option_settings"].items():
             settings.setdefault(namespace, {}).update(options)
+    # Namespaces from the Elastic Beanstalk option reference; values as the strings it stores.
+    assert set(settings) <= {
+        "aws:elasticbeanstalk:application:environment",
+        "aws:elasticbeanstalk:environment",
+        "aws:elasticbeanstalk:environment:process:default",
+    }
+    assert all(isinstance(v, str) for options in settings.values() for v in options.values())
+    assert settings["aws:elasticbeanstalk:environment"]["LoadBalancerType"] == "application"
     assert settings["aws:elasticbeanstalk:application:environment"]["CONFIG_FILE"] == (
         "beanstalk.toml"
     )
