@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.request
 from pathlib import Path
 
 import boto3
@@ -64,7 +65,10 @@ def test_through_nginx_both_instances_serve_one_session(
 
 def test_instances_started_at_once_share_one_set_of_tables(whole_stack: Stack) -> None:
     """Both instances (four workers) started together against an empty DynamoDB Local."""
-    # The stack started both instances at the same instant; by now both answered /health.
+    # The stack started both instances at the same instant, and waited for both.
+    for instance in whole_stack.instances:
+        with urllib.request.urlopen(f"{instance.url}/health", timeout=5) as health:
+            assert health.status == 200
     dynamodb = boto3.client("dynamodb", region_name=REGION, endpoint_url=whole_stack.dynamodb_url)
     tables = dynamodb.list_tables()["TableNames"]
     assert sorted(tables) == ["Avatars", "Games", "Users"]
