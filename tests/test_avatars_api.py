@@ -106,13 +106,15 @@ def test_replace_then_remove(app: Any, player: Any) -> None:
     old = upload(ada, photo((200, 30, 30))).get_json()["avatar_url"]
     new = upload(ada, photo((30, 30, 200))).get_json()["avatar_url"]
     assert new != old and my_url(ada) == new
-    assert ada.client.get(old).status_code == 404
+    stale = ada.client.get(old)  # e.g. from a game created before the change
+    assert stale.status_code == 302 and stale.headers["Location"] == new
     assert ada.client.get(new).status_code == 200
     assert len(stored_keys(app)) == 2  # the replaced picture's objects are gone
 
     assert ada.call("DELETE", "/api/me/avatar").status_code == 204
     assert my_url(ada) is None
-    assert ada.client.get(new).status_code == 404
+    gone = ada.client.get(new)
+    assert gone.status_code == 302 and gone.headers["Location"].endswith("/default.svg")
     assert stored_keys(app) == []
     assert ada.call("DELETE", "/api/me/avatar").status_code == 204  # nothing left: still fine
 
@@ -291,7 +293,6 @@ def test_the_default_picture_is_a_safe_svg_of_the_initials(player: Any) -> None:
 @pytest.mark.parametrize(
     "path",
     [
-        "/avatars/nobody/" + "a" * 64 + "/256.webp",  # well-formed, never stored
         "/avatars/nobody/" + "a" * 64 + "/128.webp",  # a size we never make
         "/avatars/nobody/not-a-hash/256.webp",
         "/avatars/no!body/default.svg",
@@ -303,10 +304,19 @@ def test_unknown_pictures_are_404_yet_still_show_the_default(player: Any, path: 
     assert response.headers["Content-Type"].startswith("image/svg+xml")
 
 
-def test_a_list_of_games_reads_the_pictures_once(app: Any, player: Any) -> None:
+def test_a_never_stored_picture_redirects_to_the_default(player: Any) -> None:
+    response = player().client.get("/avatars/nobody/" + "a" * 64 + "/256.webp")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/default.svg")
+
+
+def test_showing_games_reads_no_pictures(app: Any, player: Any) -> None:
+    """Games carry their players' picture hashes: lists, moves and polls cost no Avatars read."""
     ada = player()
-    for _ in range(5):
-        ada.invite(player())
+    upload(ada, photo())
+    rivals = [player() for _ in range(5)]
+    upload(rivals[0], photo((10, 200, 10)))
+    for rival in rivals:
+        ada.invite(rival)
     calls: Counter[str] = Counter()
     events = backend(app).dynamodb.meta.events
 
@@ -318,10 +328,17 @@ def test_a_list_of_games_reads_the_pictures_once(app: Any, player: Any) -> None:
     events.register("provide-client-params.dynamodb.*", count)
     try:
         games = ada.client.get("/api/games").get_json()["sent"]
+        started = rivals[0].accept(games[-1])
+        moved = rivals[0].move(started, 4).get_json()
+        polled = ada.client.get(f"/api/games/{started['id']}").get_json()
     finally:
         events.unregister("provide-client-params.dynamodb.*", count)
     assert len(games) == 5 and all(g["opponent_avatar_url"] for g in games)
-    assert sum(calls.values()) == 1, calls
+    assert {g["host_avatar_url"] for g in games} == {my_url(ada).replace("/256.", "/64.")}
+    assert moved["opponent_avatar_url"] == polled["opponent_avatar_url"]
+    assert moved["opponent_avatar_url"].endswith("/64.webp")  # rivals[0]'s own picture
+    assert [g["opponent_avatar_url"].endswith("/default.svg") for g in games].count(True) == 4
+    assert sum(calls.values()) == 0, calls
 
 
 def form_token(page: str) -> str:

@@ -64,6 +64,9 @@ class Game:
     created_at: str
     updated_at: str
     version: int
+    # Content hashes of the players' pictures when the game was created (display only).
+    host_picture: str | None = None
+    opponent_picture: str | None = None
 
     @property
     def x_player(self) -> str:

@@ -20,7 +20,7 @@ from html import escape
 from . import avatars as images
 from .s3 import Objects, StoredObject
 from .services import Conflict
-from .store import AvatarRecord, Avatars, Changed, StoredSize, StoreError
+from .store import AvatarRecord, Avatars, Changed, StoredSize, StoreError, Users
 from .store.games import now
 
 log = logging.getLogger(__name__)
@@ -34,12 +34,18 @@ def object_key(player: str, digest: str, size: int) -> str:
 
 
 def set_picture(
-    avatars: Avatars, objects: Objects, player: str, data: bytes, filename: str | None = None
+    avatars: Avatars,
+    objects: Objects,
+    users: Users,
+    player: str,
+    data: bytes,
+    filename: str | None = None,
 ) -> AvatarRecord:
     """Make the uploaded picture `player`'s picture; raise images.BadImage if it is unusable."""
     picture = images.process(data, filename)
     current = avatars.get(player, consistent=True)
     if current is not None and current.content_hash == picture.digest:
+        users.set_picture(player, current.content_hash)  # mends a pointer a failure left behind
         return current  # the same picture again: nothing to store
     record = _record(player, picture)
     for rendition, stored in zip(picture.renditions, record.objects, strict=True):
@@ -52,13 +58,14 @@ def set_picture(
             if current is not None and current.content_hash == record.content_hash:
                 return current
             continue
+        users.set_picture(player, record.content_hash)
         _discard(objects, current)
         return record
     _discard(objects, record)
     raise Conflict("your picture is changing too fast; try again")
 
 
-def remove_picture(avatars: Avatars, objects: Objects, player: str) -> None:
+def remove_picture(avatars: Avatars, objects: Objects, users: Users, player: str) -> None:
     """Go back to the default picture (nothing to do if there is none)."""
     current = avatars.get(player, consistent=True)
     for _ in range(_ATTEMPTS):
@@ -69,6 +76,7 @@ def remove_picture(avatars: Avatars, objects: Objects, player: str) -> None:
         except Changed as changed:
             current = changed.current
             continue
+        users.set_picture(player, None)
         _discard(objects, current)
         return
     raise Conflict("your picture is changing too fast; try again")

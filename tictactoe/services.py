@@ -60,15 +60,17 @@ def login(users: Users, name: object, password: object) -> User:
     return user
 
 
-def invite(games: Games, users: Users, host: str, opponent: object) -> Game:
-    """Invite an existing player (not oneself) to a game."""
+def invite(
+    games: Games, users: Users, host: str, opponent: object, host_picture: str | None = None
+) -> Game:
+    """Invite an existing player (not oneself) to a game; the game keeps both pictures."""
     opponent = check_name(opponent, "opponent")
     if opponent.lower() == host.lower():
         raise Invalid("you cannot invite yourself")
     user = users.get(opponent)
     if user is None:
         raise NotFound(f"there is no player called {opponent}")
-    return games.create(host, user.name)
+    return games.create(host, user.name, (host_picture, user.picture))
 
 
 def accept(games: Games, game_id: str, player: str) -> Game:

@@ -2,6 +2,7 @@
 
 Item layout (one item per game):
   GameId, HostId, OpponentId, CreatedAt     never change
+  HostPicture, OpponentPicture              the players' picture hashes at creation, if any
   Status, Board, Turn, Version, UpdatedAt   change with every accept / move (not indexed)
   StatusDate   "OPEN_<CreatedAt>" while pending or playing, "FINISHED_<time>" once over
   Winner, FinalBoard                         written once, by the move that ends the game
@@ -60,8 +61,10 @@ class Games:
         self._client = client
         self._table = table
 
-    def create(self, host: str, opponent: str) -> Game:
-        """Store a new invitation from `host` to `opponent`."""
+    def create(
+        self, host: str, opponent: str, pictures: tuple[str | None, str | None] = (None, None)
+    ) -> Game:
+        """Store a new invitation from `host` to `opponent` (with their pictures' hashes)."""
         stamp = now()
         game = Game(
             id=secrets.token_urlsafe(12),
@@ -74,6 +77,8 @@ class Games:
             created_at=stamp,
             updated_at=stamp,
             version=1,
+            host_picture=pictures[0],
+            opponent_picture=pictures[1],
         )
         item = {
             "GameId": _s(game.id),
@@ -86,6 +91,9 @@ class Games:
             "UpdatedAt": _s(stamp),
             "Version": {"N": "1"},
         }
+        for name, digest in zip(("HostPicture", "OpponentPicture"), pictures, strict=True):
+            if digest:
+                item[name] = _s(digest)
         with translated("creating a game"):
             self._client.put_item(
                 TableName=self._table,
@@ -291,6 +299,8 @@ def _game(item: dict[str, Any]) -> Game:
         created_at=item["CreatedAt"]["S"],
         updated_at=item["UpdatedAt"]["S"],
         version=int(item["Version"]["N"]),
+        host_picture=_str(item, "HostPicture"),
+        opponent_picture=_str(item, "OpponentPicture"),
     )
 
 
@@ -307,4 +317,6 @@ def _finished_from_index(entry: dict[str, Any]) -> Game:
         created_at=entry["CreatedAt"]["S"],
         updated_at=entry["StatusDate"]["S"].removeprefix(FINISHED),
         version=0,  # not projected; list entries are not used for conditional requests
+        host_picture=_str(entry, "HostPicture"),
+        opponent_picture=_str(entry, "OpponentPicture"),
     )

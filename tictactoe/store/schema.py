@@ -18,7 +18,7 @@ OPPONENT_INDEX = "OpponentId-StatusDate-index"
 
 # What a finished game's list entry needs. None of it changes while a game is played, so a
 # move never writes to an index: the index keys change only when the game finishes.
-_LISTED = ["CreatedAt", "Winner", "FinalBoard"]
+_LISTED = ["CreatedAt", "Winner", "FinalBoard", "HostPicture", "OpponentPicture"]
 
 
 def _index(name: str, player_key: str, other_player: str) -> dict[str, Any]:

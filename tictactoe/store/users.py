@@ -15,6 +15,7 @@ from .games import now
 class User:
     name: str  # as the player typed it at sign-up
     password_hash: str
+    picture: str | None = None  # content hash of the current picture (Avatars has the rest)
 
 
 class Users:
@@ -51,8 +52,28 @@ class Users:
             found = self._client.get_item(
                 TableName=self._table,
                 Key={"UserKey": {"S": name.lower()}},
-                ProjectionExpression="#n, PasswordHash",
+                ProjectionExpression="#n, PasswordHash, Picture",
                 ExpressionAttributeNames={"#n": "Name"},
             )
         item = found.get("Item")
-        return User(item["Name"]["S"], item["PasswordHash"]["S"]) if item else None
+        if not item:
+            return None
+        picture = item.get("Picture", {}).get("S")
+        return User(item["Name"]["S"], item["PasswordHash"]["S"], picture)
+
+    def set_picture(self, name: str, digest: str | None) -> None:
+        """Point the player's record at their current picture (None: the default one).
+
+        Kept beside the password so that signing in and inviting, which read this item
+        anyway, learn the picture for free; new games copy it, so showing a game costs no read.
+        """
+        update = "SET Picture = :d" if digest else "REMOVE Picture"
+        values = {"ExpressionAttributeValues": {":d": {"S": digest}}} if digest else {}
+        with translated("updating a player"):
+            self._client.update_item(
+                TableName=self._table,
+                Key={"UserKey": {"S": name.lower()}},
+                UpdateExpression=update,
+                ConditionExpression="attribute_exists(UserKey)",
+                **values,
+            )

@@ -55,7 +55,7 @@ def register():  # type: ignore[no-untyped-def]
 def login():  # type: ignore[no-untyped-def]
     body = _body()
     user = services.login(backend().users, body.get("username"), body.get("password"))
-    auth.sign_in(user.name)
+    auth.sign_in(user.name, user.picture)
     return {"username": user.name}
 
 
@@ -79,7 +79,8 @@ def me():  # type: ignore[no-untyped-def]
 def set_avatar():  # type: ignore[no-untyped-def]
     data, filename = images.uploaded()
     b, player = backend(), auth.player()
-    record = pictures.set_picture(b.avatars, b.pictures, player, data, filename)
+    record = pictures.set_picture(b.avatars, b.pictures, b.users, player, data, filename)
+    auth.set_my_picture(record.content_hash)
     return {"avatar_url": _avatar_url(player, record)}, 201
 
 
@@ -87,7 +88,8 @@ def set_avatar():  # type: ignore[no-untyped-def]
 @auth.signed_in
 def remove_avatar():  # type: ignore[no-untyped-def]
     b = backend()
-    pictures.remove_picture(b.avatars, b.pictures, auth.player())
+    pictures.remove_picture(b.avatars, b.pictures, b.users, auth.player())
+    auth.set_my_picture(None)
     return Response(status=204)
 
 
@@ -100,7 +102,8 @@ def _avatar_url(player: str, record: AvatarRecord | None) -> str | None:
 @auth.signed_in
 def create_game():  # type: ignore[no-untyped-def]
     b = backend()
-    game = services.invite(b.games, b.users, auth.player(), _body().get("opponent"))
+    opponent = _body().get("opponent")
+    game = services.invite(b.games, b.users, auth.player(), opponent, auth.my_picture())
     return _game(game, 201)
 
 
@@ -108,8 +111,6 @@ def create_game():  # type: ignore[no-untyped-def]
 @auth.signed_in
 def list_games():  # type: ignore[no-untyped-def]
     lists = services.lists(backend().games, auth.player())
-    every = [*lists.invites, *lists.sent, *lists.in_progress, *lists.finished]
-    images.urls({name for g in every for name in (g.host, g.opponent)})  # one read for all
     return {
         "invites": [game_json(g) for g in lists.invites],
         "sent": [game_json(g) for g in lists.sent],

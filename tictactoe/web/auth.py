@@ -13,11 +13,22 @@ class NotSignedIn(Exception):
     """The request needs a signed-in player (401)."""
 
 
-def sign_in(name: str) -> None:
+def sign_in(name: str, picture: str | None = None) -> None:
     """Start a fresh session for `name` (a new cookie, so an old one cannot be replayed)."""
     session.clear()
     session["player"] = name
+    session["picture"] = picture
     session.permanent = True
+
+
+def my_picture() -> str | None:
+    """Return the content hash of the signed-in player's picture, as of their last change."""
+    digest = session.get("picture")
+    return digest if isinstance(digest, str) else None
+
+
+def set_my_picture(digest: str | None) -> None:
+    session["picture"] = digest
 
 
 def sign_out() -> None:

@@ -2,10 +2,12 @@
 
 How a page learns the URLs: a URL names the player and the picture's content hash
 (/avatars/<player>/<hash>/<size>.webp), so its bytes never change and browsers may keep
-it for a year without asking again. Building it needs the hash, so a page or game list
-asks the Avatars table once for all the players it shows (one BatchGetItem, see
-`urls`), never once per game. Players without a picture get /avatars/<player>/default.svg,
-drawn from the name alone, with no read at all.
+it for a year without asking again. Building it needs the hash, and reading it would cost a
+read on every move and poll, so the hash travels instead: the player's Users item holds it
+(sign-in puts it in the session), and each game copies both players' hashes when it is
+created. Showing games therefore costs no read. A hash that has gone stale since (the player
+changed picture mid-game) redirects to the current picture. Players without a picture get
+/avatars/<player>/default.svg, drawn from the name alone, with no read at all.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, request, url_for
+from flask import Blueprint, Response, current_app, g, redirect, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import avatars, pictures, services
 from ..backend import backend
+from ..game import Game
 from . import auth
 
 bp = Blueprint("images", __name__)
@@ -59,6 +62,18 @@ def remember(digests: Mapping[str, str | None]) -> None:
     """Tell this request's lookups what a view already knows (name -> hash, None: default)."""
     known: dict[str, str | None] = g.setdefault("picture_digests", {})
     known.update({name.lower(): digest for name, digest in digests.items()})
+
+
+def remember_games(games: Iterable[Game]) -> None:
+    """Take the page's picture hashes from its games (newest first) and from the session."""
+    known: dict[str, str | None] = {}
+    for game in games:
+        known.setdefault(game.host.lower(), game.host_picture)
+        known.setdefault(game.opponent.lower(), game.opponent_picture)
+    player = auth.current_player()
+    if player is not None:
+        known[player.lower()] = auth.my_picture()
+    remember(known)
 
 
 def template_url(player: str, size: int = SMALL) -> str:
@@ -114,7 +129,7 @@ def picture(player: str, digest: str, size: int) -> Response:
         return _cached(Response(status=304), tag)
     found = pictures.rendition(backend().pictures, player, digest, size)
     if found is None:
-        return _missing(player)
+        return _current(player, size)
     return _cached(Response(found.body, mimetype=found.content_type), tag)
 
 
@@ -135,6 +150,18 @@ def default(player: str) -> Response:
 def _cached(response: Response, tag: str) -> Response:
     response.set_etag(tag)
     response.headers["Cache-Control"] = f"private, max-age={YEAR}, immutable"
+    return response
+
+
+def _current(player: str, size: int) -> Response:
+    """Redirect a stale picture URL (the player has changed it since) to the current one."""
+    record = pictures.picture(backend().avatars, player)
+    if record is None:
+        return redirect(url_for("images.default", player=player), code=302)
+    if pictures.rendition(backend().pictures, player, record.content_hash, size) is None:
+        return _missing(player)  # the table names objects the store no longer has
+    response = redirect(url(player, record.content_hash, size), code=302)
+    response.headers["Cache-Control"] = "no-cache"
     return response
 
 

@@ -20,8 +20,7 @@ def home():  # type: ignore[no-untyped-def]
     if player is None:
         return render_template("welcome.html")
     lists = services.lists(backend().games, player)
-    every = [*lists.invites, *lists.sent, *lists.in_progress, *lists.finished]
-    images.urls({player, *(name for g in every for name in (g.host, g.opponent))})  # one read
+    images.remember_games([*lists.invites, *lists.sent, *lists.in_progress, *lists.finished])
     return render_template("home.html", lists=lists)
 
 
@@ -33,7 +32,7 @@ def signup():  # type: ignore[no-untyped-def]
     except (services.Invalid, Taken) as err:
         status = 409 if isinstance(err, Taken) else 400
         return render_template("welcome.html", signup_error=str(err), name=name), status
-    auth.sign_in(user.name)
+    auth.sign_in(user.name, user.picture)
     return _see(url_for("pages.home"))
 
 
@@ -45,7 +44,7 @@ def login():  # type: ignore[no-untyped-def]
     except (services.Invalid, services.WrongCredentials) as err:
         status = 401 if isinstance(err, services.WrongCredentials) else 400
         return render_template("welcome.html", login_error=str(err), name=name), status
-    auth.sign_in(user.name)
+    auth.sign_in(user.name, user.picture)
     return _see(url_for("pages.home"))
 
 
@@ -59,7 +58,8 @@ def logout() -> Response:
 @auth.signed_in
 def invite() -> Response:
     b = backend()
-    game = services.invite(b.games, b.users, auth.player(), request.form.get("opponent"))
+    opponent = request.form.get("opponent")
+    game = services.invite(b.games, b.users, auth.player(), opponent, auth.my_picture())
     return _see(url_for("pages.game", game_id=game.id, v=game.version))
 
 
@@ -68,7 +68,7 @@ def invite() -> Response:
 def game(game_id: str):  # type: ignore[no-untyped-def]
     at_least = request.args.get("v", default=0, type=int)
     found = services.game(backend().games, game_id, at_least)
-    images.urls({found.host, found.opponent, auth.player()})  # the page's pictures, one read
+    images.remember_games([found])
     return render_template("game.html", game=found, state=etag(found), json=game_json(found))
 
 
@@ -108,7 +108,8 @@ def upload_avatar():  # type: ignore[no-untyped-def]
     b, player = backend(), auth.player()
     try:
         data, filename = images.uploaded()
-        pictures.set_picture(b.avatars, b.pictures, player, data, filename)
+        record = pictures.set_picture(b.avatars, b.pictures, b.users, player, data, filename)
+        auth.set_my_picture(record.content_hash)
     except (avatars.BadImage, services.Invalid) as err:
         return _profile(error=str(err)), 413 if isinstance(err, avatars.TooLarge) else 400
     return _see(url_for("pages.profile", done="saved"))
@@ -118,7 +119,8 @@ def upload_avatar():  # type: ignore[no-untyped-def]
 @auth.signed_in
 def remove_avatar() -> Response:
     b = backend()
-    pictures.remove_picture(b.avatars, b.pictures, auth.player())
+    pictures.remove_picture(b.avatars, b.pictures, b.users, auth.player())
+    auth.set_my_picture(None)
     return _see(url_for("pages.profile", done="removed"))
 
 
