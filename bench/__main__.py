@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from . import game_costs, load, pages, report
-from .flows import TIE_IN_9, WIN_IN_7
+from .flows import TIE_IN_9, WIN_IN_7, picture
 from .stack import ROOT, Stack, local_stack
 
 log = logging.getLogger("bench")
+# Capacity scenarios: (key suffix, players have a history, players have pictures).
+SCENARIOS = (("", True, False), ("_new", False, False), ("_pictures", True, True))
 
 
 def machine() -> dict[str, Any]:
@@ -52,10 +54,11 @@ def run(runs: int, seconds: float, wait_seconds: float) -> dict[str, Any]:
         log.info("capacity per game, %d runs each", runs)
         results["capacity"] = {
             name + suffix: [
-                game_costs.game_capacity(app, recorder, cells, history) for _ in range(runs)
+                game_costs.game_capacity(app, recorder, cells, history, pictures)
+                for _ in range(runs)
             ]
             for name, cells in (("win", WIN_IN_7), ("tie", TIE_IN_9))
-            for suffix, history in (("", True), ("_new", False))
+            for suffix, history, pictures in SCENARIOS
         }
         log.info("waiting: %d runs of %.0f s in chromium", runs, wait_seconds)
         with game_costs.serving(app) as url:
@@ -78,9 +81,11 @@ def run(runs: int, seconds: float, wait_seconds: float) -> dict[str, Any]:
 def _pages(base_url: str, runs: int) -> list[dict[str, Any]]:
     log.info("page weight, %d runs", runs)
     host, opponent = load.register_players(base_url, ["pagehost", "pageopp"])
-    game = load._Browser(base_url, host)
+    for player in (host, opponent):  # pictures beside the names: the heavier pages
+        load.ApiBrowser(base_url, player).upload_picture(picture())
+    game = load.ApiBrowser(base_url, host)
     created = game.take(game.post("/api/games", {"opponent": opponent.name}), 201)
-    other = load._Browser(base_url, opponent)
+    other = load.ApiBrowser(base_url, opponent)
     other.take(other.post(f"/api/games/{created['id']}/accept", None), 200)
     # The opponent moves first, so their page waits for nothing and does not poll.
     return [pages.page_weights(base_url, opponent.name, created["id"]) for _ in range(runs)]

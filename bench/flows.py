@@ -10,10 +10,13 @@ sees the move once. Both players load home at the end.
 from __future__ import annotations
 
 import html
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from PIL import Image
 
 PASSWORD = "correct horse battery"
 # X (the invited opponent) moves first. A win on the 7th move, and a full-board tie.
@@ -23,6 +26,14 @@ TIE_IN_9 = (0, 4, 8, 2, 6, 3, 5, 7, 1)
 _META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 _STATE = re.compile(r'data-state="([^"]+)"')
 _GAME = re.compile(r"/games/([A-Za-z0-9_-]+)")
+
+
+def picture() -> bytes:
+    """A small photo-like JPEG for a player's picture."""
+    image = Image.effect_noise((320, 240), 60).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
 
 
 class FlowError(AssertionError):
@@ -83,6 +94,16 @@ class Browser:
         """Accept from the home page's invitation, land on the game page."""
         _, page = self.post_form(f"/games/{game_id}/accept")
         self.state = _found(_STATE, page, "game state")
+
+    def upload_picture(self, jpeg: bytes) -> None:
+        """Set this player's picture through the API, as the profile page's script would."""
+        response = self.client.put(
+            "/api/me/avatar",
+            data={"image": (io.BytesIO(jpeg), "me.jpg")},
+            headers={"X-CSRFToken": self.csrf},
+            content_type="multipart/form-data",
+        )
+        _expect(response, 201, "picture upload")
 
     def move(self, game_id: str, cell: int) -> dict[str, Any]:
         """Play as the page's script does: one API POST carrying the state it saw."""

@@ -20,7 +20,7 @@ from tictactoe import create_app
 from tictactoe.config import Settings
 
 from .capacity import Recorder
-from .flows import Browser, play_game
+from .flows import Browser, picture, play_game
 from .pages import watch_waiting
 
 
@@ -30,16 +30,18 @@ def instrumented_app(settings: Settings) -> tuple[Flask, Recorder]:
     return app, Recorder.install(app.extensions["tictactoe"].dynamodb)
 
 
-def _pair(app: Flask) -> tuple[Browser, Browser]:
+def _pair(app: Flask, pictures: bool = False) -> tuple[Browser, Browser]:
     tag = uuid.uuid4().hex[:8]
     host, opponent = Browser(app.test_client(), f"h{tag}"), Browser(app.test_client(), f"o{tag}")
-    host.sign_up()
-    opponent.sign_up()
+    for player in (host, opponent):
+        player.sign_up()
+        if pictures:
+            player.upload_picture(picture())
     return host, opponent
 
 
 def game_capacity(
-    app: Flask, recorder: Recorder, cells: tuple[int, ...], history: bool
+    app: Flask, recorder: Recorder, cells: tuple[int, ...], history: bool, pictures: bool = False
 ) -> dict[str, Any]:
     """Capacity of one complete game, from both players' login to their last home page.
 
@@ -47,9 +49,9 @@ def game_capacity(
     once invited, so every home query returns entries, as on an established account (and as
     AWS bills a query). Without it, the game is the first of two new accounts, the
     situation of a fresh database: DynamoDB Local then bills an index query that finds
-    nothing 0 units.
+    nothing 0 units. With `pictures`, both players have uploaded a picture first.
     """
-    host, opponent = _pair(app)
+    host, opponent = _pair(app, pictures)
     if history:
         play_game(host, opponent, cells)
         play_game(Browser(app.test_client(), opponent.name), Browser(app.test_client(), host.name),

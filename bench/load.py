@@ -77,7 +77,9 @@ class _Tally:
         return time.perf_counter() < self.deadline and len(self.moves) < self.max_moves
 
 
-class _Browser:
+class ApiBrowser:
+    """One player's keep-alive HTTP session, its CSRF token and the game state it last saw."""
+
     def __init__(self, base_url: str, player: Player) -> None:
         self.base, self.name, self.csrf = base_url, player.name, player.csrf
         self.http = requests.Session()
@@ -88,6 +90,15 @@ class _Browser:
         return self.http.post(
             self.base + path, json=body, headers={"X-CSRFToken": self.csrf, **headers}
         )
+
+    def upload_picture(self, jpeg: bytes) -> None:
+        r = self.http.put(
+            f"{self.base}/api/me/avatar",
+            files={"image": ("me.jpg", jpeg, "image/jpeg")},
+            headers={"X-CSRFToken": self.csrf},
+        )
+        if r.status_code != 201:
+            raise RuntimeError(f"picture upload: {r.status_code}")
 
     def take(self, response: requests.Response, expected: int) -> dict[str, Any]:
         if response.status_code != expected:
@@ -109,7 +120,7 @@ class _Browser:
             tally.requests += 1
 
 
-def _play(host: _Browser, opponent: _Browser, cells: tuple[int, ...], tally: _Tally) -> None:
+def _play(host: ApiBrowser, opponent: ApiBrowser, cells: tuple[int, ...], tally: _Tally) -> None:
     game = host.take(host.post("/api/games", {"opponent": opponent.name}), 201)
     opponent.take(opponent.post(f"/api/games/{game['id']}/accept", None), 200)
     with tally.lock:
@@ -133,7 +144,7 @@ def _play(host: _Browser, opponent: _Browser, cells: tuple[int, ...], tally: _Ta
         watcher.poll(game["id"], tally)
 
 
-def _pair(host: _Browser, opponent: _Browser, tally: _Tally) -> None:
+def _pair(host: ApiBrowser, opponent: ApiBrowser, tally: _Tally) -> None:
     games = 0
     try:
         while tally.going():
@@ -146,7 +157,7 @@ def _pair(host: _Browser, opponent: _Browser, tally: _Tally) -> None:
 
 def run(base_url: str, players: list[Player], seconds: float, max_moves: int) -> dict:
     """Let len(players)//2 pairs play for `seconds` (or `max_moves`); return the figures."""
-    browsers = [_Browser(base_url, p) for p in players]
+    browsers = [ApiBrowser(base_url, p) for p in players]
     pairs = list(zip(browsers[::2], browsers[1::2], strict=True))
     cpu = time.process_time()
     started = time.perf_counter()

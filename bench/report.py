@@ -17,6 +17,10 @@ SAMPLE = {
 }  # fmt: skip
 
 
+# Capacity scenarios, as bench/__main__.py names them, and how the summary labels them.
+SCENARIOS = (("", ""), ("_new", ", new accounts"), ("_pictures", ", players with pictures"))
+
+
 def spread(values: Sequence[float]) -> tuple[float, float, float]:
     """Median, min and max."""
     return statistics.median(values), min(values), max(values)
@@ -73,7 +77,7 @@ def rows(results: dict[str, Any]) -> list[Row]:
     out = []
     for game, moves in (("win", 7), ("tie", 9)):
         label = f"{moves}-move {game}"
-        for suffix, who in (("", ""), ("_new", ", new accounts")):
+        for suffix, who in SCENARIOS:
             wcu, rcu = _cap(results, game + suffix, "wcu"), _cap(results, game + suffix, "rcu")
             cost, calls = (
                 _cap(results, game + suffix, "cost"),
@@ -210,6 +214,7 @@ def render(results: dict[str, Any]) -> str:
         "",
         *_usage_table(win, "by_target", "table / index"),
         "",
+        *_pictures_tables(results),
         "## Capacity of a 9-move tie, per request type",
         "",
         *_usage_table(tie, "by_type", "request"),
@@ -245,6 +250,20 @@ def render(results: dict[str, Any]) -> str:
     else:
         out.append(avatars.get("_markdown", ""))
     return "\n".join(out) + "\n"
+
+
+def _pictures_tables(results: dict[str, Any]) -> list[str]:
+    runs = [r["capacity"] for r in results["capacity"].get("win_pictures", [])]
+    if not runs:
+        return []
+    return [
+        "## Capacity of a 7-move win between players with pictures",
+        "",
+        *_usage_table(runs, "by_type", "request"),
+        "",
+        *_usage_table(runs, "by_target", "table / index"),
+        "",
+    ]
 
 
 def _throughput_table(results: dict[str, Any]) -> list[str]:
@@ -318,8 +337,9 @@ METHOD = [
     "config (bench/gunicorn_conf.py) that counts calls without changing them.",
     "- **Pages**: headless Debian chromium, a fresh context (empty cache) per page, signed "
     "in; bytes are the DevTools protocol's `encodedDataLength` of every response (headers "
-    "included) until the network is idle. The game page is shown to the player whose turn it "
-    "is, so it does not poll.",
+    "included) until the network is idle. Both players have uploaded a picture, so the pages "
+    "carry their pictures. The game page is shown to the player whose turn it is, so it does "
+    "not poll.",
 ]
 
 

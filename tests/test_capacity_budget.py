@@ -23,7 +23,7 @@ import pytest
 from moto import mock_aws
 
 from bench.capacity import Recorder
-from bench.flows import TIE_IN_9, WIN_IN_7, Browser, play_game
+from bench.flows import TIE_IN_9, WIN_IN_7, Browser, picture, play_game
 from tests.conftest import make_settings, passthrough
 from tictactoe import create_app
 
@@ -61,21 +61,27 @@ def recorded(dynamodb_local_url: str) -> Iterator[tuple[Any, Recorder]]:
         yield app, Recorder.install(app.extensions["tictactoe"].dynamodb)
 
 
-def players_with_history(app: Any, cells: tuple[int, ...]) -> tuple[str, str]:
+def players_with_history(
+    app: Any, cells: tuple[int, ...], pictures: bool = False
+) -> tuple[str, str]:
     """Two new players who have played each other twice, each once as host."""
     tag = uuid.uuid4().hex[:8]
     host, opponent = Browser(app.test_client(), f"h{tag}"), Browser(app.test_client(), f"o{tag}")
-    host.sign_up()
-    opponent.sign_up()
+    for player in (host, opponent):
+        player.sign_up()
+        if pictures:
+            player.upload_picture(picture())
     play_game(host, opponent, cells)
     play_game(Browser(app.test_client(), opponent.name), Browser(app.test_client(), host.name),
               cells)  # fmt: skip
     return host.name, opponent.name
 
 
-def play_step_by_step(app: Any, recorder: Recorder, cells: tuple[int, ...]) -> list[tuple]:
+def play_step_by_step(
+    app: Any, recorder: Recorder, cells: tuple[int, ...], pictures: bool = False
+) -> list[tuple]:
     """Play a complete game as browsers do; return (step, capacity snapshot) per step."""
-    host, opponent = players_with_history(app, cells)
+    host, opponent = players_with_history(app, cells, pictures)
     steps: list[tuple[str, dict[str, Any]]] = []
 
     def step(name: str) -> None:
@@ -89,11 +95,17 @@ def play_step_by_step(app: Any, recorder: Recorder, cells: tuple[int, ...]) -> l
     return steps
 
 
-@pytest.mark.parametrize("cells", [WIN_IN_7, TIE_IN_9], ids=["7-move win", "9-move tie"])
-def test_every_request_stays_within_its_budget(recorded: Any, cells: tuple[int, ...]) -> None:
+@pytest.mark.parametrize(
+    ("cells", "pictures"),
+    [(WIN_IN_7, False), (TIE_IN_9, False), (WIN_IN_7, True)],
+    ids=["7-move win", "9-move tie", "7-move win, players with pictures"],
+)
+def test_every_request_stays_within_its_budget(
+    recorded: Any, cells: tuple[int, ...], pictures: bool
+) -> None:
     app, recorder = recorded
     over = []
-    for name, used in play_step_by_step(app, recorder, cells):
+    for name, used in play_step_by_step(app, recorder, cells, pictures):
         for kind, usage in used["by_type"].items():
             budget = FINISHING_MOVE if name == f"move {len(cells)}" else BUDGETS.get(kind)
             if budget is None:
