@@ -349,12 +349,13 @@ def missed_notes(summary: list[Row], results: dict[str, Any]) -> list[str]:
     if not missed:
         return ["Every target is met.", ""]
     lines = ["### Targets missed: by how much, why, what would close it", ""]
-    told: set[str] = set()
+    told: dict[str, str] = {}
     for row in missed:
         why = next((explain(results) for key, explain in WHY.items() if key in row.name), "")
         if why in told:
-            why = "Same cause as above."
-        told.add(why)
+            why = f"Same cause as for {told[why]}."
+        else:
+            told[why] = f"'{row.name}'"
         lines.append(f"- **{row.name}**: {cell(row.values)} against {row.target}. {why}")
     return [*lines, ""]
 
@@ -434,7 +435,29 @@ def _avatar_why(results: dict[str, Any]) -> str:
     )
 
 
+def _pictures_why(results: dict[str, Any]) -> str:
+    with_pictures = results["capacity"]["win_pictures"][0]["capacity"]
+    plain = results["capacity"]["win"][0]["capacity"]["by_type"]
+    extra = {
+        kind: used["rcu"] - plain.get(kind, {"rcu": 0.0})["rcu"]
+        for kind, used in with_pictures["by_type"].items()
+    }
+    avatars = with_pictures["by_target"].get("Avatars", {"calls": 0, "rcu": 0.0})
+    where = ", ".join(f"{kind} +{_num(rcu)}" for kind, rcu in extra.items() if rcu > 0)
+    return (
+        f"The pictures cost {_num(avatars['rcu'])} RCU in {avatars['calls']} reads of the "
+        f"Avatars table ({where} RCU): every game JSON (each move's answer and each poll that "
+        "answers 200) and every page looks up both players' picture hashes, 0.5 RCU per "
+        "player. Fix: leave the picture URLs out of the move and poll answers (the page has "
+        "them from its first load, and they do not change during a game), which takes the "
+        "moves' and polls' share away and makes a move one call again; for pages, keep the "
+        "hashes per process for a short while (a new picture shows within that time), or "
+        "name pictures by player in URLs revalidated with an ETag, so that a page needs no read."
+    )
+
+
 WHY: dict[str, Callable[[dict[str, Any]], str]] = {
+    "players with pictures": _pictures_why,
     "RCU per 7-move win": _rcu_why,
     "RCU per 9-move tie": _tie_why,
     "Cost (5×WCU + RCU) per 9-move tie": _tie_why,
