@@ -116,6 +116,10 @@ def exercise_every_feature(monkeypatch: pytest.MonkeyPatch, config: Path) -> Non
     assert alice.call("GET", "/api/games").status_code == 200
     assert alice.client.get("/").status_code == 200
     assert alice.client.get(f"/games/{game['id']}").status_code == 200
+    assert alice.client.get("/profile").status_code == 200
+    # A page that knows no games still shows the player's picture in its header.
+    missing = alice.client.get("/games/nosuchgame000", headers={"Accept": "text/html"})
+    assert missing.status_code == 404
 
     assert upload(alice, picture("red")).status_code == 201
     url = upload(alice, picture("blue")).get_json()["avatar_url"]  # replaces the first
