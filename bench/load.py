@@ -13,6 +13,8 @@ and the other player's poll (If-None-Match) sees it once. Games alternate a 7-mo
 
 from __future__ import annotations
 
+import http.client
+import json
 import statistics
 import threading
 import time
@@ -20,6 +22,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -77,42 +80,77 @@ class _Tally:
         return time.perf_counter() < self.deadline and len(self.moves) < self.max_moves
 
 
+@dataclass
+class Answer:
+    """An HTTP response, read whole."""
+
+    status_code: int
+    headers: dict[str, str]  # names in lower case
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
 class ApiBrowser:
-    """One player's keep-alive HTTP session, its CSRF token and the game state it last saw."""
+    """One player's keep-alive HTTP connection, its cookies, CSRF token and last game state.
+
+    Plain http.client rather than requests: the load generator shares the 2 cores with the
+    app and DynamoDB Local, so it should spend as little CPU per request as it can.
+    """
 
     def __init__(self, base_url: str, player: Player) -> None:
         self.base, self.name, self.csrf = base_url, player.name, player.csrf
-        self.http = requests.Session()
-        self.http.cookies.update(player.cookies)
+        self.player = player
+        where = urlsplit(base_url)
+        self.host, self.port = where.hostname or "127.0.0.1", where.port or 80
+        self.cookie = "; ".join(f"{k}={v}" for k, v in player.cookies.items())
+        self.connection: http.client.HTTPConnection | None = None
         self.state = ""
 
-    def post(self, path: str, body: Any, **headers: str) -> requests.Response:
-        return self.http.post(
-            self.base + path, json=body, headers={"X-CSRFToken": self.csrf, **headers}
-        )
+    def send(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> Answer:
+        """Send one request on the kept-alive connection (reconnecting once if it was closed)."""
+        for attempt in (1, 2):
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+            try:
+                self.connection.request(method, path, body, {"Cookie": self.cookie, **headers})
+                r = self.connection.getresponse()
+                return Answer(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
+            except (http.client.HTTPException, OSError):
+                self.connection.close()
+                self.connection = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def post(self, path: str, body: Any, **headers: str) -> Answer:
+        data = json.dumps(body).encode() if body is not None else b""
+        return self.send("POST", path, data, {
+            "Content-Type": "application/json", "X-CSRFToken": self.csrf, **headers})  # fmt: skip
 
     def upload_picture(self, jpeg: bytes) -> None:
-        r = self.http.put(
-            f"{self.base}/api/me/avatar",
-            files={"image": ("me.jpg", jpeg, "image/jpeg")},
-            headers={"X-CSRFToken": self.csrf},
-        )
+        with requests.Session() as http_session:
+            http_session.cookies.update(self.player.cookies)
+            r = http_session.put(
+                f"{self.base}/api/me/avatar",
+                files={"image": ("me.jpg", jpeg, "image/jpeg")},
+                headers={"X-CSRFToken": self.csrf},
+            )
         if r.status_code != 201:
             raise RuntimeError(f"picture upload: {r.status_code}")
 
-    def take(self, response: requests.Response, expected: int) -> dict[str, Any]:
+    def take(self, response: Answer, expected: int) -> dict[str, Any]:
         if response.status_code != expected:
-            raise RuntimeError(f"{response.request.method} {response.url}: {response.status_code}")
-        self.state = response.headers["ETag"].strip('"')
+            raise RuntimeError(f"expected {expected}, got {response.status_code}")
+        self.state = response.headers["etag"].strip('"')
         game: dict[str, Any] = response.json()
         return game
 
     def poll(self, game_id: str, tally: _Tally) -> None:
         started = time.perf_counter()
-        r = self.http.get(
-            f"{self.base}/api/games/{game_id}",
-            headers={"Accept": "application/json", "If-None-Match": f'"{self.state}"'},
-        )
+        r = self.send("GET", f"/api/games/{game_id}", b"", {
+            "Accept": "application/json", "If-None-Match": f'"{self.state}"'})  # fmt: skip
         took = time.perf_counter() - started
         self.take(r, 200)
         with tally.lock:
