@@ -124,7 +124,7 @@ def list_games():  # type: ignore[no-untyped-def]
 def get_game(game_id: str):  # type: ignore[no-untyped-def]
     game = services.game(backend().games, game_id)
     if request.if_none_match.contains_weak(etag(game)):
-        # The usual poll: nothing changed, so no body to build (nor pictures to look up).
+        # The usual poll: nothing changed, so there is no body to build.
         response = Response(status=304)
         response.set_etag(etag(game))
         response.headers["Cache-Control"] = "no-cache"
