@@ -74,15 +74,6 @@ def test_a_delete_lands_only_on_the_picture_it_names(backend: Backend) -> None:
     assert gone.value.current is None
 
 
-def test_hashes_of_many_players_come_back_in_batches(backend: Backend) -> None:
-    names = [f"player{i:03d}" for i in range(130)]  # more than one BatchGetItem holds
-    for i, name in enumerate(names[:120]):
-        backend.avatars.put(record(name, f"{i:064x}"), replacing=None)
-    found = backend.avatars.hashes([n.upper() for n in names] + names)
-    assert found == {name: f"{i:064x}" for i, name in enumerate(names[:120])}
-    assert backend.avatars.hashes([]) == {}
-
-
 def test_objects_round_trip_and_delete(backend: Backend) -> None:
     backend.pictures.put("avatars/x/1/256", b"RIFF....WEBP", "image/webp")
     stored = backend.pictures.get("avatars/x/1/256")

@@ -13,7 +13,6 @@ import colorsys
 import hashlib
 import logging
 import re
-from collections.abc import Iterable
 from functools import lru_cache
 from html import escape
 
@@ -85,11 +84,6 @@ def remove_picture(avatars: Avatars, objects: Objects, users: Users, player: str
 def picture(avatars: Avatars, player: str) -> AvatarRecord | None:
     """Return `player`'s current picture record (read strongly: it may have just changed)."""
     return avatars.get(player, consistent=True)
-
-
-def digests(avatars: Avatars, players: Iterable[str]) -> dict[str, str]:
-    """Return {lower-cased name: content hash} of those players that have a picture."""
-    return avatars.hashes(players)
 
 
 def rendition(objects: Objects, player: str, digest: str, size: int) -> StoredObject | None:

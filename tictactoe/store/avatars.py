@@ -10,8 +10,6 @@ Item layout (one item per player that has a picture), keyed like Users:
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,30 +64,6 @@ class Avatars:
             )
         item = found.get("Item")
         return _record(item) if item else None
-
-    def hashes(self, names: Iterable[str]) -> dict[str, str]:
-        """Return {lower-cased name: content hash} for those of `names` with a picture.
-
-        One BatchGetItem per 100 players, reading only the two attributes a URL needs.
-        """
-        keys = [_key(n) for n in dict.fromkeys(n.lower() for n in names)]
-        found: dict[str, str] = {}
-        for attempt in range(6):
-            if not keys:
-                return found
-            request = {
-                "Keys": keys[:100],
-                "ProjectionExpression": "UserKey, ContentHash",
-            }
-            with translated("reading picture records"):
-                page = self._client.batch_get_item(RequestItems={self._table: request})
-            for item in page["Responses"].get(self._table, []):
-                found[item["UserKey"]["S"]] = item["ContentHash"]["S"]
-            unprocessed = page.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", [])
-            keys = unprocessed + keys[100:]
-            if unprocessed:
-                time.sleep(0.05 * 2**attempt)  # throttled: back off before asking again
-        return found  # still throttled: the rest show their default picture this time
 
     def put(self, record: AvatarRecord, replacing: str | None) -> None:
         """Make `record` the player's picture if their current one is still `replacing`

@@ -45,21 +45,8 @@ def url(player: str, digest: str | None, size: int = SMALL) -> str:
     return url_for("images.picture", player=player.lower(), digest=digest, size=size)
 
 
-def urls(players: Iterable[str], size: int = SMALL) -> dict[str, str]:
-    """Return {name: picture URL} for `players`, with one Avatars read for all of them.
-
-    The answers are kept for the rest of the request, so the page's templates reuse them.
-    """
-    known: dict[str, str | None] = g.setdefault("picture_digests", {})
-    missing = {p.lower() for p in players} - known.keys()
-    if missing:
-        found = pictures.digests(backend().avatars, missing)
-        known.update({name: found.get(name) for name in missing})
-    return {p: url(p, known[p.lower()], size) for p in players}
-
-
 def remember(digests: Mapping[str, str | None]) -> None:
-    """Tell this request's lookups what a view already knows (name -> hash, None: default)."""
+    """Tell this request's templates the pictures a view knows (name -> hash, None: default)."""
     known: dict[str, str | None] = g.setdefault("picture_digests", {})
     known.update({name.lower(): digest for name, digest in digests.items()})
 
@@ -77,8 +64,15 @@ def remember_games(games: Iterable[Game]) -> None:
 
 
 def template_url(player: str, size: int = SMALL) -> str:
-    """The templates' avatar_url(name): from the page's batch, else one read for this name."""
-    return urls([player], size)[player]
+    """The templates' avatar_url(name), with no read.
+
+    Every name a page shows is the signed-in player's (the session knows their hash) or comes
+    from one of the page's games (which carry their players' hashes, see `remember_games`).
+    """
+    known: dict[str, str | None] = g.get("picture_digests", {})
+    if player.lower() not in known and player == auth.current_player():
+        return url(player, auth.my_picture(), size)
+    return url(player, known.get(player.lower()), size)
 
 
 def accepts_upload(view: Callable[..., Any]) -> Callable[..., Any]:
