@@ -33,6 +33,8 @@ REQUEST_TYPES = {
     "api.login": "login",
     "pages.signup": "signup",
     "api.register": "signup",
+    "api.set_avatar": "picture",
+    "api.remove_avatar": "picture",
 }
 READS = {"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"}
 
