@@ -30,6 +30,7 @@ _OUT_OF_REACH = """() => {
 
 def fits(page: Page) -> None:
     """Every control is on screen and big enough to tap; nothing scrolls sideways."""
+    page.wait_for_load_state("load")  # measure with the stylesheet applied
     assert page.evaluate(_OUT_OF_REACH) == []
 
 
