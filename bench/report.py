@@ -6,33 +6,13 @@ import statistics
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .figures import SAMPLE, calls_per_move, capacity, cell, cpu_per_move, num
+from .notes import cost_model, missed_notes
+
 KB = 1000  # page weight target: 50 KB = 50,000 bytes
-
-# The classic sample's figures, from issue 6 (same kind of machine, DynamoDB Local).
-SAMPLE = {
-    "win_calls": 57, "win_rcu": 10.0, "win_wcu": 34.0, "win_cost": 180.0,
-    "tie_calls": 63, "tie_rcu": 12.0, "tie_wcu": 40.0, "tie_cost": 212.0,
-    "wait_rcu_min": 58.5, "moves_s_4": 52.0, "p50_4": 31.0, "p99_4": 72.0,
-    "moves_s_16": 52.0, "p99_16": 260.0,
-}  # fmt: skip
-
 
 # Capacity scenarios, as bench/__main__.py names them, and how the summary labels them.
 SCENARIOS = (("", ""), ("_new", ", new accounts"), ("_pictures", ", players with pictures"))
-
-
-def spread(values: Sequence[float]) -> tuple[float, float, float]:
-    """Median, min and max."""
-    return statistics.median(values), min(values), max(values)
-
-
-def _num(x: float) -> str:
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.1f}".removesuffix(".0")
-
-
-def cell(values: Sequence[float]) -> str:
-    med, lo, hi = spread(values)
-    return _num(med) if lo == hi else f"{_num(med)} ({_num(lo)}–{_num(hi)})"
 
 
 class Row:
@@ -59,15 +39,11 @@ class Row:
         if not isinstance(self.sample, int | float):
             return str(self.sample) if self.sample is not None else "–"
         if not self.median or self.median != self.median:
-            return _num(self.sample)
+            return num(self.sample)
         better = self.sample / self.median if self.lower else self.median / self.sample
         if better >= 1:
-            return f"{_num(self.sample)} (ours {better:.1f}× better)"
-        return f"{_num(self.sample)} (ours {1 / better:.1f}× worse)"
-
-
-def _cap(results: dict[str, Any], game: str, key: str) -> list[float]:
-    return [run["capacity"]["total"][key] for run in results["capacity"][game]]
+            return f"{num(self.sample)} (ours {better:.1f}× better)"
+        return f"{num(self.sample)} (ours {1 / better:.1f}× worse)"
 
 
 def rows(results: dict[str, Any]) -> list[Row]:
@@ -78,10 +54,8 @@ def rows(results: dict[str, Any]) -> list[Row]:
     for game, moves in (("win", 7), ("tie", 9)):
         label = f"{moves}-move {game}"
         for suffix, who in SCENARIOS:
-            wcu, rcu = _cap(results, game + suffix, "wcu"), _cap(results, game + suffix, "rcu")
-            cost, calls = (
-                _cap(results, game + suffix, "cost"),
-                _cap(results, game + suffix, "calls"),
+            wcu, rcu, cost, calls = (
+                capacity(results, game + suffix, k) for k in ("wcu", "rcu", "cost", "calls")
             )
             out += [
                 Row(f"WCU per {label}{who}", wcu, "≤ 17", lambda v: v <= 17, SAMPLE[f"{game}_wcu"]),
@@ -119,23 +93,6 @@ def rows(results: dict[str, Any]) -> list[Row]:
     ]  # fmt: skip
     out += avatar_rows(results.get("avatars"))
     return out
-
-
-def cpu_per_move(run: dict[str, Any]) -> tuple[float, float, float]:
-    """CPU ms per move in the app, DynamoDB Local and the load generator, during a run."""
-    moves = run["moves_sent"] or 1
-    server = run.get("server_cpu_s", {})
-    return (
-        server.get("app", 0.0) * 1000 / moves,
-        server.get("dynamodb_local", 0.0) * 1000 / moves,
-        run.get("cpu_s", 0.0) * 1000 / moves,
-    )
-
-
-def calls_per_move(results: dict[str, Any]) -> float:
-    under_load = results["calls_under_load"]
-    calls = sum(n for k, n in under_load["by_operation"].items() if k.startswith("move:"))
-    return calls / under_load["moves_sent"] if under_load["moves_sent"] else float("nan")
 
 
 def avatar_rows(avatars: dict[str, Any] | None) -> list[Row]:
@@ -347,179 +304,3 @@ METHOD = [
     "carry their pictures. The game page is shown to the player whose turn it is, so it does "
     "not poll.",
 ]
-
-
-def missed_notes(summary: list[Row], results: dict[str, Any]) -> list[str]:
-    """Say, for each target missed, by how much, why, and what would close it."""
-    missed = [r for r in summary if r.ok is not None and not r.ok(r.median)]
-    if not missed:
-        return ["Every target is met.", ""]
-    lines = ["### Targets missed: by how much, why, what would close it", ""]
-    told: dict[str, str] = {}
-    for row in missed:
-        found = (explain(results) for key, explain in WHY.items() if key in row.name)
-        why = next((text for text in found if text), "")
-        if why in told:
-            why = f"Same cause as for {told[why]}."
-        else:
-            told[why] = f"'{row.name}'"
-        lines.append(f"- **{row.name}**: {cell(row.values)} against {row.target}. {why}")
-    return [*lines, ""]
-
-
-def _by_type(results: dict[str, Any], game: str) -> str:
-    first = results["capacity"][game][0]["capacity"]["by_type"]
-    return ", ".join(f"{kind} {_num(used['rcu'])}" for kind, used in first.items() if used["rcu"])
-
-
-def _rcu_why(results: dict[str, Any]) -> str:
-    return (
-        f"Where the read units go (established players, a 7-move win): {_by_type(results, 'win')}"
-        " RCU. The flow loads home 5 times, each a query per index (0.5 RCU each once the "
-        "player has games in both roles) plus the open games' batch read; 8 polls see the accept "
-        "and the 7 moves; 2 logins read the player; 2 game pages load. For the first game of new "
-        "accounts (a fresh database, as the sample's figures presumably were) DynamoDB Local "
-        "bills the index queries that find nothing 0 units, and the game stays under 10. "
-        "Closing it for established players means fewer reads in the flow itself: e.g. render "
-        "the game page straight from the invite's and the accept's own write results instead of "
-        "reading the game again after the redirect (-1.0), or keep the home lists in one index "
-        "(one query instead of two, -2.5), which would cost a second index item per game, i.e. "
-        "more writes at 5x the price; not worth it."
-    )
-
-
-def _tie_why(results: dict[str, Any]) -> str:
-    return (
-        "A tie has two more moves (+2 WCU, +10 in cost) and two more polls (+1 RCU) than the "
-        "7-move win the targets were set for; each move is already one write of the table alone, "
-        "so nothing is left to remove per move. "
-        "In cost it is still more than twice as cheap as the sample's own tie (cost 212)."
-    )
-
-
-def _cpu_why(results: dict[str, Any]) -> str:
-    runs = results["throughput"]["4"]
-    app, db, gen = (
-        statistics.median(x) for x in zip(*(cpu_per_move(r) for r in runs), strict=True)
-    )
-    total, budget = app + db + gen, 2000 / 156
-    per_move = statistics.median(r["requests"] / (r["moves_sent"] or 1) for r in runs)
-    m = results["machine"]
-    one_call = calls_per_move(results) <= 1.01
-    return (
-        f"Why: CPU. At 4 pairs each move costs {total:.0f} ms of CPU in all: {app:.1f} ms in "
-        f"the app (Flask and botocore, for the move, the other player's poll and a share of "
-        f"invite and accept: {per_move:.1f} requests), {db:.1f} ms in DynamoDB Local (Java) and "
-        f"{gen:.1f} ms in the load generator. 2 cores give 2,000 ms a second, so with nothing "
-        f"else running the ceiling is about {2000 / total:.0f} moves/s; this run also shared "
-        f"the machine with other work (load average {m['load_before']:.1f} before, "
-        f"{m['load_after']:.1f} after), hence the spread between runs. "
-        + ("A move is already one DynamoDB call. " if one_call else "")
-        + f"What would close it: 156 moves/s needs under {budget:.1f} ms per move in all three "
-        f"processes; DynamoDB Local and the load generator alone take {db + gen:.1f}, which "
-        f"leaves the app about {max(budget - db - gen, 0) / per_move:.1f} ms a request, against "
-        f"{app / per_move:.1f} now. Trimming the app (e.g. not re-signing the session cookie on "
-        "every response, SESSION_REFRESH_EACH_REQUEST=False; botocore's "
-        "parameter_validation=False) would gain a little, not that much. The realistic way is "
-        "not to count the database's CPU against the app's 2 cores: on DynamoDB itself, or "
-        f"with DynamoDB Local on another machine, the app's {app:.1f} ms alone allows about "
-        f"{2000 / app:.0f} moves/s."
-    )
-
-
-def _calls_why(results: dict[str, Any]) -> str:
-    ops = results["calls_under_load"]["by_operation"]
-    moves = {k: n for k, n in ops.items() if k.startswith("move:")}
-    text = f"The move requests made {moves}. "
-    if "move:BatchGetItem" in ops:
-        text += (
-            "Besides its UpdateItem, every move (and every poll that answers 200) made a "
-            "BatchGetItem: the game JSON looks up both players' pictures in the Avatars table. "
-            "Fix: leave the pictures out of the move and poll responses (the page has them from "
-            "its first load, and they do not change during a game), or keep them per process "
-            "for a short while; then a move is one call again."
-        )
-    return text
-
-
-def _avatar_why(results: dict[str, Any]) -> str:
-    return (
-        "The avatar benchmark is bench/avatars.py's own (wall-clock, 7 runs in fresh "
-        "processes); its times rise with the load average noted under Machine."
-    )
-
-
-def _pictures_why(results: dict[str, Any]) -> str:
-    with_pictures = results["capacity"]["win_pictures"][0]["capacity"]
-    plain = results["capacity"]["win"][0]["capacity"]["by_type"]
-    extra = {
-        kind: used["rcu"] - plain.get(kind, {"rcu": 0.0})["rcu"]
-        for kind, used in with_pictures["by_type"].items()
-    }
-    avatars = with_pictures["by_target"].get("Avatars", {"calls": 0, "rcu": 0.0})
-    if not avatars["rcu"]:
-        return ""  # pictures cost nothing: the cause is the one without them
-    where = ", ".join(f"{kind} +{_num(rcu)}" for kind, rcu in extra.items() if rcu > 0)
-    return (
-        f"The pictures cost {_num(avatars['rcu'])} RCU in {avatars['calls']} reads of the "
-        f"Avatars table ({where} RCU): every game JSON (each move's answer and each poll that "
-        "answers 200) and every page looks up both players' picture hashes, 0.5 RCU per "
-        "player. Fix: leave the picture URLs out of the move and poll answers (the page has "
-        "them from its first load, and they do not change during a game), which takes the "
-        "moves' and polls' share away and makes a move one call again; for pages, keep the "
-        "hashes per process for a short while (a new picture shows within that time), or "
-        "name pictures by player in URLs revalidated with an ETag, so that a page needs no read."
-    )
-
-
-WHY: dict[str, Callable[[dict[str, Any]], str]] = {
-    "players with pictures": _pictures_why,
-    "RCU per 7-move win": _rcu_why,
-    "RCU per 9-move tie": _tie_why,
-    "Cost (5×WCU + RCU) per 9-move tie": _tie_why,
-    "WCU per 9-move tie": _tie_why,
-    "Moves/s": _cpu_why,
-    "Move p99": _cpu_why,
-    "DynamoDB calls per move": _calls_why,
-    "Avatars": _avatar_why,
-}
-
-
-# On-demand, us-east-1, Standard table class: the prices after AWS's November 2024 cut, as
-# quoted from https://aws.amazon.com/dynamodb/pricing/on-demand/ by public write-ups dated
-# May-October 2026 (AWS cannot be reached from here to check them).
-PRICE_WRITE = 0.625 / 1e6  # USD per write request unit
-PRICE_READ = 0.125 / 1e6  # USD per read request unit
-GAME_MINUTES = 2  # assumed length of a game: invite, accept, ~15 s per move
-
-
-def cost_model(results: dict[str, Any]) -> list[str]:
-    """What a game, a minute of waiting and 1,000 concurrent games cost on demand."""
-    wcu = statistics.median(_cap(results, "win", "wcu"))
-    rcu = statistics.median(_cap(results, "win", "rcu"))
-    wait = statistics.median(w["rcu_per_minute"] for w in results["waiting"])
-    games = 1000 * 60 / GAME_MINUTES
-
-    def hourly(w: float, r: float, per_minute: float) -> float:
-        return games * (w * PRICE_WRITE + r * PRICE_READ) + 1000 * 60 * per_minute * PRICE_READ
-
-    ours = hourly(wcu, rcu, wait)
-    sample = hourly(SAMPLE["win_wcu"], SAMPLE["win_rcu"], SAMPLE["wait_rcu_min"])
-    return [
-        "## Cost model",
-        "",
-        f"- A complete 7-move game: {_num(wcu)} WCU + {_num(rcu)} RCU = "
-        f"${(wcu * PRICE_WRITE + rcu * PRICE_READ) * 1e6:.2f} per million games.",
-        f"- A minute of waiting: {_num(wait)} RCU per game (one screen polls) = "
-        f"${wait * PRICE_READ * 1e6:.2f} per million game-minutes.",
-        f"- 1,000 concurrent games for an hour, each lasting {GAME_MINUTES} minutes "
-        f"({games:,.0f} games, and one player of each always waiting): about ${ours:.2f} an "
-        f"hour, against ${sample:.2f} for the classic sample's figures. The waiting figure also "
-        "counts the polls that see moves, so this is a slight overestimate.",
-        "- Prices: DynamoDB on-demand, us-east-1, Standard table class, $0.625 per million write "
-        "request units and $0.125 per million read request units (AWS's on-demand pricing page, "
-        "https://aws.amazon.com/dynamodb/pricing/on-demand/, as quoted by public write-ups dated "
-        "May to October 2026, after the November 2024 price cut; AWS cannot be reached from "
-        "here to check them). Storage and data transfer are not included.",
-        "",
-    ]

@@ -1,0 +1,186 @@
+"""The report's explanations: why a target was missed and what would close it, and the
+cost model at on-demand prices."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+from typing import Any
+
+from .figures import SAMPLE, calls_per_move, capacity, cell, cpu_per_move, num
+
+
+def missed_notes(summary: list[Any], results: dict[str, Any]) -> list[str]:
+    """Say, for each target missed, by how much, why, and what would close it."""
+    missed = [r for r in summary if r.ok is not None and not r.ok(r.median)]
+    if not missed:
+        return ["Every target is met.", ""]
+    lines = ["### Targets missed: by how much, why, what would close it", ""]
+    told: dict[str, str] = {}
+    for row in missed:
+        found = (explain(results) for key, explain in WHY.items() if key in row.name)
+        why = next((text for text in found if text), "")
+        if why in told:
+            why = f"Same cause as for {told[why]}."
+        else:
+            told[why] = f"'{row.name}'"
+        lines.append(f"- **{row.name}**: {cell(row.values)} against {row.target}. {why}")
+    return [*lines, ""]
+
+
+def _by_type(results: dict[str, Any], game: str) -> str:
+    first = results["capacity"][game][0]["capacity"]["by_type"]
+    return ", ".join(f"{kind} {num(used['rcu'])}" for kind, used in first.items() if used["rcu"])
+
+
+def _rcu_why(results: dict[str, Any]) -> str:
+    return (
+        f"Where the read units go (established players, a 7-move win): {_by_type(results, 'win')}"
+        " RCU. The flow loads home 5 times, each a query per index (0.5 RCU each once the "
+        "player has games in both roles) plus the open games' batch read; 8 polls see the accept "
+        "and the 7 moves; 2 logins read the player; 2 game pages load. For the first game of new "
+        "accounts (a fresh database, as the sample's figures presumably were) DynamoDB Local "
+        "bills the index queries that find nothing 0 units, and the game stays under 10. "
+        "Closing it for established players means fewer reads in the flow itself: e.g. render "
+        "the game page straight from the invite's and the accept's own write results instead of "
+        "reading the game again after the redirect (-1.0), or keep the home lists in one index "
+        "(one query instead of two, -2.5), which would cost a second index item per game, i.e. "
+        "more writes at 5x the price; not worth it."
+    )
+
+
+def _tie_why(results: dict[str, Any]) -> str:
+    return (
+        "A tie has two more moves (+2 WCU, +10 in cost) and two more polls (+1 RCU) than the "
+        "7-move win the targets were set for; each move is already one write of the table alone, "
+        "so nothing is left to remove per move. "
+        "In cost it is still more than twice as cheap as the sample's own tie (cost 212)."
+    )
+
+
+def _cpu_why(results: dict[str, Any]) -> str:
+    runs = results["throughput"]["4"]
+    app, db, gen = (
+        statistics.median(x) for x in zip(*(cpu_per_move(r) for r in runs), strict=True)
+    )
+    total, budget = app + db + gen, 2000 / 156
+    per_move = statistics.median(r["requests"] / (r["moves_sent"] or 1) for r in runs)
+    m = results["machine"]
+    one_call = calls_per_move(results) <= 1.01
+    return (
+        f"Why: CPU. At 4 pairs each move costs {total:.0f} ms of CPU in all: {app:.1f} ms in "
+        f"the app (Flask and botocore, for the move, the other player's poll and a share of "
+        f"invite and accept: {per_move:.1f} requests), {db:.1f} ms in DynamoDB Local (Java) and "
+        f"{gen:.1f} ms in the load generator. 2 cores give 2,000 ms a second, so with nothing "
+        f"else running the ceiling is about {2000 / total:.0f} moves/s; this run also shared "
+        f"the machine with other work (load average {m['load_before']:.1f} before, "
+        f"{m['load_after']:.1f} after), hence the spread between runs. "
+        + ("A move is already one DynamoDB call. " if one_call else "")
+        + f"What would close it: 156 moves/s needs under {budget:.1f} ms per move in all three "
+        f"processes; DynamoDB Local and the load generator alone take {db + gen:.1f}, which "
+        f"leaves the app about {max(budget - db - gen, 0) / per_move:.1f} ms a request, against "
+        f"{app / per_move:.1f} now. Trimming the app (e.g. not re-signing the session cookie on "
+        "every response, SESSION_REFRESH_EACH_REQUEST=False; botocore's "
+        "parameter_validation=False) would gain a little, not that much. The realistic way is "
+        "not to count the database's CPU against the app's 2 cores: on DynamoDB itself, or "
+        f"with DynamoDB Local on another machine, the app's {app:.1f} ms alone allows about "
+        f"{2000 / app:.0f} moves/s."
+    )
+
+
+def _calls_why(results: dict[str, Any]) -> str:
+    ops = results["calls_under_load"]["by_operation"]
+    moves = {k: n for k, n in ops.items() if k.startswith("move:")}
+    text = f"The move requests made {moves}. "
+    if "move:BatchGetItem" in ops:
+        text += (
+            "Besides its UpdateItem, every move (and every poll that answers 200) made a "
+            "BatchGetItem: the game JSON looks up both players' pictures in the Avatars table. "
+            "Fix: leave the pictures out of the move and poll responses (the page has them from "
+            "its first load, and they do not change during a game), or keep them per process "
+            "for a short while; then a move is one call again."
+        )
+    return text
+
+
+def _avatar_why(results: dict[str, Any]) -> str:
+    return (
+        "The avatar benchmark is bench/avatars.py's own (wall-clock, 7 runs in fresh "
+        "processes); its times rise with the load average noted under Machine."
+    )
+
+
+def _pictures_why(results: dict[str, Any]) -> str:
+    with_pictures = results["capacity"]["win_pictures"][0]["capacity"]
+    plain = results["capacity"]["win"][0]["capacity"]["by_type"]
+    extra = {
+        kind: used["rcu"] - plain.get(kind, {"rcu": 0.0})["rcu"]
+        for kind, used in with_pictures["by_type"].items()
+    }
+    avatars = with_pictures["by_target"].get("Avatars", {"calls": 0, "rcu": 0.0})
+    if not avatars["rcu"]:
+        return ""  # pictures cost nothing: the cause is the one without them
+    where = ", ".join(f"{kind} +{num(rcu)}" for kind, rcu in extra.items() if rcu > 0)
+    return (
+        f"The pictures cost {num(avatars['rcu'])} RCU in {avatars['calls']} reads of the "
+        f"Avatars table ({where} RCU): every game JSON (each move's answer and each poll that "
+        "answers 200) and every page looks up both players' picture hashes, 0.5 RCU per "
+        "player. Fix: leave the picture URLs out of the move and poll answers (the page has "
+        "them from its first load, and they do not change during a game), which takes the "
+        "moves' and polls' share away and makes a move one call again; for pages, keep the "
+        "hashes per process for a short while (a new picture shows within that time), or "
+        "name pictures by player in URLs revalidated with an ETag, so that a page needs no read."
+    )
+
+
+WHY: dict[str, Callable[[dict[str, Any]], str]] = {
+    "players with pictures": _pictures_why,
+    "RCU per 7-move win": _rcu_why,
+    "RCU per 9-move tie": _tie_why,
+    "Cost (5×WCU + RCU) per 9-move tie": _tie_why,
+    "WCU per 9-move tie": _tie_why,
+    "Moves/s": _cpu_why,
+    "Move p99": _cpu_why,
+    "DynamoDB calls per move": _calls_why,
+    "Avatars": _avatar_why,
+}
+
+
+# On-demand, us-east-1, Standard table class: the prices after AWS's November 2024 cut, as
+# quoted from https://aws.amazon.com/dynamodb/pricing/on-demand/ by public write-ups dated
+# May-October 2026 (AWS cannot be reached from here to check them).
+PRICE_WRITE = 0.625 / 1e6  # USD per write request unit
+PRICE_READ = 0.125 / 1e6  # USD per read request unit
+GAME_MINUTES = 2  # assumed length of a game: invite, accept, ~15 s per move
+
+
+def cost_model(results: dict[str, Any]) -> list[str]:
+    """What a game, a minute of waiting and 1,000 concurrent games cost on demand."""
+    wcu = statistics.median(capacity(results, "win", "wcu"))
+    rcu = statistics.median(capacity(results, "win", "rcu"))
+    wait = statistics.median(w["rcu_per_minute"] for w in results["waiting"])
+    games = 1000 * 60 / GAME_MINUTES
+
+    def hourly(w: float, r: float, per_minute: float) -> float:
+        return games * (w * PRICE_WRITE + r * PRICE_READ) + 1000 * 60 * per_minute * PRICE_READ
+
+    ours = hourly(wcu, rcu, wait)
+    sample = hourly(SAMPLE["win_wcu"], SAMPLE["win_rcu"], SAMPLE["wait_rcu_min"])
+    return [
+        "## Cost model",
+        "",
+        f"- A complete 7-move game: {num(wcu)} WCU + {num(rcu)} RCU = "
+        f"${(wcu * PRICE_WRITE + rcu * PRICE_READ) * 1e6:.2f} per million games.",
+        f"- A minute of waiting: {num(wait)} RCU per game (one screen polls) = "
+        f"${wait * PRICE_READ * 1e6:.2f} per million game-minutes.",
+        f"- 1,000 concurrent games for an hour, each lasting {GAME_MINUTES} minutes "
+        f"({games:,.0f} games, and one player of each always waiting): about ${ours:.2f} an "
+        f"hour, against ${sample:.2f} for the classic sample's figures. The waiting figure also "
+        "counts the polls that see moves, so this is a slight overestimate.",
+        "- Prices: DynamoDB on-demand, us-east-1, Standard table class, $0.625 per million write "
+        "request units and $0.125 per million read request units (AWS's on-demand pricing page, "
+        "https://aws.amazon.com/dynamodb/pricing/on-demand/, as quoted by public write-ups dated "
+        "May to October 2026, after the November 2024 price cut; AWS cannot be reached from "
+        "here to check them). Storage and data transfer are not included.",
+        "",
+    ]
