@@ -38,6 +38,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         MAX_CONTENT_LENGTH=64 * 1024,  # JSON and forms; the avatar upload raises its own limit
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        # Re-sign the cookie only when the session changes, not on every poll.
+        SESSION_REFRESH_EACH_REQUEST=False,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.debug = False  # never the Werkzeug debugger, whatever FLASK_DEBUG says
