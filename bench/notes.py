@@ -141,6 +141,7 @@ WHY: dict[str, Callable[[dict[str, Any]], str]] = {
     "WCU per 9-move tie": _tie_why,
     "Moves/s": _cpu_why,
     "Move p99": _cpu_why,
+    "CPU ms per move": _cpu_why,
     "DynamoDB calls per move": _calls_why,
     "Avatars": _avatar_why,
 }
