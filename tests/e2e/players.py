@@ -115,12 +115,18 @@ def play(
     seen = []
     for number, index in enumerate(cells, start):
         mover, watcher, mark = (x, o, "X") if number % 2 == 0 else (o, x, "O")
-        expect(mover.cell(index)).to_be_enabled(timeout=within * 1000)
-        began = time.monotonic()
-        mover.cell(index).click()
-        expect(watcher.cell(index)).to_have_text(mark, timeout=within * 1000)
-        seen.append(time.monotonic() - began)
-        expect(mover.cell(index)).to_have_text(mark)
+        try:
+            expect(mover.cell(index)).to_be_enabled(timeout=within * 1000)
+            began = time.monotonic()
+            mover.cell(index).click()
+            expect(watcher.cell(index)).to_have_text(mark, timeout=within * 1000)
+            seen.append(time.monotonic() - began)
+            expect(mover.cell(index)).to_have_text(mark)
+        except AssertionError as err:
+            raise AssertionError(
+                f"move {number} ({mark} in cell {index}): {err}\n"
+                f"X saw {x.board()} {x.failures}, O saw {o.board()} {o.failures}"
+            ) from err
     return seen
 
 

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Route, expect
 
 from .conftest import PlayerFactory
 from .players import TIE, WIN, BrowserPlayer, board_after, play
@@ -64,6 +64,31 @@ def test_killed_instance_loses_nothing_and_rejoins(
         if h.upstream == victim.addr and h.status < 400
     ]  # fmt: skip
     assert rejoined, "the restarted instance served no request"
+
+
+def test_a_move_whose_answer_is_lost_is_sent_again_and_lands_once(
+    whole_stack: Stack, players: PlayerFactory
+) -> None:
+    """What a player sees when the instance that took their move dies before answering."""
+    x, o = new_game(whole_stack, players)
+    play(x, o, WIN[:2])
+    lost = []
+
+    def lose_the_answer(route: Route) -> None:
+        if lost:
+            route.continue_()
+            return
+        route.fetch()  # the move reaches an instance and lands; its answer never comes back
+        lost.append(route.request.url)
+        route.fulfill(status=502, body="Bad Gateway")
+
+    x.page.route("**/api/games/*/moves", lose_the_answer)
+    play(x, o, WIN[2:], start=2)
+
+    assert lost, "no answer was lost"
+    expect(x.status).to_have_text("You won!")
+    expect(x.problem).to_be_hidden()
+    assert stored(o) == (2 + len(WIN), board_after(WIN))  # the move sent twice counts once
 
 
 def test_database_outage_says_try_again_and_the_game_resumes(

@@ -6,6 +6,7 @@
   const root = document.getElementById("game");
   if (!root) return;
   const POLL_MS = 2000;
+  const RETRY_MS = 300;
   const me = root.dataset.me;
   const board = document.getElementById("board");
   const cells = [...board.querySelectorAll("button.cell")];
@@ -83,15 +84,28 @@
     schedule(delay);
   }
 
+  // A dropped connection or a gateway error means the instance behind the load balancer went
+  // away mid-request. Sending a move twice is safe (the server recognises a move that already
+  // landed, and the state it was made from stops a double), so try once more before telling.
+  async function send(cell) {
+    const post = () => fetch(`/api/games/${game.id}/moves`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "X-Game-State": state },
+      body: JSON.stringify({ cell }),
+    });
+    try {
+      const r = await post();
+      if (r.status !== 502 && r.status !== 504) return r;
+    } catch { /* retried below */ }
+    await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    return post();
+  }
+
   async function play(cell) {
     busy = true;
     render();
     try {
-      const r = await fetch(`/api/games/${game.id}/moves`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "X-Game-State": state },
-        body: JSON.stringify({ cell }),
-      });
+      const r = await send(cell);
       busy = false;
       if (r.ok) { take(await r.json(), r.headers.get("ETag")); say(""); }
       else { say(await errorOf(r)); render(); if (r.status === 409) poll(); }
