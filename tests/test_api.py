@@ -171,8 +171,12 @@ def test_register_refuses_a_taken_name_in_any_case(app: Any, player: Any) -> Non
 def test_register_refuses_malformed_json(app: Any) -> None:
     client = ApiPlayer(app.test_client(), "unused")
     client.refresh_csrf()
-    response = client.client.post("/api/register", data="{not json", content_type="application/json",
-                                   headers={"X-CSRFToken": client.token})  # fmt: skip
+    response = client.client.post(
+        "/api/register",
+        data="{not json",
+        content_type="application/json",
+        headers={"X-CSRFToken": client.token},
+    )
     assert (
         response.status_code == 400
         and response.get_json()["error"] == "the body must be a JSON object"

@@ -61,8 +61,8 @@ def hammer(me: ApiPlayer, game_id: str, results: list, start: threading.Barrier)
 
 @pytest.mark.parametrize("round_", range(4))
 def test_racing_moves_never_corrupt_a_game(local_app: Any, round_: int) -> None:
-    host, opponent = (ApiPlayer(local_app.test_client(), f"r{round_}{n}{random.randrange(10**6)}").register()
-                      for n in "ho")  # fmt: skip
+    tag = f"r{round_}{random.randrange(10**6)}"
+    host, opponent = (ApiPlayer(local_app.test_client(), tag + n).register() for n in "ho")
     game = opponent.accept(host.invite(opponent))
     clients = [
         signed_in(local_app, p.name) for p in (host, opponent) for _ in range(THREADS_PER_PLAYER)
@@ -113,8 +113,8 @@ def test_processes_creating_tables_at_once_all_come_up(
     ]  # fmt: skip
     outputs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], outputs
-    created = [name for out, _ in outputs for name in out.removeprefix("created: ").strip().split(", ")
-               if "nothing" not in out]  # fmt: skip
+    reports = [out.removeprefix("created: ").strip() for out, _ in outputs]
+    created = [name for report in reports if "nothing" not in report for name in report.split(", ")]
     assert sorted(created) == sorted(
         [settings.games_table, settings.users_table, settings.avatars_table]
     )
