@@ -46,8 +46,9 @@ def run(port: int, config: Path) -> int:
         log.info("Local S3 (moto) on http://127.0.0.1:9000")
         env = {"CONFIG_FILE": str(config), "TICTACTOE_SECRET_KEY": secret_key()}
         app = processes.start(
-            [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--no-control-socket",
-             "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "application:application"],
+            [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4",
+             "--no-control-socket", "--bind", f"127.0.0.1:{port}", "--access-logfile", "-",
+             "application:application"],
             log=LOCAL / "app.log", env=env, cwd=ROOT,
         )  # fmt: skip
         started.append(app)
