@@ -13,25 +13,15 @@ from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from devstack import chromium
+
 from .capacity import Recorder
 from .flows import PASSWORD
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def launch(playwright: Any) -> Browser:
     """Start Debian's chromium, as the browser tests do."""
-    browser: Browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    browser: Browser = chromium.launch(playwright)
     return browser
 
 

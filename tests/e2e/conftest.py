@@ -8,20 +8,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
+from devstack import chromium
+
 from .players import BrowserPlayer
 from .stack import ROOT, Stack
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = ROOT / "artifacts" / "e2e"
 PlayerFactory = Callable[..., BrowserPlayer]
 
@@ -53,11 +44,11 @@ def playwright() -> Iterator[Playwright]:
 @pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     """Debian's chromium, never a downloaded one."""
-    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    launched = chromium.launch(playwright)
     try:
-        yield chromium
+        yield launched
     finally:
-        chromium.close()
+        launched.close()
 
 
 @pytest.fixture
