@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -127,6 +128,17 @@ class Browser:
         elif response.status_code != 304:
             _expect(response, 200, "poll")
         return response.status_code
+
+
+def new_pair(app: Any, pictures: bool = False) -> tuple[Browser, Browser]:
+    """Sign up a new host and opponent on `app` (with a picture each, if asked)."""
+    tag = uuid.uuid4().hex[:8]
+    host, opponent = Browser(app.test_client(), f"h{tag}"), Browser(app.test_client(), f"o{tag}")
+    for player in (host, opponent):
+        player.sign_up()
+        if pictures:
+            player.upload_picture(picture())
+    return host, opponent
 
 
 def play_game(

@@ -7,7 +7,6 @@ recorder can see which HTTP request each DynamoDB call served.
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -20,7 +19,7 @@ from tictactoe import create_app
 from tictactoe.config import Settings
 
 from .capacity import Recorder
-from .flows import Browser, picture, play_game
+from .flows import Browser, new_pair, play_game
 from .pages import watch_waiting
 
 
@@ -28,16 +27,6 @@ def instrumented_app(settings: Settings) -> tuple[Flask, Recorder]:
     """Build the app as production does and hook a capacity recorder onto its client."""
     app = create_app(settings)
     return app, Recorder.install(app.extensions["tictactoe"].dynamodb)
-
-
-def _pair(app: Flask, pictures: bool = False) -> tuple[Browser, Browser]:
-    tag = uuid.uuid4().hex[:8]
-    host, opponent = Browser(app.test_client(), f"h{tag}"), Browser(app.test_client(), f"o{tag}")
-    for player in (host, opponent):
-        player.sign_up()
-        if pictures:
-            player.upload_picture(picture())
-    return host, opponent
 
 
 def game_capacity(
@@ -51,7 +40,7 @@ def game_capacity(
     situation of a fresh database: DynamoDB Local then bills an index query that finds
     nothing 0 units. With `pictures`, both players have uploaded a picture first.
     """
-    host, opponent = _pair(app, pictures)
+    host, opponent = new_pair(app, pictures)
     if history:
         play_game(host, opponent, cells)
         play_game(Browser(app.test_client(), opponent.name), Browser(app.test_client(), host.name),
@@ -82,7 +71,7 @@ def serving(app: Flask) -> Iterator[str]:
 
 def waiting_cost(app: Flask, recorder: Recorder, url: str, seconds: float) -> dict[str, Any]:
     """Open both players' game pages while one waits for the other's move; measure polls."""
-    host, opponent = _pair(app)
+    host, opponent = new_pair(app)
     game_id = host.invite(opponent.name)
     opponent.accept(game_id)  # now it is X's turn: the opponent plays, the host waits
     watched = watch_waiting(url, game_id, [host.name, opponent.name], seconds, recorder)

@@ -13,7 +13,6 @@ it the same way), recorded by the benchmark's hook on the app's own client.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ import pytest
 from moto import mock_aws
 
 from bench.capacity import Recorder
-from bench.flows import TIE_IN_9, WIN_IN_7, Browser, picture, play_game
+from bench.flows import TIE_IN_9, WIN_IN_7, Browser, new_pair, play_game
 from tests.conftest import make_settings, passthrough
 from tictactoe import create_app
 
@@ -65,12 +64,7 @@ def players_with_history(
     app: Any, cells: tuple[int, ...], pictures: bool = False
 ) -> tuple[str, str]:
     """Two new players who have played each other twice, each once as host."""
-    tag = uuid.uuid4().hex[:8]
-    host, opponent = Browser(app.test_client(), f"h{tag}"), Browser(app.test_client(), f"o{tag}")
-    for player in (host, opponent):
-        player.sign_up()
-        if pictures:
-            player.upload_picture(picture())
+    host, opponent = new_pair(app, pictures)
     play_game(host, opponent, cells)
     play_game(Browser(app.test_client(), opponent.name), Browser(app.test_client(), host.name),
               cells)  # fmt: skip
