@@ -68,57 +68,77 @@ def definitions(settings: Settings) -> list[dict[str, Any]]:
 def ensure_tables(client: Any, settings: Settings, timeout: float = 120.0) -> list[str]:
     """Create missing tables and wait until they and their indexes are ACTIVE.
 
+    The usual start finds every table there: one DescribeTable each, nothing created.
     Several instances may start at once against an empty account: losing the CreateTable
     race (ResourceInUseException) is fine. An existing table is never modified. Returns the
     names of the tables this call created.
     """
     created = []
-    for definition in definitions(settings):
-        name = definition["TableName"]
-        with translated(f"creating table {name}"):
-            try:
-                client.create_table(**definition)
-                created.append(name)
-                log.info("Created table %s", name)
-            except ClientError as err:
-                if error_code(err) != "ResourceInUseException":
-                    raise
     deadline = time.monotonic() + timeout
     for definition in definitions(settings):
-        _wait_active(client, definition["TableName"], deadline)
+        name = definition["TableName"]
+        table = _describe(client, name)
+        if table is None and _create(client, definition):
+            created.append(name)
+        if table is None or not _active(table):
+            _wait_active(client, name, deadline)
     return created
 
 
 def tables_ready(client: Any, settings: Settings) -> bool:
     """Return True when every table is ACTIVE; create any that went missing."""
     for definition in definitions(settings):
-        name = definition["TableName"]
-        with translated(f"describing table {name}"):
+        table = _describe(client, definition["TableName"])
+        if table is None:
             try:
-                status = client.describe_table(TableName=name)["Table"]["TableStatus"]
-            except ClientError as err:
-                if error_code(err) != "ResourceNotFoundException":
-                    raise
-                try:
-                    ensure_tables(client, settings, timeout=2.0)
-                except TimeoutError:
-                    pass  # created, not yet active: the next check will see
-                return False
-        if status != "ACTIVE":
+                ensure_tables(client, settings, timeout=2.0)
+            except TimeoutError:
+                pass  # created, not yet active: the next check will see
+            return False
+        if not _active(table):
             return False
     return True
+
+
+def _describe(client: Any, name: str) -> dict[str, Any] | None:
+    """Return the table's description, or None when there is no such table."""
+    with translated(f"describing table {name}"):
+        try:
+            table: dict[str, Any] = client.describe_table(TableName=name)["Table"]
+        except ClientError as err:
+            if error_code(err) == "ResourceNotFoundException":
+                return None
+            raise
+    return table
+
+
+def _create(client: Any, definition: dict[str, Any]) -> bool:
+    """Create a table; return False when another process created it first."""
+    name = definition["TableName"]
+    with translated(f"creating table {name}"):
+        try:
+            client.create_table(**definition)
+        except ClientError as err:
+            if error_code(err) == "ResourceInUseException":
+                return False
+            raise
+    log.info("Created table %s", name)
+    return True
+
+
+def _active(table: dict[str, Any]) -> bool:
+    statuses = [table["TableStatus"]]
+    statuses += [i["IndexStatus"] for i in table.get("GlobalSecondaryIndexes", [])]
+    return all(s == "ACTIVE" for s in statuses)
 
 
 def _wait_active(client: Any, name: str, deadline: float) -> None:
     delay = 0.2
     while True:
-        with translated(f"describing table {name}"):
-            table = client.describe_table(TableName=name)["Table"]
-        statuses = [table["TableStatus"]]
-        statuses += [i["IndexStatus"] for i in table.get("GlobalSecondaryIndexes", [])]
-        if all(s == "ACTIVE" for s in statuses):
+        table = _describe(client, name)
+        if table is not None and _active(table):
             return
         if time.monotonic() > deadline:
-            raise TimeoutError(f"table {name} is still {statuses} after waiting")
+            raise TimeoutError(f"table {name} is not ACTIVE after waiting")
         time.sleep(delay)
         delay = min(delay * 2, 5.0)
