@@ -84,10 +84,6 @@ class Game:
             return O
         raise NotAPlayer(f"{player} is not playing this game")
 
-    def other(self, player: str) -> str:
-        """Return the other player of the game."""
-        return self.host if player == self.opponent else self.opponent
-
 
 @dataclass(frozen=True)
 class Placed:

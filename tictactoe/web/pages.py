@@ -9,6 +9,7 @@ from .. import avatars, pictures, services
 from ..backend import backend
 from ..store import Taken
 from . import auth, images
+from .errors import STATUS
 from .present import etag, game_json, seen_board
 
 bp = Blueprint("pages", __name__)
@@ -30,8 +31,7 @@ def signup():  # type: ignore[no-untyped-def]
     try:
         user = services.register(backend().users, name, password)
     except (services.Invalid, Taken) as err:
-        status = 409 if isinstance(err, Taken) else 400
-        return render_template("welcome.html", signup_error=str(err), name=name), status
+        return render_template("welcome.html", signup_error=str(err), name=name), STATUS[type(err)]
     auth.sign_in(user.name, user.picture)
     return _see(url_for("pages.home"))
 
@@ -42,8 +42,7 @@ def login():  # type: ignore[no-untyped-def]
     try:
         user = services.login(backend().users, name, password)
     except (services.Invalid, services.WrongCredentials) as err:
-        status = 401 if isinstance(err, services.WrongCredentials) else 400
-        return render_template("welcome.html", login_error=str(err), name=name), status
+        return render_template("welcome.html", login_error=str(err), name=name), STATUS[type(err)]
     auth.sign_in(user.name, user.picture)
     return _see(url_for("pages.home"))
 
