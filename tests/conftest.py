@@ -52,6 +52,10 @@ def make_settings(endpoint: str | None = None, s3_endpoint: str | None = None) -
         bucket=unique("avatars-").lower(),
         s3_endpoint=s3_endpoint,
         secret_key="test-secret-key",
+        # Every test client comes from 127.0.0.1: the limits' own tests switch them on.
+        failed_logins_per_account=0,
+        login_attempts_per_client=0,
+        signups_per_client=0,
     )
 
 

@@ -3,11 +3,14 @@ against the OpenAPI document by the test client."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
+from tests.support.openapi import CheckedClient
 from tests.support.players import PASSWORD, ApiPlayer
+from tictactoe import create_app
 
 WIN = [(0, "x"), (3, "o"), (1, "x"), (4, "o"), (2, "x")]  # X takes the top row
 TIE = [(0, "x"), (1, "o"), (2, "x"), (4, "o"), (3, "x"), (5, "o"), (7, "x"), (6, "o"), (8, "x")]
@@ -330,6 +333,8 @@ def test_huge_bodies_are_refused(pair: Any) -> None:
 
 
 def test_session_cookie_flags_follow_the_load_balancers_scheme(app: Any) -> None:
+    app = create_app(replace(app.extensions["tictactoe"].settings, trusted_proxies=1))
+    app.test_client_class = CheckedClient
     client = app.test_client()
     token = client.get("/api/csrf").get_json()["csrf_token"]
     plain = client.post("/api/register", json={"username": "cookies1", "password": PASSWORD},

@@ -28,6 +28,17 @@ region = "eu-central-1"
 
 [flask]
 secret_key = "from-file"
+previous_secret_keys = ["older", "oldest"]
+force_https = true
+trusted_proxies = 2
+
+[game]
+invitation_expiry_seconds = 3600
+
+[limits]
+failed_logins_per_account = 3
+login_attempts_per_client = 0
+signups_per_client = 5
 """
 
 
@@ -47,6 +58,13 @@ def test_every_key_of_the_contract_is_read(tmp_path: Path) -> None:
         "eu-central-1",
     )
     assert s.secret_key == "from-file"
+    assert s.previous_secret_keys == ("older", "oldest")
+    assert (s.force_https, s.trusted_proxies, s.invitation_expiry_seconds) == (True, 2, 3600)
+    assert (s.failed_logins_per_account, s.login_attempts_per_client, s.signups_per_client) == (
+        3,
+        0,
+        5,
+    )
 
 
 def test_defaults_and_s3_region_following_dynamodb(tmp_path: Path) -> None:
@@ -55,6 +73,13 @@ def test_defaults_and_s3_region_following_dynamodb(tmp_path: Path) -> None:
     )
     assert (s.games_table, s.users_table, s.avatars_table) == ("Games", "Users", "Avatars")
     assert s.endpoint is None and s.avatar_region == "us-east-2"
+    assert (s.force_https, s.trusted_proxies, s.previous_secret_keys) == (False, 0, ())
+    assert s.invitation_expiry_seconds == 7 * 24 * 3600
+    assert (s.failed_logins_per_account, s.login_attempts_per_client, s.signups_per_client) == (
+        10,
+        60,
+        20,
+    )
 
 
 def test_config_file_comes_from_the_environment(
@@ -80,6 +105,34 @@ def test_config_file_comes_from_the_environment(
             "[dynamodb].endpoint must be an http(s) URL",
         ),
         ("[s3]\nbucket = 'b'\n", "missing required key [dynamodb].region"),
+        (
+            "[dynamodb]\nregion = 'x'\n[limits]\nsignups_per_client = -1\n",
+            "[limits].signups_per_client must be a whole number, 0 or more",
+        ),
+        (
+            "[dynamodb]\nregion = 'x'\n[limits]\nsignups_per_client = '5'\n",
+            "[limits].signups_per_client must be a whole number, 0 or more",
+        ),
+        (
+            "[dynamodb]\nregion = 'x'\n[flask]\ntrusted_proxies = true\n",
+            "[flask].trusted_proxies must be a whole number, 0 or more",
+        ),
+        (
+            "[dynamodb]\nregion = 'x'\n[flask]\nforce_https = 'yes'\n",
+            "[flask].force_https must be true or false",
+        ),
+        (
+            "[dynamodb]\nregion = 'x'\n[flask]\nprevious_secret_keys = 'k'\n",
+            "[flask].previous_secret_keys must be a list of non-empty strings",
+        ),
+        (
+            "[dynamodb]\nregion = 'x'\n[game]\ninvitation_expiry_seconds = 0\n",
+            "[game].invitation_expiry_seconds must be a whole number of seconds, more than 0",
+        ),
+        (
+            "[dynamodb]\nregion = 'x'\n[s3]\nexpected_bucket_owner = '12345'\n",
+            "[s3].expected_bucket_owner must be a 12-digit AWS account id",
+        ),
         ("dynamodb = 'x'\n", "[dynamodb] must be a table"),
         ("[dynamodb\nregion = 'x'\n", "not valid TOML"),
     ],

@@ -44,7 +44,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.debug = False  # never the Werkzeug debugger, whatever FLASK_DEBUG says
     app.session_interface = _SessionInterface()
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
+    if settings.trusted_proxies:
+        # Believe X-Forwarded-For only as far back as our own proxies append to it, so a client
+        # cannot choose its address (limits count by it); the scheme is the outermost proxy's.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.trusted_proxies, x_proto=1
+        )
     CSRFProtect(app)
 
     backend = build(settings)

@@ -32,6 +32,15 @@ class Settings:
     s3_endpoint: str | None = None
     s3_region: str | None = None
     secret_key: str | None = None
+    previous_secret_keys: tuple[str, ...] = ()  # still accepted on cookies, never used to sign
+    force_https: bool = False
+    trusted_proxies: int = 0  # proxies in front of gunicorn that append to X-Forwarded-For
+    expected_bucket_owner: str | None = None  # the bucket's AWS account id, when set
+    invitation_expiry_seconds: int = 7 * 24 * 3600
+    # [limits]: 0 switches a limit off.
+    failed_logins_per_account: int = 10  # per account and client, per 15 minutes
+    login_attempts_per_client: int = 60  # per minute, any account
+    signups_per_client: int = 20  # per hour
 
     @property
     def avatar_region(self) -> str:
@@ -44,21 +53,45 @@ class Settings:
         return bool(endpoints) and all(_is_loopback(e) for e in endpoints)
 
 
-# section -> key -> (Settings field, required)
-_SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
+# The kinds of value a key may hold: (check, what the message says it must be).
+_TEXT = (lambda v: isinstance(v, str) and bool(v.strip()), "a non-empty string")
+_COUNT = (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+          "a whole number, 0 or more")  # fmt: skip
+_SECONDS = (lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
+            "a whole number of seconds, more than 0")  # fmt: skip
+_FLAG = (lambda v: isinstance(v, bool), "true or false")
+_TEXTS = (lambda v: isinstance(v, list) and all(_TEXT[0](x) for x in v),
+          "a list of non-empty strings")  # fmt: skip
+_ACCOUNT = (lambda v: isinstance(v, str) and len(v) == 12 and v.isdigit(),
+            "a 12-digit AWS account id")  # fmt: skip
+
+# section -> key -> (Settings field, kind, required)
+_SCHEMA: dict[str, dict[str, tuple[str, tuple[Any, str], bool]]] = {
     "dynamodb": {
-        "region": ("region", True),
-        "endpoint": ("endpoint", False),
-        "games_table": ("games_table", False),
-        "users_table": ("users_table", False),
-        "avatars_table": ("avatars_table", False),
+        "region": ("region", _TEXT, True),
+        "endpoint": ("endpoint", _TEXT, False),
+        "games_table": ("games_table", _TEXT, False),
+        "users_table": ("users_table", _TEXT, False),
+        "avatars_table": ("avatars_table", _TEXT, False),
     },
     "s3": {
-        "bucket": ("bucket", False),
-        "endpoint": ("endpoint_s3", False),
-        "region": ("s3_region", False),
+        "bucket": ("bucket", _TEXT, False),
+        "endpoint": ("endpoint_s3", _TEXT, False),
+        "region": ("s3_region", _TEXT, False),
+        "expected_bucket_owner": ("expected_bucket_owner", _ACCOUNT, False),
     },
-    "flask": {"secret_key": ("secret_key", False)},
+    "flask": {
+        "secret_key": ("secret_key", _TEXT, False),
+        "previous_secret_keys": ("previous_secret_keys", _TEXTS, False),
+        "force_https": ("force_https", _FLAG, False),
+        "trusted_proxies": ("trusted_proxies", _COUNT, False),
+    },
+    "game": {"invitation_expiry_seconds": ("invitation_expiry_seconds", _SECONDS, False)},
+    "limits": {
+        "failed_logins_per_account": ("failed_logins_per_account", _COUNT, False),
+        "login_attempts_per_client": ("login_attempts_per_client", _COUNT, False),
+        "signups_per_client": ("signups_per_client", _COUNT, False),
+    },
 }
 
 
@@ -92,13 +125,14 @@ def parse(path: Path) -> Settings:
         for key, value in table.items():
             if key not in keys:
                 raise ConfigError(f"{path}: unknown key [{section}].{key}")
-            if not isinstance(value, str) or not value.strip():
-                raise ConfigError(f"{path}: [{section}].{key} must be a non-empty string")
+            field, (valid, kind), _ = keys[key]
+            if not valid(value):
+                raise ConfigError(f"{path}: [{section}].{key} must be {kind}")
             if key == "endpoint":
                 _check_url(path, f"[{section}].{key}", value)
-            values[keys[key][0]] = value
+            values[field] = tuple(value) if isinstance(value, list) else value
     for section, keys in _SCHEMA.items():
-        for key, (field, required) in keys.items():
+        for key, (field, _, required) in keys.items():
             if required and field not in values:
                 raise ConfigError(f"{path}: missing required key [{section}].{key}")
     values["s3_endpoint"] = values.pop("endpoint_s3", None)

@@ -16,6 +16,10 @@ log = logging.getLogger(__name__)
 HOST_INDEX = "HostId-StatusDate-index"
 OPPONENT_INDEX = "OpponentId-StatusDate-index"
 
+# The attribute DynamoDB's time to live reads (epoch seconds): expired invitations in Games,
+# throttle counters in Users. Items without it never expire.
+TTL_ATTRIBUTE = "ExpiresAt"
+
 # What a finished game's list entry needs. None of it changes while a game is played, so a
 # move never writes to an index: the index keys change only when the game finishes.
 _LISTED = ["CreatedAt", "Winner", "FinalBoard", "HostPicture", "OpponentPicture"]
@@ -65,6 +69,11 @@ def definitions(settings: Settings) -> list[dict[str, Any]]:
     ]
 
 
+def expiring_tables(settings: Settings) -> list[str]:
+    """Return the tables whose items may carry TTL_ATTRIBUTE."""
+    return [settings.games_table, settings.users_table]
+
+
 def ensure_tables(client: Any, settings: Settings, timeout: float = 120.0) -> list[str]:
     """Create missing tables and wait until they and their indexes are ACTIVE.
 
@@ -82,6 +91,8 @@ def ensure_tables(client: Any, settings: Settings, timeout: float = 120.0) -> li
             created.append(name)
         if table is None or not _active(table):
             _wait_active(client, name, deadline)
+    for name in expiring_tables(settings):
+        _ensure_ttl(client, name)
     return created
 
 
@@ -124,6 +135,24 @@ def _create(client: Any, definition: dict[str, Any]) -> bool:
             raise
     log.info("Created table %s", name)
     return True
+
+
+def _ensure_ttl(client: Any, name: str) -> None:
+    """Turn on time to live for TTL_ATTRIBUTE unless it is on (or being turned on) already."""
+    with translated(f"checking time to live of {name}"):
+        found = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+        if found.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
+            return
+        try:
+            client.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
+            )
+        except ClientError as err:
+            # Another instance turned it on meanwhile.
+            if "already enabled" not in str(err).lower():
+                raise
+    log.info("Turned on time to live (%s) for %s", TTL_ATTRIBUTE, name)
 
 
 def _active(table: dict[str, Any]) -> bool:
