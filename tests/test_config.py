@@ -42,6 +42,10 @@ signups_per_client = 5
 """
 
 
+LONG = "k" * 32  # the shortest key a deployed app accepts
+DEPLOYED = '[dynamodb]\nregion = "us-west-2"\n[s3]\nbucket = "b"\n'
+
+
 def write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "app.toml"
     path.write_text(text)
@@ -69,7 +73,7 @@ def test_every_key_of_the_contract_is_read(tmp_path: Path) -> None:
 
 def test_defaults_and_s3_region_following_dynamodb(tmp_path: Path) -> None:
     s = config.load(
-        write(tmp_path, '[dynamodb]\nregion = "us-east-2"\n[flask]\nsecret_key = "k"\n')
+        write(tmp_path, f'[dynamodb]\nregion = "us-east-2"\n[flask]\nsecret_key = "{LONG}"\n')
     )
     assert (s.games_table, s.users_table, s.avatars_table) == ("Games", "Users", "Avatars")
     assert s.endpoint is None and s.avatar_region == "us-east-2"
@@ -185,6 +189,56 @@ def test_a_deployed_app_without_a_shared_key_refuses_to_start(
     message = str(caught.value)
     assert "secret_key" in message and "TICTACTOE_SECRET_KEY" in message
     assert "workers" in message and "load balancer" in message
+
+
+@pytest.mark.parametrize(
+    ("flask", "env", "message"),
+    [
+        ('secret_key = "short"', {}, "[flask].secret_key is 5 characters"),
+        ("", {"TICTACTOE_SECRET_KEY": "k" * 31}, "TICTACTOE_SECRET_KEY is 31 characters"),
+        (f'secret_key = "{LONG}"\nprevious_secret_keys = ["old"]', {},
+         "a key in [flask].previous_secret_keys is 3 characters"),
+        (f'secret_key = "{LONG}"', {"TICTACTOE_PREVIOUS_SECRET_KEYS": f"{LONG},tiny"},
+         "a key in TICTACTOE_PREVIOUS_SECRET_KEYS is 4 characters"),
+    ],
+)  # fmt: skip
+def test_a_deployed_app_refuses_a_short_key_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flask: str, env: dict[str, str],
+    message: str,
+) -> None:  # fmt: skip
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    path = write(tmp_path, f"{DEPLOYED}[flask]\n{flask}\n")
+    with pytest.raises(ConfigError) as caught:
+        config.load(path)
+    text = str(caught.value)
+    assert text.startswith(f"{path}: {message}; a deployed app needs at least 32")
+    assert "\n" not in text and "token_urlsafe" in text
+
+
+def test_a_local_stack_may_keep_a_short_key(tmp_path: Path) -> None:
+    assert config.load(write(tmp_path, FULL)).secret_key == "from-file"  # FULL is all loopback
+
+
+def test_previous_keys_come_from_the_file_or_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    older, oldest = "o" * 40, "p" * 40
+    path = write(tmp_path, f'{DEPLOYED}[flask]\nsecret_key = "{LONG}"\n'
+                 f'previous_secret_keys = ["{older}"]\n')  # fmt: skip
+    assert config.load(path).previous_secret_keys == (older,)
+    monkeypatch.setenv("TICTACTOE_SECRET_KEY", "n" * 40)
+    monkeypatch.setenv("TICTACTOE_PREVIOUS_SECRET_KEYS", f" {older} , {oldest},")
+    s = config.load(path)
+    assert (s.secret_key, s.previous_secret_keys) == ("n" * 40, (older, oldest))
+
+
+def test_a_short_key_stops_the_app_with_one_line(tmp_path: Path) -> None:
+    path = write(tmp_path, f'{DEPLOYED}[flask]\nsecret_key = "short"\n')
+    done = run_python("import application", path)
+    assert done.returncode == 1
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith(f"configuration error: {path}: [flask].secret_key is 5 characters")
 
 
 def run_python(code: str, config_file: Path) -> subprocess.CompletedProcess[str]:

@@ -92,7 +92,7 @@ def upload(player: ApiPlayer, data: bytes) -> Any:
 
 def exercise_every_feature(monkeypatch: pytest.MonkeyPatch, config: Path) -> None:
     """Use every feature of the app once, from start-up on, as players and operators do."""
-    settings = replace(parse(config), secret_key="policy-test-key")
+    settings = replace(parse(config), secret_key="policy-test-key-of-32-characters")
     app = create_app(settings)  # creates the tables and the bucket
     app.config["TESTING"] = True
     alice, bob = (ApiPlayer(app.test_client(), name).register() for name in ("alice", "bob"))
@@ -129,7 +129,7 @@ def exercise_every_feature(monkeypatch: pytest.MonkeyPatch, config: Path) -> Non
 
     assert app.test_client().get("/health").status_code == 200
     monkeypatch.setenv("CONFIG_FILE", str(config))
-    monkeypatch.setenv("TICTACTOE_SECRET_KEY", "policy-test-key")
+    monkeypatch.setenv("TICTACTOE_SECRET_KEY", "policy-test-key-of-32-characters")
     assert cli.main(["create-tables"]) == 0
 
 

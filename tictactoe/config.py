@@ -15,6 +15,9 @@ from urllib.parse import urlsplit
 log = logging.getLogger(__name__)
 
 SECRET_ENV = "TICTACTOE_SECRET_KEY"
+PREVIOUS_SECRETS_ENV = "TICTACTOE_PREVIOUS_SECRET_KEYS"  # comma-separated, newest first
+# A session key anyone could guess or brute-force lets them sign a cookie for any player.
+MIN_SECRET_LENGTH = 32
 
 
 class ConfigError(Exception):
@@ -140,23 +143,50 @@ def parse(path: Path) -> Settings:
 
 
 def with_secret(settings: Settings, path: Path) -> Settings:
-    """Apply TICTACTOE_SECRET_KEY, or generate a key for a purely local stack, or refuse."""
+    """Apply the key variables, or generate a key for a purely local stack, or refuse.
+
+    TICTACTOE_SECRET_KEY and TICTACTOE_PREVIOUS_SECRET_KEYS, when set, win over the file, so
+    a deployment can keep its keys out of the bundle (Elastic Beanstalk environment
+    properties). Outside a local stack every key, current or previous, must be long enough.
+    """
     key = os.environ.get(SECRET_ENV) or settings.secret_key
-    if key:
-        return replace(settings, secret_key=key)
-    if settings.is_local:
+    previous = _previous_from_env() or settings.previous_secret_keys
+    if not key and settings.is_local:
         log.warning(
             "No secret_key configured: generated a random one. Sessions will not survive a "
             "restart and are not shared between processes. Set [flask].secret_key or %s.",
             SECRET_ENV,
         )
-        return replace(settings, secret_key=secrets.token_urlsafe(32))
-    raise ConfigError(
-        f"{path}: missing [flask].secret_key. gunicorn runs several workers and a load "
-        "balancer runs several instances; each must sign session cookies with the same key, "
-        f"or logins fail at random. Set [flask].secret_key in the file or the {SECRET_ENV} "
-        "environment variable (scripts/bundle.py writes one into the bundle for you)."
-    )
+        key = secrets.token_urlsafe(32)
+    if not key:
+        raise ConfigError(
+            f"{path}: missing [flask].secret_key. gunicorn runs several workers and a load "
+            "balancer runs several instances; each must sign session cookies with the same "
+            f"key, or logins fail at random. Set [flask].secret_key in the file or the "
+            f"{SECRET_ENV} environment variable (scripts/bundle.py writes one into the bundle "
+            "for you)."
+        )
+    if not settings.is_local:
+        where = SECRET_ENV if os.environ.get(SECRET_ENV) else "[flask].secret_key"
+        _check_length(path, where, key)
+        where = PREVIOUS_SECRETS_ENV if _previous_from_env() else "[flask].previous_secret_keys"
+        for old in previous:
+            _check_length(path, f"a key in {where}", old)
+    return replace(settings, secret_key=key, previous_secret_keys=tuple(previous))
+
+
+def _previous_from_env() -> tuple[str, ...]:
+    raw = os.environ.get(PREVIOUS_SECRETS_ENV, "")
+    return tuple(k.strip() for k in raw.split(",") if k.strip())
+
+
+def _check_length(path: Path, where: str, key: str) -> None:
+    if len(key) < MIN_SECRET_LENGTH:
+        raise ConfigError(
+            f"{path}: {where} is {len(key)} characters; a deployed app needs at least "
+            f'{MIN_SECRET_LENGTH} (make one with: python -c "import secrets; '
+            'print(secrets.token_urlsafe(48))")'
+        )
 
 
 def _check_url(path: Path, name: str, value: str) -> None:
