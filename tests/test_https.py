@@ -29,7 +29,7 @@ def build(**changes: Any) -> Any:
     app = create_app(replace(make_settings(), **{"trusted_proxies": 2, **changes}))
     app.config["TESTING"] = True
     # The redirect happens before any route, for every path: it is no API response of its
-    # own (openapi.json says so in its description), so this client does not check bodies.
+    # own (openapi.json says so in its description), so this client does not check it.
     app.test_client_class = FlaskClient
     return app
 
