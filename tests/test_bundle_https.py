@@ -141,7 +141,7 @@ def test_without_a_certificate_one_warning_says_passwords_travel_in_clear(
     assert "passwords" in warning and "--certificate-arn" in warning
     files = unzip(tmp_path / "a.zip")
     assert ".ebextensions/02-https.config" not in files
-    assert "force_https" not in files["beanstalk.toml"]
+    assert "force_https =" not in files["beanstalk.toml"]
 
 
 def test_the_same_certificate_and_secret_give_the_same_bytes(
