@@ -93,6 +93,12 @@ def bundled_config(
     generated = not no_secret and not settings.secret_key and secret is None
     if not no_secret and not settings.secret_key:
         text = with_secret_key(text, secret or secrets.token_urlsafe(48))
+    if force_https and not settings.trusted_proxies:
+        raise BundleError(
+            f"{path}: --certificate-arn needs [flask].trusted_proxies (2: the load balancer and "
+            "nginx); with 0 the app ignores X-Forwarded-Proto, sees every request as plain "
+            "HTTP and redirects it forever"
+        )
     if force_https and not settings.force_https:
         if re.search(r"^[ \t]*force_https[ \t]*=", text, flags=re.MULTILINE):
             raise BundleError(

@@ -194,8 +194,10 @@ def test_no_secret_builds_a_bundle_without_a_key(
         (f'secret_key = "{SECRET}"', ["--no-secret"], "promises a bundle without one"),
         (f'previous_secret_keys = ["{SECRET}"]', ["--no-secret"],
          "move them to the TICTACTOE_PREVIOUS_SECRET_KEYS environment property"),
-        ("force_https = false", ["--certificate-arn", ARN],
+        ("force_https = false\ntrusted_proxies = 2", ["--certificate-arn", ARN],
          "sets [flask].force_https = false; remove it or drop --certificate-arn"),
+        ("trusted_proxies = 0", ["--certificate-arn", ARN],
+         "--certificate-arn needs [flask].trusted_proxies"),
     ],
 )  # fmt: skip
 def test_a_config_that_contradicts_the_options_is_refused(

@@ -6,6 +6,7 @@ ProxyFix because [flask].trusted_proxies is set, as in beanstalk.toml.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from typing import Any
 
@@ -77,10 +78,14 @@ def test_https_responses_carry_hsts(secure_app: Any, path: str) -> None:
         assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
 
 
-def test_without_a_trusted_proxy_a_forged_header_does_not_count(moto: None) -> None:
+def test_without_a_trusted_proxy_a_forged_header_does_not_count(
+    moto: None, caplog: pytest.LogCaptureFixture
+) -> None:
     # No proxies in front: X-Forwarded-Proto comes from the client and is ignored, so the
-    # request is plain HTTP whatever it claims.
-    app = build(force_https=True, trusted_proxies=0)
+    # request is plain HTTP whatever it claims. Start-up says what that means behind a proxy.
+    with caplog.at_level(logging.WARNING):
+        app = build(force_https=True, trusted_proxies=0)
+    assert "force_https is on and trusted_proxies is 0" in caplog.text
     response = app.test_client().get("/", headers=HTTPS)
     assert response.status_code == 301
 

@@ -57,7 +57,8 @@ def create_app(settings: Settings | None = None) -> Flask:
             app.wsgi_app, x_for=settings.trusted_proxies, x_proto=1
         )
     if settings.force_https:
-        https.register(app)  # first, so plain HTTP is redirected before the CSRF check
+        # First, so a plain-HTTP request is redirected before the CSRF check refuses it.
+        https.register(app, settings.trusted_proxies)
     RotatingCSRFProtect(app)
 
     backend = build(settings)

@@ -8,9 +8,12 @@ through ProxyFix only when [flask].trusted_proxies says there are proxies in fro
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, redirect, request
+
+log = logging.getLogger(__name__)
 
 # The load balancer's health check speaks plain HTTP to the instance and wants a 200.
 EXEMPT_PATHS = frozenset({"/health"})
@@ -19,8 +22,14 @@ EXEMPT_PATHS = frozenset({"/health"})
 HSTS = "max-age=31536000"
 
 
-def register(app: Flask) -> None:
+def register(app: Flask, trusted_proxies: int) -> None:
     """Redirect plain-HTTP requests (except the health check) and add HSTS to every response."""
+    if not trusted_proxies:
+        log.warning(
+            "force_https is on and trusted_proxies is 0: X-Forwarded-Proto is ignored, so only "
+            "TLS that reaches the app itself counts as HTTPS. Behind a proxy that ends TLS, "
+            "every request would be redirected again and again; set [flask].trusted_proxies."
+        )
     app.before_request(_redirect_plain_http)
     app.after_request(_add_hsts)
 
