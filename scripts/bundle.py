@@ -295,6 +295,9 @@ def _report(
         print("secret:  generated a new [flask].secret_key into the bundled beanstalk.toml only "
               "(the repository file is unchanged); every deploy of a new bundle signs players "
               "out. Use --secret-from-env to keep one key across releases.")  # fmt: skip
+    elif settings.secret_key_parameter and not settings.secret_key:
+        print("secret:  none in the bundle; read at start-up from the SSM parameter "
+              f"{settings.secret_key_parameter} (or {SECRET_ENV}, which wins)")  # fmt: skip
     elif not settings.secret_key:
         print(f"secret:  none in the bundle; the environment property {SECRET_ENV} must hold "
               "it, or the app refuses to start (README, Deploy to Elastic Beanstalk)")  # fmt: skip

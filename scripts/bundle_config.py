@@ -86,12 +86,15 @@ def bundled_config(
             )
     if no_secret:
         _refuse_keys(path, settings)
-    elif settings.secret_key and secret is not None:
+    elif (settings.secret_key or settings.secret_key_parameter) and secret is not None:
         raise BundleError(
-            f"{path} already has [flask].secret_key; remove it or drop --secret-from-env"
+            f"{path} already has [flask].secret_key or secret_key_parameter; remove it or drop "
+            "--secret-from-env"
         )
-    generated = not no_secret and not settings.secret_key and secret is None
-    if not no_secret and not settings.secret_key:
+    # A key named by secret_key_parameter is read at start-up: the bundle needs none.
+    needs_key = not (no_secret or settings.secret_key or settings.secret_key_parameter)
+    generated = needs_key and secret is None
+    if needs_key:
         text = with_secret_key(text, secret or secrets.token_urlsafe(48))
     if force_https and not settings.trusted_proxies:
         raise BundleError(

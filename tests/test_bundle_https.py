@@ -219,3 +219,15 @@ def test_force_https_without_a_certificate_warns_that_nothing_answers_https(
     code, _, err = run(capsys, "--config", str(config), "--output", str(tmp_path / "a.zip"))
     assert code == 0
     assert "adds no HTTPS listener" in err and "unencrypted" not in err
+
+
+def test_a_config_naming_an_ssm_parameter_gets_no_key_in_the_bundle(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[dynamodb]\nregion = "us-west-2"\n[flask]\n'
+                      'secret_key_parameter = "/tictactoe/secret-key"\n')  # fmt: skip
+    code, out, _ = run(capsys, "--config", str(config), "--output", str(tmp_path / "a.zip"))
+    assert code == 0
+    assert "read at start-up from the SSM parameter /tictactoe/secret-key" in out
+    assert "secret_key =" not in unzip(tmp_path / "a.zip")["beanstalk.toml"]

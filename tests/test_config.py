@@ -6,7 +6,9 @@ import logging
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
 
 from tictactoe import config
@@ -239,6 +241,61 @@ def test_a_short_key_stops_the_app_with_one_line(tmp_path: Path) -> None:
     assert done.returncode == 1
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith(f"configuration error: {path}: [flask].secret_key is 5 characters")
+
+
+PARAMETER = "/tictactoe/secret-key"
+
+
+@pytest.fixture
+def ssm(moto: None) -> Any:
+    return boto3.client("ssm", region_name="us-west-2")
+
+
+def with_parameter(tmp_path: Path) -> Path:
+    return write(tmp_path, f'{DEPLOYED}[flask]\nsecret_key_parameter = "{PARAMETER}"\n')
+
+
+def test_the_keys_can_come_from_an_ssm_securestring(tmp_path: Path, ssm: Any) -> None:
+    new, old = "n" * 40, "o" * 40
+    ssm.put_parameter(Name=PARAMETER, Value=f"{new}\n{old}\n", Type="SecureString")
+    s = config.load(with_parameter(tmp_path))
+    assert (s.secret_key, s.previous_secret_keys) == (new, (old,))
+
+
+def test_the_environment_key_wins_and_the_parameter_is_not_read(
+    tmp_path: Path, ssm: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TICTACTOE_SECRET_KEY", LONG)  # the parameter does not even exist
+    assert config.load(with_parameter(tmp_path)).secret_key == LONG
+
+
+@pytest.mark.parametrize(
+    ("stored", "message"),
+    [
+        (None, "cannot read the SSM parameter /tictactoe/secret-key (An error occurred "
+               "(ParameterNotFound)"),
+        (("k" * 40, "String"), "is a String; store the key as a SecureString"),
+        (("short", "SecureString"), "the SSM parameter /tictactoe/secret-key is 5 characters"),
+        (("\n \n", "SecureString"), "the SSM parameter /tictactoe/secret-key is empty"),
+    ],
+)  # fmt: skip
+def test_an_unusable_parameter_stops_start_up_with_one_line(
+    tmp_path: Path, ssm: Any, stored: tuple[str, str] | None, message: str
+) -> None:
+    if stored:
+        ssm.put_parameter(Name=PARAMETER, Value=stored[0], Type=stored[1])
+    path = with_parameter(tmp_path)
+    with pytest.raises(ConfigError) as caught:
+        config.load(path)
+    assert str(caught.value).startswith(f"{path}: ")
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_key_in_the_file_and_a_parameter_are_one_too_many(tmp_path: Path) -> None:
+    path = write(tmp_path, f'{DEPLOYED}[flask]\nsecret_key = "{LONG}"\n'
+                 f'secret_key_parameter = "{PARAMETER}"\n')  # fmt: skip
+    with pytest.raises(ConfigError, match="set \\[flask\\].secret_key or secret_key_parameter"):
+        config.load(path)
 
 
 def run_python(code: str, config_file: Path) -> subprocess.CompletedProcess[str]:

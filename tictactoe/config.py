@@ -35,6 +35,7 @@ class Settings:
     s3_endpoint: str | None = None
     s3_region: str | None = None
     secret_key: str | None = None
+    secret_key_parameter: str | None = None  # an SSM SecureString holding the keys instead
     previous_secret_keys: tuple[str, ...] = ()  # still accepted on cookies, never used to sign
     force_https: bool = False
     trusted_proxies: int = 0  # proxies in front of gunicorn that append to X-Forwarded-For
@@ -85,6 +86,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, tuple[Any, str], bool]]] = {
     },
     "flask": {
         "secret_key": ("secret_key", _TEXT, False),
+        "secret_key_parameter": ("secret_key_parameter", _TEXT, False),
         "previous_secret_keys": ("previous_secret_keys", _TEXTS, False),
         "force_https": ("force_https", _FLAG, False),
         "trusted_proxies": ("trusted_proxies", _COUNT, False),
@@ -143,14 +145,11 @@ def parse(path: Path) -> Settings:
 
 
 def with_secret(settings: Settings, path: Path) -> Settings:
-    """Apply the key variables, or generate a key for a purely local stack, or refuse.
+    """Resolve the session keys, or generate one for a purely local stack, or refuse.
 
-    TICTACTOE_SECRET_KEY and TICTACTOE_PREVIOUS_SECRET_KEYS, when set, win over the file, so
-    a deployment can keep its keys out of the bundle (Elastic Beanstalk environment
-    properties). Outside a local stack every key, current or previous, must be long enough.
+    Outside a local stack every key, current or previous, must be long enough.
     """
-    key = os.environ.get(SECRET_ENV) or settings.secret_key
-    previous = _previous_from_env() or settings.previous_secret_keys
+    key, previous, source = _keys(settings, path)
     if not key and settings.is_local:
         log.warning(
             "No secret_key configured: generated a random one. Sessions will not survive a "
@@ -164,15 +163,41 @@ def with_secret(settings: Settings, path: Path) -> Settings:
             "balancer runs several instances; each must sign session cookies with the same "
             f"key, or logins fail at random. Set [flask].secret_key in the file or the "
             f"{SECRET_ENV} environment variable (scripts/bundle.py writes one into the bundle "
-            "for you)."
+            "for you), or name an SSM parameter in [flask].secret_key_parameter."
         )
     if not settings.is_local:
-        where = SECRET_ENV if os.environ.get(SECRET_ENV) else "[flask].secret_key"
-        _check_length(path, where, key)
-        where = PREVIOUS_SECRETS_ENV if _previous_from_env() else "[flask].previous_secret_keys"
+        _check_length(path, source[0], key)
         for old in previous:
-            _check_length(path, f"a key in {where}", old)
+            _check_length(path, f"a key in {source[1]}", old)
     return replace(settings, secret_key=key, previous_secret_keys=tuple(previous))
+
+
+def _keys(settings: Settings, path: Path) -> tuple[str | None, tuple[str, ...], tuple[str, str]]:
+    """Return the current key, the previous ones, and where each came from.
+
+    TICTACTOE_SECRET_KEY and TICTACTOE_PREVIOUS_SECRET_KEYS, when set, win over the file (so a
+    deployment can keep its keys out of the bundle, in environment properties); the file's
+    keys win over [flask].secret_key_parameter, which is read only when it is needed.
+    """
+    env_key, env_previous = os.environ.get(SECRET_ENV), _previous_from_env()
+    if settings.secret_key and settings.secret_key_parameter:
+        raise ConfigError(f"{path}: set [flask].secret_key or secret_key_parameter, not both")
+    stored: list[str] = []
+    name = settings.secret_key_parameter
+    if name and not env_key:
+        from .keystore import read_keys  # boto3 only here: scripts/bundle.py loads this file
+
+        try:
+            stored = read_keys(settings, name)
+        except ConfigError as err:
+            raise ConfigError(f"{path}: [flask].secret_key_parameter: {err}") from err
+    parameter = f"the SSM parameter {name}"
+    key = env_key or settings.secret_key or (stored[0] if stored else None)
+    where = SECRET_ENV if env_key else parameter if stored else "[flask].secret_key"
+    previous = env_previous or settings.previous_secret_keys or tuple(stored[1:])
+    before = (PREVIOUS_SECRETS_ENV if env_previous else "[flask].previous_secret_keys"
+              if settings.previous_secret_keys else parameter)  # fmt: skip
+    return key, previous, (where, before)
 
 
 def _previous_from_env() -> tuple[str, ...]:
