@@ -2,11 +2,14 @@
 
     python scripts/bundle.py --bucket my-bucket
     python scripts/bundle.py --upload s3://my-bucket/tictactoe/app.zip
+    python scripts/bundle.py --certificate-arn arn:aws:acm:... --no-secret --bucket my-bucket
 
 The zip holds only what the app needs, at its root: application.py, tictactoe/,
 requirements.txt, Procfile, .ebextensions/, .platform/ (the nginx upload limit) and the
 config (as beanstalk.toml, which CONFIG_FILE names). The same sources and secret give the
-same bytes, so the sha256 names a release.
+same bytes, so the sha256 names a release. With --certificate-arn the zip also holds
+.ebextensions/02-https.config (scripts/bundle_https.py) and the config turns on force_https;
+with --no-secret it holds no session key at all (the environment provides it).
 """
 
 from __future__ import annotations
@@ -16,12 +19,9 @@ import hashlib
 import importlib
 import importlib.util
 import io
-import ipaddress
 import os
 import re
-import secrets
 import sys
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,38 +32,28 @@ from urllib.parse import quote, urlencode, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _app_config() -> ModuleType:
-    """Return the app's own config loader, tictactoe/config.py.
-
-    Importing it through the package needs Flask (tictactoe/__init__.py imports it), so
-    without the app's requirements the module is loaded on its own: it uses only the
-    standard library, and a plain Python 3.11 can build the bundle.
-    """
-    if str(ROOT) not in sys.path:  # run as `python scripts/bundle.py` from anywhere
-        sys.path.insert(0, str(ROOT))
-    try:
-        return importlib.import_module("tictactoe.config")
-    except ImportError:
-        spec = importlib.util.spec_from_file_location(
-            "tictactoe_config", ROOT / "tictactoe" / "config.py"
-        )
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # dataclasses look their module up there
-        spec.loader.exec_module(module)
-        return module
+def _sibling(name: str) -> ModuleType:
+    """Load scripts/<name>.py, which works however this script was started or imported."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
-_config = _app_config()
-SECRET_ENV: str = _config.SECRET_ENV
-ConfigError: type[Exception] = _config.ConfigError
-Settings = _config.Settings
-parse = _config.parse
+_settings = _sibling("bundle_config")  # the config that goes into the zip, and its key
+_https = _sibling("bundle_https")  # --certificate-arn
+BundleError: type[Exception] = _settings.BundleError
+ConfigError: type[Exception] = _settings.ConfigError
+SECRET_ENV: str = _settings.SECRET_ENV
+Settings = _settings.Settings
+CONFIG_NAME: str = _settings.CONFIG_NAME
+bundled_config = _settings.bundled_config
 
 # What the app needs, and nothing else. Folders are walked; junk inside them is skipped.
 FILES = ("application.py", "requirements.txt", "Procfile")
 FOLDERS = ("tictactoe", ".ebextensions", ".platform")
-CONFIG_NAME = "beanstalk.toml"  # the name .ebextensions gives CONFIG_FILE
 SKIP_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".git", ".idea",
              ".vscode", "node_modules"}  # fmt: skip
 SKIP_FILES = re.compile(r"(\.py[cod]|~|\.sw[a-p]|\.orig|\.rej|\.bak|\.tmp)$|^(\.#|#)|^\.DS_Store$")
@@ -76,10 +66,6 @@ FILE_MODE = 0o100644
 
 PLATFORM = "Python 3.11 running on 64bit Amazon Linux 2023"
 CONSOLE = "https://console.aws.amazon.com/elasticbeanstalk/home"
-
-
-class BundleError(Exception):
-    """The bundle cannot be built; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -95,10 +81,17 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         bucket, key = _target(args)
-        secret = _secret_from_env() if args.secret_from_env else None
-        config_text, settings, generated = bundled_config(args.config, secret)
+        _check_options(args)
+        secret = _settings.secret_from_env() if args.secret_from_env else None
+        config_text, settings, generated = bundled_config(
+            args.config, secret, no_secret=args.no_secret, force_https=bool(args.certificate_arn)
+        )
+        extra: dict[str, str] = {}
+        if args.certificate_arn:
+            _certificate(args.certificate_arn, settings.region)
+            extra[_https.CONFIG_NAME] = _https.listener_config(args.certificate_arn)
         output = args.output or ROOT / "dist" / "tictactoe.zip"
-        bundle = build(output, config_text, generated)
+        bundle = build(output, config_text, generated, extra=extra)
         if args.upload:
             upload(bundle.path, bucket, key, settings.region)
     except (BundleError, ConfigError) as err:
@@ -122,6 +115,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--secret-from-env", action="store_true",
                         help=f"take [flask].secret_key from {SECRET_ENV} instead of generating "
                         "one (the same secret and sources give a byte-identical zip)")  # fmt: skip
+    parser.add_argument("--no-secret", action="store_true",
+                        help=f"put no session key in the zip: set {SECRET_ENV} as an Elastic "
+                        "Beanstalk environment property instead (README)")  # fmt: skip
+    parser.add_argument("--certificate-arn", metavar="ARN",
+                        help="ACM certificate (in the config's region): adds an HTTPS "
+                        "listener, redirects HTTP to it, turns on force_https")  # fmt: skip
     where = parser.add_argument_group("where the bundle goes (for the Launch Now URL)")
     where.add_argument("--bucket", help="S3 bucket you upload the zip to (same region)")
     where.add_argument("--key", help="S3 key of the zip (default: tictactoe/<sha256[:16]>.zip)")
@@ -155,70 +154,21 @@ def _target(args: argparse.Namespace) -> tuple[str | None, str | None]:
     return args.bucket, args.key
 
 
-def _secret_from_env() -> str:
-    secret = os.environ.get(SECRET_ENV, "")
-    if not secret:
-        raise BundleError(f"--secret-from-env: the environment variable {SECRET_ENV} is not set")
-    if len(secret) < 32:
-        raise BundleError(f"{SECRET_ENV} is too short for a session key: use 32+ characters")
-    if any(not c.isprintable() for c in secret):
-        raise BundleError(f"{SECRET_ENV} holds control characters")
-    return secret
+def _check_options(args: argparse.Namespace) -> None:
+    if args.no_secret and args.secret_from_env:
+        raise BundleError("give --no-secret or --secret-from-env, not both")
+    if args.certificate_arn and args.environment_type == "SingleInstance":
+        raise BundleError(
+            "--certificate-arn needs a load balancer: a SingleInstance environment has none to "
+            "hold the certificate. Use LoadBalancing (the default)"
+        )
 
 
-def bundled_config(path: Path, secret: str | None = None) -> tuple[str, Settings, bool]:
-    """Return the config text to bundle (with a secret key), its Settings, and if one was made.
-
-    The file on disk is never changed: the key goes into the returned copy only.
-    """
-    settings = parse(path)  # the app's own loader: same rules, same messages
-    text = path.read_text(encoding="utf-8")
-    for name, url in (("[dynamodb].endpoint", settings.endpoint),
-                      ("[s3].endpoint", settings.s3_endpoint)):  # fmt: skip
-        if url and _is_loopback(url):
-            raise BundleError(
-                f"{path}: {name} is {url}, a loopback address; on Elastic Beanstalk that is the "
-                "instance itself. Bundle a production config such as beanstalk.toml"
-            )
-    generated = False
-    if settings.secret_key:
-        if secret is not None:
-            raise BundleError(
-                f"{path} already has [flask].secret_key; remove it or drop --secret-from-env"
-            )
-    else:
-        generated = secret is None
-        text = with_secret_key(text, secret or secrets.token_urlsafe(48))
-        settings = _parse_text(text, path)
-    return text, settings, generated
-
-
-def _is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
+def _certificate(arn: str, region: str) -> None:
     try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def with_secret_key(text: str, secret: str) -> str:
-    """Return the TOML `text` with [flask].secret_key set (it must not be set already)."""
-    line = 'secret_key = "' + secret.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    header = re.search(r"^[ \t]*\[flask\][ \t]*(#.*)?$", text, flags=re.MULTILINE)
-    if header:
-        return text[: header.end()] + "\n" + line + text[header.end() :]
-    return text.rstrip("\n") + "\n\n[flask]\n" + line + "\n"
-
-
-def _parse_text(text: str, origin: Path) -> Settings:
-    """Validate the text that goes into the bundle with the app's loader."""
-    with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / CONFIG_NAME
-        copy.write_text(text, encoding="utf-8")
-        try:
-            return parse(copy)
-        except ConfigError as err:
-            raise BundleError(f"{origin}: the bundled copy is invalid: {err}") from err
+        _https.check_certificate(arn, region)
+    except _https.CertificateError as err:
+        raise BundleError(str(err)) from err
 
 
 def sources(root: Path = ROOT) -> Iterator[tuple[str, Path]]:
@@ -244,13 +194,21 @@ def sources(root: Path = ROOT) -> Iterator[tuple[str, Path]]:
 
 
 def build(
-    output: Path, config_text: str, generated_secret: bool = False, root: Path = ROOT
-) -> Bundle:
-    """Write the zip: sorted entries, fixed timestamps and permissions, files at the root."""
+    output: Path, config_text: str, generated_secret: bool = False, root: Path = ROOT,
+    extra: dict[str, str] | None = None,
+) -> Bundle:  # fmt: skip
+    """Write the zip: sorted entries, fixed timestamps and permissions, files at the root.
+
+    `extra` maps more names in the zip (generated files, such as the HTTPS listener) to text.
+    """
     buffer = io.BytesIO()
     names = []
     entries = [(name, path.read_bytes()) for name, path in sources(root)]
     entries.append((CONFIG_NAME, config_text.encode("utf-8")))
+    for name, text in (extra or {}).items():
+        if name in dict(entries):
+            raise BundleError(f"{name} exists in the sources; the bundle would hold it twice")
+        entries.append((name, text.encode("utf-8")))
     with zipfile.ZipFile(buffer, "w") as zf:
         for name, data in sorted(entries):
             info = zipfile.ZipInfo(name, date_time=EPOCH)
@@ -288,6 +246,21 @@ def upload(path: Path, bucket: str | None, key: str | None, region: str) -> None
         raise BundleError(f"upload to s3://{bucket}/{key} failed: {err}") from err
 
 
+def _report_https(args: argparse.Namespace, settings: Settings) -> None:
+    if args.certificate_arn:
+        print(f"https:   listener on 443 with {args.certificate_arn}; HTTP redirected to it "
+              "(but /health); [flask].force_https on")  # fmt: skip
+    elif settings.force_https:
+        print("warning: [flask].force_https is on but this bundle adds no HTTPS listener: "
+              "without one on the load balancer, every page redirects to an https:// URL that "
+              "nothing answers", file=sys.stderr)  # fmt: skip
+    else:
+        print("warning: no --certificate-arn: the site is served over plain HTTP, so passwords "
+              "and session cookies travel unencrypted. Request an ACM certificate and pass "
+              "--certificate-arn ARN (README, Deploy to Elastic Beanstalk)",
+              file=sys.stderr)  # fmt: skip
+
+
 def launch_now_url(
     region: str,
     bucket: str,
@@ -322,6 +295,13 @@ def _report(
         print("secret:  generated a new [flask].secret_key into the bundled beanstalk.toml only "
               "(the repository file is unchanged); every deploy of a new bundle signs players "
               "out. Use --secret-from-env to keep one key across releases.")  # fmt: skip
+    elif settings.secret_key_parameter and not settings.secret_key:
+        print("secret:  none in the bundle; read at start-up from the SSM parameter "
+              f"{settings.secret_key_parameter} (or {SECRET_ENV}, which wins)")  # fmt: skip
+    elif not settings.secret_key:
+        print(f"secret:  none in the bundle; the environment property {SECRET_ENV} must hold "
+              "it, or the app refuses to start (README, Deploy to Elastic Beanstalk)")  # fmt: skip
+    _report_https(args, settings)
     if settings.bucket.endswith("change-me"):
         print(f"warning: [s3].bucket is still the placeholder {settings.bucket!r}: S3 bucket "
               "names are global, choose your own in the config and in iam/policy.json",

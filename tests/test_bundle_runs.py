@@ -11,6 +11,11 @@ becomes `--bind 127.0.0.1:<free port>` (8000 may be taken). Everything else, the
 secret key included, is what the zip holds. In front, as on the platform, an nginx with
 nginx's default body limit includes the bundle's .platform/nginx/conf.d/*.conf in its http
 block and proxies to gunicorn; the players talk to it, and one uploads a picture over 1 MB.
+
+A second bundle is built with --certificate-arn: the load balancer would end TLS and add
+X-Forwarded-Proto, which the platform's nginx passes through; here the test adds it itself.
+Both bundles share one virtualenv, made from the first bundle's requirements.txt (the same file
+in both).
 """
 
 from __future__ import annotations
@@ -116,26 +121,35 @@ http {{
 """
 
 
-@pytest.fixture
-def unpacked(tmp_path: Path) -> Path:
+CERTIFICATE = "arn:aws:acm:us-west-2:123456789012:certificate/12345678-90ab-cdef-1234-567890abcdef"
+
+
+def unzip_bundle(home: Path, *args: str) -> Path:
     """Build the bundle as an operator does and unzip it into an empty folder."""
-    zip_path = tmp_path / "app.zip"
+    zip_path = home / "app.zip"
     subprocess.run([sys.executable, str(ROOT / "scripts" / "bundle.py"), "--output",
-                    str(zip_path)], check=True, capture_output=True)  # fmt: skip
-    app_dir = tmp_path / "current"
+                    str(zip_path), *args], check=True, capture_output=True)  # fmt: skip
+    app_dir = home / "current"
     app_dir.mkdir()
     with zipfile.ZipFile(zip_path) as zf:
         zf.extractall(app_dir)
     return app_dir
 
 
-@pytest.fixture
-def bundle_venv(tmp_path: Path, unpacked: Path) -> Path:
+@pytest.fixture(params=[()], ids=["plain"])
+def unpacked(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """The bundle, unzipped; bundle.py's arguments come from the test's parameter."""
+    return unzip_bundle(tmp_path, *request.param)
+
+
+@pytest.fixture(scope="module")
+def bundle_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtualenv with only the bundle's requirements.txt installed; its bin folder."""
-    home = tmp_path / "venv"
+    requirements = unzip_bundle(tmp_path_factory.mktemp("bundle")) / "requirements.txt"
+    home = tmp_path_factory.mktemp("venv")
     venv.create(home, with_pip=True)
     subprocess.run([str(home / "bin" / "python"), "-m", "pip", "install", "--quiet",
-                    "--disable-pip-version-check", "-r", str(unpacked / "requirements.txt")],
+                    "--disable-pip-version-check", "-r", str(requirements)],
                    check=True)  # fmt: skip
     return home / "bin"
 
@@ -227,3 +241,38 @@ def test_the_unzipped_bundle_serves_a_whole_game(unpacked: Path, server: tuple[s
     assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
     assert bob.client.get("/static/style.css").status_code == 200
     assert '"GET /health' in log.read_text()  # gunicorn's access log goes to stdout
+
+
+@pytest.mark.parametrize("unpacked", [("--certificate-arn", CERTIFICATE)], ids=["https"],
+                         indirect=True)  # fmt: skip
+def test_the_https_bundle_redirects_plain_http_but_not_the_health_check(
+    server: tuple[str, Path],
+) -> None:
+    base, _ = server
+    wait_healthy(base)  # /health over plain HTTP (no X-Forwarded-Proto at all): a 200
+    http, https = {"X-Forwarded-Proto": "http"}, {"X-Forwarded-Proto": "https"}
+    health = requests.get(base + "/health", headers=http, allow_redirects=False, timeout=15)
+    assert health.status_code == 200 and health.json() == {"status": "ok"}
+    for method, path in (("GET", "/"), ("GET", "/games/abcdefgh123?tab=1"), ("POST", "/api/login")):
+        response = requests.request(method, base + path, headers=http, allow_redirects=False,
+                                    timeout=15)  # fmt: skip
+        assert response.status_code == 301, (method, path)
+        # nginx passes Host without the port ($host), as it does behind the load balancer.
+        assert response.headers["Location"] == "https://127.0.0.1" + path
+        assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+    # Over HTTPS a player signs up; the session cookie is Secure (so requests would not send it
+    # back to this http:// URL on its own: the test carries it).
+    csrf = requests.get(base + "/api/csrf", headers=https, timeout=15)
+    assert csrf.status_code == 200 and "Strict-Transport-Security" in csrf.headers
+    cookie = {"Cookie": f"session={csrf.cookies['session']}"}
+    signed = {**https, **cookie, "X-CSRFToken": csrf.json()["csrf_token"],
+              "Referer": "https://127.0.0.1/"}  # fmt: skip
+    body = {"username": "carol", "password": "correct horse battery"}
+    response = requests.post(base + "/api/register", json=body, headers=signed, timeout=15)
+    assert response.status_code == 201, response.text
+    assert "Secure" in response.headers["Set-Cookie"] and "HttpOnly" in response.headers[
+        "Set-Cookie"]  # fmt: skip
+    me = requests.get(base + "/api/me", timeout=15, headers={
+        **https, "Cookie": f"session={response.cookies['session']}"})  # fmt: skip
+    assert me.status_code == 200 and me.json()["username"] == "carol"

@@ -6,7 +6,9 @@ import logging
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
 
 from tictactoe import config
@@ -42,6 +44,10 @@ signups_per_client = 5
 """
 
 
+LONG = "k" * 32  # the shortest key a deployed app accepts
+DEPLOYED = '[dynamodb]\nregion = "us-west-2"\n[s3]\nbucket = "b"\n'
+
+
 def write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "app.toml"
     path.write_text(text)
@@ -69,7 +75,7 @@ def test_every_key_of_the_contract_is_read(tmp_path: Path) -> None:
 
 def test_defaults_and_s3_region_following_dynamodb(tmp_path: Path) -> None:
     s = config.load(
-        write(tmp_path, '[dynamodb]\nregion = "us-east-2"\n[flask]\nsecret_key = "k"\n')
+        write(tmp_path, f'[dynamodb]\nregion = "us-east-2"\n[flask]\nsecret_key = "{LONG}"\n')
     )
     assert (s.games_table, s.users_table, s.avatars_table) == ("Games", "Users", "Avatars")
     assert s.endpoint is None and s.avatar_region == "us-east-2"
@@ -185,6 +191,111 @@ def test_a_deployed_app_without_a_shared_key_refuses_to_start(
     message = str(caught.value)
     assert "secret_key" in message and "TICTACTOE_SECRET_KEY" in message
     assert "workers" in message and "load balancer" in message
+
+
+@pytest.mark.parametrize(
+    ("flask", "env", "message"),
+    [
+        ('secret_key = "short"', {}, "[flask].secret_key is 5 characters"),
+        ("", {"TICTACTOE_SECRET_KEY": "k" * 31}, "TICTACTOE_SECRET_KEY is 31 characters"),
+        (f'secret_key = "{LONG}"\nprevious_secret_keys = ["old"]', {},
+         "a key in [flask].previous_secret_keys is 3 characters"),
+        (f'secret_key = "{LONG}"', {"TICTACTOE_PREVIOUS_SECRET_KEYS": f"{LONG},tiny"},
+         "a key in TICTACTOE_PREVIOUS_SECRET_KEYS is 4 characters"),
+    ],
+)  # fmt: skip
+def test_a_deployed_app_refuses_a_short_key_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flask: str, env: dict[str, str],
+    message: str,
+) -> None:  # fmt: skip
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    path = write(tmp_path, f"{DEPLOYED}[flask]\n{flask}\n")
+    with pytest.raises(ConfigError) as caught:
+        config.load(path)
+    text = str(caught.value)
+    assert text.startswith(f"{path}: {message}; a deployed app needs at least 32")
+    assert "\n" not in text and "token_urlsafe" in text
+
+
+def test_a_local_stack_may_keep_a_short_key(tmp_path: Path) -> None:
+    assert config.load(write(tmp_path, FULL)).secret_key == "from-file"  # FULL is all loopback
+
+
+def test_previous_keys_come_from_the_file_or_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    older, oldest = "o" * 40, "p" * 40
+    path = write(tmp_path, f'{DEPLOYED}[flask]\nsecret_key = "{LONG}"\n'
+                 f'previous_secret_keys = ["{older}"]\n')  # fmt: skip
+    assert config.load(path).previous_secret_keys == (older,)
+    monkeypatch.setenv("TICTACTOE_SECRET_KEY", "n" * 40)
+    monkeypatch.setenv("TICTACTOE_PREVIOUS_SECRET_KEYS", f" {older} , {oldest},")
+    s = config.load(path)
+    assert (s.secret_key, s.previous_secret_keys) == ("n" * 40, (older, oldest))
+
+
+def test_a_short_key_stops_the_app_with_one_line(tmp_path: Path) -> None:
+    path = write(tmp_path, f'{DEPLOYED}[flask]\nsecret_key = "short"\n')
+    done = run_python("import application", path)
+    assert done.returncode == 1
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith(f"configuration error: {path}: [flask].secret_key is 5 characters")
+
+
+PARAMETER = "/tictactoe/secret-key"
+
+
+@pytest.fixture
+def ssm(moto: None) -> Any:
+    return boto3.client("ssm", region_name="us-west-2")
+
+
+def with_parameter(tmp_path: Path) -> Path:
+    return write(tmp_path, f'{DEPLOYED}[flask]\nsecret_key_parameter = "{PARAMETER}"\n')
+
+
+def test_the_keys_can_come_from_an_ssm_securestring(tmp_path: Path, ssm: Any) -> None:
+    new, old = "n" * 40, "o" * 40
+    ssm.put_parameter(Name=PARAMETER, Value=f"{new}\n{old}\n", Type="SecureString")
+    s = config.load(with_parameter(tmp_path))
+    assert (s.secret_key, s.previous_secret_keys) == (new, (old,))
+
+
+def test_the_environment_key_wins_and_the_parameter_is_not_read(
+    tmp_path: Path, ssm: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TICTACTOE_SECRET_KEY", LONG)  # the parameter does not even exist
+    assert config.load(with_parameter(tmp_path)).secret_key == LONG
+
+
+@pytest.mark.parametrize(
+    ("stored", "message"),
+    [
+        (None, "cannot read the SSM parameter /tictactoe/secret-key (An error occurred "
+               "(ParameterNotFound)"),
+        (("k" * 40, "String"), "is a String; store the key as a SecureString"),
+        (("short", "SecureString"), "the SSM parameter /tictactoe/secret-key is 5 characters"),
+        (("\n \n", "SecureString"), "the SSM parameter /tictactoe/secret-key is empty"),
+    ],
+)  # fmt: skip
+def test_an_unusable_parameter_stops_start_up_with_one_line(
+    tmp_path: Path, ssm: Any, stored: tuple[str, str] | None, message: str
+) -> None:
+    if stored:
+        ssm.put_parameter(Name=PARAMETER, Value=stored[0], Type=stored[1])
+    path = with_parameter(tmp_path)
+    with pytest.raises(ConfigError) as caught:
+        config.load(path)
+    assert str(caught.value).startswith(f"{path}: ")
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_key_in_the_file_and_a_parameter_are_one_too_many(tmp_path: Path) -> None:
+    path = write(tmp_path, f'{DEPLOYED}[flask]\nsecret_key = "{LONG}"\n'
+                 f'secret_key_parameter = "{PARAMETER}"\n')  # fmt: skip
+    with pytest.raises(ConfigError, match="set \\[flask\\].secret_key or secret_key_parameter"):
+        config.load(path)
 
 
 def run_python(code: str, config_file: Path) -> subprocess.CompletedProcess[str]:

@@ -27,6 +27,7 @@ import ast
 import fnmatch
 import io
 import json
+import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import replace
@@ -90,9 +91,26 @@ def upload(player: ApiPlayer, data: bytes) -> Any:
                        content_type="multipart/form-data")  # fmt: skip
 
 
+def with_key_parameter(config: Path, copy: Path) -> Path:
+    """Write `config` with its example secret_key_parameter line switched on, to `copy`."""
+    text, count = re.subn(r"^# (secret_key_parameter = .*)$", r"\1", config.read_text(),
+                          flags=re.MULTILINE)  # fmt: skip
+    assert count == 1, f"{config} shows no secret_key_parameter example"
+    copy.write_text(text)
+    return copy
+
+
+def store_session_key(config: Path) -> None:
+    """Create the SecureString that the config names, as an operator does (not recorded)."""
+    name = parse(config).secret_key_parameter
+    boto3.client("ssm", region_name=parse(config).region).put_parameter(
+        Name=name, Value="policy-test-key-of-32-characters", Type="SecureString"
+    )
+
+
 def exercise_every_feature(monkeypatch: pytest.MonkeyPatch, config: Path) -> None:
     """Use every feature of the app once, from start-up on, as players and operators do."""
-    settings = replace(parse(config), secret_key="policy-test-key")
+    settings = replace(parse(config), secret_key="policy-test-key-of-32-characters")
     app = create_app(settings)  # creates the tables and the bucket
     app.config["TESTING"] = True
     alice, bob = (ApiPlayer(app.test_client(), name).register() for name in ("alice", "bob"))
@@ -128,8 +146,7 @@ def exercise_every_feature(monkeypatch: pytest.MonkeyPatch, config: Path) -> Non
     assert alice.call("DELETE", "/api/me/avatar").status_code == 204
 
     assert app.test_client().get("/health").status_code == 200
-    monkeypatch.setenv("CONFIG_FILE", str(config))
-    monkeypatch.setenv("TICTACTOE_SECRET_KEY", "policy-test-key")
+    monkeypatch.setenv("CONFIG_FILE", str(config))  # no TICTACTOE_SECRET_KEY: the key is in SSM
     assert cli.main(["create-tables"]) == 0
 
 
@@ -149,8 +166,11 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorder]:
             monkeypatch.setenv(name, str(nowhere))
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        with mock_aws(), recording() as recorder:
-            exercise_every_feature(monkeypatch, ROOT / "beanstalk.toml")
+        config = with_key_parameter(ROOT / "beanstalk.toml", nowhere.parent / "beanstalk.toml")
+        with mock_aws():
+            store_session_key(config)
+            with recording() as recorder:
+                exercise_every_feature(monkeypatch, config)
     yield recorder
 
 
@@ -175,7 +195,7 @@ def test_the_policy_grants_nothing_the_app_does_not_use(recorded: Recorder) -> N
 
 def test_every_aws_call_in_the_code_was_exercised(recorded: Recorder) -> None:
     methods = S3_HELPERS.copy()
-    for service in ("dynamodb", "s3"):
+    for service in ("dynamodb", "s3", "ssm"):
         methods |= boto3.client(service, region_name="us-west-2").meta.method_to_api_mapping
     called: dict[str, str] = {}
     for path in sorted((ROOT / "tictactoe").rglob("*.py")):
@@ -192,7 +212,7 @@ def test_every_aws_call_in_the_code_was_exercised(recorded: Recorder) -> None:
 def test_the_policy_names_no_wildcard_action_or_resource() -> None:
     for _, action, resource in grants():
         assert "*" not in action
-        assert resource != "*" and resource.split(":")[2] in ("dynamodb", "s3")
+        assert resource != "*" and resource.split(":")[2] in ("dynamodb", "s3", "ssm")
 
 
 def test_parliament_finds_nothing() -> None:

@@ -6,7 +6,6 @@ import logging
 
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
-from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config, web
@@ -15,15 +14,18 @@ from .config import Settings
 from .s3 import ensure_bucket
 from .store import ensure_tables
 from .store.errors import Unavailable
+from .web import https
+from .web.csrf import RotatingCSRFProtect
 
 log = logging.getLogger(__name__)
 
 
 class _SessionInterface(SecureCookieSessionInterface):
-    """Mark the session cookie Secure exactly when the player reached us over HTTPS."""
+    """Mark the session cookie Secure when the player reached us over HTTPS, or always when
+    [flask].force_https is on (SESSION_COOKIE_SECURE)."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
-        return request.is_secure
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -34,6 +36,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,
+        # Older keys still verify cookies (and CSRF tokens), so rotating the key signs nobody
+        # out; only SECRET_KEY signs.
+        SECRET_KEY_FALLBACKS=list(settings.previous_secret_keys),
+        SESSION_COOKIE_SECURE=settings.force_https,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
         MAX_CONTENT_LENGTH=64 * 1024,  # JSON and forms; the avatar upload raises its own limit
@@ -50,7 +56,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=settings.trusted_proxies, x_proto=1
         )
-    CSRFProtect(app)
+    if settings.force_https:
+        # First, so a plain-HTTP request is redirected before the CSRF check refuses it.
+        https.register(app, settings.trusted_proxies)
+    RotatingCSRFProtect(app)
 
     backend = build(settings)
     app.extensions["tictactoe"] = backend

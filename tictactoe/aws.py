@@ -44,3 +44,8 @@ def s3(settings: Settings, aws: boto3.session.Session) -> Any:
     return aws.client(
         "s3", region_name=settings.avatar_region, endpoint_url=settings.s3_endpoint, config=config
     )
+
+
+def ssm(settings: Settings, aws: boto3.session.Session) -> Any:
+    """Return an SSM client for the region, to read the session key's parameter at start-up."""
+    return aws.client("ssm", config=_CONFIG)

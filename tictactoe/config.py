@@ -15,6 +15,9 @@ from urllib.parse import urlsplit
 log = logging.getLogger(__name__)
 
 SECRET_ENV = "TICTACTOE_SECRET_KEY"
+PREVIOUS_SECRETS_ENV = "TICTACTOE_PREVIOUS_SECRET_KEYS"  # comma-separated, newest first
+# A session key anyone could guess or brute-force lets them sign a cookie for any player.
+MIN_SECRET_LENGTH = 32
 
 
 class ConfigError(Exception):
@@ -32,6 +35,7 @@ class Settings:
     s3_endpoint: str | None = None
     s3_region: str | None = None
     secret_key: str | None = None
+    secret_key_parameter: str | None = None  # an SSM SecureString holding the keys instead
     previous_secret_keys: tuple[str, ...] = ()  # still accepted on cookies, never used to sign
     force_https: bool = False
     trusted_proxies: int = 0  # proxies in front of gunicorn that append to X-Forwarded-For
@@ -82,6 +86,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, tuple[Any, str], bool]]] = {
     },
     "flask": {
         "secret_key": ("secret_key", _TEXT, False),
+        "secret_key_parameter": ("secret_key_parameter", _TEXT, False),
         "previous_secret_keys": ("previous_secret_keys", _TEXTS, False),
         "force_https": ("force_https", _FLAG, False),
         "trusted_proxies": ("trusted_proxies", _COUNT, False),
@@ -140,23 +145,73 @@ def parse(path: Path) -> Settings:
 
 
 def with_secret(settings: Settings, path: Path) -> Settings:
-    """Apply TICTACTOE_SECRET_KEY, or generate a key for a purely local stack, or refuse."""
-    key = os.environ.get(SECRET_ENV) or settings.secret_key
-    if key:
-        return replace(settings, secret_key=key)
-    if settings.is_local:
+    """Resolve the session keys, or generate one for a purely local stack, or refuse.
+
+    Outside a local stack every key, current or previous, must be long enough.
+    """
+    key, previous, source = _keys(settings, path)
+    if not key and settings.is_local:
         log.warning(
             "No secret_key configured: generated a random one. Sessions will not survive a "
             "restart and are not shared between processes. Set [flask].secret_key or %s.",
             SECRET_ENV,
         )
-        return replace(settings, secret_key=secrets.token_urlsafe(32))
-    raise ConfigError(
-        f"{path}: missing [flask].secret_key. gunicorn runs several workers and a load "
-        "balancer runs several instances; each must sign session cookies with the same key, "
-        f"or logins fail at random. Set [flask].secret_key in the file or the {SECRET_ENV} "
-        "environment variable (scripts/bundle.py writes one into the bundle for you)."
-    )
+        key = secrets.token_urlsafe(32)
+    if not key:
+        raise ConfigError(
+            f"{path}: missing [flask].secret_key. gunicorn runs several workers and a load "
+            "balancer runs several instances; each must sign session cookies with the same "
+            f"key, or logins fail at random. Set [flask].secret_key in the file or the "
+            f"{SECRET_ENV} environment variable (scripts/bundle.py writes one into the bundle "
+            "for you), or name an SSM parameter in [flask].secret_key_parameter."
+        )
+    if not settings.is_local:
+        _check_length(path, source[0], key)
+        for old in previous:
+            _check_length(path, f"a key in {source[1]}", old)
+    return replace(settings, secret_key=key, previous_secret_keys=tuple(previous))
+
+
+def _keys(settings: Settings, path: Path) -> tuple[str | None, tuple[str, ...], tuple[str, str]]:
+    """Return the current key, the previous ones, and where each came from.
+
+    TICTACTOE_SECRET_KEY and TICTACTOE_PREVIOUS_SECRET_KEYS, when set, win over the file (so a
+    deployment can keep its keys out of the bundle, in environment properties); the file's
+    keys win over [flask].secret_key_parameter, which is read only when it is needed.
+    """
+    env_key, env_previous = os.environ.get(SECRET_ENV), _previous_from_env()
+    if settings.secret_key and settings.secret_key_parameter:
+        raise ConfigError(f"{path}: set [flask].secret_key or secret_key_parameter, not both")
+    stored: list[str] = []
+    name = settings.secret_key_parameter
+    if name and not env_key:
+        from .keystore import read_keys  # boto3 only here: scripts/bundle.py loads this file
+
+        try:
+            stored = read_keys(settings, name)
+        except ConfigError as err:
+            raise ConfigError(f"{path}: [flask].secret_key_parameter: {err}") from err
+    parameter = f"the SSM parameter {name}"
+    key = env_key or settings.secret_key or (stored[0] if stored else None)
+    where = SECRET_ENV if env_key else parameter if stored else "[flask].secret_key"
+    previous = env_previous or settings.previous_secret_keys or tuple(stored[1:])
+    before = (PREVIOUS_SECRETS_ENV if env_previous else "[flask].previous_secret_keys"
+              if settings.previous_secret_keys else parameter)  # fmt: skip
+    return key, previous, (where, before)
+
+
+def _previous_from_env() -> tuple[str, ...]:
+    raw = os.environ.get(PREVIOUS_SECRETS_ENV, "")
+    return tuple(k.strip() for k in raw.split(",") if k.strip())
+
+
+def _check_length(path: Path, where: str, key: str) -> None:
+    if len(key) < MIN_SECRET_LENGTH:
+        raise ConfigError(
+            f"{path}: {where} is {len(key)} characters; a deployed app needs at least "
+            f'{MIN_SECRET_LENGTH} (make one with: python -c "import secrets; '
+            'print(secrets.token_urlsafe(48))")'
+        )
 
 
 def _check_url(path: Path, name: str, value: str) -> None:

@@ -99,6 +99,10 @@ def needs(call: Call) -> list[Need]:
         return _dynamodb(call)
     if call.service == "s3":
         return _s3(call)
+    if call.service == "ssm" and call.operation == "GetParameter":
+        name = call.params["Name"].lstrip("/")
+        arn = f"arn:aws:ssm:{call.region}:{ACCOUNT}:parameter/{name}"
+        return [Need("ssm:GetParameter", arn, call.operation)]
     raise AssertionError(f"{call.service}:{call.operation}: map this service in aws_calls.py")
 
 

@@ -1,0 +1,161 @@
+"""The config that goes into the bundle: validated by the app's own loader, with its key.
+
+scripts/bundle.py loads this file beside it. The repository's beanstalk.toml is never
+changed; the session key (generated, from TICTACTOE_SECRET_KEY, or none with --no-secret) and
+force_https (with --certificate-arn) go into the bundled copy only. Standard library only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import ipaddress
+import os
+import re
+import secrets
+import sys
+import tempfile
+from pathlib import Path
+from types import ModuleType
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG_NAME = "beanstalk.toml"  # the name .ebextensions gives CONFIG_FILE
+
+
+def _app_config() -> ModuleType:
+    """Return the app's own config loader, tictactoe/config.py.
+
+    Importing it through the package needs Flask (tictactoe/__init__.py imports it), so
+    without the app's requirements the module is loaded on its own: it uses only the
+    standard library, and a plain Python 3.11 can build the bundle.
+    """
+    if str(ROOT) not in sys.path:  # run as `python scripts/bundle.py` from anywhere
+        sys.path.insert(0, str(ROOT))
+    try:
+        return importlib.import_module("tictactoe.config")
+    except ImportError:
+        spec = importlib.util.spec_from_file_location(
+            "tictactoe_config", ROOT / "tictactoe" / "config.py"
+        )
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # dataclasses look their module up there
+        spec.loader.exec_module(module)
+        return module
+
+
+_config = _app_config()
+SECRET_ENV: str = _config.SECRET_ENV
+PREVIOUS_SECRETS_ENV: str = _config.PREVIOUS_SECRETS_ENV
+ConfigError: type[Exception] = _config.ConfigError
+Settings = _config.Settings
+parse = _config.parse
+
+
+class BundleError(Exception):
+    """The bundle cannot be built; the message says why."""
+
+
+def secret_from_env() -> str:
+    secret = os.environ.get(SECRET_ENV, "")
+    if not secret:
+        raise BundleError(f"--secret-from-env: the environment variable {SECRET_ENV} is not set")
+    if len(secret) < _config.MIN_SECRET_LENGTH:
+        raise BundleError(f"{SECRET_ENV} is too short for a session key: use 32+ characters")
+    if any(not c.isprintable() for c in secret):
+        raise BundleError(f"{SECRET_ENV} holds control characters")
+    return secret
+
+
+def bundled_config(
+    path: Path, secret: str | None = None, *, no_secret: bool = False, force_https: bool = False
+) -> tuple[str, Settings, bool]:
+    """Return the config text to bundle, its Settings, and whether a key was generated.
+
+    The file on disk is never changed: the key and force_https go into the returned copy only.
+    """
+    settings = parse(path)  # the app's own loader: same rules, same messages
+    text = path.read_text(encoding="utf-8")
+    for name, url in (("[dynamodb].endpoint", settings.endpoint),
+                      ("[s3].endpoint", settings.s3_endpoint)):  # fmt: skip
+        if url and _is_loopback(url):
+            raise BundleError(
+                f"{path}: {name} is {url}, a loopback address; on Elastic Beanstalk that is the "
+                "instance itself. Bundle a production config such as beanstalk.toml"
+            )
+    if no_secret:
+        _refuse_keys(path, settings)
+    elif (settings.secret_key or settings.secret_key_parameter) and secret is not None:
+        raise BundleError(
+            f"{path} already has [flask].secret_key or secret_key_parameter; remove it or drop "
+            "--secret-from-env"
+        )
+    # A key named by secret_key_parameter is read at start-up: the bundle needs none.
+    needs_key = not (no_secret or settings.secret_key or settings.secret_key_parameter)
+    generated = needs_key and secret is None
+    if needs_key:
+        text = with_secret_key(text, secret or secrets.token_urlsafe(48))
+    if force_https and not settings.trusted_proxies:
+        raise BundleError(
+            f"{path}: --certificate-arn needs [flask].trusted_proxies (2: the load balancer and "
+            "nginx); with 0 the app ignores X-Forwarded-Proto, sees every request as plain "
+            "HTTP and redirects it forever"
+        )
+    if force_https and not settings.force_https:
+        if re.search(r"^[ \t]*force_https[ \t]*=", text, flags=re.MULTILINE):
+            raise BundleError(
+                f"{path} sets [flask].force_https = false; remove it or drop --certificate-arn"
+            )
+        text = with_flask_line(text, "force_https = true")
+    if text != path.read_text(encoding="utf-8"):
+        settings = _parse_text(text, path)
+    return text, settings, generated
+
+
+def _refuse_keys(path: Path, settings: Settings) -> None:
+    """--no-secret promises a zip without keys: refuse a config that holds any."""
+    if settings.secret_key:
+        raise BundleError(
+            f"{path} has [flask].secret_key, and --no-secret promises a bundle without one: "
+            f"remove it and set {SECRET_ENV} as an environment property"
+        )
+    if settings.previous_secret_keys:
+        raise BundleError(
+            f"{path} has [flask].previous_secret_keys, which still sign players in: with "
+            f"--no-secret, move them to the {PREVIOUS_SECRETS_ENV} environment property"
+        )
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def with_secret_key(text: str, secret: str) -> str:
+    """Return the TOML `text` with [flask].secret_key set (it must not be set already)."""
+    return with_flask_line(
+        text, 'secret_key = "' + secret.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    )
+
+
+def with_flask_line(text: str, line: str) -> str:
+    """Return the TOML `text` with `line` at the top of its [flask] table (made if missing)."""
+    header = re.search(r"^[ \t]*\[flask\][ \t]*(#.*)?$", text, flags=re.MULTILINE)
+    if header:
+        return text[: header.end()] + "\n" + line + text[header.end() :]
+    return text.rstrip("\n") + "\n\n[flask]\n" + line + "\n"
+
+
+def _parse_text(text: str, origin: Path) -> Settings:
+    """Validate the text that goes into the bundle with the app's loader."""
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / CONFIG_NAME
+        copy.write_text(text, encoding="utf-8")
+        try:
+            return parse(copy)
+        except ConfigError as err:
+            raise BundleError(f"{origin}: the bundled copy is invalid: {err}") from err
