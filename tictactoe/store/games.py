@@ -65,7 +65,7 @@ class Games:
         self._table = table
         self.expiry_seconds = expiry_seconds
         self.clock: Callable[[], float] = time.time  # epoch seconds; tests may wind it on
-        self._invitations = Invitations(client, table, lambda i: self._read(i, consistent=True))
+        self._invitations = Invitations(client, table, lambda i: self._read(i, consistent=False))
         self._listing = Listing(client, table)
 
     def create(

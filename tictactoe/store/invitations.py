@@ -62,7 +62,10 @@ class Invitations:
     def __init__(self, client: Any, table: str, read_game: Callable[[str], Game | None]) -> None:
         self._client = client
         self._table = table
-        self._read_game = read_game  # a strongly consistent read of one game
+        # An eventually consistent read is enough: a stale copy of a game is an older state,
+        # pending or not yet written, both of which keep the lock. So it can only refuse a
+        # takeover for a moment (a 409 just after an accept), never allow a wrong one.
+        self._read_game = read_game
 
     def check_room(self, host: str, created_after: str) -> None:
         """Raise TooManyInvitations when `host` has MAX_SENT live invitations out.
