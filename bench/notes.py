@@ -53,8 +53,24 @@ def _tie_why(results: dict[str, Any]) -> str:
     return (
         "A tie has two more moves (+2 WCU, +10 in cost) and two more polls (+1 RCU) than the "
         "7-move win the targets were set for; each move is already one write of the table alone, "
-        "so nothing is left to remove per move. "
+        "so nothing is left to remove per move. It also pays for the invitation safeguards, as "
+        "the win does (see 'WCU per 7-move win'). "
         "In cost it is still more than twice as cheap as the sample's own tie (cost 212)."
+    )
+
+
+def _invitations_why(results: dict[str, Any]) -> str:
+    return (
+        "The price of invitations that cannot be abused (issue 10), which the targets of issue 6 "
+        "predate (15 WCU, cost 87 before). Accepting moves the game from INVITED_ to OPEN_ in "
+        "both indexes, a delete and a put in each (+4 WCU), so that in-progress games sort above "
+        "any number of invitations and a home page costs the same with 50 invitations or 100; "
+        "the invite takes the pair's lock item, which keeps one open invitation per pair under "
+        "races (+1 WCU), and reads it and the game it names (+1 RCU); a home page that shows "
+        "only invitations no longer reads games in a batch (-0.5 RCU). What would close it: "
+        "nothing cheap. A status projected into the indexes costs an index write on every "
+        "accept too, and cannot keep invitations from filling a page; a separate sparse index "
+        "means a new index on the existing table. Still 1.7x cheaper than the sample (34 WCU)."
     )
 
 
@@ -138,6 +154,8 @@ def _pictures_why(results: dict[str, Any]) -> str:
 WHY: dict[str, Callable[[dict[str, Any]], str]] = {
     "players with pictures": _pictures_why,
     "RCU per 7-move win": _rcu_why,
+    "WCU per 7-move win": _invitations_why,
+    "Cost (5×WCU + RCU) per 7-move win": _invitations_why,
     "RCU per 9-move tie": _tie_why,
     "Cost (5×WCU + RCU) per 9-move tie": _tie_why,
     "WCU per 9-move tie": _tie_why,

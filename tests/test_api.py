@@ -11,6 +11,7 @@ import pytest
 from tests.support.openapi import CheckedClient
 from tests.support.players import PASSWORD, ApiPlayer
 from tictactoe import create_app
+from tictactoe.store import MAX_SENT
 
 WIN = [(0, "x"), (3, "o"), (1, "x"), (4, "o"), (2, "x")]  # X takes the top row
 TIE = [(0, "x"), (1, "o"), (2, "x"), (4, "o"), (3, "x"), (5, "o"), (7, "x"), (6, "o"), (8, "x")]
@@ -238,7 +239,8 @@ def test_inviting_yourself_is_refused(player: Any) -> None:
     ("method", "path"),
     [("GET", "/api/me"), ("GET", "/api/games"), ("POST", "/api/games"),
      ("GET", "/api/games/abcdefghijkl"), ("POST", "/api/games/abcdefghijkl/accept"),
-     ("POST", "/api/games/abcdefghijkl/reject"), ("POST", "/api/games/abcdefghijkl/moves")],
+     ("POST", "/api/games/abcdefghijkl/reject"), ("POST", "/api/games/abcdefghijkl/cancel"),
+     ("POST", "/api/games/abcdefghijkl/moves")],
 )  # fmt: skip
 def test_signed_out_requests_get_401(app: Any, method: str, path: str) -> None:
     client = ApiPlayer(app.test_client(), "x")
@@ -261,7 +263,7 @@ def test_only_the_invited_player_answers_and_only_once(player: Any, action: str)
 
 
 @pytest.mark.parametrize("path", ["/api/games/{}", "/api/games/{}/accept", "/api/games/{}/reject",
-                                  "/api/games/{}/moves"])  # fmt: skip
+                                  "/api/games/{}/cancel", "/api/games/{}/moves"])  # fmt: skip
 @pytest.mark.parametrize("game_id", ["abcdefghijklmnop", "x", "../../etc", "a" * 40])
 def test_unknown_games_are_404(player: Any, path: str, game_id: str) -> None:
     me = player()
@@ -360,3 +362,66 @@ def test_openapi_document_is_served_and_lists_every_route(app: Any) -> None:
         if rule.rule.startswith("/api/") or rule.rule == "/health"
     }
     assert routes <= set(doc["paths"])
+
+
+def lists_of(who: ApiPlayer) -> dict[str, list[str]]:
+    return {k: [g["id"] for g in v] for k, v in who.call("GET", "/api/games").get_json().items()}
+
+
+def test_a_second_invitation_of_a_pair_either_way_is_409_naming_the_open_one(player: Any) -> None:
+    host, opponent = player(), player()
+    game = host.invite(opponent)
+    for who, other in ((host, opponent), (opponent, host)):
+        response = who.call("POST", "/api/games", {"opponent": other.name.upper()})
+        assert response.status_code == 409
+        assert response.get_json()["id"] == game["id"] and response.get_json()["error"]
+    assert lists_of(host)["sent"] == lists_of(opponent)["invites"] == [game["id"]]
+    assert lists_of(host)["invites"] == lists_of(opponent)["sent"] == []
+
+
+def test_the_twenty_first_open_invitation_is_429(app: Any, player: Any) -> None:
+    host, opponent = player(), player()
+    games = app.extensions["tictactoe"].games
+    for i in range(MAX_SENT):
+        games.create(host.name, f"ghost{i}")
+    response = host.call("POST", "/api/games", {"opponent": opponent.name})
+    assert response.status_code == 429 and "20 open invitations" in response.get_json()["error"]
+    assert lists_of(opponent)["invites"] == []
+    assert opponent.invite(host)["host"] == opponent.name  # the cap is on sending only
+
+
+def test_the_host_withdraws_an_unanswered_invitation(player: Any) -> None:
+    host, opponent, stranger = player(), player(), player()
+    game = host.invite(opponent)
+    for who in (opponent, stranger):
+        response = who.call("POST", f"/api/games/{game['id']}/cancel")
+        assert (
+            response.status_code == 403
+            and "only the player who sent" in response.get_json()["error"]
+        )
+    assert host.call("POST", f"/api/games/{game['id']}/cancel").status_code == 204
+    assert lists_of(opponent)["invites"] == lists_of(host)["sent"] == []
+    assert opponent.call("POST", f"/api/games/{game['id']}/accept").status_code == 404
+    assert host.call("POST", f"/api/games/{game['id']}/cancel").status_code == 404
+    again = host.invite(opponent)  # withdrawing freed the pair
+    opponent.accept(again)
+    answered = host.call("POST", f"/api/games/{again['id']}/cancel")
+    assert answered.status_code == 409 and answered.get_json() == {
+        "error": "this invitation has already been answered"
+    }
+    assert host.call("GET", f"/api/games/{again['id']}").get_json()["status"] == "IN_PROGRESS"
+
+
+def test_an_expired_invitation_is_unlisted_and_accepting_it_is_409(app: Any, player: Any) -> None:
+    host, opponent = player(), player()
+    game = host.invite(opponent)
+    games = app.extensions["tictactoe"].games
+    later = games.clock() + app.extensions["tictactoe"].settings.invitation_expiry_seconds + 1
+    games.clock = lambda: later
+    assert lists_of(opponent)["invites"] == lists_of(host)["sent"] == []
+    response = opponent.call("POST", f"/api/games/{game['id']}/accept")
+    assert response.status_code == 409 and response.get_json() == {
+        "error": "this invitation has expired"
+    }
+    assert host.call("GET", f"/api/games/{game['id']}").get_json()["status"] == "PENDING"
+    assert opponent.invite(host)["status"] == "PENDING"  # the pair is free again

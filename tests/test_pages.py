@@ -86,6 +86,46 @@ def test_form_errors_are_pages_with_the_message_and_a_4xx(app: Any) -> None:
     assert response.status_code == 404 and "there is no player called no-such-player" in host.page
 
 
+def test_the_host_withdraws_an_invitation_with_a_button(app: Any) -> None:
+    host, guest = signed_up(app, "wanda"), signed_up(app, "walt")
+    host.submit("/games", opponent="walt")
+    gid = game_id(host)
+    assert f'action="/games/{gid}/cancel"' in host.page and "Withdraw invitation" in host.page
+    guest.get(f"/games/{gid}")
+    assert "/cancel" not in guest.page  # the invited player declines instead
+    assert guest.submit(f"/games/{gid}/cancel").status_code == 403
+    host.get(f"/games/{gid}")
+    response = host.submit(f"/games/{gid}/cancel")
+    assert response.status_code == 200 and "No invitations right now." in host.page
+    guest.get("/")
+    assert "wanda</span> invited you" not in guest.page
+
+
+def test_inviting_someone_who_invited_you_opens_their_invitation(app: Any) -> None:
+    host, guest = signed_up(app, "ivan"), signed_up(app, "iris")
+    host.submit("/games", opponent="iris")
+    gid = game_id(host)
+    guest.get("/")
+    response = guest.submit("/games", opponent="IVAN")
+    assert response.status_code == 200 and game_id(guest) == gid
+    assert "ivan invited you to a game." in guest.page
+    assert guest.submit(f"/games/{gid}/accept").status_code == 200 and "Your turn." in guest.page
+
+
+def test_an_expired_invitation_says_so_and_offers_no_accept(app: Any) -> None:
+    host, guest = signed_up(app, "edna"), signed_up(app, "eric")
+    host.submit("/games", opponent="eric")
+    gid = game_id(host)
+    games = app.extensions["tictactoe"].games
+    later = games.clock() + games.expiry_seconds + 1
+    games.clock = lambda: later
+    guest.get(f"/games/{gid}")
+    assert "This invitation has expired." in guest.page
+    assert f"/games/{gid}/accept" not in guest.page
+    response = guest.submit(f"/games/{gid}/reject")  # declining it still tidies it away
+    assert response.status_code == 200
+
+
 def test_sign_in_and_sign_up_mistakes_keep_the_form(app: Any) -> None:
     signed_up(app, "taken")
     browser = Browser(app)

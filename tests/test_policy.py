@@ -5,7 +5,7 @@ app performs "across the test suite". Under pytest-xdist the suite runs in sever
 processes, in any order and subset, so a recording spread over it would be incomplete
 whenever a single file is run. Instead this test drives every feature itself, in one
 process: start-up (tables and bucket created), sign-up, login, logout, invitations sent,
-rejected and accepted, moves to a win and a refused move, the game lists (both indexes),
+rejected, withdrawn and accepted, moves to a win and a refused move, the game lists (both indexes),
 the pages, a picture uploaded, replaced, served and removed, /health, and the
 `create-tables` command. Every botocore client created meanwhile reports each call
 (tests/support/aws_calls.py), and each call is mapped to the IAM action and resource ARN it
@@ -123,6 +123,9 @@ def exercise_every_feature(monkeypatch: pytest.MonkeyPatch, config: Path) -> Non
 
     declined = alice.invite(bob)
     assert bob.call("POST", f"/api/games/{declined['id']}/reject").status_code == 204
+    withdrawn = alice.invite(bob)  # the pair's lock, taken and released
+    assert alice.call("POST", "/api/games", {"opponent": "bob"}).status_code == 409
+    assert alice.call("POST", f"/api/games/{withdrawn['id']}/cancel").status_code == 204
     game = bob.accept(alice.invite(bob))
     assert alice.move(game, 4).status_code == 409  # not alice's turn: a refused write
     assert alice.call("GET", "/api/games").status_code == 200  # open games: read in a batch

@@ -94,6 +94,38 @@ def test_racing_moves_never_corrupt_a_game(local_app: Any, round_: int) -> None:
         assert line == mark[final["winner"]]
 
 
+@pytest.mark.parametrize("history", ["new pair", "after a game"])
+def test_a_pair_inviting_each_other_at_once_gets_exactly_one_invitation(
+    local_app: Any, history: str
+) -> None:
+    tag = f"i{random.randrange(10**6)}"
+    one, other = (ApiPlayer(local_app.test_client(), tag + n).register() for n in "ab")
+    if history == "after a game":  # the pair's lock names an answered game: both take it over
+        other.accept(one.invite(other))
+    # Both directions at once, and each twice over (two tabs each).
+    clients = [(signed_in(local_app, a.name), b.name) for a, b in [(one, other), (other, one)] * 2]
+    answers: list = []
+    start = threading.Barrier(len(clients))
+
+    def invite(me: ApiPlayer, opponent: str) -> None:
+        start.wait()
+        response = me.call("POST", "/api/games", {"opponent": opponent})
+        answers.append((response.status_code, response.get_json()))
+
+    threads = [threading.Thread(target=invite, args=c) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+    assert sorted(status for status, _ in answers) == [201, 409, 409, 409], answers
+    winner = next(body["id"] for status, body in answers if status == 201)
+    assert {body["id"] for _, body in answers} == {winner}  # every 409 names the open one
+    lists = [p.call("GET", "/api/games").get_json() for p in (one, other)]
+    pending = [g["id"] for mine in lists for g in mine["sent"] + mine["invites"]]
+    assert pending == [winner, winner]  # one invitation, seen by both players
+
+
 def test_processes_creating_tables_at_once_all_come_up(
     dynamodb_local_url: str, tmp_path: Path
 ) -> None:

@@ -11,9 +11,18 @@ from tictactoe import game as rules
 from tictactoe.backend import Backend, build
 from tictactoe.config import Settings
 from tictactoe.game import Status
-from tictactoe.store import NotFound, Rejected, Taken, ensure_tables
+from tictactoe.store import (
+    MAX_SENT,
+    NotFound,
+    OpenInvitation,
+    Rejected,
+    Taken,
+    TooManyInvitations,
+    ensure_tables,
+)
 from tictactoe.store.games import LIST_LENGTH
-from tictactoe.store.schema import HOST_INDEX, OPPONENT_INDEX
+from tictactoe.store.invitations import CREATING_SECONDS
+from tictactoe.store.schema import HOST_INDEX, OPPONENT_INDEX, TTL_ATTRIBUTE
 
 
 @pytest.fixture
@@ -150,3 +159,135 @@ def test_each_list_holds_the_ten_newest_first(store: Backend) -> None:
     lists = store.games.lists("me")
     assert [g.id for g in lists.invites] == [g.id for g in reversed(made)][:LIST_LENGTH]
     assert [g.id for g in lists.finished] == [g.id for g in reversed(ended)][:LIST_LENGTH]
+
+
+def open_invitations(store: Backend, settings: Settings, player: str) -> list[str]:
+    """Return the ids of the games `player` hosts or was invited to that are still pending."""
+    ids = []
+    for index, key in ((HOST_INDEX, "HostId"), (OPPONENT_INDEX, "OpponentId")):
+        found = store.dynamodb.query(
+            TableName=settings.games_table, IndexName=index, KeyConditionExpression=f"{key} = :p",
+            ExpressionAttributeValues={":p": {"S": player}},
+        )  # fmt: skip
+        ids += [e["GameId"]["S"] for e in found["Items"]]
+    return [i for i in ids if store.games.get(i).status is Status.PENDING]
+
+
+def test_a_pair_has_at_most_one_open_invitation_either_way_round(
+    store: Backend, settings: Settings
+) -> None:
+    first = store.games.create("olga", "xena")
+    for host, opponent in [("olga", "xena"), ("xena", "olga")]:
+        with pytest.raises(OpenInvitation) as refused:
+            store.games.create(host, opponent)
+        assert refused.value.game_id == first.id
+    assert open_invitations(store, settings, "olga") == [first.id]
+    # The pair's lock is no game: the indexes list the invitation alone.
+    assert open_invitations(store, settings, "xena") == [first.id]
+
+
+@pytest.mark.parametrize("answer", ["accept", "reject", "cancel", "expire"])
+def test_once_answered_withdrawn_or_expired_the_pair_may_invite_again(
+    store: Backend, answer: str
+) -> None:
+    first = store.games.create("olga", "xena")
+    if answer == "accept":
+        store.games.accept(first.id, "xena")
+    elif answer == "reject":
+        store.games.reject(first.id, "xena")
+    elif answer == "cancel":
+        store.games.cancel(first.id, "olga")
+    else:
+        wind_on(store, store.games.expiry_seconds)
+    second = store.games.create("xena", "olga")  # either of them, this time the other
+    assert store.games.get(second.id).status is Status.PENDING
+    with pytest.raises(OpenInvitation) as refused:
+        store.games.create("olga", "xena")
+    assert refused.value.game_id == second.id
+
+
+def test_a_lock_left_by_a_request_that_died_before_writing_its_game_goes_stale(
+    store: Backend,
+) -> None:
+    started = store.games.clock()
+    store.games._invitations.take("olga", "xena", "neverwritten", 2**31, started)
+    with pytest.raises(OpenInvitation):  # it may still be writing its game
+        store.games.create("olga", "xena")
+    wind_on(store, CREATING_SECONDS)
+    assert store.games.create("olga", "xena").status is Status.PENDING
+
+
+def test_a_host_has_at_most_twenty_live_invitations_out(store: Backend) -> None:
+    sent = [store.games.create("olga", f"rival{i}") for i in range(MAX_SENT)]
+    with pytest.raises(TooManyInvitations):
+        store.games.create("olga", "one_more")
+    store.games.create("one_more", "olga")  # invitations received do not count
+    store.games.cancel(sent[0].id, "olga")
+    store.games.create("olga", "another")
+    wind_on(store, store.games.expiry_seconds)  # all of them lapse
+    assert store.games.create("olga", "yet_another").status is Status.PENDING
+
+
+def test_only_the_host_withdraws_and_only_while_unanswered(store: Backend) -> None:
+    game = store.games.create("olga", "xena")
+    for someone in ("xena", "mallory"):
+        with pytest.raises(Rejected) as refused:
+            store.games.cancel(game.id, someone)
+        assert refused.value.current is not None and refused.value.current.host == "olga"
+    store.games.accept(game.id, "xena")
+    with pytest.raises(Rejected) as answered:
+        store.games.cancel(game.id, "olga")
+    assert answered.value.current is not None
+    assert answered.value.current.status is Status.IN_PROGRESS
+    withdrawn = store.games.create("olga", "xena")
+    store.games.cancel(withdrawn.id, "olga")
+    with pytest.raises(NotFound):
+        store.games.get(withdrawn.id)
+
+
+def test_an_invitation_expires_unanswered_and_the_accept_removes_its_expiry(
+    store: Backend, settings: Settings
+) -> None:
+    kept, lapsed = store.games.create("olga", "xena"), store.games.create("olga", "pat")
+    stored = store.dynamodb.get_item(TableName=settings.games_table, Key={"GameId": {"S": kept.id}})
+    expires_at = int(stored["Item"][TTL_ATTRIBUTE]["N"])
+    assert expires_at - store.games.clock() == pytest.approx(store.games.expiry_seconds, abs=2)
+    started = store.games.accept(kept.id, "xena")
+    assert started.expires_at is None and not store.games.expired(started)
+    stored = store.dynamodb.get_item(TableName=settings.games_table, Key={"GameId": {"S": kept.id}})
+    assert TTL_ATTRIBUTE not in stored["Item"]  # TTL must never delete a game being played
+
+    wind_on(store, store.games.expiry_seconds)
+    assert store.games.expired(store.games.get(lapsed.id))
+    assert store.games.lists("pat").invites == store.games.lists("olga").sent == []
+    assert [g.id for g in store.games.lists("olga").in_progress] == [kept.id]
+    with pytest.raises(Rejected) as refused:
+        store.games.accept(lapsed.id, "pat")
+    assert refused.value.current is not None and store.games.expired(refused.value.current)
+
+
+def test_no_number_of_invitations_pushes_a_game_in_progress_off_the_lists(store: Backend) -> None:
+    playing = store.games.create("me", "friend")
+    store.games.accept(playing.id, "friend")
+    over = store.games.create("friend", "me")
+    store.games.accept(over.id, "me")
+    for player, cell in [("me", 0), ("friend", 3), ("me", 1), ("friend", 4), ("me", 2)]:
+        play(store, over.id, player, cell)
+    spam = [store.games.create(f"spam{i}", "me") for i in range(45)]
+    spam += [store.games.create(f"spam{i}", "friend") for i in range(45)]
+
+    for player in ("me", "friend"):
+        lists = store.games.lists(player)
+        assert [g.id for g in lists.in_progress] == [playing.id]
+        assert [g.id for g in lists.finished] == [over.id]
+        assert len(lists.invites) == LIST_LENGTH
+        assert {g.id for g in lists.invites} <= {g.id for g in spam}
+    wind_on(store, store.games.expiry_seconds)  # the spam expires; TTL removes it later
+    lists = store.games.lists("me")
+    assert (lists.invites, [g.id for g in lists.in_progress]) == ([], [playing.id])
+
+
+def wind_on(store: Backend, seconds: float) -> None:
+    """Move the store's clock `seconds` on (and a little more), as if that time had passed."""
+    start = store.games.clock()
+    store.games.clock = lambda: start + seconds + 1

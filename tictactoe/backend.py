@@ -33,7 +33,7 @@ def build(settings: Settings) -> Backend:
         settings=settings,
         dynamodb=dynamodb,
         s3=s3,
-        games=Games(dynamodb, settings.games_table),
+        games=Games(dynamodb, settings.games_table, settings.invitation_expiry_seconds),
         users=Users(dynamodb, settings.users_table),
         avatars=Avatars(dynamodb, settings.avatars_table),
         pictures=Objects(s3, settings.bucket, settings.avatar_region),

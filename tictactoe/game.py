@@ -67,6 +67,8 @@ class Game:
     # Content hashes of the players' pictures when the game was created (display only).
     host_picture: str | None = None
     opponent_picture: str | None = None
+    # When an unanswered invitation lapses (epoch seconds); None once accepted.
+    expires_at: int | None = None
 
     @property
     def x_player(self) -> str:

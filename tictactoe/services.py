@@ -63,7 +63,11 @@ def login(users: Users, name: object, password: object) -> User:
 def invite(
     games: Games, users: Users, host: str, opponent: object, host_picture: str | None = None
 ) -> Game:
-    """Invite an existing player (not oneself) to a game; the game keeps both pictures."""
+    """Invite an existing player (not oneself) to a game; the game keeps both pictures.
+
+    Raises store.OpenInvitation when the two already have one (either way round), and
+    store.TooManyInvitations when the host has store.MAX_SENT out.
+    """
     opponent = check_name(opponent, "opponent")
     if opponent.lower() == host.lower():
         raise Invalid("you cannot invite yourself")
@@ -78,7 +82,10 @@ def accept(games: Games, game_id: str, player: str) -> Game:
     try:
         return games.accept(game_id, player)
     except Rejected as rejected:
-        raise _why_not_invitee(rejected.current, player) from None
+        current = rejected.current
+        if current and current.opponent == player and games.expired(current):
+            raise Conflict("this invitation has expired") from None
+        raise _why_not_invitee(current, player) from None
 
 
 def reject(games: Games, game_id: str, player: str) -> None:
@@ -87,6 +94,19 @@ def reject(games: Games, game_id: str, player: str) -> None:
         games.reject(game_id, player)
     except Rejected as rejected:
         raise _why_not_invitee(rejected.current, player) from None
+
+
+def cancel(games: Games, game_id: str, player: str) -> None:
+    """Withdraw (delete) the invitation `player` sent, while it is unanswered."""
+    try:
+        games.cancel(game_id, player)
+    except Rejected as rejected:
+        current = rejected.current
+        if current is None:
+            raise NotFound("no such game") from None
+        if current.host != player:
+            raise Forbidden("only the player who sent an invitation can withdraw it") from None
+        raise Conflict("this invitation has already been answered") from None
 
 
 def move(games: Games, game_id: str, player: str, cell: object, seen: str | None = None) -> Game:
@@ -115,6 +135,11 @@ def move(games: Games, game_id: str, player: str, cell: object, seen: str | None
 def game(games: Games, game_id: str, at_least: int = 0) -> Game:
     """Return a game (any signed-in player may watch one)."""
     return games.get(game_id, at_least)
+
+
+def expired(games: Games, found: Game) -> bool:
+    """Return True when `found` is an invitation that lapsed unanswered."""
+    return games.expired(found)
 
 
 def lists(games: Games, player: str) -> Lists:

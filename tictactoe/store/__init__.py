@@ -3,6 +3,7 @@
 from .avatars import AvatarRecord, Avatars, Changed, StoredSize
 from .errors import NotFound, StoreError, Taken, Unavailable
 from .games import Games, Lists, Rejected
+from .invitations import MAX_SENT, OpenInvitation, TooManyInvitations
 from .schema import definitions, ensure_tables, tables_ready
 from .users import User, Users
 
@@ -12,11 +13,14 @@ __all__ = [
     "Changed",
     "Games",
     "Lists",
+    "MAX_SENT",
     "NotFound",
+    "OpenInvitation",
     "Rejected",
     "StoreError",
     "StoredSize",
     "Taken",
+    "TooManyInvitations",
     "Unavailable",
     "User",
     "Users",

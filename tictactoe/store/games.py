@@ -4,19 +4,28 @@ Item layout (one item per game):
   GameId, HostId, OpponentId, CreatedAt     never change
   HostPicture, OpponentPicture              the players' picture hashes at creation, if any
   Status, Board, Turn, Version, UpdatedAt   change with every accept / move (not indexed)
-  StatusDate   "OPEN_<CreatedAt>" while pending or playing, "FINISHED_<time>" once over
+  StatusDate   "INVITED_<CreatedAt>" while an invitation, "OPEN_<accepted>" while played,
+               "FINISHED_<time>" once over
+  ExpiresAt    epoch seconds when an unanswered invitation lapses (TTL deletes it later);
+               removed by the accept
   Winner, FinalBoard                         written once, by the move that ends the game
 
 The two indexes are keyed on (player, StatusDate) and project only attributes that never
-change during play, so a move writes the table alone; an index is rewritten twice per game:
-when the game is created and when it finishes.
+change during play, so a move writes the table alone. An index entry is written when the
+game is created and rewritten when it is accepted and when it finishes. Because 'F' < 'I' <
+'O', a player's entries read newest first give the games in progress, then the
+invitations, then the finished games: no number of invitations can push a game in progress
+out of a list, and an invitation's entry holds all a list shows of it.
+
+Invitations also take a lock per pair of players and count against the host's cap: see
+invitations.py.
 """
 
 from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,16 +33,20 @@ from botocore.exceptions import ClientError
 
 from ..game import NEW_BOARD, Game, O, Placed, Status
 from .errors import NotFound, error_code, translated
-from .schema import HOST_INDEX, OPPONENT_INDEX
+from .invitations import INVITED, Invitations
+from .items import game_from_item, s
+from .lists import FINISHED, LIST_LENGTH, OPEN, Listing, Lists
+from .schema import TTL_ATTRIBUTE
 
-OPEN, FINISHED = "OPEN_", "FINISHED_"
-LIST_LENGTH = 10
-_PAGE = 40  # index entries read per query; small entries, so one page is one read unit
+__all__ = ["LIST_LENGTH", "Games", "Lists", "Rejected", "now"]
+
+WEEK = 7 * 24 * 3600
 
 
-def now() -> str:
-    """Return the current UTC time in ISO 8601, sortable as text."""
-    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+def now(epoch: float | None = None) -> str:
+    """Return the current UTC time (or `epoch`) in ISO 8601, sortable as text."""
+    moment = datetime.now(UTC) if epoch is None else datetime.fromtimestamp(epoch, UTC)
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 class Rejected(Exception):
@@ -44,30 +57,33 @@ class Rejected(Exception):
         self.current = current
 
 
-@dataclass(frozen=True)
-class Lists:
-    """A player's home page: invitations received and sent, games playing, games over."""
-
-    invites: list[Game]
-    sent: list[Game]
-    in_progress: list[Game]
-    finished: list[Game]
-
-
 class Games:
     """Reads and conditional writes of the Games table."""
 
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(self, client: Any, table: str, expiry_seconds: int = WEEK) -> None:
         self._client = client
         self._table = table
+        self.expiry_seconds = expiry_seconds
+        self.clock: Callable[[], float] = time.time  # epoch seconds; tests may wind it on
+        self._invitations = Invitations(client, table, lambda i: self._read(i, consistent=False))
+        self._listing = Listing(client, table)
 
     def create(
         self, host: str, opponent: str, pictures: tuple[str | None, str | None] = (None, None)
     ) -> Game:
-        """Store a new invitation from `host` to `opponent` (with their pictures' hashes)."""
-        stamp = now()
+        """Store a new invitation from `host` to `opponent` (with their pictures' hashes).
+
+        Raises TooManyInvitations when the host has too many out, and OpenInvitation when the
+        pair already has one, whoever sent it.
+        """
+        moment = self.clock()
+        stamp = now(moment)
+        expires_at = int(moment) + self.expiry_seconds
+        self._invitations.check_room(host, self._live_after(moment))
+        game_id = secrets.token_urlsafe(12)
+        self._invitations.take(host, opponent, game_id, expires_at, moment)
         game = Game(
-            id=secrets.token_urlsafe(12),
+            id=game_id,
             host=host,
             opponent=opponent,
             status=Status.PENDING,
@@ -79,21 +95,23 @@ class Games:
             version=1,
             host_picture=pictures[0],
             opponent_picture=pictures[1],
+            expires_at=expires_at,
         )
         item = {
-            "GameId": _s(game.id),
-            "HostId": _s(host),
-            "OpponentId": _s(opponent),
-            "StatusDate": _s(OPEN + stamp),
-            "Status": _s(game.status),
-            "Board": _s(game.board),
-            "CreatedAt": _s(stamp),
-            "UpdatedAt": _s(stamp),
+            "GameId": s(game.id),
+            "HostId": s(host),
+            "OpponentId": s(opponent),
+            "StatusDate": s(INVITED + stamp),
+            TTL_ATTRIBUTE: {"N": str(expires_at)},
+            "Status": s(game.status),
+            "Board": s(game.board),
+            "CreatedAt": s(stamp),
+            "UpdatedAt": s(stamp),
             "Version": {"N": "1"},
         }
         for name, digest in zip(("HostPicture", "OpponentPicture"), pictures, strict=True):
             if digest:
-                item[name] = _s(digest)
+                item[name] = s(digest)
         with translated("creating a game"):
             self._client.put_item(
                 TableName=self._table,
@@ -112,29 +130,34 @@ class Games:
         return game
 
     def accept(self, game_id: str, player: str) -> Game:
-        """Start the game if `player` is its invited opponent and it is still pending."""
+        """Start the game if `player` is its invited opponent and it is pending, not expired.
+
+        The game moves from INVITED_ to OPEN_ in both indexes, and loses its ExpiresAt.
+        """
+        stamp = now(self.clock())
         return self._update(
             game_id,
-            condition="#st = :pending AND OpponentId = :me",
-            update="SET #st = :playing, Turn = :me, Version = Version + :one, UpdatedAt = :now",
-            values={":pending": _s(Status.PENDING), ":playing": _s(Status.IN_PROGRESS),
-                    ":me": _s(player)},
+            condition="#st = :pending AND OpponentId = :me"
+            " AND (attribute_not_exists(ExpiresAt) OR ExpiresAt > :clock)",
+            update="SET #st = :playing, Turn = :me, StatusDate = :open,"
+            " Version = Version + :one, UpdatedAt = :now REMOVE ExpiresAt",
+            values={":pending": s(Status.PENDING), ":playing": s(Status.IN_PROGRESS),
+                    ":me": s(player), ":open": s(OPEN + stamp),
+                    ":clock": {"N": str(int(self.clock()))}},
+            stamp=stamp,
         )  # fmt: skip
 
     def reject(self, game_id: str, player: str) -> None:
         """Delete the invitation if `player` is its invited opponent and it is still pending."""
-        with translated("rejecting a game"):
-            try:
-                self._client.delete_item(
-                    TableName=self._table,
-                    Key={"GameId": _s(game_id)},
-                    ConditionExpression="#st = :pending AND OpponentId = :me",
-                    ExpressionAttributeNames={"#st": "Status"},
-                    ExpressionAttributeValues={":pending": _s(Status.PENDING), ":me": _s(player)},
-                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                )
-            except ClientError as err:
-                raise self._rejected(err) from err
+        self._withdraw(game_id, "OpponentId", player)
+
+    def cancel(self, game_id: str, player: str) -> None:
+        """Delete the invitation if `player` sent it and it is still unanswered."""
+        self._withdraw(game_id, "HostId", player)
+
+    def expired(self, game: Game) -> bool:
+        """Return True when `game` is an invitation that lapsed unanswered."""
+        return game.expires_at is not None and game.expires_at <= self.clock()
 
     def move(self, game_id: str, player: str, seen: str, placed: Placed) -> Game:
         """Write one move in one conditional update, result included.
@@ -145,13 +168,13 @@ class Games:
         """
         # X is the invited opponent, O the host; the next turn is the other one's.
         mover, other = ("HostId", "OpponentId") if placed.mark == O else ("OpponentId", "HostId")
-        values = {":playing": _s(Status.IN_PROGRESS), ":me": _s(player), ":seen": _s(seen),
-                  ":board": _s(placed.board)}  # fmt: skip
+        values = {":playing": s(Status.IN_PROGRESS), ":me": s(player), ":seen": s(seen),
+                  ":board": s(placed.board)}  # fmt: skip
         sets = ["Board = :board", "Version = Version + :one", "UpdatedAt = :now"]
         removes: list[str] = []
         stamp = now()
         if placed.over:
-            values |= {":over": _s(Status.FINISHED), ":sd": _s(FINISHED + stamp)}
+            values |= {":over": s(Status.FINISHED), ":sd": s(FINISHED + stamp)}
             sets += ["#st = :over", "StatusDate = :sd", "FinalBoard = :board"]
             removes.append("Turn")
             if placed.won:
@@ -169,53 +192,27 @@ class Games:
 
     def lists(self, player: str) -> Lists:
         """Return `player`'s home lists, each the LIST_LENGTH newest first."""
-        entries = self._entries(HOST_INDEX, "HostId", player)
-        entries += self._entries(OPPONENT_INDEX, "OpponentId", player)
-        open_ids = sorted(
-            (e for e in entries if e["StatusDate"]["S"].startswith(OPEN)),
-            key=lambda e: e["StatusDate"]["S"],
-            reverse=True,
-        )[: 3 * LIST_LENGTH]
-        open_games = sorted(
-            self._batch_get([e["GameId"]["S"] for e in open_ids]),
-            key=lambda g: g.created_at,
-            reverse=True,
-        )
-        finished = sorted(
-            (_finished_from_index(e) for e in entries if e["StatusDate"]["S"].startswith(FINISHED)),
-            key=lambda g: g.updated_at,
-            reverse=True,
-        )
-
-        def pick(keep: Any) -> list[Game]:
-            return [g for g in open_games if keep(g)][:LIST_LENGTH]
-
-        return Lists(
-            invites=pick(lambda g: g.status is Status.PENDING and g.opponent == player),
-            sent=pick(lambda g: g.status is Status.PENDING and g.host == player),
-            in_progress=pick(lambda g: g.status is Status.IN_PROGRESS),
-            finished=finished[:LIST_LENGTH],
-        )
+        return self._listing.read(player, self._live_after(self.clock()))
 
     # -- internals -------------------------------------------------------------------------
 
     def _read(self, game_id: str, consistent: bool) -> Game | None:
         with translated("reading a game"):
             found = self._client.get_item(
-                TableName=self._table, Key={"GameId": _s(game_id)}, ConsistentRead=consistent
+                TableName=self._table, Key={"GameId": s(game_id)}, ConsistentRead=consistent
             )
         item = found.get("Item")
-        return _game(item) if item else None
+        return game_from_item(item) if item else None
 
     def _update(
         self, game_id: str, condition: str, update: str, values: dict[str, Any], stamp: str = ""
     ) -> Game:
-        values = values | {":one": {"N": "1"}, ":now": _s(stamp or now())}
+        values = values | {":one": {"N": "1"}, ":now": s(stamp or now())}
         with translated("updating a game"):
             try:
                 done = self._client.update_item(
                     TableName=self._table,
-                    Key={"GameId": _s(game_id)},
+                    Key={"GameId": s(game_id)},
                     ConditionExpression=f"attribute_exists(GameId) AND {condition}",
                     UpdateExpression=update,
                     ExpressionAttributeNames={"#st": "Status"},
@@ -225,98 +222,33 @@ class Games:
                 )
             except ClientError as err:
                 raise self._rejected(err) from err
-        return _game(done["Attributes"])
+        return game_from_item(done["Attributes"])
 
     @staticmethod
     def _rejected(err: ClientError) -> Exception:
         if error_code(err) != "ConditionalCheckFailedException":
             return err
         item = err.response.get("Item")
-        return Rejected(_game(item) if item else None)
+        return Rejected(game_from_item(item) if item else None)
 
-    def _entries(self, index: str, key: str, player: str) -> list[dict[str, Any]]:
-        """Read a player's index entries: open games first, then finished, newest first."""
-        query = {
-            "TableName": self._table,
-            "IndexName": index,
-            "KeyConditionExpression": f"{key} = :p",
-            "ExpressionAttributeValues": {":p": _s(player)},
-            "ScanIndexForward": False,  # "OPEN_" sorts after "FINISHED_"
-            "Limit": _PAGE,
-        }
-        with translated("listing games"):
-            page = self._client.query(**query)
-            entries = page["Items"]
-            finished = sum(e["StatusDate"]["S"].startswith(FINISHED) for e in entries)
-            if "LastEvaluatedKey" in page and finished < LIST_LENGTH:
-                # Many open games filled the page: fetch the newest finished ones directly.
-                query["KeyConditionExpression"] += " AND begins_with(StatusDate, :f)"
-                query["ExpressionAttributeValues"][":f"] = _s(FINISHED)
-                query["Limit"] = LIST_LENGTH
-                entries += self._client.query(**query)["Items"]
-        return entries
+    def _live_after(self, moment: float) -> str:
+        """Return the creation time before which an invitation has expired."""
+        return now(moment - self.expiry_seconds)
 
-    def _batch_get(self, game_ids: list[str]) -> list[Game]:
-        games: list[Game] = []
-        keys = [{"GameId": _s(i)} for i in dict.fromkeys(game_ids)]
-        for attempt in range(5):
-            if not keys:
-                break
-            with translated("reading games"):
-                found = self._client.batch_get_item(
-                    RequestItems={self._table: {"Keys": keys[:100]}}
+    def _withdraw(self, game_id: str, role: str, player: str) -> None:
+        """Delete a pending invitation on behalf of its opponent or host; free the pair."""
+        with translated("withdrawing an invitation"):
+            try:
+                gone = self._client.delete_item(
+                    TableName=self._table,
+                    Key={"GameId": s(game_id)},
+                    ConditionExpression=f"#st = :pending AND {role} = :me",
+                    ExpressionAttributeNames={"#st": "Status"},
+                    ExpressionAttributeValues={":pending": s(Status.PENDING), ":me": s(player)},
+                    ReturnValues="ALL_OLD",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
-            games += [_game(item) for item in found["Responses"].get(self._table, [])]
-            unprocessed = found.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", [])
-            keys = unprocessed + keys[100:]
-            if unprocessed:
-                _backoff(attempt)
-        return games
-
-
-def _backoff(attempt: int) -> None:
-    time.sleep(0.05 * 2**attempt)
-
-
-def _s(value: str) -> dict[str, str]:
-    return {"S": str(value)}
-
-
-def _str(item: dict[str, Any], name: str) -> str | None:
-    value = item.get(name)
-    return value["S"] if value else None
-
-
-def _game(item: dict[str, Any]) -> Game:
-    return Game(
-        id=item["GameId"]["S"],
-        host=item["HostId"]["S"],
-        opponent=item["OpponentId"]["S"],
-        status=Status(item["Status"]["S"]),
-        board=item["Board"]["S"],
-        turn=_str(item, "Turn"),
-        winner=_str(item, "Winner"),
-        created_at=item["CreatedAt"]["S"],
-        updated_at=item["UpdatedAt"]["S"],
-        version=int(item["Version"]["N"]),
-        host_picture=_str(item, "HostPicture"),
-        opponent_picture=_str(item, "OpponentPicture"),
-    )
-
-
-def _finished_from_index(entry: dict[str, Any]) -> Game:
-    """Build a finished game from its index entry, which holds all a list needs."""
-    return Game(
-        id=entry["GameId"]["S"],
-        host=entry["HostId"]["S"],
-        opponent=entry["OpponentId"]["S"],
-        status=Status.FINISHED,
-        board=entry["FinalBoard"]["S"],
-        turn=None,
-        winner=_str(entry, "Winner"),
-        created_at=entry["CreatedAt"]["S"],
-        updated_at=entry["StatusDate"]["S"].removeprefix(FINISHED),
-        version=0,  # not projected; list entries are not used for conditional requests
-        host_picture=_str(entry, "HostPicture"),
-        opponent_picture=_str(entry, "OpponentPicture"),
-    )
+            except ClientError as err:
+                raise self._rejected(err) from err
+        game = game_from_item(gone["Attributes"])
+        self._invitations.release(game.host, game.opponent, game.id)

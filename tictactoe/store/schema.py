@@ -16,8 +16,9 @@ log = logging.getLogger(__name__)
 HOST_INDEX = "HostId-StatusDate-index"
 OPPONENT_INDEX = "OpponentId-StatusDate-index"
 
-# The attribute DynamoDB's time to live reads (epoch seconds): expired invitations in Games,
-# throttle counters in Users. Items without it never expire.
+# The attribute DynamoDB's time to live reads (epoch seconds): expired invitations in Games
+# (and their pairs' locks, items keyed "invitation#<a>#<b>" that no index holds, see
+# invitations.py), throttle counters in Users. Items without it never expire.
 TTL_ATTRIBUTE = "ExpiresAt"
 
 # What a finished game's list entry needs. None of it changes while a game is played, so a

@@ -139,6 +139,13 @@ def reject(game_id: str):  # type: ignore[no-untyped-def]
     return Response(status=204)
 
 
+@bp.post("/games/<game_id:game_id>/cancel")
+@auth.signed_in
+def cancel(game_id: str):  # type: ignore[no-untyped-def]
+    services.cancel(backend().games, game_id, auth.player())
+    return Response(status=204)
+
+
 @bp.post("/games/<game_id:game_id>/moves")
 @auth.signed_in
 def move(game_id: str):  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .. import avatars, game, services
-from ..store import NotFound, Taken, Unavailable
+from ..store import NotFound, OpenInvitation, Taken, TooManyInvitations, Unavailable
 from .auth import NotSignedIn
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ STATUS: dict[type[Exception], int] = {
     game.NotInProgress: 409,
     avatars.BadImage: 400,
     avatars.TooLarge: 413,
+    TooManyInvitations: 429,
 }
 UNAVAILABLE = "The game is temporarily unavailable. Please try again in a moment."
 
@@ -59,6 +60,12 @@ def register(app: Flask) -> None:
         log.warning("Storage unavailable: %s", err)
         body, status = error_response(UNAVAILABLE, 503)
         return body, status, {"Retry-After": "2"}
+
+    @app.errorhandler(OpenInvitation)
+    def open_invitation(err: OpenInvitation):  # type: ignore[no-untyped-def]
+        if wants_json():  # the body names the open invitation, so a client can go to it
+            return jsonify(error=str(err), id=err.game_id), 409
+        return error_response(str(err), 409)
 
     @app.errorhandler(CSRFError)
     def csrf(err: CSRFError):  # type: ignore[no-untyped-def]

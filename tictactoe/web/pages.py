@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 
 from .. import avatars, pictures, services
 from ..backend import backend
-from ..store import Taken
+from ..store import OpenInvitation, Taken
 from . import auth, images
 from .errors import STATUS
 from .present import etag, game_json, seen_board
@@ -58,7 +58,11 @@ def logout() -> Response:
 def invite() -> Response:
     b = backend()
     opponent = request.form.get("opponent")
-    game = services.invite(b.games, b.users, auth.player(), opponent, auth.my_picture())
+    try:
+        game = services.invite(b.games, b.users, auth.player(), opponent, auth.my_picture())
+    except OpenInvitation as err:
+        # Already invited, either way round: show that invitation, where it can be answered.
+        return _see(url_for("pages.game", game_id=err.game_id))
     return _see(url_for("pages.game", game_id=game.id, v=game.version))
 
 
@@ -68,7 +72,9 @@ def game(game_id: str):  # type: ignore[no-untyped-def]
     at_least = request.args.get("v", default=0, type=int)
     found = services.game(backend().games, game_id, at_least)
     images.remember_games([found])
-    return render_template("game.html", game=found, state=etag(found), json=game_json(found))
+    expired = services.expired(backend().games, found)
+    return render_template("game.html", game=found, state=etag(found), json=game_json(found),
+                           expired=expired)  # fmt: skip
 
 
 @bp.post("/games/<game_id:game_id>/accept")
@@ -82,6 +88,13 @@ def accept(game_id: str) -> Response:
 @auth.signed_in
 def reject(game_id: str) -> Response:
     services.reject(backend().games, game_id, auth.player())
+    return _see(url_for("pages.home"))
+
+
+@bp.post("/games/<game_id:game_id>/cancel")
+@auth.signed_in
+def cancel(game_id: str) -> Response:
+    services.cancel(backend().games, game_id, auth.player())
     return _see(url_for("pages.home"))
 
 

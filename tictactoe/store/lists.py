@@ -1,0 +1,164 @@
+"""A player's home lists, read from the two indexes so that none can crowd out another.
+
+Index entries sort by StatusDate: OPEN_ (in progress) > INVITED_ > FINISHED_. Read newest
+first, a player's games in progress come before any invitation, so no number of
+invitations can push one out of its list. Invitations and finished games are built from
+their index entries; only the games in progress are read from the table, in one batch.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ..game import NEW_BOARD, Game, Status
+from .errors import translated
+from .invitations import INVITED, invited_range
+from .items import game_from_item, s, text
+from .schema import HOST_INDEX, OPPONENT_INDEX
+
+OPEN, FINISHED = "OPEN_", "FINISHED_"
+LIST_LENGTH = 10
+_PAGE = 40  # index entries read per query; small entries, so one page is one read unit
+
+
+@dataclass(frozen=True)
+class Lists:
+    """A player's home page: invitations received and sent, games playing, games over."""
+
+    invites: list[Game]
+    sent: list[Game]
+    in_progress: list[Game]
+    finished: list[Game]
+
+
+class Listing:
+    """Reads of one Games table's indexes for the home lists."""
+
+    def __init__(self, client: Any, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    def read(self, player: str, live_after: str) -> Lists:
+        """Return `player`'s home lists, each the LIST_LENGTH newest first.
+
+        Invitations and finished games come from their index entries; only the games in
+        progress are read from the table (in one batch), for their board and turn.
+        """
+        hosted = self._entries(HOST_INDEX, "HostId", player, live_after)
+        invited = self._entries(OPPONENT_INDEX, "OpponentId", player, live_after)
+
+        def newest(entries: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
+            found = [e for e in entries if e["StatusDate"]["S"].startswith(prefix)]
+            return sorted(found, key=lambda e: e["StatusDate"]["S"], reverse=True)
+
+        def pending(entries: list[dict[str, Any]]) -> list[Game]:
+            live = [
+                e for e in newest(entries, INVITED) if e["StatusDate"]["S"] > INVITED + live_after
+            ]
+            return [_invitation_from_index(e) for e in live[:LIST_LENGTH]]
+
+        playing = newest(hosted + invited, OPEN)[:LIST_LENGTH]
+        by_id = {g.id: g for g in self._batch_get([e["GameId"]["S"] for e in playing])}
+        # Games from before invitations had their own StatusDate may still be pending.
+        games = [by_id[i] for i in (e["GameId"]["S"] for e in playing) if i in by_id]
+        older = [g for g in games if g.status is Status.PENDING]
+        finished = [_finished_from_index(e) for e in newest(hosted + invited, FINISHED)]
+        return Lists(
+            invites=pending(invited) + [g for g in older if g.opponent == player],
+            sent=pending(hosted) + [g for g in older if g.host == player],
+            in_progress=[g for g in games if g.status is Status.IN_PROGRESS],
+            finished=finished[:LIST_LENGTH],
+        )
+
+    def _entries(self, index: str, key: str, player: str, live_after: str) -> list[dict[str, Any]]:
+        """Read a player's index entries: in progress, then invitations, then finished.
+
+        One page usually holds them all. When it does not, the invitations and the finished
+        games it could not reach are read by their own StatusDate prefix, LIST_LENGTH each.
+        """
+        query = {
+            "TableName": self._table,
+            "IndexName": index,
+            "KeyConditionExpression": f"{key} = :p",
+            "ExpressionAttributeValues": {":p": s(player)},
+            "ScanIndexForward": False,  # OPEN_ > INVITED_ > FINISHED_
+            "Limit": _PAGE,
+        }
+        with translated("listing games"):
+            page = self._client.query(**query)
+            entries: list[dict[str, Any]] = page["Items"]
+            if "LastEvaluatedKey" not in page:
+                return entries
+            last = entries[-1]["StatusDate"]["S"] if entries else ""
+            if not last.startswith(FINISHED):
+                entries += self._client.query(**query | {
+                    "KeyConditionExpression": f"{key} = :p AND StatusDate BETWEEN :from AND :to",
+                    "ExpressionAttributeValues": {":p": s(player), **invited_range(live_after)},
+                    "Limit": LIST_LENGTH})["Items"]  # fmt: skip
+            finished = sum(e["StatusDate"]["S"].startswith(FINISHED) for e in entries)
+            if finished < LIST_LENGTH:
+                entries += self._client.query(**query | {
+                    "KeyConditionExpression": f"{key} = :p AND begins_with(StatusDate, :f)",
+                    "ExpressionAttributeValues": {":p": s(player), ":f": s(FINISHED)},
+                    "Limit": LIST_LENGTH})["Items"]  # fmt: skip
+        return list({e["GameId"]["S"]: e for e in entries}.values())
+
+    def _batch_get(self, game_ids: list[str]) -> list[Game]:
+        games: list[Game] = []
+        keys = [{"GameId": s(i)} for i in dict.fromkeys(game_ids)]
+        for attempt in range(5):
+            if not keys:
+                break
+            with translated("reading games"):
+                found = self._client.batch_get_item(
+                    RequestItems={self._table: {"Keys": keys[:100]}}
+                )
+            games += [game_from_item(item) for item in found["Responses"].get(self._table, [])]
+            unprocessed = found.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", [])
+            keys = unprocessed + keys[100:]
+            if unprocessed:
+                _backoff(attempt)
+        return games
+
+
+def _backoff(attempt: int) -> None:
+    time.sleep(0.05 * 2**attempt)
+
+
+def _invitation_from_index(entry: dict[str, Any]) -> Game:
+    """Build a pending invitation from its index entry, which holds all a list needs."""
+    created = entry["CreatedAt"]["S"]
+    return Game(
+        id=entry["GameId"]["S"],
+        host=entry["HostId"]["S"],
+        opponent=entry["OpponentId"]["S"],
+        status=Status.PENDING,
+        board=NEW_BOARD,
+        turn=None,
+        winner=None,
+        created_at=created,
+        updated_at=created,
+        version=1,
+        host_picture=text(entry, "HostPicture"),
+        opponent_picture=text(entry, "OpponentPicture"),
+    )
+
+
+def _finished_from_index(entry: dict[str, Any]) -> Game:
+    """Build a finished game from its index entry, which holds all a list needs."""
+    return Game(
+        id=entry["GameId"]["S"],
+        host=entry["HostId"]["S"],
+        opponent=entry["OpponentId"]["S"],
+        status=Status.FINISHED,
+        board=entry["FinalBoard"]["S"],
+        turn=None,
+        winner=text(entry, "Winner"),
+        created_at=entry["CreatedAt"]["S"],
+        updated_at=entry["StatusDate"]["S"].removeprefix(FINISHED),
+        version=0,  # not projected; list entries are not used for conditional requests
+        host_picture=text(entry, "HostPicture"),
+        opponent_picture=text(entry, "OpponentPicture"),
+    )
