@@ -29,7 +29,9 @@ from .schema import HOST_INDEX, TTL_ATTRIBUTE
 
 INVITED = "INVITED_"
 MAX_SENT = 20
-CREATING_SECONDS = 60  # far longer than a request may run (gunicorn's timeout is 30 s)
+# Far longer than the two writes can take: botocore gives up on a call after about 15 s
+# (3 attempts, 5 s read timeout, tictactoe/aws.py).
+CREATING_SECONDS = 60
 _TAKE_ATTEMPTS = 3
 
 
