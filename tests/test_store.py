@@ -58,9 +58,9 @@ def test_processes_racing_to_create_tables_all_succeed(settings: Settings) -> No
 
 
 def test_names_are_unique_ignoring_case(store: Backend) -> None:
-    store.users.create("Alice", "hash")
+    store.users.create("Alice", "hash", "allce")
     with pytest.raises(Taken):
-        store.users.create("aLICE", "other")
+        store.users.create("aLICE", "other", "other-skeleton")
     found = store.users.get("ALICE")
     assert found is not None and (found.name, found.password_hash) == ("Alice", "hash")
     assert store.users.get("bob") is None

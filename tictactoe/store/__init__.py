@@ -4,7 +4,7 @@ from .avatars import AvatarRecord, Avatars, Changed, StoredSize
 from .errors import NotFound, StoreError, Taken, Unavailable
 from .games import Games, Lists, Rejected
 from .schema import definitions, ensure_tables, tables_ready
-from .users import User, Users
+from .users import TooSimilar, User, Users
 
 __all__ = [
     "AvatarRecord",
@@ -17,6 +17,7 @@ __all__ = [
     "StoreError",
     "StoredSize",
     "Taken",
+    "TooSimilar",
     "Unavailable",
     "User",
     "Users",
