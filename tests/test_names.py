@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from moto import mock_aws
+from werkzeug.security import generate_password_hash
 
 from tests.conftest import make_settings, passthrough
 from tests.support.players import PASSWORD, ApiPlayer
@@ -120,3 +121,39 @@ def test_two_people_racing_for_look_alike_names_cannot_both_get_one(
         winner = names[outcomes.index("created")]
         stored = [n for n in names if backend.users.get(n) is not None]
         assert {n.lower() for n in stored} == {winner.lower()}
+
+
+def legacy_account(app: Any, name: str) -> None:
+    """Store an account as sign-up did before look-alike claims (no SessionEpoch, no claim)."""
+    b = app.extensions["tictactoe"]
+    b.dynamodb.put_item(
+        TableName=b.settings.users_table,
+        Item={"UserKey": {"S": name.lower()}, "Name": {"S": name},
+              "PasswordHash": {"S": generate_password_hash(PASSWORD)},
+              "CreatedAt": {"S": "2026-01-01T00:00:00.000000Z"}},
+    )  # fmt: skip
+
+
+def log_in(app: Any, name: str) -> int:
+    client = ApiPlayer(app.test_client(), name)
+    client.refresh_csrf()
+    response = client.call("POST", "/api/login", {"username": name, "password": PASSWORD})
+    return int(response.status_code)
+
+
+def test_an_older_account_claims_its_look_alikes_when_it_next_signs_in(app: Any) -> None:
+    legacy_account(app, "alice")
+    assert log_in(app, "alice") == 200
+    assert sign_up(app, "aIice").status_code == 409
+
+
+def test_older_look_alike_pairs_both_keep_working(app: Any) -> None:
+    legacy_account(app, "alice")
+    legacy_account(app, "aIice")
+    for _ in range(2):
+        assert log_in(app, "aIice") == 200  # the first to sign in claims the skeleton
+        assert log_in(app, "alice") == 200
+    assert sign_up(app, "a1ice").status_code == 409
+    b = app.extensions["tictactoe"]
+    assert b.users.get("alice").skeleton == ""  # marked, so it is not tried at every sign-in
+    assert b.users.get("aIice").skeleton == skeleton("alice")

@@ -61,6 +61,8 @@ def login(users: Users, name: object, password: object) -> User:
         raise WrongCredentials("wrong username or password")
     if not check_password_hash(user.password_hash, password):
         raise WrongCredentials("wrong username or password")
+    if user.skeleton is None:  # an account from before look-alike claims: claim it now
+        users.claim_skeleton(user, skeleton(user.name))
     return user
 
 

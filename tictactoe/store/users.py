@@ -5,7 +5,9 @@ Item layout:
   Name           as the player typed it at sign-up
   PasswordHash, CreatedAt, Picture (content hash of the current picture, if any)
   SessionEpoch   a counter; a session issued for an older value no longer works
-  Skeleton       the name's look-alike skeleton, when this account holds its claim
+  Skeleton       the name's look-alike skeleton, when this account holds its claim; "" for
+                 an account from before claims whose look-alike claimed first; absent on
+                 accounts from before claims until their next sign-in
 
 A look-alike claim is an item of its own, UserKey "skeleton#<skeleton>", Owner the claiming
 account's UserKey. '#' is never part of a name, so claims and accounts cannot collide.
@@ -79,6 +81,28 @@ class Users:
             if reasons[1] == "ConditionalCheckFailed":
                 raise TooSimilar(f"the name {name} is too similar to an existing name")
         raise Unavailable("creating a player: the name is being claimed right now; try again")
+
+    def claim_skeleton(self, user: User, skeleton: str) -> bool:
+        """Give an account from before look-alike claims its claim, if no one holds it yet.
+
+        Either way the account is marked (Skeleton, or "" when a look-alike holds the claim),
+        so this runs once per account. Return True if the claim is now the account's.
+        """
+        key = _s(user.name.lower())
+        marked = {"TableName": self._table, "Key": {"UserKey": key},
+                  "UpdateExpression": "SET Skeleton = :s",
+                  "ConditionExpression": "attribute_exists(UserKey)"}  # fmt: skip
+        claim = {"UserKey": _s(CLAIM + skeleton), "Owner": key, "CreatedAt": _s(now())}
+        writes = [
+            {"Put": {"TableName": self._table, "Item": claim,
+                     "ConditionExpression": "attribute_not_exists(UserKey)"}},
+            {"Update": {**marked, "ExpressionAttributeValues": {":s": _s(skeleton)}}},
+        ]  # fmt: skip
+        if not self._transact(writes, "claiming a name"):
+            return True
+        with translated("updating a player"):  # a look-alike holds it: keep both working
+            self._client.update_item(**marked, ExpressionAttributeValues={":s": _s("")})
+        return False
 
     def get(self, name: str, consistent: bool = False) -> User | None:
         """Return the player called `name` (any letter case), or None."""
