@@ -192,3 +192,34 @@ def test_pages_send_a_revoked_session_to_sign_in(app: Any, player: Any, clock: C
     response = laptop.client.get("/profile")
     assert response.status_code == 303 and response.headers["Location"] == "/"
     assert "Sign in" in laptop.client.get("/").get_data(as_text=True)
+
+
+def test_the_profile_forms_change_the_password_and_sign_out_everywhere(
+    app: Any, player: Any, clock: Clock
+) -> None:
+    ada = player()
+    laptop = log_in(app, ada.name)
+    page = ada.client.get("/profile").get_data(as_text=True)
+    assert "Change password" in page and "Sign out everywhere" in page
+
+    def post(action: str, **fields: str) -> Any:
+        return ada.client.post(action, data={"csrf_token": ada.token, **fields})
+
+    differ = post("/profile/password", current_password=PASSWORD, new_password=NEW_PASSWORD,
+                  new_password_again=NEW_PASSWORD + "!")  # fmt: skip
+    assert differ.status_code == 400 and "the two new passwords differ" in differ.get_data(True)
+    weak = post("/profile/password", current_password=PASSWORD, new_password="password1",
+                new_password_again="password1")  # fmt: skip
+    assert weak.status_code == 400 and "This is a very common password." in weak.get_data(True)
+    done = post("/profile/password", current_password=PASSWORD, new_password=NEW_PASSWORD,
+                new_password_again=NEW_PASSWORD)  # fmt: skip
+    assert done.status_code == 303
+    assert "Your password is changed" in ada.client.get(done.headers["Location"]).get_data(True)
+    clock.advance(61)
+    assert not signed_in(laptop) and signed_in(ada)
+
+    assert post("/profile/sessions/revoke").status_code == 400  # the box is not ticked
+    assert signed_in(ada)
+    out = post("/profile/sessions/revoke", confirm="yes")
+    assert out.status_code == 303 and out.headers["Location"] == "/?done=signed-out"
+    assert not signed_in(ada)
