@@ -25,7 +25,10 @@ from moto import mock_aws
 from bench.capacity import Recorder
 from bench.flows import TIE_IN_9, WIN_IN_7, Browser, new_pair, play_game
 from tests.conftest import make_settings, passthrough
+from tests.test_accounts import Clock
 from tictactoe import create_app
+from tictactoe.accounts import RECHECK_SECONDS
+from tictactoe.web import auth
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,6 +58,9 @@ BUDGETS = {
     "move": Budget(calls=1, rcu=0, wcu=1),  # one conditional write, the table only
     "poll": Budget(calls=1, rcu=0.5, wcu=0),  # one eventually consistent read, 304 or 200
 }
+# Any request may also re-check its session against the player's Users item (issue 11): one
+# eventually consistent read, at most once a minute per session, never on sign-in itself.
+SESSION_CHECK = Budget(calls=1, rcu=0.5, wcu=0)
 # The move that ends a game also moves the game to FINISHED_ in both indexes (delete + put).
 FINISHING_MOVE = Budget(calls=1, rcu=0, wcu=5)
 # Per complete 7-move game (5 x WCU + RCU). Issue 6 set 17 WCU and cost 90 (the game cost
@@ -66,7 +72,15 @@ WAITING_RCU_PER_MINUTE = 15  # issue 6: both screens, one of them polling
 
 
 @pytest.fixture
-def recorded(dynamodb_local_url: str) -> Iterator[tuple[Any, Recorder]]:
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The sessions' clock, still unless a test moves it: a slow run adds no session checks."""
+    fake = Clock()
+    monkeypatch.setattr(auth, "clock", fake)
+    return fake
+
+
+@pytest.fixture
+def recorded(dynamodb_local_url: str, clock: Clock) -> Iterator[tuple[Any, Recorder]]:
     """The app on DynamoDB Local, with the capacity recorder on its DynamoDB client."""
     with mock_aws(config=passthrough(dynamodb_local_url)):
         app = create_app(make_settings(endpoint=dynamodb_local_url))
@@ -85,7 +99,11 @@ def players_with_history(
 
 
 def play_step_by_step(
-    app: Any, recorder: Recorder, cells: tuple[int, ...], pictures: bool = False
+    app: Any,
+    recorder: Recorder,
+    cells: tuple[int, ...],
+    pictures: bool = False,
+    pace: Any = lambda: None,
 ) -> list[tuple]:
     """Play a complete game as browsers do; return (step, capacity snapshot) per step."""
     host, opponent = players_with_history(app, cells, pictures)
@@ -94,6 +112,7 @@ def play_step_by_step(
     def step(name: str) -> None:
         steps.append((name, recorder.snapshot()))
         recorder.reset()
+        pace()  # time passes before the next step
 
     recorder.reset()
     final = play_game(Browser(app.test_client(), host), Browser(app.test_client(), opponent),
@@ -170,6 +189,37 @@ def test_no_number_of_invitations_makes_the_home_page_read_more(recorded: Any) -
         assert page.count("Your turn") + page.count("Their turn") == 1  # still listed
     assert used[0] == used[1]
     assert used[1]["calls"] <= CROWDED_HOME.calls and used[1]["rcu"] <= CROWDED_HOME.rcu
+
+
+@pytest.mark.parametrize("seconds_per_step", [5, 20, 61])
+def test_session_checks_cost_at_most_one_read_per_player_a_minute(
+    recorded: Any, clock: Clock, seconds_per_step: int
+) -> None:
+    """A game played at a given pace (a step: one player's action and the other's poll).
+
+    At 61 s a step every request re-checks its session: the worst case, which each request's
+    budget plus one SESSION_CHECK still covers. The Users reads beyond the two sign-ins are
+    the checks, at most one per player per started minute. Measured (7-move game, 22
+    steps): 5 s a step (1.8 min) 2 checks, 1.0 RCU; 10 s (3.7 min) 4, 2.0 RCU; 20 s (7.3 min)
+    10, 5.0 RCU; 61 s, every request, 20 checks, 10.0 RCU.
+    """
+    app, recorder = recorded
+    steps = play_step_by_step(app, recorder, WIN_IN_7, pace=lambda: clock.advance(seconds_per_step))
+    over = []
+    for name, used in steps:
+        for kind, usage in used["by_type"].items():
+            budget = FINISHING_MOVE if name == "move 7" else BUDGETS[kind]
+            if usage["calls"] > budget.calls + SESSION_CHECK.calls or (
+                usage["rcu"] > budget.rcu + SESSION_CHECK.rcu
+            ):
+                over.append(f"{name}: {kind} used {usage}, budget {budget} + {SESSION_CHECK}")
+    assert not over, "\n".join(over)
+    users = [used["by_target"].get("Users", {"calls": 0, "rcu": 0.0}) for _, used in steps]
+    # Less the reads the game makes anyway: each player's sign-in, the invited opponent's.
+    checks = sum(u["calls"] for u in users) - 3
+    minutes = len(steps) * seconds_per_step / RECHECK_SECONDS
+    assert checks <= 2 * (int(minutes) + 1)
+    assert sum(u["rcu"] for u in users) - 3 * 0.5 == checks * SESSION_CHECK.rcu
 
 
 def test_waiting_costs_at_most_15_read_units_a_minute(recorded: Any) -> None:

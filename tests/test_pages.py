@@ -163,7 +163,9 @@ def test_unknown_pages_and_games_are_404_pages(app: Any) -> None:
 def test_signed_out_visitors_see_the_welcome_page(app: Any) -> None:
     browser = Browser(app)
     assert browser.get("/").status_code == 200 and "Create account" in browser.page
-    assert browser.get("/games/abcdefghijkl").status_code == 401
+    # A page that needs a player sends the visitor to sign in.
+    response = browser.get("/games/abcdefghijkl")
+    assert response.status_code == 303 and response.headers["Location"] == "/"
 
 
 def test_the_debugger_stays_off_whatever_the_environment_says(

@@ -47,6 +47,7 @@ from tictactoe.config import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = ROOT / "iam" / "policy.json"
+NEW_PASSWORD = "velvet quarry lantern"
 # Methods boto3 adds to the S3 client, and the operation each performs.
 S3_HELPERS = {"upload_file": "PutObject", "upload_fileobj": "PutObject",
               "download_file": "GetObject", "download_fileobj": "GetObject",
@@ -148,9 +149,27 @@ def exercise_every_feature(monkeypatch: pytest.MonkeyPatch, config: Path) -> Non
     assert bob.call("GET", "/api/games").status_code == 200  # lists show pictures
     assert alice.call("DELETE", "/api/me/avatar").status_code == 204
 
+    exercise_accounts(app, alice, bob)
     assert app.test_client().get("/health").status_code == 200
     monkeypatch.setenv("CONFIG_FILE", str(config))  # no TICTACTOE_SECRET_KEY: the key is in SSM
     assert cli.main(["create-tables"]) == 0
+
+
+def exercise_accounts(app: Any, alice: ApiPlayer, bob: ApiPlayer) -> None:
+    """Change a password, sign out everywhere, refuse a look-alike, delete an account."""
+    change = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    assert alice.call("POST", "/api/me/password", change).status_code == 204
+    assert alice.call("POST", "/api/me/sessions/revoke").status_code == 204
+    alice.refresh_csrf()
+    login = {"username": "alice", "password": NEW_PASSWORD}
+    assert alice.call("POST", "/api/login", login).status_code == 200
+    alice.refresh_csrf()
+    assert ApiPlayer(app.test_client(), "aIice").register(expect=409)
+    playing = bob.accept(alice.invite(bob))  # deletion ends it as alice's resignation
+    alice.invite(bob)  # and deletes the invitation
+    assert upload(alice, picture("green")).status_code == 201
+    assert alice.call("DELETE", "/api/me", {"password": NEW_PASSWORD}).status_code == 204
+    assert bob.call("GET", f"/api/games/{playing['id']}").get_json()["winner"] == "bob"
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,11 @@ import re
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import game as rules
+from .credentials import MAX_PASSWORD, password_problem, skeleton
 from .game import Game
 from .store import Games, Lists, NotFound, Rejected, User, Users
 
 NAME = re.compile(r"[A-Za-z0-9_-]{3,20}")
-MIN_PASSWORD, MAX_PASSWORD = 8, 256
 # Checked against when the name is unknown, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not a real password")
 
@@ -40,11 +40,15 @@ def check_name(name: object, what: str = "username") -> str:
 
 
 def register(users: Users, name: object, password: object) -> User:
-    """Create an account; the name is claimed atomically. Raises Invalid or store.Taken."""
+    """Create an account; the name and its look-alikes are claimed atomically.
+
+    Raises Invalid (a bad name, a weak password), store.Taken or store.TooSimilar.
+    """
     name = check_name(name)
-    if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise Invalid(f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
-    return users.create(name, generate_password_hash(password))
+    problem = password_problem(password, name)
+    if problem is not None:
+        raise Invalid(problem)
+    return users.create(name, generate_password_hash(str(password)), skeleton(name))
 
 
 def login(users: Users, name: object, password: object) -> User:
@@ -57,6 +61,8 @@ def login(users: Users, name: object, password: object) -> User:
         raise WrongCredentials("wrong username or password")
     if not check_password_hash(user.password_hash, password):
         raise WrongCredentials("wrong username or password")
+    if user.skeleton is None:  # an account from before look-alike claims: claim it now
+        users.claim_skeleton(user, skeleton(user.name))
     return user
 
 

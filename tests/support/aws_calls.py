@@ -42,6 +42,9 @@ DYNAMODB_PER_TABLE = {"CreateTable", "DescribeTable", "DeleteTable", "GetItem", 
                       "UpdateItem", "DeleteItem", "Query", "Scan", "UpdateTable",
                       "DescribeTimeToLive", "UpdateTimeToLive"}  # fmt: skip
 DYNAMODB_BATCH = {"BatchGetItem", "BatchWriteItem"}
+# A transaction needs, per item, the permission of the single-item action it performs.
+DYNAMODB_TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
+                     "ConditionCheck": "ConditionCheckItem"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,12 @@ def _dynamodb(call: Call) -> list[Need]:
         return [Need(action, arn, call.operation)]
     if call.operation in DYNAMODB_BATCH:
         return [Need(action, _table_arn(call.region, t), call.operation) for t in p["RequestItems"]]
+    if call.operation == "TransactWriteItems":
+        return [
+            Need(f"dynamodb:{DYNAMODB_TRANSACT[kind]}",
+                 _table_arn(call.region, action["TableName"]), call.operation)
+            for item in p["TransactItems"] for kind, action in item.items()
+        ]  # fmt: skip
     raise AssertionError(f"dynamodb:{call.operation}: map this operation in aws_calls.py")
 
 

@@ -5,7 +5,7 @@ from .errors import NotFound, StoreError, Taken, Unavailable
 from .games import Games, Lists, Rejected
 from .invitations import MAX_SENT, OpenInvitation, TooManyInvitations
 from .schema import definitions, ensure_tables, tables_ready
-from .users import User, Users
+from .users import TooSimilar, User, Users
 
 __all__ = [
     "AvatarRecord",
@@ -21,6 +21,7 @@ __all__ = [
     "StoredSize",
     "Taken",
     "TooManyInvitations",
+    "TooSimilar",
     "Unavailable",
     "User",
     "Users",

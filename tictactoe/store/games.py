@@ -32,15 +32,18 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from ..game import NEW_BOARD, Game, O, Placed, Status
-from .errors import NotFound, error_code, translated
+from .errors import NotFound, Unavailable, error_code, translated
 from .invitations import INVITED, Invitations
 from .items import game_from_item, s
 from .lists import FINISHED, LIST_LENGTH, OPEN, Listing, Lists
-from .schema import TTL_ATTRIBUTE
+from .schema import HOST_INDEX, OPPONENT_INDEX, TTL_ATTRIBUTE
 
-__all__ = ["LIST_LENGTH", "Games", "Lists", "Rejected", "now"]
+__all__ = ["DELETED_PLAYER", "LIST_LENGTH", "Games", "Lists", "Rejected", "now"]
 
 WEEK = 7 * 24 * 3600
+# Stands in for a deleted player in the games they leave behind. Not a valid name (it has a
+# space), so no one can sign up as it, invite it or be mistaken for it.
+DELETED_PLAYER = "deleted player"
 
 
 def now(epoch: float | None = None) -> str:
@@ -252,3 +255,83 @@ class Games:
                 raise self._rejected(err) from err
         game = game_from_item(gone["Attributes"])
         self._invitations.release(game.host, game.opponent, game.id)
+
+    # -- taking a deleted player out of their games (see accounts.delete_account) ----------
+
+    def games_of(self, player: str) -> list[str]:
+        """Return the id of every game `player` hosts or was invited to, all pages of both."""
+        ids: list[str] = []
+        for index, key in ((HOST_INDEX, "HostId"), (OPPONENT_INDEX, "OpponentId")):
+            query: dict[str, Any] = {
+                "TableName": self._table,
+                "IndexName": index,
+                "KeyConditionExpression": f"{key} = :p",
+                "ExpressionAttributeValues": {":p": s(player)},
+                "ProjectionExpression": "GameId",
+            }
+            while True:
+                with translated("listing a player's games"):
+                    page = self._client.query(**query)
+                ids += [e["GameId"]["S"] for e in page["Items"]]
+                if "LastEvaluatedKey" not in page:
+                    break
+                query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return list(dict.fromkeys(ids))
+
+    def forget_player(self, game_id: str, player: str) -> None:
+        """Take `player` out of one game, for good.
+
+        An invitation is deleted. A game in progress ends as `player`'s resignation: the other
+        player wins. A finished game keeps its board and result, with DELETED_PLAYER in
+        `player`'s place (and as the winner, if they won), and without their picture: the
+        name may be taken again, and the new owner must not appear to have played it. Each
+        write is conditional on the version read, so a move landing meanwhile is not lost.
+        """
+        for _ in range(3):
+            game = self._read(game_id, consistent=True)
+            if game is None or player not in (game.host, game.opponent):
+                return
+            try:
+                self._forget(game, player)
+                return
+            except Rejected:
+                continue  # the game moved meanwhile: read it again
+        raise Unavailable("the game is changing too fast; try again")
+
+    def _forget(self, game: Game, player: str) -> None:
+        version = {":v": {"N": str(game.version)}}
+        if game.status is Status.PENDING:
+            with translated("deleting an invitation"):
+                try:
+                    self._client.delete_item(
+                        TableName=self._table,
+                        Key={"GameId": s(game.id)},
+                        ConditionExpression="Version = :v",
+                        ExpressionAttributeValues=version,
+                    )
+                except ClientError as err:
+                    raise self._rejected(err) from err
+            self._invitations.release(game.host, game.opponent, game.id)
+            return
+        sets, removes = ["Version = Version + :one", "UpdatedAt = :now"], []
+        values: dict[str, Any] = {":gone": s(DELETED_PLAYER), ":was": s(game.status), **version}
+        for role, picture, name in (("HostId", "HostPicture", game.host),
+                                    ("OpponentId", "OpponentPicture", game.opponent)):  # fmt: skip
+            if name == player:
+                sets.append(f"{role} = :gone")
+                removes.append(picture)
+        other = game.opponent if game.host == player else game.host
+        if game.status is Status.IN_PROGRESS:
+            stamp = now()
+            values |= {":over": s(Status.FINISHED), ":sd": s(FINISHED + stamp),
+                       ":other": s(other)}  # fmt: skip
+            sets += ["#st = :over", "StatusDate = :sd", "FinalBoard = Board", "Winner = :other"]
+            removes.append("Turn")
+        elif game.winner == player:
+            sets.append("Winner = :gone")
+        self._update(
+            game.id,
+            condition="Version = :v AND #st = :was",
+            update="SET " + ", ".join(sets) + " REMOVE " + ", ".join(removes),
+            values=values,
+        )

@@ -1,4 +1,19 @@
-"""The Users table: accounts, keyed by the lower-cased name so names are unique ignoring case."""
+"""The Users table: accounts, keyed by the lower-cased name so names are unique ignoring case.
+
+Item layout:
+  UserKey        the lower-cased name
+  Name           as the player typed it at sign-up
+  PasswordHash, CreatedAt, Picture (content hash of the current picture, if any)
+  SessionEpoch   a counter; a session issued for an older value no longer works
+  Skeleton       the name's look-alike skeleton, when this account holds its claim; "" for
+                 an account from before claims whose look-alike claimed first; absent on
+                 accounts from before claims until their next sign-in
+
+A look-alike claim is an item of its own, UserKey "skeleton#<skeleton>", Owner the claiming
+account's UserKey. '#' is never part of a name, so claims and accounts cannot collide.
+Creating an account puts both items in one transaction, so of two look-alike names raced for,
+at most one wins.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +22,15 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .errors import Taken, error_code, translated
+from .errors import Taken, Unavailable, error_code, translated
 from .games import now
+
+CLAIM = "skeleton#"
+_ATTEMPTS = 3  # a transaction that collided with a concurrent one is tried again
+
+
+class TooSimilar(Taken):
+    """Another player's name looks the same (409)."""
 
 
 @dataclass(frozen=True)
@@ -16,6 +38,9 @@ class User:
     name: str  # as the player typed it at sign-up
     password_hash: str
     picture: str | None = None  # content hash of the current picture (Avatars has the rest)
+    created_at: str = ""
+    epoch: int = 0  # the SessionEpoch; absent on accounts older than it: 0
+    skeleton: str | None = None  # set when this account holds its look-alike claim
 
 
 class Users:
@@ -25,41 +50,81 @@ class Users:
         self._client = client
         self._table = table
 
-    def create(self, name: str, password_hash: str) -> User:
-        """Claim `name`; raise Taken if anyone already has it, in any letter case."""
-        item = {
-            "UserKey": {"S": name.lower()},
-            "Name": {"S": name},
-            "PasswordHash": {"S": password_hash},
-            "CreatedAt": {"S": now()},
-        }
-        with translated("creating a player"):
-            try:
-                self._client.put_item(
-                    TableName=self._table,
-                    Item=item,
-                    ConditionExpression="attribute_not_exists(UserKey)",
-                )
-            except ClientError as err:
-                if error_code(err) == "ConditionalCheckFailedException":
-                    raise Taken(f"the name {name} is taken") from err
-                raise
-        return User(name, password_hash)
+    def create(self, name: str, password_hash: str, skeleton: str) -> User:
+        """Claim `name` and its look-alike `skeleton` together.
 
-    def get(self, name: str) -> User | None:
+        Raise Taken if anyone already has the name in any letter case, TooSimilar if someone
+        holds the skeleton.
+        """
+        user = User(name, password_hash, None, now(), 0, skeleton)
+        item = {
+            "UserKey": _s(name.lower()),
+            "Name": _s(name),
+            "PasswordHash": _s(password_hash),
+            "CreatedAt": _s(user.created_at),
+            "SessionEpoch": {"N": "0"},
+            "Skeleton": _s(skeleton),
+        }
+        claim = {"UserKey": _s(CLAIM + skeleton), "Owner": _s(name.lower()),
+                 "CreatedAt": _s(user.created_at)}  # fmt: skip
+        new = "attribute_not_exists(UserKey)"
+        writes = [
+            {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": new}},
+            {"Put": {"TableName": self._table, "Item": claim, "ConditionExpression": new}},
+        ]
+        for _ in range(_ATTEMPTS):
+            reasons = self._transact(writes, "creating a player")
+            if not reasons:
+                return user
+            if reasons[0] == "ConditionalCheckFailed":
+                raise Taken(f"the name {name} is taken")
+            if reasons[1] == "ConditionalCheckFailed":
+                raise TooSimilar(f"the name {name} is too similar to an existing name")
+        raise Unavailable("creating a player: the name is being claimed right now; try again")
+
+    def claim_skeleton(self, user: User, skeleton: str) -> bool:
+        """Give an account from before look-alike claims its claim, if no one holds it yet.
+
+        Either way the account is marked (Skeleton, or "" when a look-alike holds the claim),
+        so this runs once per account. Return True if the claim is now the account's.
+        """
+        key = _s(user.name.lower())
+        marked = {"TableName": self._table, "Key": {"UserKey": key},
+                  "UpdateExpression": "SET Skeleton = :s",
+                  "ConditionExpression": "attribute_exists(UserKey)"}  # fmt: skip
+        claim = {"UserKey": _s(CLAIM + skeleton), "Owner": key, "CreatedAt": _s(now())}
+        writes = [
+            {"Put": {"TableName": self._table, "Item": claim,
+                     "ConditionExpression": "attribute_not_exists(UserKey)"}},
+            {"Update": {**marked, "ExpressionAttributeValues": {":s": _s(skeleton)}}},
+        ]  # fmt: skip
+        if not self._transact(writes, "claiming a name"):
+            return True
+        with translated("updating a player"):  # a look-alike holds it: keep both working
+            self._client.update_item(**marked, ExpressionAttributeValues={":s": _s("")})
+        return False
+
+    def get(self, name: str, consistent: bool = False) -> User | None:
         """Return the player called `name` (any letter case), or None."""
         with translated("reading a player"):
             found = self._client.get_item(
                 TableName=self._table,
-                Key={"UserKey": {"S": name.lower()}},
-                ProjectionExpression="#n, PasswordHash, Picture",
+                Key={"UserKey": _s(name.lower())},
+                ProjectionExpression="#n, PasswordHash, Picture, CreatedAt, SessionEpoch, Skeleton",
                 ExpressionAttributeNames={"#n": "Name"},
+                ConsistentRead=consistent,
             )
         item = found.get("Item")
-        if not item:
+        if not item or "PasswordHash" not in item:
             return None
-        picture = item.get("Picture", {}).get("S")
-        return User(item["Name"]["S"], item["PasswordHash"]["S"], picture)
+        return User(
+            name=item["Name"]["S"],
+            password_hash=item["PasswordHash"]["S"],
+            picture=item.get("Picture", {}).get("S"),
+            created_at=item.get("CreatedAt", {}).get("S", ""),
+            epoch=int(item.get("SessionEpoch", {}).get("N", "0")),
+            skeleton=item.get("Skeleton", {}).get("S"),
+        )
 
     def set_picture(self, name: str, digest: str | None) -> None:
         """Point the player's record at their current picture (None: the default one).
@@ -77,3 +142,73 @@ class Users:
                 ConditionExpression="attribute_exists(UserKey)",
                 **values,
             )
+
+    def set_password(self, user: User, password_hash: str) -> int | None:
+        """Replace the password the player had when `user` was read, and advance the session
+        epoch; return the new epoch, or None if the account changed meanwhile."""
+        return self._advance(
+            user.name,
+            "SET PasswordHash = :new ADD SessionEpoch :one",
+            "PasswordHash = :old",
+            {":new": _s(password_hash), ":old": _s(user.password_hash)},
+        )
+
+    def advance_epoch(self, name: str) -> int | None:
+        """Make every session issued so far stale; return the new epoch (None: no account)."""
+        return self._advance(name, "ADD SessionEpoch :one", "attribute_exists(UserKey)", {})
+
+    def delete(self, user: User) -> None:
+        """Delete the account and, if it holds one, its look-alike claim, together."""
+        key = _s(user.name.lower())
+        account = {"Delete": {"TableName": self._table, "Key": {"UserKey": key}}}
+        writes: list[dict[str, Any]] = [account]
+        if user.skeleton:
+            writes.append({"Delete": {
+                "TableName": self._table,
+                "Key": {"UserKey": _s(CLAIM + user.skeleton)},
+                "ConditionExpression": "attribute_not_exists(UserKey) OR #o = :me",
+                "ExpressionAttributeNames": {"#o": "Owner"},
+                "ExpressionAttributeValues": {":me": key},
+            }})  # fmt: skip
+        for _ in range(_ATTEMPTS):
+            if not self._transact(writes, "deleting a player"):
+                return
+        raise Unavailable("deleting a player: the account is changing right now; try again")
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _advance(
+        self, name: str, update: str, condition: str, values: dict[str, Any]
+    ) -> int | None:
+        with translated("updating a player"):
+            try:
+                done = self._client.update_item(
+                    TableName=self._table,
+                    Key={"UserKey": _s(name.lower())},
+                    UpdateExpression=update,
+                    ConditionExpression=condition,
+                    ExpressionAttributeValues={":one": {"N": "1"}, **values},
+                    ReturnValues="UPDATED_NEW",
+                )
+            except ClientError as err:
+                if error_code(err) == "ConditionalCheckFailedException":
+                    return None
+                raise
+        return int(done["Attributes"]["SessionEpoch"]["N"])
+
+    def _transact(self, writes: list[dict[str, Any]], what: str) -> list[str]:
+        """Run the writes as one transaction; return [] or each write's cancellation reason."""
+        with translated(what):
+            try:
+                self._client.transact_write_items(TransactItems=writes)
+            except ClientError as err:
+                if error_code(err) != "TransactionCanceledException":
+                    raise
+                found = err.response.get("CancellationReasons", [])
+                reasons = [r.get("Code") or "None" for r in found]
+                return reasons + ["None"] * (len(writes) - len(reasons))
+        return []
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import BaseConverter
 
-from . import api, errors, health, images, pages
+from . import api, auth, errors, health, images, pages
 
 
 class GameIdConverter(BaseConverter):
@@ -17,6 +17,7 @@ class GameIdConverter(BaseConverter):
 def register(app: Flask) -> None:
     """Attach routes, error handlers and response headers to `app`."""
     app.url_map.converters["game_id"] = GameIdConverter
+    auth.register(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from flask_wtf.csrf import generate_csrf
 
-from .. import avatars, pictures, services
+from .. import accounts, avatars, pictures, services
 from ..backend import backend
 from ..store import AvatarRecord
 from . import auth, images
@@ -47,7 +47,7 @@ def csrf():  # type: ignore[no-untyped-def]
 def register():  # type: ignore[no-untyped-def]
     body = _body()
     user = services.register(backend().users, body.get("username"), body.get("password"))
-    auth.sign_in(user.name)
+    auth.sign_in(user)
     return {"username": user.name}, 201
 
 
@@ -55,7 +55,7 @@ def register():  # type: ignore[no-untyped-def]
 def login():  # type: ignore[no-untyped-def]
     body = _body()
     user = services.login(backend().users, body.get("username"), body.get("password"))
-    auth.sign_in(user.name, user.picture)
+    auth.sign_in(user)
     return {"username": user.name}
 
 
@@ -73,9 +73,36 @@ def me():  # type: ignore[no-untyped-def]
     return {"username": player, "avatar_url": _avatar_url(player, found)}
 
 
+@bp.delete("/me")
+@auth.signed_in
+def delete_me():  # type: ignore[no-untyped-def]
+    password, user, b = _body().get("password"), auth.fresh_user(), backend()
+    accounts.delete_account(b.users, b.games, b.avatars, b.pictures, user, password)
+    auth.sign_out()
+    return Response(status=204)
+
+
+@bp.post("/me/password")
+@auth.signed_in
+def change_password():  # type: ignore[no-untyped-def]
+    body, user = _body(), auth.fresh_user()
+    current, new = body.get("current_password"), body.get("new_password")
+    auth.renew(accounts.change_password(backend().users, user, current, new))
+    return Response(status=204)
+
+
+@bp.post("/me/sessions/revoke")
+@auth.signed_in
+def revoke_sessions():  # type: ignore[no-untyped-def]
+    accounts.sign_out_everywhere(backend().users, auth.fresh_user())
+    auth.sign_out()
+    return Response(status=204)
+
+
 @bp.put("/me/avatar")
 @auth.signed_in
 @images.accepts_upload
+@auth.fresh  # after the upload's own CSRF check
 def set_avatar():  # type: ignore[no-untyped-def]
     data, filename = images.uploaded()
     b, player = backend(), auth.player()
@@ -86,6 +113,7 @@ def set_avatar():  # type: ignore[no-untyped-def]
 
 @bp.delete("/me/avatar")
 @auth.signed_in
+@auth.fresh
 def remove_avatar():  # type: ignore[no-untyped-def]
     b = backend()
     pictures.remove_picture(b.avatars, b.pictures, b.users, auth.player())

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .. import avatars, game, services
-from ..store import NotFound, OpenInvitation, Taken, TooManyInvitations, Unavailable
+from ..store import NotFound, OpenInvitation, Taken, TooManyInvitations, TooSimilar, Unavailable
 from .auth import NotSignedIn
 
 log = logging.getLogger(__name__)
@@ -18,11 +18,11 @@ STATUS: dict[type[Exception], int] = {
     services.Invalid: 400,
     game.BadCell: 400,
     services.WrongCredentials: 401,
-    NotSignedIn: 401,
     services.Forbidden: 403,
     game.NotAPlayer: 403,
     NotFound: 404,
     Taken: 409,
+    TooSimilar: 409,
     services.Conflict: 409,
     game.NotYourTurn: 409,
     game.CellTaken: 409,
@@ -66,6 +66,13 @@ def register(app: Flask) -> None:
         if wants_json():  # the body names the open invitation, so a client can go to it
             return jsonify(error=str(err), id=err.game_id), 409
         return error_response(str(err), 409)
+
+    @app.errorhandler(NotSignedIn)
+    def not_signed_in(err: NotSignedIn):  # type: ignore[no-untyped-def]
+        if wants_json():
+            return error_response(str(err), 401)
+        # A page (or a form posted from one) whose session ended: off to sign in.
+        return redirect(url_for("pages.home"), code=303)
 
     @app.errorhandler(CSRFError)
     def csrf(err: CSRFError):  # type: ignore[no-untyped-def]

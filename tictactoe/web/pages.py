@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from .. import avatars, pictures, services
+from .. import accounts, avatars, pictures, services
 from ..backend import backend
 from ..store import OpenInvitation, Taken
 from . import auth, images
@@ -19,7 +19,7 @@ bp = Blueprint("pages", __name__)
 def home():  # type: ignore[no-untyped-def]
     player = auth.current_player()
     if player is None:
-        return render_template("welcome.html")
+        return render_template("welcome.html", done=request.args.get("done"))
     lists = services.lists(backend().games, player)
     images.remember_games([*lists.invites, *lists.sent, *lists.in_progress, *lists.finished])
     return render_template("home.html", lists=lists)
@@ -32,7 +32,7 @@ def signup():  # type: ignore[no-untyped-def]
         user = services.register(backend().users, name, password)
     except (services.Invalid, Taken) as err:
         return render_template("welcome.html", signup_error=str(err), name=name), STATUS[type(err)]
-    auth.sign_in(user.name, user.picture)
+    auth.sign_in(user)
     return _see(url_for("pages.home"))
 
 
@@ -43,7 +43,7 @@ def login():  # type: ignore[no-untyped-def]
         user = services.login(backend().users, name, password)
     except (services.Invalid, services.WrongCredentials) as err:
         return render_template("welcome.html", login_error=str(err), name=name), STATUS[type(err)]
-    auth.sign_in(user.name, user.picture)
+    auth.sign_in(user)
     return _see(url_for("pages.home"))
 
 
@@ -116,6 +116,7 @@ def profile():  # type: ignore[no-untyped-def]
 @bp.post("/profile/avatar")
 @auth.signed_in
 @images.accepts_upload
+@auth.fresh  # after the upload's own CSRF check
 def upload_avatar():  # type: ignore[no-untyped-def]
     b, player = backend(), auth.player()
     try:
@@ -129,6 +130,7 @@ def upload_avatar():  # type: ignore[no-untyped-def]
 
 @bp.post("/profile/avatar/remove")
 @auth.signed_in
+@auth.fresh
 def remove_avatar() -> Response:
     b = backend()
     pictures.remove_picture(b.avatars, b.pictures, b.users, auth.player())
@@ -136,7 +138,48 @@ def remove_avatar() -> Response:
     return _see(url_for("pages.profile", done="removed"))
 
 
-def _profile(error: str | None = None, done: str | None = None) -> str:
+@bp.post("/profile/password")
+@auth.signed_in
+def change_password():  # type: ignore[no-untyped-def]
+    form, user = request.form, auth.fresh_user()
+    try:
+        if form.get("new_password") != form.get("new_password_again"):
+            raise services.Invalid("the two new passwords differ; type the same one twice")
+        epoch = accounts.change_password(
+            backend().users, user, form.get("current_password"), form.get("new_password")
+        )
+    except (services.Invalid, services.Forbidden, services.Conflict) as err:
+        return _profile(account_error=str(err)), STATUS[type(err)]
+    auth.renew(epoch)
+    return _see(url_for("pages.profile", done="password"))
+
+
+@bp.post("/profile/sessions/revoke")
+@auth.signed_in
+def revoke_sessions():  # type: ignore[no-untyped-def]
+    if request.form.get("confirm") != "yes":
+        return _profile(account_error="tick the box to confirm signing out everywhere"), 400
+    accounts.sign_out_everywhere(backend().users, auth.fresh_user())
+    auth.sign_out()
+    return _see(url_for("pages.home", done="signed-out"))
+
+
+@bp.post("/profile/delete")
+@auth.signed_in
+def delete_account():  # type: ignore[no-untyped-def]
+    b, user = backend(), auth.fresh_user()
+    try:
+        if request.form.get("confirm") != "yes":
+            raise services.Invalid("tick the box to confirm deleting your account")
+        password = request.form.get("password")
+        accounts.delete_account(b.users, b.games, b.avatars, b.pictures, user, password)
+    except (services.Invalid, services.Forbidden) as err:
+        return _profile(delete_error=str(err)), STATUS[type(err)]
+    auth.sign_out()
+    return _see(url_for("pages.home", done="deleted"))
+
+
+def _profile(error: str | None = None, done: str | None = None, **errors: str) -> str:
     player = auth.player()
     found = pictures.picture(backend().avatars, player)
     digest = found.content_hash if found else None
@@ -144,7 +187,7 @@ def _profile(error: str | None = None, done: str | None = None) -> str:
     large = images.url(player, digest, images.LARGE)
     return render_template(
         "profile.html", picture=found, large=large, error=error, done=done,
-        max_mib=avatars.MAX_BYTES // (1024 * 1024),
+        max_mib=avatars.MAX_BYTES // (1024 * 1024), **errors,
     )  # fmt: skip
 
 

@@ -1,0 +1,104 @@
+"""Account use cases: sessions that can be revoked, password change, deletion. No Flask here.
+
+A session names the account it was issued for (its CreatedAt, so a name taken again after a
+deletion is another account) and the account's session epoch at the time. Advancing the
+epoch in the Users item (password change, "sign out everywhere") makes every older session
+stale; deleting the item makes all of them stale. Sessions are checked against the item at
+most once every RECHECK_SECONDS, and always before a sensitive action.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from . import pictures
+from .credentials import MAX_PASSWORD, password_problem
+from .s3 import Objects
+from .services import Conflict, Forbidden, Invalid
+from .store import Avatars, Games, User, Users
+
+log = logging.getLogger(__name__)
+
+RECHECK_SECONDS = 60  # a revoked session stops working within this, everywhere
+IDLE_SECONDS = 14 * 24 * 3600  # a session unused this long has expired
+LIFETIME_SECONDS = 30 * 24 * 3600  # and every session expires this long after sign-in
+
+
+@dataclass(frozen=True)
+class Holder:
+    """What a session says about who is asking."""
+
+    name: str
+    account: str  # the CreatedAt of the account the session was issued for
+    epoch: int  # the account's session epoch when the session was issued (or renewed)
+    since: float  # when the player signed in (epoch seconds)
+    checked: float  # when the session was last checked against the account
+
+    def expired(self, now: float) -> bool:
+        """Return True when the session is too old, or went unused too long."""
+        return now - self.since > LIFETIME_SECONDS or now - self.checked > IDLE_SECONDS
+
+    def due(self, now: float) -> bool:
+        """Return True when the session should be checked against the account again."""
+        return now - self.checked >= RECHECK_SECONDS
+
+    def holds(self, user: User | None) -> bool:
+        """Return True if this session still speaks for `user` (None: no such account)."""
+        return user is not None and user.created_at == self.account and user.epoch <= self.epoch
+
+
+def check(users: Users, holder: Holder, consistent: bool = False) -> User | None:
+    """Return the account the session speaks for, or None if it was revoked or deleted."""
+    user = users.get(holder.name, consistent=consistent)
+    return user if holder.holds(user) else None
+
+
+def change_password(users: Users, user: User, current: object, new: object) -> int:
+    """Replace the password; return the new session epoch (every older session is stale)."""
+    confirm_password(user, current)
+    problem = password_problem(new, user.name)
+    if problem is not None:
+        raise Invalid(problem)
+    epoch = users.set_password(user, generate_password_hash(str(new)))
+    if epoch is None:
+        raise Conflict("your account changed meanwhile; reload and try again")
+    return epoch
+
+
+def sign_out_everywhere(users: Users, user: User) -> None:
+    """Make every session of the player stale, this one too."""
+    users.advance_epoch(user.name)  # None: the account is gone, which signs out everyone too
+
+
+def delete_account(
+    users: Users, games: Games, avatars: Avatars, objects: Objects, user: User, password: object
+) -> None:
+    """Delete the player's pictures, picture record, account and name claim; leave their
+    games to their opponents, with "deleted player" in their place.
+
+    Ordered so that a failure part-way (a 503) leaves an account that still signs in, and
+    trying again finishes the job: games first, then the picture, then the account.
+    """
+    confirm_password(user, password)
+    _forget_games(games, user.name)
+    pictures.remove_picture(avatars, objects, users, user.name)
+    users.delete(user)
+    # An invitation sent while the account was being deleted would dangle: sweep once more.
+    _forget_games(games, user.name)
+    log.info("Deleted the account of %s", user.name)
+
+
+def confirm_password(user: User, password: object) -> None:
+    """Raise Forbidden unless `password` is the player's password."""
+    if not isinstance(password, str) or not password:
+        raise Invalid("your current password is required")
+    if len(password) > MAX_PASSWORD or not check_password_hash(user.password_hash, password):
+        raise Forbidden("wrong password")
+
+
+def _forget_games(games: Games, player: str) -> None:
+    for game_id in games.games_of(player):
+        games.forget_player(game_id, player)
