@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from .errors import Taken, error_code, translated
 from .games import now
+from .limits import PROJECTION as FAILURES_PROJECTION
+from .limits import Failures, failures_of
 
 
 @dataclass(frozen=True)
@@ -16,6 +18,8 @@ class User:
     name: str  # as the player typed it at sign-up
     password_hash: str
     picture: str | None = None  # content hash of the current picture (Avatars has the rest)
+    # Clients that recently failed to sign in as this player (see store/limits.py).
+    login_failures: Failures = field(default_factory=Failures, repr=False)
 
 
 class Users:
@@ -52,14 +56,15 @@ class Users:
             found = self._client.get_item(
                 TableName=self._table,
                 Key={"UserKey": {"S": name.lower()}},
-                ProjectionExpression="#n, PasswordHash, Picture",
+                ProjectionExpression=f"#n, PasswordHash, Picture, {FAILURES_PROJECTION}",
                 ExpressionAttributeNames={"#n": "Name"},
             )
         item = found.get("Item")
         if not item:
             return None
         picture = item.get("Picture", {}).get("S")
-        return User(item["Name"]["S"], item["PasswordHash"]["S"], picture)
+        failures = failures_of(item)
+        return User(item["Name"]["S"], item["PasswordHash"]["S"], picture, login_failures=failures)
 
     def set_picture(self, name: str, digest: str | None) -> None:
         """Point the player's record at their current picture (None: the default one).

@@ -13,7 +13,7 @@ from flask_wtf.csrf import generate_csrf
 from .. import avatars, pictures, services
 from ..backend import backend
 from ..store import AvatarRecord
-from . import auth, images
+from . import auth, images, throttle
 from .present import etag, game_json, seen_board
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -46,7 +46,9 @@ def csrf():  # type: ignore[no-untyped-def]
 @bp.post("/register")
 def register():  # type: ignore[no-untyped-def]
     body = _body()
-    user = services.register(backend().users, body.get("username"), body.get("password"))
+    user = services.register(
+        backend().users, body.get("username"), body.get("password"), throttle.gate()
+    )
     auth.sign_in(user.name)
     return {"username": user.name}, 201
 
@@ -54,7 +56,9 @@ def register():  # type: ignore[no-untyped-def]
 @bp.post("/login")
 def login():  # type: ignore[no-untyped-def]
     body = _body()
-    user = services.login(backend().users, body.get("username"), body.get("password"))
+    user = services.login(
+        backend().users, body.get("username"), body.get("password"), throttle.gate()
+    )
     auth.sign_in(user.name, user.picture)
     return {"username": user.name}
 

@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .. import avatars, game, services
+from ..limits import Refused
 from ..store import NotFound, Taken, Unavailable
 from .auth import NotSignedIn
 
@@ -59,6 +60,11 @@ def register(app: Flask) -> None:
         log.warning("Storage unavailable: %s", err)
         body, status = error_response(UNAVAILABLE, 503)
         return body, status, {"Retry-After": "2"}
+
+    @app.errorhandler(Refused)
+    def refused(err: Refused):  # type: ignore[no-untyped-def]
+        body, status = error_response(str(err), err.status)
+        return body, status, {"Retry-After": str(err.retry_after)}
 
     @app.errorhandler(CSRFError)
     def csrf(err: CSRFError):  # type: ignore[no-untyped-def]

@@ -7,8 +7,9 @@ from werkzeug.wrappers import Response
 
 from .. import avatars, pictures, services
 from ..backend import backend
+from ..limits import Refused
 from ..store import Taken
-from . import auth, images
+from . import auth, images, throttle
 from .errors import STATUS
 from .present import etag, game_json, seen_board
 
@@ -29,9 +30,9 @@ def home():  # type: ignore[no-untyped-def]
 def signup():  # type: ignore[no-untyped-def]
     name, password = request.form.get("username", ""), request.form.get("password", "")
     try:
-        user = services.register(backend().users, name, password)
-    except (services.Invalid, Taken) as err:
-        return render_template("welcome.html", signup_error=str(err), name=name), STATUS[type(err)]
+        user = services.register(backend().users, name, password, throttle.gate())
+    except (services.Invalid, Taken, Refused) as err:
+        return _welcome_again(err, signup_error=str(err), name=name)
     auth.sign_in(user.name, user.picture)
     return _see(url_for("pages.home"))
 
@@ -40,9 +41,9 @@ def signup():  # type: ignore[no-untyped-def]
 def login():  # type: ignore[no-untyped-def]
     name, password = request.form.get("username", ""), request.form.get("password", "")
     try:
-        user = services.login(backend().users, name, password)
-    except (services.Invalid, services.WrongCredentials) as err:
-        return render_template("welcome.html", login_error=str(err), name=name), STATUS[type(err)]
+        user = services.login(backend().users, name, password, throttle.gate())
+    except (services.Invalid, services.WrongCredentials, Refused) as err:
+        return _welcome_again(err, login_error=str(err), name=name)
     auth.sign_in(user.name, user.picture)
     return _see(url_for("pages.home"))
 
@@ -133,6 +134,14 @@ def _profile(error: str | None = None, done: str | None = None) -> str:
         "profile.html", picture=found, large=large, error=error, done=done,
         max_mib=avatars.MAX_BYTES // (1024 * 1024),
     )  # fmt: skip
+
+
+def _welcome_again(err: Exception, **context: str):  # type: ignore[no-untyped-def]
+    """The welcome page again, saying why (a refusal also says when to try again)."""
+    page = render_template("welcome.html", **context)
+    if isinstance(err, Refused):
+        return page, err.status, {"Retry-After": str(err.retry_after)}
+    return page, STATUS[type(err)]
 
 
 def _see(location: str) -> Response:
