@@ -17,7 +17,8 @@ no hash. What is exact and what may overshoot:
   check before any of them is counted, and a process that has not yet learned a refusal
   spends one more hash (and one refused write) to learn it: at most one extra attempt per
   process per window, plus what arrived concurrently. The hash bound below caps the latter.
-- Successful logins count towards the per-client limit in this process's memory only.
+- Successful logins, and logins refused as busy (the hashing slots are full: 503, before any
+  read), count towards the per-client limit in this process's memory only.
 - Windows per client are fixed (calendar minute or hour): up to twice the limit can pass in a
   span that straddles two windows.
 """
@@ -27,50 +28,25 @@ from __future__ import annotations
 import ipaddress
 import logging
 import math
-import os
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .store.errors import NotFound
 from .store.limits import Counters, Failures
 from .store.users import User
+from .throttling import Busy, Hasher, Memory, Refused, Throttled, busy
+
+__all__ = ["Busy", "Gate", "Hasher", "Limits", "Refused", "Throttled", "client_key"]
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 ACCOUNT_WINDOW = 15 * 60  # failed logins per account and client
 LOGIN_WINDOW = 60  # login attempts per client
 SIGNUP_WINDOW = 3600  # sign-ups per client
 FAILING_CLIENTS = 20  # at most this many clients kept on a player's item (bounds its size)
-MEMORY = 10_000  # at most this many things remembered per process
-HASHES_AT_ONCE = 2  # per process
-HASH_WAIT = 1.0  # seconds a request waits for a hashing slot before 503
-
-
-class Refused(Exception):
-    """The request is refused for now; `retry_after` says when to try again (seconds)."""
-
-    status = 429
-
-    def __init__(self, message: str, retry_after: float) -> None:
-        super().__init__(message)
-        self.retry_after = max(1, math.ceil(retry_after))
-
-
-class Throttled(Refused):
-    """Too many attempts from this client (429)."""
-
-
-class Busy(Refused):
-    """Too many password hashes are running in this process (503)."""
-
-    status = 503
 
 
 def client_key(address: str | None) -> str:
@@ -91,72 +67,6 @@ def failed_once_more(failures: Failures, client: str, now: int) -> Failures:
     first, count = live.pop(client, (now, 0))
     kept = sorted(live.items(), key=lambda entry: entry[1][0])[-(FAILING_CLIENTS - 1) :]
     return Failures({**dict(kept), client: (first, count + 1)}, failures.version)
-
-
-class Memory:
-    """What this process learned, bounded: refusals (until when) and counts per window."""
-
-    def __init__(self, size: int = MEMORY) -> None:
-        self._size = size
-        self._until: dict[tuple[str, ...], float] = {}
-        self._counts: dict[tuple[str, ...], list[int]] = {}  # -> [shared, local]
-        self._lock = threading.Lock()
-
-    def refused_until(self, key: tuple[str, ...], now: float) -> float | None:
-        until = self._until.get(key)
-        return until if until is not None and now < until else None
-
-    def refuse(self, key: tuple[str, ...], until: float) -> None:
-        with self._lock:
-            self._until.pop(key, None)
-            self._until[key] = until
-            _bound(self._until, self._size)
-
-    def count(self, key: tuple[str, ...]) -> int:
-        return sum(self._counts.get(key, (0, 0)))
-
-    def add(self, key: tuple[str, ...], shared: int | None = None) -> None:
-        """Learn the shared count (from DynamoDB), or count one more here (shared=None)."""
-        with self._lock:
-            counts = self._counts.setdefault(key, [0, 0])
-            if shared is None:
-                counts[1] += 1
-            else:
-                counts[0] = max(counts[0], shared)
-            _bound(self._counts, self._size)
-
-
-def _bound(remembered: dict[Any, Any], size: int) -> None:
-    while len(remembered) > size:  # forget the oldest first (dicts keep insertion order)
-        del remembered[next(iter(remembered))]
-
-
-class Hasher:
-    """Run password hashes, at most `at_once` at a time, on low-priority threads."""
-
-    def __init__(self, at_once: int = HASHES_AT_ONCE, wait: float = HASH_WAIT) -> None:
-        self._slots = threading.BoundedSemaphore(at_once)
-        self._wait = wait
-        self._pool = ThreadPoolExecutor(
-            at_once, thread_name_prefix="password-hash", initializer=_lower_priority
-        )
-
-    def run(self, work: Callable[..., T], *args: Any) -> T:
-        """Run `work(*args)` in a hashing slot; Busy when none frees up within the wait."""
-        if not self._slots.acquire(timeout=self._wait):
-            raise Busy("The server is busy signing players in; try again in a moment.", 1)
-        try:
-            return self._pool.submit(work, *args).result()
-        finally:
-            self._slots.release()
-
-
-def _lower_priority() -> None:
-    """Let moves run before hashes: on Linux, nice applies to this thread alone."""
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-    except (AttributeError, OSError):  # not on this platform: the slots still bound hashing
-        pass
 
 
 @dataclass
@@ -201,6 +111,10 @@ class Gate:
             until = lim.memory.refused_until(("account", name.lower(), self.client), now)
             if until is not None:
                 raise _too_many_failures(until - now)
+        assert lim.hasher is not None
+        if lim.hasher.full():  # busy: refuse before the read too
+            self._count_here()
+            raise busy()
 
     def check_account(self, user: User) -> None:
         """Refuse, before hashing, a client that failed too often as this player."""
@@ -214,9 +128,13 @@ class Gate:
             raise _too_many_failures(first + ACCOUNT_WINDOW - now)
 
     def verify(self, password_hash: str, password: str) -> bool:
-        """Check a password in a hashing slot."""
+        """Check a password in a hashing slot (Busy counts as an attempt, in memory)."""
         assert self.limits.hasher is not None
-        return self.limits.hasher.run(check_password_hash, password_hash, password)
+        try:
+            return self.limits.hasher.run(check_password_hash, password_hash, password)
+        except Busy:
+            self._count_here()
+            raise
 
     def hash(self, password: str) -> str:
         """Hash a new password in a hashing slot."""
@@ -225,6 +143,10 @@ class Gate:
 
     def succeeded(self) -> None:
         """Count a successful login towards the per-client limit, in memory only (no write)."""
+        self._count_here()
+
+    def _count_here(self) -> None:
+        """Count an attempt (a success, or one refused as busy) in this process only."""
         if self.limits.login_attempts_per_client:
             window = int(self.limits.clock() // LOGIN_WINDOW)
             self.limits.memory.add(("login", self.client, str(window)))
