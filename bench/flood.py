@@ -35,7 +35,11 @@ def run(stack: Stack, players: list[load.Player], runs: int, seconds: float) -> 
     out: dict[str, Any] = {"quiet": [], "flooded": [], "flood": [], "moves_sent": 0}
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
         for i in range(runs):
-            out["quiet"].append(load.measure(stack.app_url, players, seconds, 20_000))
+            before = stack.cpu_seconds()
+            quiet = load.measure(stack.app_url, players, seconds, 20_000)
+            after = stack.cpu_seconds()
+            quiet["server_cpu_s"] = {k: after[k] - before[k] for k in after}
+            out["quiet"].append(quiet)
             before = stack.cpu_seconds()
             source = f"127.0.0.{i + 2}"
             flood = pool.submit(flood_logins, stack.app_url, source, seconds + 1.0)
@@ -96,6 +100,14 @@ def ratios(results: dict[str, Any]) -> list[float]:
                                                       strict=True)]  # fmt: skip
 
 
+def flood_cpu_ms(quiet: dict[str, Any], moved: dict[str, Any], flood: dict[str, Any]) -> float:
+    """The app's CPU per flood request: what the flooded run used beyond the moves' own share
+    (the quiet run's CPU per move), over the flood's requests."""
+    per_move = quiet["server_cpu_s"]["app"] / (quiet["moves_sent"] or 1)
+    extra = moved["server_cpu_s"]["app"] - per_move * moved["moves_sent"]
+    return 1000 * extra / (flood["requests"] or 1)
+
+
 def markdown(results: dict[str, Any] | None) -> list[str]:
     """The report's section: each pair of runs, and what the flood got."""
     if not results:
@@ -108,18 +120,21 @@ def markdown(results: dict[str, Any] | None) -> list[str]:
         "from a loopback address of its own (so each flooded run meets fresh counters). Limits "
         "at their defaults. Target: flooded move p99 ≤ 2 × the quiet one.",
         "",
-        "| run | quiet p99 ms | flooded p99 ms | ratio | flooded moves/s | flood requests/s "
-        "| flood answers | app CPU s in the flooded run |",
-        "|---|---|---|---|---|---|---|---|",
+        "| run | quiet p99 ms | flooded p99 ms | ratio | moves/s quiet / flooded "
+        "| flood requests/s | flood answers | app CPU s quiet / flooded | app CPU ms per flood "
+        "request |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for i, (quiet, moved, flood) in enumerate(
         zip(results["quiet"], results["flooded"], results["flood"], strict=True), 1
     ):
         answers = ", ".join(f"{n}× {status}" for status, n in flood["statuses"].items())
+        cpu = quiet["server_cpu_s"]["app"], moved["server_cpu_s"]["app"]
         lines.append(
             f"| {i} | {quiet['p99_ms']:.1f} | {moved['p99_ms']:.1f} | "
-            f"{moved['p99_ms'] / quiet['p99_ms']:.2f} | {moved['moves_per_s']:.1f} | "
-            f"{flood['per_s']:.0f} | {answers} | {moved['server_cpu_s']['app']:.1f} |"
+            f"{moved['p99_ms'] / quiet['p99_ms']:.2f} | {quiet['moves_per_s']:.1f} / "
+            f"{moved['moves_per_s']:.1f} | {flood['per_s']:.0f} | {answers} | "
+            f"{cpu[0]:.1f} / {cpu[1]:.1f} | {flood_cpu_ms(quiet, moved, flood):.1f} |"
         )
     lines += [
         "",

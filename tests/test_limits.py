@@ -16,7 +16,9 @@ from tests.conftest import make_settings, unique
 from tests.support.openapi import CheckedClient
 from tests.support.players import PASSWORD, ApiPlayer
 from tictactoe import create_app
-from tictactoe.limits import Hasher
+from tictactoe.limits import FAILING_CLIENTS, Hasher, client_key, failed_once_more
+from tictactoe.store.limits import Failures
+from tictactoe.throttling import Memory
 
 ATTACKER, PLAYER_HOME = "203.0.113.7", "198.51.100.20"
 WRONG = "not the password"
@@ -175,12 +177,13 @@ def test_hashing_is_bounded_then_busy(moto: None) -> None:
 
 
 class hashing_blocked:  # noqa: N801 (used as a context manager, like a function)
-    """Occupy the app's only hashing slot with work that waits on an event; no slot is
-    waited for, so the next hash is refused at once."""
+    """Occupy the app's only hashing slot with work that waits on an event. With a place to
+    wait in, the next login reads its player and is refused for want of a slot (the wait is
+    0); with none, it is refused before the read."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, waiting: int = 1) -> None:
         self.limits = app.extensions["limits"]
-        self.limits.hasher = Hasher(at_once=1, wait=0)
+        self.limits.hasher = Hasher(at_once=1, waiting=waiting, wait=0)
         self.started, self.release = threading.Event(), threading.Event()
         self.thread = threading.Thread(target=self.limits.hasher.run, args=(self._hold,))
 
@@ -203,3 +206,25 @@ def fresh_process(app: Any) -> Any:
     other.config["TESTING"] = True
     other.test_client_class = CheckedClient
     return other
+
+
+def test_pure_parts_of_the_limits() -> None:
+    assert client_key("192.0.2.1") == "192.0.2.1"
+    assert client_key("::ffff:192.0.2.1") == "192.0.2.1"
+    assert client_key("2001:db8:1:2:aaaa::1") == client_key("2001:db8:1:2:bbbb::9")
+    assert client_key("2001:db8:1:2::1") == "2001:db8:1:2::/64"
+    assert client_key(None) == client_key("not an address") == "unknown"
+    failures = Failures({f"10.0.0.{i}": (1000 + i, 3) for i in range(FAILING_CLIENTS)}, 4)
+    later = failed_once_more(failures, "192.0.2.1", 1100)
+    assert len(later.by_client) == FAILING_CLIENTS and later.version == 4
+    assert "10.0.0.0" not in later.by_client and later.by_client["192.0.2.1"] == (1100, 1)
+    again = failed_once_more(later, "192.0.2.1", 1200)
+    assert again.by_client["192.0.2.1"] == (1100, 2)
+    # 15 minutes after its first failure a client starts afresh; the others have expired.
+    assert failed_once_more(again, "192.0.2.1", 1100 + 900).by_client == {
+        "192.0.2.1": (2000, 1)}  # fmt: skip
+    memory = Memory(size=3)
+    for i in range(5):
+        memory.refuse((str(i),), 10.0)
+    assert [memory.refused_until((str(i),), 5.0) for i in range(5)] == [None, None, 10, 10, 10]
+    assert memory.refused_until(("4",), 10.0) is None

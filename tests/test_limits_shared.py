@@ -14,7 +14,15 @@ from bench.capacity import Recorder
 from tests.conftest import make_settings, passthrough, unique
 from tests.support.openapi import CheckedClient
 from tests.support.players import PASSWORD
-from tests.test_limits import ATTACKER, PLAYER_HOME, WRONG, from_address, log_in, sign_up
+from tests.test_limits import (
+    ATTACKER,
+    PLAYER_HOME,
+    WRONG,
+    from_address,
+    hashing_blocked,
+    log_in,
+    sign_up,
+)
 from tictactoe import create_app
 from tictactoe.config import Settings
 from tictactoe.limits import failed_once_more
@@ -124,3 +132,15 @@ def test_a_flood_costs_a_bounded_number_of_calls(recorded: Any) -> None:
     for _ in range(20):
         assert log_in(attacker, "nobody", WRONG).status_code == 429
     assert recorder.snapshot()["total"]["calls"] == 0  # refused from memory
+
+
+def test_busy_is_refused_before_any_call(recorded: Any) -> None:
+    app, recorder = recorded
+    player = from_address(app, PLAYER_HOME)
+    assert sign_up(player, player.name).status_code == 201
+    with hashing_blocked(app, waiting=0):
+        recorder.reset()
+        busy = log_in(from_address(app, PLAYER_HOME), player.name, PASSWORD)
+        assert busy.status_code == 503 and int(busy.headers["Retry-After"]) >= 1
+        assert recorder.snapshot()["total"]["calls"] == 0
+    assert log_in(from_address(app, PLAYER_HOME), player.name, PASSWORD).status_code == 200
