@@ -228,3 +228,18 @@ def test_pure_parts_of_the_limits() -> None:
         memory.refuse((str(i),), 10.0)
     assert [memory.refused_until((str(i),), 5.0) for i in range(5)] == [None, None, 10, 10, 10]
     assert memory.refused_until(("4",), 10.0) is None
+
+
+def test_a_known_flood_is_refused_by_the_client_our_proxy_saw(moto: None) -> None:
+    app = limited_app(login_attempts_per_client=1, trusted_proxies=1)
+    browser = from_address(app, "10.0.0.1")  # our proxy
+    flooder, player = {"X-Forwarded-For": "1.1.1.1"}, {"X-Forwarded-For": "2.2.2.2"}
+
+    def attempt(headers: dict[str, str], password: str = WRONG) -> Any:
+        form = {"username": "nobody", "password": password}
+        return browser.call("POST", "/api/login", form, headers=headers)
+
+    assert attempt(flooder).status_code == 401
+    for _ in range(3):  # refused before the app proper (web/throttle.py), as the view would
+        assert_throttled(attempt(flooder))
+    assert attempt(player).status_code == 401  # another client behind the same proxy

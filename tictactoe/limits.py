@@ -84,6 +84,17 @@ class Limits:
         self.memory = Memory()
         self.hasher = self.hasher or Hasher()
 
+    def login_refused_until(self, client: str, now: float) -> float | None:
+        """When this process stops refusing `client`'s logins, or None: it does not (yet)."""
+        if not self.login_attempts_per_client:
+            return None
+        window = int(now // LOGIN_WINDOW)
+        until = self.memory.refused_until(("login", client), now)
+        counted = self.memory.count(("login", client, str(window)))
+        if until is None and counted >= self.login_attempts_per_client:
+            until = (window + 1) * LOGIN_WINDOW
+        return until
+
     def gate(self, address: str | None) -> Gate:
         """Return the checks for one request from `address`."""
         return Gate(self, client_key(address))
@@ -98,15 +109,9 @@ class Gate:
     def enter_login(self, name: str) -> None:
         """Refuse from memory, before any read: this client, or this client on `name`."""
         lim, now = self.limits, self.limits.clock()
-        if lim.login_attempts_per_client:
-            window = int(now // LOGIN_WINDOW)
-            until = lim.memory.refused_until(("login", self.client), now)
-            if until is None and lim.memory.count(("login", self.client, str(window))) >= (
-                lim.login_attempts_per_client
-            ):
-                until = (window + 1) * LOGIN_WINDOW
-            if until is not None:
-                raise _too_many_logins(until - now)
+        until = lim.login_refused_until(self.client, now)
+        if until is not None:
+            raise too_many_logins(until - now)
         if lim.failed_logins_per_account and len(name) <= 20:
             until = lim.memory.refused_until(("account", name.lower(), self.client), now)
             if until is not None:
@@ -216,7 +221,7 @@ def _expiry(window: int, length: int) -> int:
     return (window + 2) * length
 
 
-def _too_many_logins(wait: float) -> Throttled:
+def too_many_logins(wait: float) -> Throttled:
     return Throttled(
         f"Too many login attempts from your address; try again in {math.ceil(wait)} seconds.",
         wait,
