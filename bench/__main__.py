@@ -2,8 +2,9 @@
 
 Runs in a few minutes on 2 cores: capacity per game (in-process app, real DynamoDB Local),
 waiting cost (headless chromium against the in-process app), throughput and latency (a load
-process against gunicorn with 2 workers), page weight (chromium against gunicorn), and the
-avatar figures when bench/avatars.py is there.
+process against gunicorn with 2 workers), move latency while one client floods /api/login
+(bench/flood.py), page weight (chromium against gunicorn), and the avatar figures when
+bench/avatars.py is there.
 """
 
 from __future__ import annotations
