@@ -2,8 +2,9 @@
 
 Runs in a few minutes on 2 cores: capacity per game (in-process app, real DynamoDB Local),
 waiting cost (headless chromium against the in-process app), throughput and latency (a load
-process against gunicorn with 2 workers), page weight (chromium against gunicorn), and the
-avatar figures when bench/avatars.py is there.
+process against gunicorn with 2 workers), move latency while one client floods /api/login
+(bench/flood.py), page weight (chromium against gunicorn), and the avatar figures when
+bench/avatars.py is there.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import game_costs, load, pages, report
+from . import flood, game_costs, load, pages, report
 from .flows import TIE_IN_9, WIN_IN_7, picture
 from .stack import ROOT, Stack, local_stack
 
@@ -67,6 +68,10 @@ def run(runs: int, load_runs: int, seconds: float, wait_seconds: float) -> dict[
             ]
         results["pages"] = _pages(stack.app_url, runs)
         results["throughput"], moves_sent = _throughput(stack, load_runs, seconds)
+        log.info("moves during a login flood: %d quiet and %d flooded runs", runs, runs)
+        movers = load.register_players(stack.app_url, [f"mover{i}" for i in range(8)])
+        results["login_flood"] = flood.run(stack, movers, runs, seconds)
+        moves_sent += results["login_flood"]["moves_sent"]
         calls = stack.dynamodb_calls()  # stops gunicorn, whose workers write their counts
         results["calls_under_load"] = {
             "by_operation": calls["calls"],

@@ -6,6 +6,7 @@ import statistics
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from . import flood
 from .figures import SAMPLE, calls_per_move, capacity, cell, cpu_per_move, num
 from .notes import cost_model, missed_notes
 
@@ -97,6 +98,16 @@ def rows(results: dict[str, Any]) -> list[Row]:
         Row("Game page, KB transferred (cold cache)", [p["game"]["bytes"] / KB for p in page],
             "≤ 50", lambda v: v <= 50, "Bootstrap 3 CSS + JS on every page"),
     ]  # fmt: skip
+    if results.get("login_flood"):
+        out.append(
+            Row(
+                "Move p99 during a login flood ÷ quiet (same run, 4 pairs)",
+                flood.ratios(results["login_flood"]),
+                "≤ 2",
+                lambda v: v <= 2,
+                None,
+            )
+        )
     out += avatar_rows(results.get("avatars"))
     return out
 
@@ -211,6 +222,7 @@ def render(results: dict[str, Any]) -> str:
         "",
         *_pages_table(results["pages"]),
         "",
+        *flood.markdown(results.get("login_flood")),
     ]
     avatars = results.get("avatars")
     out += ["## Avatars", ""]

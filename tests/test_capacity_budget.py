@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +83,10 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 def recorded(dynamodb_local_url: str, clock: Clock) -> Iterator[tuple[Any, Recorder]]:
     """The app on DynamoDB Local, with the capacity recorder on its DynamoDB client."""
     with mock_aws(config=passthrough(dynamodb_local_url)):
-        app = create_app(make_settings(endpoint=dynamodb_local_url))
+        # With the production limits on: a successful login must stay one read (limits.py).
+        limited = replace(make_settings(endpoint=dynamodb_local_url), failed_logins_per_account=10,
+                          login_attempts_per_client=60, signups_per_client=20)  # fmt: skip
+        app = create_app(limited)
         yield app, Recorder.install(app.extensions["tictactoe"].dynamodb)
 
 

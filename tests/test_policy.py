@@ -117,6 +117,8 @@ def exercise_every_feature(monkeypatch: pytest.MonkeyPatch, config: Path) -> Non
     alice, bob = (ApiPlayer(app.test_client(), name).register() for name in ("alice", "bob"))
     assert alice.call("POST", "/api/logout").status_code == 204
     alice.refresh_csrf()  # a new session after logging out
+    wrong = {"username": "alice", "password": "not alice's password"}
+    assert alice.call("POST", "/api/login", wrong).status_code == 401  # counted (limits)
     login = {"username": "alice", "password": PASSWORD}
     assert alice.call("POST", "/api/login", login).status_code == 200
     alice.refresh_csrf()

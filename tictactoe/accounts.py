@@ -12,10 +12,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from werkzeug.security import check_password_hash, generate_password_hash
-
 from . import pictures
 from .credentials import MAX_PASSWORD, password_problem
+from .limits import Gate
 from .s3 import Objects
 from .services import Conflict, Forbidden, Invalid
 from .store import Avatars, Games, User, Users
@@ -56,13 +55,13 @@ def check(users: Users, holder: Holder, consistent: bool = False) -> User | None
     return user if holder.holds(user) else None
 
 
-def change_password(users: Users, user: User, current: object, new: object) -> int:
+def change_password(users: Users, user: User, current: object, new: object, gate: Gate) -> int:
     """Replace the password; return the new session epoch (every older session is stale)."""
-    confirm_password(user, current)
+    confirm_password(user, current, gate)
     problem = password_problem(new, user.name)
     if problem is not None:
         raise Invalid(problem)
-    epoch = users.set_password(user, generate_password_hash(str(new)))
+    epoch = users.set_password(user, gate.hash(str(new)))
     if epoch is None:
         raise Conflict("your account changed meanwhile; reload and try again")
     return epoch
@@ -74,7 +73,13 @@ def sign_out_everywhere(users: Users, user: User) -> None:
 
 
 def delete_account(
-    users: Users, games: Games, avatars: Avatars, objects: Objects, user: User, password: object
+    users: Users,
+    games: Games,
+    avatars: Avatars,
+    objects: Objects,
+    user: User,
+    password: object,
+    gate: Gate,
 ) -> None:
     """Delete the player's pictures, picture record, account and name claim; leave their
     games to their opponents, with "deleted player" in their place.
@@ -82,7 +87,7 @@ def delete_account(
     Ordered so that a failure part-way (a 503) leaves an account that still signs in, and
     trying again finishes the job: games first, then the picture, then the account.
     """
-    confirm_password(user, password)
+    confirm_password(user, password, gate)
     _forget_games(games, user.name)
     pictures.remove_picture(avatars, objects, users, user.name)
     users.delete(user)
@@ -91,11 +96,17 @@ def delete_account(
     log.info("Deleted the account of %s", user.name)
 
 
-def confirm_password(user: User, password: object) -> None:
-    """Raise Forbidden unless `password` is the player's password."""
+def confirm_password(user: User, password: object, gate: Gate) -> None:
+    """Raise Forbidden unless `password` is the player's password.
+
+    Through the same gate as a login: a wrong password counts as a failed login of this
+    player from this client, so a stolen session cannot guess the password at full speed.
+    """
     if not isinstance(password, str) or not password:
         raise Invalid("your current password is required")
-    if len(password) > MAX_PASSWORD or not check_password_hash(user.password_hash, password):
+    gate.check_account(user)
+    if len(password) > MAX_PASSWORD or not gate.verify(user.password_hash, password):
+        gate.failed(user)
         raise Forbidden("wrong password")
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
 from . import game as rules
-from .credentials import MAX_PASSWORD, password_problem, skeleton
+from .credentials import MAX_PASSWORD, MIN_PASSWORD, password_problem, skeleton
 from .game import Game
+from .limits import OPEN, Gate
 from .store import Games, Lists, NotFound, Rejected, User, Users
 
 NAME = re.compile(r"[A-Za-z0-9_-]{3,20}")
@@ -39,31 +40,43 @@ def check_name(name: object, what: str = "username") -> str:
     return name
 
 
-def register(users: Users, name: object, password: object) -> User:
+def register(users: Users, name: object, password: object, gate: Gate = OPEN) -> User:
     """Create an account; the name and its look-alikes are claimed atomically.
 
-    Raises Invalid (a bad name, a weak password), store.Taken or store.TooSimilar.
+    Raises Invalid (a bad name, a weak password), store.Taken, store.TooSimilar, or the
+    gate's refusal once the client's sign-ups are over the limit. The attempt is counted
+    before the strength estimate and the hash, so a flood of sign-ups is refused from memory.
     """
     name = check_name(name)
+    if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise Invalid(f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+    gate.enter_signup()
     problem = password_problem(password, name)
     if problem is not None:
         raise Invalid(problem)
-    return users.create(name, generate_password_hash(str(password)), skeleton(name))
+    return users.create(name, gate.hash(password), skeleton(name))
 
 
-def login(users: Users, name: object, password: object) -> User:
-    """Return the player if the name and password match, else raise WrongCredentials."""
+def login(users: Users, name: object, password: object, gate: Gate = OPEN) -> User:
+    """Return the player if the name and password match, else raise WrongCredentials.
+
+    The gate (limits.py) refuses from memory before the read, refuses a client that failed too
+    often as this player before the hash, bounds hashing, and counts failures."""
     if not isinstance(name, str) or not isinstance(password, str):
         raise Invalid("username and password are required")
+    gate.enter_login(name)
     user = users.get(name) if NAME.fullmatch(name) and len(password) <= MAX_PASSWORD else None
     if user is None:
-        check_password_hash(_DUMMY_HASH, password[:MAX_PASSWORD])
-        raise WrongCredentials("wrong username or password")
-    if not check_password_hash(user.password_hash, password):
-        raise WrongCredentials("wrong username or password")
-    if user.skeleton is None:  # an account from before look-alike claims: claim it now
-        users.claim_skeleton(user, skeleton(user.name))
-    return user
+        gate.verify(_DUMMY_HASH, password[:MAX_PASSWORD])
+    else:
+        gate.check_account(user)  # 429 before hashing, even for the right password
+        if gate.verify(user.password_hash, password):
+            gate.succeeded()
+            if user.skeleton is None:  # an account from before look-alike claims: claim it now
+                users.claim_skeleton(user, skeleton(user.name))
+            return user
+    gate.failed(user)
+    raise WrongCredentials("wrong username or password")
 
 
 def invite(

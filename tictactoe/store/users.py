@@ -17,13 +17,15 @@ at most one wins.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from .errors import Taken, Unavailable, error_code, translated
 from .games import now
+from .limits import PROJECTION as FAILURES_PROJECTION
+from .limits import Failures, failures_of
 
 CLAIM = "skeleton#"
 _ATTEMPTS = 3  # a transaction that collided with a concurrent one is tried again
@@ -41,6 +43,8 @@ class User:
     created_at: str = ""
     epoch: int = 0  # the SessionEpoch; absent on accounts older than it: 0
     skeleton: str | None = None  # set when this account holds its look-alike claim
+    # Clients that recently failed to sign in as this player (see store/limits.py).
+    login_failures: Failures = field(default_factory=Failures, repr=False)
 
 
 class Users:
@@ -110,7 +114,10 @@ class Users:
             found = self._client.get_item(
                 TableName=self._table,
                 Key={"UserKey": _s(name.lower())},
-                ProjectionExpression="#n, PasswordHash, Picture, CreatedAt, SessionEpoch, Skeleton",
+                ProjectionExpression=(
+                    "#n, PasswordHash, Picture, CreatedAt, SessionEpoch, Skeleton, "
+                    + FAILURES_PROJECTION
+                ),
                 ExpressionAttributeNames={"#n": "Name"},
                 ConsistentRead=consistent,
             )
@@ -124,6 +131,7 @@ class Users:
             created_at=item.get("CreatedAt", {}).get("S", ""),
             epoch=int(item.get("SessionEpoch", {}).get("N", "0")),
             skeleton=item.get("Skeleton", {}).get("S"),
+            login_failures=failures_of(item),
         )
 
     def set_picture(self, name: str, digest: str | None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import BaseConverter
 
-from . import api, auth, errors, health, images, pages
+from . import api, auth, errors, health, images, pages, throttle
 
 
 class GameIdConverter(BaseConverter):
@@ -25,6 +25,7 @@ def register(app: Flask) -> None:
     images.register(app)
     app.jinja_env.globals["avatar_url"] = images.template_url
     errors.register(app)
+    throttle.install(app)
     app.after_request(_security_headers)
 
 

@@ -13,7 +13,7 @@ from flask_wtf.csrf import generate_csrf
 from .. import accounts, avatars, pictures, services
 from ..backend import backend
 from ..store import AvatarRecord
-from . import auth, images
+from . import auth, images, throttle
 from .present import etag, game_json, seen_board
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -46,7 +46,9 @@ def csrf():  # type: ignore[no-untyped-def]
 @bp.post("/register")
 def register():  # type: ignore[no-untyped-def]
     body = _body()
-    user = services.register(backend().users, body.get("username"), body.get("password"))
+    user = services.register(
+        backend().users, body.get("username"), body.get("password"), throttle.gate()
+    )
     auth.sign_in(user)
     return {"username": user.name}, 201
 
@@ -54,7 +56,9 @@ def register():  # type: ignore[no-untyped-def]
 @bp.post("/login")
 def login():  # type: ignore[no-untyped-def]
     body = _body()
-    user = services.login(backend().users, body.get("username"), body.get("password"))
+    user = services.login(
+        backend().users, body.get("username"), body.get("password"), throttle.gate()
+    )
     auth.sign_in(user)
     return {"username": user.name}
 
@@ -77,7 +81,9 @@ def me():  # type: ignore[no-untyped-def]
 @auth.signed_in
 def delete_me():  # type: ignore[no-untyped-def]
     password, user, b = _body().get("password"), auth.fresh_user(), backend()
-    accounts.delete_account(b.users, b.games, b.avatars, b.pictures, user, password)
+    accounts.delete_account(
+        b.users, b.games, b.avatars, b.pictures, user, password, throttle.gate()
+    )
     auth.sign_out()
     return Response(status=204)
 
@@ -87,7 +93,8 @@ def delete_me():  # type: ignore[no-untyped-def]
 def change_password():  # type: ignore[no-untyped-def]
     body, user = _body(), auth.fresh_user()
     current, new = body.get("current_password"), body.get("new_password")
-    auth.renew(accounts.change_password(backend().users, user, current, new))
+    gate = throttle.gate()
+    auth.renew(accounts.change_password(backend().users, user, current, new, gate))
     return Response(status=204)
 
 

@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .. import avatars, game, services
+from ..limits import Refused
 from ..store import NotFound, OpenInvitation, Taken, TooManyInvitations, TooSimilar, Unavailable
 from .auth import NotSignedIn
 
@@ -73,6 +74,11 @@ def register(app: Flask) -> None:
             return error_response(str(err), 401)
         # A page (or a form posted from one) whose session ended: off to sign in.
         return redirect(url_for("pages.home"), code=303)
+
+    @app.errorhandler(Refused)
+    def refused(err: Refused):  # type: ignore[no-untyped-def]
+        body, status = error_response(str(err), err.status)
+        return body, status, {"Retry-After": str(err.retry_after)}
 
     @app.errorhandler(CSRFError)
     def csrf(err: CSRFError):  # type: ignore[no-untyped-def]

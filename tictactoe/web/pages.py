@@ -7,8 +7,9 @@ from werkzeug.wrappers import Response
 
 from .. import accounts, avatars, pictures, services
 from ..backend import backend
+from ..limits import Refused
 from ..store import OpenInvitation, Taken
-from . import auth, images
+from . import auth, images, throttle
 from .errors import STATUS
 from .present import etag, game_json, seen_board
 
@@ -29,9 +30,9 @@ def home():  # type: ignore[no-untyped-def]
 def signup():  # type: ignore[no-untyped-def]
     name, password = request.form.get("username", ""), request.form.get("password", "")
     try:
-        user = services.register(backend().users, name, password)
-    except (services.Invalid, Taken) as err:
-        return render_template("welcome.html", signup_error=str(err), name=name), STATUS[type(err)]
+        user = services.register(backend().users, name, password, throttle.gate())
+    except (services.Invalid, Taken, Refused) as err:
+        return _welcome_again(err, signup_error=str(err), name=name)
     auth.sign_in(user)
     return _see(url_for("pages.home"))
 
@@ -40,9 +41,9 @@ def signup():  # type: ignore[no-untyped-def]
 def login():  # type: ignore[no-untyped-def]
     name, password = request.form.get("username", ""), request.form.get("password", "")
     try:
-        user = services.login(backend().users, name, password)
-    except (services.Invalid, services.WrongCredentials) as err:
-        return render_template("welcome.html", login_error=str(err), name=name), STATUS[type(err)]
+        user = services.login(backend().users, name, password, throttle.gate())
+    except (services.Invalid, services.WrongCredentials, Refused) as err:
+        return _welcome_again(err, login_error=str(err), name=name)
     auth.sign_in(user)
     return _see(url_for("pages.home"))
 
@@ -146,10 +147,14 @@ def change_password():  # type: ignore[no-untyped-def]
         if form.get("new_password") != form.get("new_password_again"):
             raise services.Invalid("the two new passwords differ; type the same one twice")
         epoch = accounts.change_password(
-            backend().users, user, form.get("current_password"), form.get("new_password")
+            backend().users,
+            user,
+            form.get("current_password"),
+            form.get("new_password"),
+            throttle.gate(),
         )
-    except (services.Invalid, services.Forbidden, services.Conflict) as err:
-        return _profile(account_error=str(err)), STATUS[type(err)]
+    except (services.Invalid, services.Forbidden, services.Conflict, Refused) as err:
+        return _refused(_profile(account_error=str(err)), err)
     auth.renew(epoch)
     return _see(url_for("pages.profile", done="password"))
 
@@ -172,9 +177,11 @@ def delete_account():  # type: ignore[no-untyped-def]
         if request.form.get("confirm") != "yes":
             raise services.Invalid("tick the box to confirm deleting your account")
         password = request.form.get("password")
-        accounts.delete_account(b.users, b.games, b.avatars, b.pictures, user, password)
-    except (services.Invalid, services.Forbidden) as err:
-        return _profile(delete_error=str(err)), STATUS[type(err)]
+        accounts.delete_account(
+            b.users, b.games, b.avatars, b.pictures, user, password, throttle.gate()
+        )
+    except (services.Invalid, services.Forbidden, Refused) as err:
+        return _refused(_profile(delete_error=str(err)), err)
     auth.sign_out()
     return _see(url_for("pages.home", done="deleted"))
 
@@ -189,6 +196,18 @@ def _profile(error: str | None = None, done: str | None = None, **errors: str) -
         "profile.html", picture=found, large=large, error=error, done=done,
         max_mib=avatars.MAX_BYTES // (1024 * 1024), **errors,
     )  # fmt: skip
+
+
+def _welcome_again(err: Exception, **context: str):  # type: ignore[no-untyped-def]
+    """The welcome page again, saying why (a refusal also says when to try again)."""
+    return _refused(render_template("welcome.html", **context), err)
+
+
+def _refused(page: str, err: Exception):  # type: ignore[no-untyped-def]
+    """Answer a refused form post with its page (a limit's refusal says when to try again)."""
+    if isinstance(err, Refused):
+        return page, err.status, {"Retry-After": str(err.retry_after)}
+    return page, STATUS[type(err)]
 
 
 def _see(location: str) -> Response:

@@ -1,0 +1,168 @@
+"""Move latency while an anonymous client floods /api/login with wrong passwords.
+
+Runs alternate: a quiet run (pairs play, nothing else), then a flooded run (the same pairs
+play while a flood process sends wrong passwords as fast as it can). The movers signed up
+before any flood, from 127.0.0.1, so their sessions owe nothing to the login limits. The flood
+comes from a loopback address of its own for each run (127.0.0.2, .3, ...: Linux routes all of
+127/8 to the loopback device), so every flooded run meets fresh counters and the movers never
+share its limits. It guesses a new name each time, so what stops it is the per-client limit
+(login_attempts_per_client), the costlier case: each counted guess is a password hash.
+Bounded: at most MAX_REQUESTS requests and the run's seconds, on loopback only.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import json
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from typing import Any
+from urllib.parse import urlsplit
+
+from . import load
+from .stack import Stack
+
+MAX_REQUESTS = 50_000
+CONNECTIONS = 16  # the flooder's concurrent keep-alive connections
+
+
+def run(stack: Stack, players: list[load.Player], runs: int, seconds: float) -> dict[str, Any]:
+    """Quiet and flooded runs in turn; return both, and what the flood got."""
+    out: dict[str, Any] = {"quiet": [], "flooded": [], "flood": [], "moves_sent": 0}
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        for i in range(runs):
+            before = stack.cpu_seconds()
+            quiet = load.measure(stack.app_url, players, seconds, 20_000)
+            after = stack.cpu_seconds()
+            quiet["server_cpu_s"] = {k: after[k] - before[k] for k in after}
+            out["quiet"].append(quiet)
+            before = stack.cpu_seconds()
+            source = f"127.0.0.{i + 2}"
+            flood = pool.submit(flood_logins, stack.app_url, source, seconds + 1.0)
+            time.sleep(0.5)  # let the flood get going before the movers' window opens
+            moved = load.measure(stack.app_url, players, seconds, 20_000)
+            flooded = flood.result(seconds + 120)
+            after = stack.cpu_seconds()
+            moved["server_cpu_s"] = {k: after[k] - before[k] for k in after}
+            out["flooded"].append(moved)
+            out["flood"].append(flooded)
+            out["moves_sent"] += out["quiet"][-1]["moves_sent"] + moved["moves_sent"]
+    return out
+
+
+def flood_logins(base_url: str, source: str, seconds: float) -> dict[str, Any]:
+    """Send wrong passwords from `source` for `seconds`; count the answers by status."""
+    where = urlsplit(base_url)
+    if not ipaddress.ip_address(where.hostname or "").is_loopback:
+        raise ValueError("the flood runs against loopback only")
+    statuses: Counter[int] = Counter()
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+    sent = iter(range(MAX_REQUESTS))
+
+    def worker(index: int) -> None:
+        connection = http.client.HTTPConnection(where.hostname, where.port,
+                                                timeout=30, source_address=(source, 0))  # fmt: skip
+        connection.request("GET", "/api/csrf")
+        answer = connection.getresponse()
+        token = json.loads(answer.read())["csrf_token"]
+        cookie = answer.getheader("Set-Cookie", "").split(";", 1)[0]
+        headers = {"Content-Type": "application/json", "X-CSRFToken": token, "Cookie": cookie}
+        while time.perf_counter() < deadline and (n := next(sent, None)) is not None:
+            body = json.dumps({"username": f"guess{index}x{n}", "password": "wrong password"})
+            connection.request("POST", "/api/login", body, headers)
+            response = connection.getresponse()
+            response.read()
+            with lock:
+                statuses[response.status] += 1
+        connection.close()
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(CONNECTIONS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    took = time.perf_counter() - started
+    total = sum(statuses.values())
+    return {"source": source, "seconds": took, "requests": total,
+            "per_s": total / took if took else 0.0,
+            "statuses": {str(k): v for k, v in sorted(statuses.items())}}  # fmt: skip
+
+
+def ratios(results: dict[str, Any]) -> list[float]:
+    """Flooded move p99 over the quiet one, per pair of runs."""
+    return [f["p99_ms"] / q["p99_ms"] for q, f in zip(results["quiet"], results["flooded"],
+                                                      strict=True)]  # fmt: skip
+
+
+def flood_cpu_ms(quiet: dict[str, Any], moved: dict[str, Any], flood: dict[str, Any]) -> float:
+    """The app's CPU per flood request: what the flooded run used beyond the moves' own share
+    (the quiet run's CPU per move), over the flood's requests."""
+    per_move = quiet["server_cpu_s"]["app"] / (quiet["moves_sent"] or 1)
+    extra = moved["server_cpu_s"]["app"] - per_move * moved["moves_sent"]
+    return 1000 * extra / (flood["requests"] or 1)
+
+
+def markdown(results: dict[str, Any] | None) -> list[str]:
+    """The report's section: each pair of runs, and what the flood got."""
+    if not results:
+        return []
+    lines = [
+        "## Moves during a login flood",
+        "",
+        "4 pairs play; in every other run one anonymous client floods `POST /api/login` with "
+        f"wrong passwords over {CONNECTIONS} keep-alive connections, each request a new name, "
+        "from a loopback address of its own (so each flooded run meets fresh counters). Limits "
+        "at their defaults. Target: flooded move p99 ≤ 2 × the quiet one.",
+        "",
+        "| run | quiet p99 ms | flooded p99 ms | ratio | moves/s quiet / flooded "
+        "| flood requests/s | flood answers | app CPU s quiet / flooded | app CPU ms per flood "
+        "request |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for i, (quiet, moved, flood) in enumerate(
+        zip(results["quiet"], results["flooded"], results["flood"], strict=True), 1
+    ):
+        answers = ", ".join(f"{n}× {status}" for status, n in flood["statuses"].items())
+        cpu = quiet["server_cpu_s"]["app"], moved["server_cpu_s"]["app"]
+        lines.append(
+            f"| {i} | {quiet['p99_ms']:.1f} | {moved['p99_ms']:.1f} | "
+            f"{moved['p99_ms'] / quiet['p99_ms']:.2f} | {quiet['moves_per_s']:.1f} / "
+            f"{moved['moves_per_s']:.1f} | {flood['per_s']:.0f} | {answers} | "
+            f"{cpu[0]:.1f} / {cpu[1]:.1f} | {flood_cpu_ms(quiet, moved, flood):.1f} |"
+        )
+    lines += [
+        "",
+        "A 401 is a guess that was hashed and counted; a 429 was refused from the process's "
+        "memory (no DynamoDB call, no hash) or, at most once per process and window, by a "
+        "refused conditional write.",
+        "",
+    ]
+    return lines
+
+
+def main() -> None:
+    """Run this part alone: `python -m bench.flood [runs] [seconds]`."""
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from .stack import local_stack
+
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 6.0
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp, local_stack(Path(tmp)) as stack:
+        players = load.register_players(stack.app_url, [f"flood{i}" for i in range(8)])
+        load.measure(stack.app_url, players, 3, 2000)  # warm-up
+        results = run(stack, players, runs, seconds)
+    print(json.dumps(results, indent=1))
+    print("\n".join(markdown(results)))
+
+
+if __name__ == "__main__":
+    main()
