@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import BaseConverter
 
-from . import api, errors, health, images, pages
+from . import api, caching, errors, health, images, inputs, pages
 
 
 class GameIdConverter(BaseConverter):
@@ -24,6 +24,8 @@ def register(app: Flask) -> None:
     images.register(app)
     app.jinja_env.globals["avatar_url"] = images.template_url
     errors.register(app)
+    inputs.register(app)
+    caching.register(app)
     app.after_request(_security_headers)
 
 
