@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from flask import Flask, current_app, g, request
 from werkzeug.exceptions import UnsupportedMediaType
@@ -29,8 +30,10 @@ _METHODS = ("GET", "HEAD", "OPTIONS", "TRACE", *_WITH_BODY)
 
 
 def register(app: Flask) -> None:
-    """Check every request's input before its view (and after the CSRF check)."""
-    app.before_request(_check_request)
+    """Check every request's input first, before any other hook or view."""
+    # Before Flask-WTF's CSRF check too: it parses forms, which consumes the raw body that
+    # this check reads (a refusal here changes nothing, token or not).
+    app.before_request_funcs.setdefault(None, []).insert(0, _check_request)
 
 
 def json_object() -> dict[str, Any]:
@@ -67,12 +70,15 @@ _REFUSALS = [
 def _check_request() -> None:
     if request.routing_exception is not None:
         return  # no such route or method: its 404 or 405 says more than the body's fault
+    _require_utf8(request.query_string, "query string")
     check_texts(request.args.items(multi=True), "query parameter")
     if request.method not in _WITH_BODY or _is_upload():
         return
     if request.path.startswith("/api/"):
         g.json_body = _json_body()
     elif request.mimetype in FORMS:
+        if request.mimetype == FORMS[0]:
+            _require_utf8(request.get_data(cache=True), "form")
         check_texts(request.form.items(multi=True), "form field")
     elif request.get_data(cache=True):
         raise UnsupportedMediaType("Send the form as application/x-www-form-urlencoded.")
@@ -138,6 +144,17 @@ def _walk(value: Any) -> Iterable[tuple[str, str]]:
             stack.extend((key, child, depth + 1) for child in node)
         elif isinstance(node, str):
             yield key, node
+
+
+def _require_utf8(encoded: bytes, what: str) -> None:
+    """Raise Invalid unless URL-encoded `encoded` decodes to UTF-8.
+
+    (Werkzeug would keep undecodable bytes as literal "%FF" text, which no check then sees.)
+    """
+    try:
+        unquote_to_bytes(encoded).decode("utf-8")
+    except UnicodeDecodeError:
+        raise Invalid(f"the {what} is not UTF-8 text") from None
 
 
 def check_texts(pairs: Iterable[tuple[str, str]], what: str) -> None:
