@@ -15,8 +15,10 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from flask import Flask, current_app, g, request
+from flask import Flask, Request, current_app, g, request
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.formparser import FormDataParser
 
 from ..services import Invalid
 from . import images
@@ -29,8 +31,29 @@ _WITH_BODY = ("POST", "PUT", "PATCH", "DELETE")
 _METHODS = ("GET", "HEAD", "OPTIONS", "TRACE", *_WITH_BODY)
 
 
+class _NamedPartsOnly(FormDataParser):
+    """Drop multipart parts that have no name.
+
+    Werkzeug keeps them under the key None, on which Flask-WTF's token lookup (and any code
+    that takes form keys for strings) fails with a 500.
+    """
+
+    def parse(self, *args: Any, **kwargs: Any) -> Any:
+        stream, form, files = super().parse(*args, **kwargs)
+        return stream, _named(form), _named(files)
+
+
+def _named(fields: MultiDict[Any, Any]) -> MultiDict[Any, Any]:
+    return type(fields)((k, v) for k, v in fields.items(multi=True) if isinstance(k, str))
+
+
+class _Request(Request):
+    form_data_parser_class = _NamedPartsOnly
+
+
 def register(app: Flask) -> None:
     """Check every request's input first, before any other hook or view."""
+    app.request_class = _Request
     # Before Flask-WTF's CSRF check too: it parses forms, which consumes the raw body that
     # this check reads (a refusal here changes nothing, token or not).
     app.before_request_funcs.setdefault(None, []).insert(0, _check_request)
