@@ -182,8 +182,7 @@ def test_register_refuses_malformed_json(app: Any) -> None:
         headers={"X-CSRFToken": client.token},
     )
     assert (
-        response.status_code == 400
-        and response.get_json()["error"] == "the body must be a JSON object"
+        response.status_code == 400 and response.get_json()["error"] == "the body is not valid JSON"
     )
 
 

@@ -14,7 +14,7 @@ from .config import Settings
 from .s3 import ensure_bucket
 from .store import ensure_tables
 from .store.errors import Unavailable
-from .web import https
+from .web import https, throttle
 from .web.csrf import RotatingCSRFProtect
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         # Start anyway: games work without S3; the first upload creates the bucket if needed.
         log.warning("Could not check the avatar bucket yet (%s)", err)
     web.register(app)
+    throttle.install(app)  # the login limits need the backend's Users table
     return app
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import BaseConverter
 
-from . import api, auth, errors, health, images, pages, throttle
+from . import api, auth, caching, errors, health, images, inputs, pages
 
 
 class GameIdConverter(BaseConverter):
@@ -25,7 +25,8 @@ def register(app: Flask) -> None:
     images.register(app)
     app.jinja_env.globals["avatar_url"] = images.template_url
     errors.register(app)
-    throttle.install(app)
+    inputs.register(app)
+    caching.register(app)
     app.after_request(_security_headers)
 
 

@@ -13,18 +13,19 @@ from flask_wtf.csrf import generate_csrf
 from .. import accounts, avatars, pictures, services
 from ..backend import backend
 from ..store import AvatarRecord
-from . import auth, images, throttle
+from . import auth, images, inputs, throttle
 from .present import etag, game_json, seen_board
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 def _body() -> dict[str, Any]:
-    """Return the request's JSON object, or raise Invalid with a clear message."""
-    body = request.get_json(silent=True, force=True)
-    if not isinstance(body, dict):
-        raise services.Invalid("the body must be a JSON object")
-    return body
+    """Return the request's JSON object, or raise Invalid with a clear message.
+
+    The body was parsed and checked before the view ran (see inputs.py): JSON, UTF-8, an
+    object, no NUL, nothing over-long or nested deep; a wrong Content-Type was a 415.
+    """
+    return inputs.json_object()
 
 
 @bp.get("/openapi.json")
@@ -35,7 +36,8 @@ def openapi():  # type: ignore[no-untyped-def]
 @cache
 def openapi_document() -> dict[str, Any]:
     """Return the API's OpenAPI 3 description (tests check responses against it)."""
-    return json.loads((Path(__file__).parent / "openapi.json").read_text())  # type: ignore[no-any-return]
+    described = json.loads((Path(__file__).parent / "openapi.json").read_text())
+    return inputs.document(described)  # every operation's answers to malformed input
 
 
 @bp.get("/csrf")

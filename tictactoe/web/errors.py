@@ -96,7 +96,11 @@ def register(app: Flask) -> None:
             405: "That method is not allowed here.",
             413: "The request body is too large.",
         }
-        return error_response(messages.get(status, err.description or "Bad request."), status)
+        message = messages.get(status, err.description or "Bad request.")
+        body, status = error_response(message, status)
+        # A 405 names the methods the URL does take (HTTP requires it; clients rely on it).
+        allow = [(k, v) for k, v in err.get_headers() if k.lower() == "allow"]
+        return body, status, allow
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):  # type: ignore[no-untyped-def]
