@@ -27,7 +27,6 @@ from PIL import Image
 from tictactoe import avatars, pictures
 from tictactoe.backend import Backend, build
 from tictactoe.config import Settings
-from tictactoe.s3 import ensure_bucket
 from tictactoe.store import AvatarRecord, Changed, StoredSize, ensure_tables
 
 PLAYER = "Tabby"
@@ -203,7 +202,7 @@ def test_every_order_of_two_uploads_and_a_removal_leaves_a_sound_record(
 def backend(settings: Settings) -> Backend:
     built = build(settings)
     ensure_tables(built.dynamodb, settings)
-    ensure_bucket(built.s3, settings.bucket, settings.avatar_region)
+    built.pictures.ensure_bucket()
     return built
 
 

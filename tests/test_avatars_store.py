@@ -13,12 +13,14 @@ from tictactoe.config import Settings
 from tictactoe.s3 import ensure_bucket
 from tictactoe.store import AvatarRecord, Changed, StoredSize, ensure_tables
 
+OWNER = "123456789012"  # moto's account
+
 
 @pytest.fixture
 def backend(settings: Settings) -> Backend:
     built = build(settings)
     ensure_tables(built.dynamodb, settings)
-    ensure_bucket(built.s3, settings.bucket, settings.avatar_region)
+    built.pictures.ensure_bucket()
     return built
 
 
@@ -95,9 +97,10 @@ def test_a_put_recreates_a_bucket_that_went_missing(backend: Backend, settings: 
 def test_the_bucket_is_created_once_private_even_by_racing_instances(moto: None) -> None:
     s3 = boto3.client("s3", region_name="eu-west-1")
     with ThreadPoolExecutor(4) as pool:
-        created = list(pool.map(lambda _: ensure_bucket(s3, "race-bucket", "eu-west-1"), range(4)))
+        created = list(pool.map(lambda _: ensure_bucket(s3, "race-bucket", "eu-west-1", OWNER),
+                                range(4)))  # fmt: skip
     assert created.count(True) == 1
-    assert ensure_bucket(s3, "race-bucket", "eu-west-1") is False
+    assert ensure_bucket(s3, "race-bucket", "eu-west-1", OWNER) is False
     block = s3.get_public_access_block(Bucket="race-bucket")["PublicAccessBlockConfiguration"]
     assert all(block.values()) and len(block) == 4
     location = s3.get_bucket_location(Bucket="race-bucket")["LocationConstraint"]

@@ -44,3 +44,12 @@ def s3(settings: Settings, aws: boto3.session.Session) -> Any:
     return aws.client(
         "s3", region_name=settings.avatar_region, endpoint_url=settings.s3_endpoint, config=config
     )
+
+
+def sts(settings: Settings, aws: boto3.session.Session) -> Any:
+    """Return an STS client, to learn this instance's account (the avatar bucket's owner).
+
+    A purely local stack asks its S3 emulator, which answers STS too (moto's server does).
+    """
+    endpoint = settings.s3_endpoint if settings.is_local else None
+    return aws.client("sts", region_name=settings.region, endpoint_url=endpoint, config=_CONFIG)
