@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -74,6 +75,28 @@ def test_a_delete_lands_only_on_the_picture_it_names(backend: Backend) -> None:
     with pytest.raises(Changed) as gone:
         backend.avatars.delete("cleo", replacing=mine.content_hash)
     assert gone.value.current is None
+
+
+def test_uploads_of_the_same_picture_are_told_apart_by_their_upload_id(
+    backend: Backend,
+) -> None:
+    legacy = record("dora", "5" * 64)  # stored before uploads had ids
+    tab_a = replace(record("dora", "5" * 64), upload="aaaaaaaaaaaa")
+    tab_b = replace(record("dora", "5" * 64), upload="bbbbbbbbbbbb")
+    backend.avatars.put(legacy, replacing=None)
+    assert backend.avatars.get("dora", consistent=True) == legacy
+    assert legacy.picture_id == "5" * 64 and tab_a.picture_id == "5" * 64 + "-aaaaaaaaaaaa"
+
+    backend.avatars.put(tab_a, replacing=legacy.picture_id)
+    with pytest.raises(Changed) as beaten:  # same content, but tab A's upload landed first
+        backend.avatars.put(tab_b, replacing=legacy.picture_id)
+    assert beaten.value.current == tab_a
+    with pytest.raises(Changed):  # nor does the bare hash name tab A's upload
+        backend.avatars.delete("dora", replacing=legacy.picture_id)
+    backend.avatars.put(tab_b, replacing=tab_a.picture_id)
+    assert backend.avatars.get("dora", consistent=True) == tab_b
+    backend.avatars.delete("dora", replacing=tab_b.picture_id)
+    assert backend.avatars.get("dora", consistent=True) is None
 
 
 def test_objects_round_trip_and_delete(backend: Backend) -> None:
