@@ -24,6 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tictactoe import avatars, decoding
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MB = 100
 
@@ -34,9 +36,7 @@ def _side(bytes_per_pixel: float, copies: int = 1, margin: bool = False) -> int:
     A progressive JPEG's buffers round up to whole 8 x 8 blocks, and its drafted output
     counts too: with `margin`, 4 MiB of the budget are left for those.
     """
-    from tictactoe import avatars
-
-    budget = avatars.DECODE_BUDGET - (4 * 2**20 if margin else 0)
+    budget = decoding.DECODE_BUDGET - (4 * 2**20 if margin else 0)
     most = min(avatars.MAX_PIXELS, budget / (bytes_per_pixel * copies))
     return math.isqrt(int(most))
 
@@ -83,8 +83,6 @@ def _pillow(mode: str, side: int, fmt: str, **options: Any) -> bytes:
 
 def cases() -> list[tuple[str, Callable[[], bytes]]]:
     """(name, make the file) for every adversarial upload, at the limit and just over it."""
-    from tictactoe import avatars
-
     max_pixels = math.isqrt(avatars.MAX_PIXELS)
     webp = _side(4, 3)
     out: list[tuple[str, Callable[[], bytes]]] = []
@@ -95,7 +93,7 @@ def cases() -> list[tuple[str, Callable[[], bytes]]]:
             ("RGBA PNG, interlaced", lambda o=over: png_of_zeros(_side(4) + o * 64, 8, 6, 1)),
             ("palette PNG", lambda o=over: png_of_zeros(max_pixels + o * 64, 8, 3)),
             ("1-bit PNG", lambda o=over: png_of_zeros(max_pixels + o * 64, 1, 0)),
-            ("GIF, many frames", lambda o=over: gif_of_frames(max_pixels, avatars.MAX_FRAMES + o)),
+            ("GIF, many frames", lambda o=over: gif_of_frames(max_pixels, decoding.MAX_FRAMES + o)),
             ("lossless RGBA WebP", lambda o=over: _pillow("RGBA", webp + o * 64, "WEBP",
                                                           lossless=True, quality=0)),
             ("lossy WebP", lambda o=over: _pillow("RGB", webp + o * 64, "WEBP", quality=50)),
@@ -114,8 +112,6 @@ def cases() -> list[tuple[str, Callable[[], bytes]]]:
 
 def measure(path: str) -> dict[str, Any]:
     """Process one file in this (fresh) process; return how far it raised the peak RSS."""
-    from tictactoe import avatars
-
     warm = io.BytesIO()
     from PIL import Image
 
@@ -151,8 +147,6 @@ def _in_subprocess(path: Path) -> dict[str, Any]:
 
 def run() -> dict[str, Any]:
     """Make each adversarial file, measure it in a fresh process, return the figures."""
-    from tictactoe import avatars
-
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for index, (name, make) in enumerate(cases()):
@@ -163,7 +157,7 @@ def run() -> dict[str, Any]:
             path.unlink()
     worst = max(rows, key=lambda r: r["added_mb"])
     return {"cases": rows, "worst": worst, "target_mb": TARGET_MB,
-            "decode_budget_mb": round(avatars.DECODE_BUDGET / 2**20),
+            "decode_budget_mb": round(decoding.DECODE_BUDGET / 2**20),
             "meets_target": worst["added_mb"] <= TARGET_MB}  # fmt: skip
 
 

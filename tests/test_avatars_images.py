@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from PIL import Image, ImageChops
 
-from tictactoe import avatars
+from tictactoe import avatars, decoding
 
 RED, BLUE, GREEN = (220, 20, 20), (20, 20, 220), (20, 200, 20)
 
@@ -266,9 +266,9 @@ def test_a_progressive_jpeg_counts_its_full_size_coefficients() -> None:
 def test_an_animation_of_too_many_frames_is_refused() -> None:
     first = encode(Image.new("P", (20, 20), 0), "GIF")[:-1]
     tiny = b"," + struct.pack("<HHHHB", 0, 0, 1, 1, 0) + b"\x02\x02\x44\x01\x00"
-    assert avatars.process(first + tiny * (avatars.MAX_FRAMES - 1) + b";").renditions
+    assert avatars.process(first + tiny * (decoding.MAX_FRAMES - 1) + b";").renditions
     with pytest.raises(avatars.TooManyPixels, match="1001 frames; at most 1000"):
-        avatars.process(first + tiny * avatars.MAX_FRAMES + b";")
+        avatars.process(first + tiny * decoding.MAX_FRAMES + b";")
 
 
 @pytest.mark.parametrize("mode", ["L", "RGBA", "P", "I;16"])

@@ -3,15 +3,12 @@
 Pure Pillow, no I/O. Only JPEG, PNG, WebP and GIF are ever parsed: Pillow is told so, so no
 other decoder (EPS and its Ghostscript, for one) can be reached by an upload.
 
-A memory ceiling, whatever the upload. A small file can declare a huge picture (a 78 KB PNG
-of zeros decodes to 80 MB), so what a picture will cost is worked out from its header before
-any pixel is decoded: width x height x the bytes per pixel of the mode Pillow decodes it to
-(RGB is padded to 4), times the copies the decoder keeps (WebP: 3), plus, for a progressive
-JPEG, libjpeg's full-size coefficient buffers. A picture that would need more than
-DECODE_BUDGET is refused, saying the limit. JPEGs are decoded at 1/2, 1/4 or 1/8 scale first
-(libjpeg's DCT scaling, Pillow's draft mode), so their budget is the reduced size. Other
-formats cannot be decoded at reduced scale, so the decoded picture is cropped, converted and
-box-reduced in strips: only one full-size copy is ever held. Only the first frame of an
+A memory ceiling, whatever the upload. What a picture will cost to decode is worked out from
+its header before any pixel is decoded, and refused over a budget (see decoding.py). JPEGs
+are decoded at 1/2, 1/4 or 1/8 scale first (libjpeg's DCT scaling, Pillow's draft mode), so
+their budget is the reduced size. Other formats cannot be decoded at reduced scale, so the
+decoded picture is cropped, converted and box-reduced in strips: only one full-size copy is
+ever held. Only the first frame of an
 animation is decoded. And one picture at a time per process (`process` waits WAIT_SECONDS
 for its turn, then raises Busy), so concurrent uploads cannot add their peaks up.
 """
@@ -27,17 +24,12 @@ from pathlib import PurePosixPath
 
 from PIL import Image, ImageCms, UnidentifiedImageError
 
+from . import decoding
+
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # declared width x height, checked from the header before decoding
-DECODE_BUDGET = 64 * 2**20  # bytes the decoder may hold for one picture (see the docstring)
-MAX_FRAMES = 1000  # only the first is decoded; more than this is not a picture but a film
 WAIT_SECONDS = 2.0  # how long an upload waits for the one decoding slot before Busy
 _DECODING = threading.Lock()
-# Bytes per pixel as Pillow holds each mode in memory; other modes (RGB too) take 4.
-_BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
-# Full-size copies a decoder holds at once: libwebp's canvas, the bytes Pillow copies it into,
-# and the image itself.
-_COPIES = {"WEBP": 3}
 _STRIP_PIXELS = 1 << 20  # rows converted at a time: a few MB, whatever the picture
 SIZES = (256, 64)  # square renditions, largest first
 CONTENT_TYPE = "image/webp"
@@ -128,7 +120,7 @@ def process(data: bytes, filename: str | None = None, wait: float | None = None)
 
 
 def _process(data: bytes, filename: str | None) -> Picture:
-    _check_webp_canvas(data)  # libwebp allocates its canvas as soon as Pillow opens the file
+    _refuse(decoding.webp_canvas_refusal(data))  # libwebp allocates it when Pillow opens
     image = _open(data)
     _check_name(filename, image.format or "")
     width, height = image.size
@@ -137,10 +129,10 @@ def _process(data: bytes, filename: str | None) -> Picture:
             f"the picture is {width} x {height} pixels; at most {MAX_PIXELS // 1_000_000} "
             "megapixels are accepted"
         )
-    _check_frames(image)
+    _refuse(decoding.frames_refusal(image))
     try:
         _draft(image, SIZES[0])
-        _check_budget(image, width, height)
+        _refuse(decoding.budget_refusal(image, width, height))
         orientation = _orientation(image)  # after the budget: a PNG's EXIF may mean a decode
         square = _square(image, SIZES[0])
     except BadImage:
@@ -162,73 +154,9 @@ def _process(data: bytes, filename: str | None) -> Picture:
     return Picture(tuple(renditions), width, height, image.format or "", digest.hexdigest())
 
 
-def decoded_bytes(image: Image.Image, width: int, height: int) -> int:
-    """Return the bytes decoding `image` (opened, drafted) needs; width x height as declared."""
-    decoded = image.width * image.height * _BYTES_PER_PIXEL.get(image.mode, 4)
-    decoded *= _COPIES.get(image.format or "", 1)
-    if image.format == "JPEG" and image.info.get("progressive"):
-        # libjpeg keeps every DCT coefficient (2 bytes) of every component, at full size.
-        layers = getattr(image, "layer", [])
-        most_h = max((h for _, h, _, _ in layers), default=1) or 1
-        most_v = max((v for _, _, v, _ in layers), default=1) or 1
-        for _, h, v, _ in layers:
-            columns = math.ceil(math.ceil(width * h / most_h) / 8)
-            rows = math.ceil(math.ceil(height * v / most_v) / 8)
-            decoded += columns * rows * 64 * 2
-    return decoded
-
-
-def _check_budget(image: Image.Image, width: int, height: int) -> None:
-    needed = decoded_bytes(image, width, height)
-    if needed <= DECODE_BUDGET:
-        return
-    most = DECODE_BUDGET * width * height // needed  # the pixels this kind of picture may have
-    raise TooManyPixels(
-        f"the picture is {width} x {height} pixels, too many to decode for a "
-        f"{_kind(image)}: at most {most / 1_000_000:.1f} megapixels are accepted for that kind; "
-        "save it smaller"
-    )
-
-
-def _kind(image: Image.Image) -> str:
-    modes = {"P": "palette", "1": "black and white", "L": "grey", "LA": "grey and alpha",
-             "RGBA": "RGBA", "CMYK": "CMYK", "RGB": "RGB"}  # fmt: skip
-    mode = "16-bit grey" if image.mode.startswith("I;16") else modes.get(image.mode, image.mode)
-    progressive = "progressive " if image.info.get("progressive") else ""
-    return f"{progressive}{mode} {image.format}"
-
-
-def _check_frames(image: Image.Image) -> None:
-    frames = getattr(image, "n_frames", 1)  # header fields; a GIF's are counted, not decoded
-    if frames > MAX_FRAMES:
-        raise TooManyPixels(
-            f"the picture has {frames} frames; at most {MAX_FRAMES} are accepted (only the "
-            "first is shown)"
-        )
-
-
-def _check_webp_canvas(data: bytes) -> None:
-    """Refuse a WebP whose canvas is over the budget before Pillow (libwebp) allocates it."""
-    if not (data.startswith(b"RIFF") and data[8:12] == b"WEBP"):
-        return
-    chunk, size = data[12:16], None
-    if chunk == b"VP8 " and data[23:26] == b"\x9d\x01\x2a":
-        size = (int.from_bytes(data[26:28], "little") & 0x3FFF,
-                int.from_bytes(data[28:30], "little") & 0x3FFF)  # fmt: skip
-    elif chunk == b"VP8X" and len(data) >= 30:
-        size = (int.from_bytes(data[24:27], "little") + 1,
-                int.from_bytes(data[27:30], "little") + 1)  # fmt: skip
-    elif chunk == b"VP8L" and len(data) >= 25 and data[20] == 0x2F:
-        bits = int.from_bytes(data[21:25], "little")
-        size = ((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1)
-    if size is None:
-        return  # Pillow will say what is wrong with it
-    most = DECODE_BUDGET // (4 * _COPIES["WEBP"])
-    if size[0] * size[1] > most:
-        raise TooManyPixels(
-            f"the picture is {size[0]} x {size[1]} pixels, too many to decode for a WebP: at "
-            f"most {most / 1_000_000:.1f} megapixels are accepted for that kind; save it smaller"
-        )
+def _refuse(reason: str | None) -> None:
+    if reason is not None:
+        raise TooManyPixels(reason)
 
 
 def _open(data: bytes) -> Image.Image:
