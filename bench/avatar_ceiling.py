@@ -99,12 +99,12 @@ def cases() -> list[tuple[str, Callable[[], bytes]]]:
             ("lossy WebP", lambda o=over: _pillow("RGB", webp + o * 64, "WEBP", quality=50)),
             ("baseline JPEG", lambda o=over: _pillow("RGB", max_pixels + o * 64, "JPEG")),
             ("progressive JPEG 4:2:0", lambda o=over: _pillow(
-                "RGB", _side(3, margin=True) + o * 80, "JPEG", progressive=True, subsampling=2)),
+                "RGB", _side(3, margin=not o) + o * 64, "JPEG", progressive=True, subsampling=2)),
             ("progressive JPEG 4:4:4", lambda o=over: _pillow(
-                "RGB", _side(6, margin=True) + o * 80, "JPEG", progressive=True, subsampling=0)),
+                "RGB", _side(6, margin=not o) + o * 64, "JPEG", progressive=True, subsampling=0)),
             ("CMYK JPEG", lambda o=over: _pillow("CMYK", max_pixels + o * 64, "JPEG")),
             ("progressive CMYK JPEG", lambda o=over: _pillow(
-                "CMYK", _side(8, margin=True) + o * 80, "JPEG", progressive=True)),
+                "CMYK", _side(8, margin=not o) + o * 64, "JPEG", progressive=True)),
         ]  # fmt: skip
         out += [(f"{name}, {label}", make) for name, make in kinds]
     return out
