@@ -166,6 +166,7 @@ def png_declaring(width: int, height: int) -> bytes:
         (b'<svg xmlns="http://www.w3.org/2000/svg"><script/></svg>', "x.svg", "SVG"),
         (photo(size=(1500, 1000))[:9000], "cut.jpg", "damaged or incomplete"),
         (png_declaring(50_000, 50_000), "bomb.png", "pixels"),
+        (png_declaring(5000, 5000), "rgb.png", "RGB PNG: at most 16.8 megapixels"),
         (photo(), "photo.gif", "contains a JPEG"),
         (b"\0\0\0\x18ftypheic" + b"\0" * 100, "IMG_1.HEIC", "HEIC"),
     ],
