@@ -1,4 +1,5 @@
-"""Benchmark: avatar processing (draft-mode decode) against a naive full decode + resize.
+"""Benchmark: avatar processing (draft-mode decode) against a naive full decode + resize,
+and the memory ceiling against adversarial uploads (bench/avatar_ceiling.py).
 
     python -m bench.avatars
 
@@ -137,7 +138,10 @@ def run() -> dict[str, Any]:
                 "cpu_speedup": round(plain["cpu_ms"] / optimized["cpu_ms"], 1),
             })  # fmt: skip
     first = cases[0]
+    from . import avatar_ceiling
+
     return {
+        "ceiling": avatar_ceiling.run(),
         "benchmark": "avatars",
         "cpus": os.cpu_count(),
         "load_average": load,
@@ -176,6 +180,11 @@ def report(result: dict[str, Any]) -> str:
         f"{result['memory']}."
     )
     lines.append(f"Targets met: {result['meets_targets']} ({result['targets']}).")
+    if "ceiling" in result:
+        from . import avatar_ceiling
+
+        lines += ["", "### Memory ceiling: adversarial uploads", ""]
+        lines.append(avatar_ceiling.report(result["ceiling"]))
     return "\n".join(lines)
 
 

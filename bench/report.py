@@ -125,7 +125,18 @@ def avatar_rows(avatars: dict[str, Any] | None) -> list[Row]:
             lambda v: v < 100, None),
         Row(f"Avatars: {case['name']} speed-up over a naive decode", [case["speedup"]], "≥ 4×",
             lambda v: v >= 4, None, lower_is_better=False),
+        *_ceiling_rows(avatars.get("ceiling")),
     ]  # fmt: skip
+
+
+def _ceiling_rows(ceiling: dict[str, Any] | None) -> list[Row]:
+    """The worst adversarial upload: how far it raised a worker's peak memory."""
+    if ceiling is None:
+        return []
+    worst = ceiling["worst"]
+    return [Row(f"Avatars: worst adversarial upload ({worst['name']}), peak MB over idle",
+                [worst["added_mb"]], f"≤ {ceiling['target_mb']}",
+                lambda v: v <= ceiling["target_mb"], "358 before the ceiling")]  # fmt: skip
 
 
 def _usage_table(snapshots: list[dict[str, Any]], part: str, head: str) -> list[str]:

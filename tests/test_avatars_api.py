@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import struct
+import threading
 import zlib
 from collections import Counter
 from typing import Any
@@ -14,8 +15,9 @@ import pytest
 from PIL import Image
 
 from tests.support.players import ApiPlayer
+from tictactoe import avatars
 from tictactoe.backend import Backend
-from tictactoe.store import Unavailable
+from tictactoe.store import AvatarRecord, StoredSize, Unavailable
 
 MiB = 1024 * 1024
 
@@ -93,12 +95,17 @@ def test_upload_then_fetch_the_square_picture(app: Any, player: Any) -> None:
     assert len(stored_keys(app)) == 2
 
 
-def test_the_same_picture_again_stores_nothing_new(app: Any, player: Any) -> None:
+def test_the_same_picture_again_is_stored_afresh_and_the_old_copy_goes(
+    app: Any, player: Any
+) -> None:
+    # Objects are the upload's own: re-uploading heals a picture whose objects went missing.
     ada = player()
     first = upload(ada, photo()).get_json()["avatar_url"]
     keys = stored_keys(app)
-    assert upload(ada, photo(), "same-again.jpg").get_json()["avatar_url"] == first
-    assert stored_keys(app) == keys
+    second = upload(ada, photo(), "same-again.jpg").get_json()["avatar_url"]
+    assert second != first and my_url(ada) == second
+    assert len(stored_keys(app)) == 2 and not set(keys) & set(stored_keys(app))
+    assert ada.client.get(second).status_code == 200
 
 
 def test_replace_then_remove(app: Any, player: Any) -> None:
@@ -159,6 +166,7 @@ def png_declaring(width: int, height: int) -> bytes:
         (b'<svg xmlns="http://www.w3.org/2000/svg"><script/></svg>', "x.svg", "SVG"),
         (photo(size=(1500, 1000))[:9000], "cut.jpg", "damaged or incomplete"),
         (png_declaring(50_000, 50_000), "bomb.png", "pixels"),
+        (png_declaring(5000, 5000), "rgb.png", "RGB PNG: at most 16.8 megapixels"),
         (photo(), "photo.gif", "contains a JPEG"),
         (b"\0\0\0\x18ftypheic" + b"\0" * 100, "IMG_1.HEIC", "HEIC"),
     ],
@@ -391,3 +399,58 @@ def test_pictures_show_beside_names_on_the_pages(player: Any) -> None:
     assert 'href="/profile"' in home and f"/avatars/{bob.name}/default.svg" in home
     board = bob.client.get(f"/games/{game['id']}").get_data(as_text=True)
     assert f'src="{mine}"' in board
+
+
+def test_a_second_upload_while_one_decodes_is_busy_and_moves_go_on(
+    player: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ada, bob, host, guest = player(), player(), player(), player()
+    game = guest.accept(host.invite(guest))
+    decoding, finish = threading.Event(), threading.Event()
+    square = avatars._square
+
+    def held(*args: Any) -> Any:  # ada's picture stays mid-decode until the test says so
+        decoding.set()
+        assert finish.wait(30)
+        return square(*args)
+
+    monkeypatch.setattr(avatars, "_square", held)
+    monkeypatch.setattr(avatars, "WAIT_SECONDS", 0)  # bob's turn never comes: no need to wait
+    first: list[Any] = []
+    thread = threading.Thread(target=lambda: first.append(upload(ada, photo())))
+    thread.start()
+    try:
+        assert decoding.wait(30)
+        busy = upload(bob, photo((0, 0, 200)))
+        assert busy.status_code == 503 and busy.headers["Retry-After"] == "2"
+        assert "busy" in busy.get_json()["error"] and "try again" in busy.get_json()["error"]
+        mover = host if game["turn"] == host.name else guest
+        assert mover.move(game, 4).status_code == 200  # the same process serves moves
+    finally:
+        finish.set()
+        thread.join()
+    assert first[0].status_code == 201
+    assert my_url(bob) is None  # the refused upload changed nothing
+
+
+def test_a_picture_stored_before_upload_ids_keeps_working_until_replaced(
+    app: Any, player: Any
+) -> None:
+    ada, b = player(), backend(app)
+    digest = "d" * 64
+    keys = [f"avatars/{ada.name.lower()}/{digest}/{size}" for size in (256, 64)]
+    for key in keys:
+        b.pictures.put(key, photo(), "image/webp")
+    sizes = (StoredSize(256, keys[0], 1), StoredSize(64, keys[1], 1))
+    old = AvatarRecord(username=ada.name, content_hash=digest, content_type="image/webp",
+                       width=900, height=600, source_format="JPEG",
+                       uploaded_at="2026-01-01T00:00:00.000000Z", objects=sizes)  # fmt: skip
+    b.avatars.put(old, replacing=None)
+    b.users.set_picture(ada.name, digest)
+
+    url = my_url(ada)
+    assert url is not None and url.endswith(f"/{digest}/256.webp")
+    assert ada.client.get(url).status_code == 200
+    new = upload(ada, photo((0, 0, 200))).get_json()["avatar_url"]
+    assert ada.client.get(url).headers["Location"] == new  # the old URL leads to the new one
+    assert not set(keys) & set(stored_keys(app)) and len(stored_keys(app)) == 2

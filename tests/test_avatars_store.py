@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -13,12 +14,14 @@ from tictactoe.config import Settings
 from tictactoe.s3 import ensure_bucket
 from tictactoe.store import AvatarRecord, Changed, StoredSize, ensure_tables
 
+OWNER = "123456789012"  # moto's account
+
 
 @pytest.fixture
 def backend(settings: Settings) -> Backend:
     built = build(settings)
     ensure_tables(built.dynamodb, settings)
-    ensure_bucket(built.s3, settings.bucket, settings.avatar_region)
+    built.pictures.ensure_bucket()
     return built
 
 
@@ -74,6 +77,28 @@ def test_a_delete_lands_only_on_the_picture_it_names(backend: Backend) -> None:
     assert gone.value.current is None
 
 
+def test_uploads_of_the_same_picture_are_told_apart_by_their_upload_id(
+    backend: Backend,
+) -> None:
+    legacy = record("dora", "5" * 64)  # stored before uploads had ids
+    tab_a = replace(record("dora", "5" * 64), upload="aaaaaaaaaaaa")
+    tab_b = replace(record("dora", "5" * 64), upload="bbbbbbbbbbbb")
+    backend.avatars.put(legacy, replacing=None)
+    assert backend.avatars.get("dora", consistent=True) == legacy
+    assert legacy.picture_id == "5" * 64 and tab_a.picture_id == "5" * 64 + "-aaaaaaaaaaaa"
+
+    backend.avatars.put(tab_a, replacing=legacy.picture_id)
+    with pytest.raises(Changed) as beaten:  # same content, but tab A's upload landed first
+        backend.avatars.put(tab_b, replacing=legacy.picture_id)
+    assert beaten.value.current == tab_a
+    with pytest.raises(Changed):  # nor does the bare hash name tab A's upload
+        backend.avatars.delete("dora", replacing=legacy.picture_id)
+    backend.avatars.put(tab_b, replacing=tab_a.picture_id)
+    assert backend.avatars.get("dora", consistent=True) == tab_b
+    backend.avatars.delete("dora", replacing=tab_b.picture_id)
+    assert backend.avatars.get("dora", consistent=True) is None
+
+
 def test_objects_round_trip_and_delete(backend: Backend) -> None:
     backend.pictures.put("avatars/x/1/256", b"RIFF....WEBP", "image/webp")
     stored = backend.pictures.get("avatars/x/1/256")
@@ -95,9 +120,10 @@ def test_a_put_recreates_a_bucket_that_went_missing(backend: Backend, settings: 
 def test_the_bucket_is_created_once_private_even_by_racing_instances(moto: None) -> None:
     s3 = boto3.client("s3", region_name="eu-west-1")
     with ThreadPoolExecutor(4) as pool:
-        created = list(pool.map(lambda _: ensure_bucket(s3, "race-bucket", "eu-west-1"), range(4)))
+        created = list(pool.map(lambda _: ensure_bucket(s3, "race-bucket", "eu-west-1", OWNER),
+                                range(4)))  # fmt: skip
     assert created.count(True) == 1
-    assert ensure_bucket(s3, "race-bucket", "eu-west-1") is False
+    assert ensure_bucket(s3, "race-bucket", "eu-west-1", OWNER) is False
     block = s3.get_public_access_block(Bucket="race-bucket")["PublicAccessBlockConfiguration"]
     assert all(block.values()) and len(block) == 4
     location = s3.get_bucket_location(Bucket="race-bucket")["LocationConstraint"]

@@ -9,7 +9,8 @@ rejected, withdrawn and accepted, moves to a win and a refused move, the game li
 the pages, a picture uploaded, replaced, served and removed, /health, and the
 `create-tables` command. Every botocore client created meanwhile reports each call
 (tests/support/aws_calls.py), and each call is mapped to the IAM action and resource ARN it
-needs. Then:
+needs (learning the account from STS needs none; every S3 call that can name the bucket's
+expected owner must name that account). Then:
 
 - the policy allows every one of those (action, resource) pairs;
 - every (action, resource) pair the policy grants was needed by some call;
@@ -39,7 +40,7 @@ import pytest
 from moto import mock_aws
 from PIL import Image
 
-from tests.support.aws_calls import Need, Recorder, needs, recording
+from tests.support.aws_calls import ACCOUNT, Need, Recorder, needs, recording
 from tests.support.players import PASSWORD, ApiPlayer
 from tictactoe import __main__ as cli
 from tictactoe import create_app
@@ -219,7 +220,7 @@ def test_the_policy_grants_nothing_the_app_does_not_use(recorded: Recorder) -> N
 
 def test_every_aws_call_in_the_code_was_exercised(recorded: Recorder) -> None:
     methods = S3_HELPERS.copy()
-    for service in ("dynamodb", "s3", "ssm"):
+    for service in ("dynamodb", "s3", "ssm", "sts"):
         methods |= boto3.client(service, region_name="us-west-2").meta.method_to_api_mapping
     called: dict[str, str] = {}
     for path in sorted((ROOT / "tictactoe").rglob("*.py")):
@@ -231,6 +232,18 @@ def test_every_aws_call_in_the_code_was_exercised(recorded: Recorder) -> None:
     seen = {operation for _, operation in recorded.operations}
     missing = {op: where for op, where in called.items() if op not in seen}
     assert not missing, f"called in the code but never driven by this test: {missing}"
+
+
+def test_every_s3_call_names_the_bucket_owner(recorded: Recorder) -> None:
+    """Each S3 call that can name the bucket's expected owner names our own account."""
+    model = boto3.client("s3", region_name="us-west-2").meta.service_model
+    s3_calls = [c for c in recorded.calls if c.service == "s3"]
+    assert {"HeadBucket", "PutObject", "GetObject", "DeleteObjects"} <= {
+        c.operation for c in s3_calls
+    }
+    for call in s3_calls:
+        if "ExpectedBucketOwner" in model.operation_model(call.operation).input_shape.members:
+            assert call.params.get("ExpectedBucketOwner") == ACCOUNT, call.operation
 
 
 def test_the_policy_names_no_wildcard_action_or_resource() -> None:

@@ -10,10 +10,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config, web
 from .backend import build
-from .config import Settings
-from .s3 import ensure_bucket
+from .config import ConfigError, Settings
 from .store import ensure_tables
-from .store.errors import Unavailable
+from .store.errors import StoreError, Unavailable
 from .web import https, throttle
 from .web.csrf import RotatingCSRFProtect
 
@@ -69,10 +68,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         # Start anyway: /health reports 503 and retries until the database answers.
         log.warning("Could not check the tables yet (%s); will retry from /health", err)
     try:
-        ensure_bucket(backend.s3, settings.bucket, settings.avatar_region)
+        backend.pictures.ensure_bucket()  # NotOurBucket (a ConfigError) stops start-up
     except Unavailable as err:
         # Start anyway: games work without S3; the first upload creates the bucket if needed.
         log.warning("Could not check the avatar bucket yet (%s)", err)
+    except StoreError as err:  # refused outright (bad credentials, say): one clear line
+        raise ConfigError(f"cannot check the avatar bucket {settings.bucket!r}: {err}") from err
     web.register(app)
     throttle.install(app)  # the login limits need the backend's Users table
     return app

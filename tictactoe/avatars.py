@@ -1,9 +1,16 @@
 """Player pictures: uploaded bytes in, square, upright, metadata-free WebP renditions out.
 
-Pure Pillow, no I/O. Large JPEGs are decoded at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling,
-Pillow's draft mode), so a 12-megapixel photo costs a fraction of a full decode in time and
-memory. Only JPEG, PNG, WebP and GIF are ever parsed: Pillow is told so, so no other decoder
-(EPS and its Ghostscript, for one) can be reached by an upload.
+Pure Pillow, no I/O. Only JPEG, PNG, WebP and GIF are ever parsed: Pillow is told so, so no
+other decoder (EPS and its Ghostscript, for one) can be reached by an upload.
+
+A memory ceiling, whatever the upload. What a picture will cost to decode is worked out from
+its header before any pixel is decoded, and refused over a budget (see decoding.py). JPEGs
+are decoded at 1/2, 1/4 or 1/8 scale first (libjpeg's DCT scaling, Pillow's draft mode), so
+their budget is the reduced size. Other formats cannot be decoded at reduced scale, so the
+decoded picture is cropped, converted and box-reduced in strips: only one full-size copy is
+ever held. Only the first frame of an
+animation is decoded. And one picture at a time per process (`process` waits WAIT_SECONDS
+for its turn, then raises Busy), so concurrent uploads cannot add their peaks up.
 """
 
 from __future__ import annotations
@@ -11,13 +18,19 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import threading
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from PIL import Image, ImageCms, UnidentifiedImageError
 
+from . import decoding
+
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # declared width x height, checked from the header before decoding
+WAIT_SECONDS = 2.0  # how long an upload waits for the one decoding slot before Busy
+_DECODING = threading.Lock()
+_STRIP_PIXELS = 1 << 20  # rows converted at a time: a few MB, whatever the picture
 SIZES = (256, 64)  # square renditions, largest first
 CONTENT_TYPE = "image/webp"
 FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
@@ -68,6 +81,10 @@ class TooLarge(BadImage):
     """The upload is over MAX_BYTES (413)."""
 
 
+class Busy(Exception):
+    """Another picture is being decoded in this process; the upload may try again (503)."""
+
+
 @dataclass(frozen=True)
 class Rendition:
     size: int  # width and height, in pixels
@@ -86,10 +103,24 @@ class Picture:
     content_type: str = CONTENT_TYPE
 
 
-def process(data: bytes, filename: str | None = None) -> Picture:
-    """Turn an upload into square renditions, or raise a BadImage saying why."""
+def process(data: bytes, filename: str | None = None, wait: float | None = None) -> Picture:
+    """Turn an upload into square renditions, or raise a BadImage saying why.
+
+    One picture decodes at a time per process: this waits up to `wait` seconds (default
+    WAIT_SECONDS) for its turn, then raises Busy.
+    """
     if len(data) > MAX_BYTES:
         raise TooLarge(f"the picture is over {MAX_BYTES // (1024 * 1024)} MiB")
+    if not _DECODING.acquire(timeout=WAIT_SECONDS if wait is None else wait):
+        raise Busy("busy processing another picture; try again in a few seconds")
+    try:
+        return _process(data, filename)
+    finally:
+        _DECODING.release()
+
+
+def _process(data: bytes, filename: str | None) -> Picture:
+    _refuse(decoding.webp_canvas_refusal(data))  # libwebp allocates it when Pillow opens
     image = _open(data)
     _check_name(filename, image.format or "")
     width, height = image.size
@@ -98,9 +129,14 @@ def process(data: bytes, filename: str | None = None) -> Picture:
             f"the picture is {width} x {height} pixels; at most {MAX_PIXELS // 1_000_000} "
             "megapixels are accepted"
         )
-    orientation = _orientation(image)
+    _refuse(decoding.frames_refusal(image))
     try:
+        _draft(image, SIZES[0])
+        _refuse(decoding.budget_refusal(image, width, height))
+        orientation = _orientation(image)  # after the budget: a PNG's EXIF may mean a decode
         square = _square(image, SIZES[0])
+    except BadImage:
+        raise
     except Exception as err:  # Pillow raises many types for broken files; all mean "damaged"
         raise Damaged(f"the picture is damaged or incomplete ({err})") from err
     square = _colours(square, image.info.get("icc_profile"))
@@ -116,6 +152,11 @@ def process(data: bytes, filename: str | None = None) -> Picture:
     for rendition in renditions:
         digest.update(rendition.data)
     return Picture(tuple(renditions), width, height, image.format or "", digest.hexdigest())
+
+
+def _refuse(reason: str | None) -> None:
+    if reason is not None:
+        raise TooManyPixels(reason)
 
 
 def _open(data: bytes) -> Image.Image:
@@ -158,26 +199,40 @@ def _orientation(image: Image.Image) -> int:
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
 
-def _square(image: Image.Image, size: int) -> Image.Image:
-    """Centre-crop and scale to size x size, decoding no more pixels than needed."""
-    side = min(image.size)
+def _draft(image: Image.Image, size: int) -> None:
+    """Have libjpeg decode a JPEG at the smallest DCT scale that keeps the square at least
+    twice the target, so the final resampling still has detail to average."""
     if image.format == "JPEG":
-        # Ask libjpeg for the smallest DCT scale that keeps the square at least twice the
-        # target, so the final resampling still has detail to average.
-        scale = 2 * size / side
+        scale = 2 * size / min(image.size)
         image.draft(image.mode, (math.ceil(image.width * scale), math.ceil(image.height * scale)))
+
+
+def _square(image: Image.Image, size: int) -> Image.Image:
+    """Centre-crop and scale to size x size, holding one full-size copy at most.
+
+    The square is box-reduced by a whole factor to no less than 3 x size (what Pillow's own
+    `reducing_gap=3` does), a strip of rows at a time: each strip is cropped, converted to a
+    mode that resamples well and reduced, so no converted full-size copy ever exists.
+    """
     image.seek(0)  # the first frame of an animation
     image.load()
-    image = _resizable(image)
     width, height = image.size
     side = min(width, height)
     left, top = (width - side) // 2, (height - side) // 2
-    return image.resize(
-        (size, size),
-        Image.Resampling.LANCZOS,
-        box=(left, top, left + side, top + side),
-        reducing_gap=3.0,
-    )
+    factor = max(1, side // (3 * size))
+    side -= side % factor  # whole blocks only: at most factor - 1 rows and columns lost
+    rows = max(factor, _STRIP_PIXELS // side // factor * factor)
+    reduced: Image.Image | None = None
+    for y in range(0, side, rows):
+        box = (left, top + y, left + side, top + min(y + rows, side))
+        strip = _resizable(image.crop(box))
+        if factor > 1:
+            strip = strip.reduce(factor)
+        if reduced is None:
+            reduced = Image.new(strip.mode, (side // factor, side // factor))
+        reduced.paste(strip, (0, y // factor))
+    assert reduced is not None
+    return reduced.resize((size, size), Image.Resampling.LANCZOS)
 
 
 def _resizable(image: Image.Image) -> Image.Image:

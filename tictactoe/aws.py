@@ -49,3 +49,12 @@ def s3(settings: Settings, aws: boto3.session.Session) -> Any:
 def ssm(settings: Settings, aws: boto3.session.Session) -> Any:
     """Return an SSM client for the region, to read the session key's parameter at start-up."""
     return aws.client("ssm", config=_CONFIG)
+
+
+def sts(settings: Settings, aws: boto3.session.Session) -> Any:
+    """Return an STS client, to learn this instance's account (the avatar bucket's owner).
+
+    A purely local stack asks its S3 emulator, which answers STS too (moto's server does).
+    """
+    endpoint = settings.s3_endpoint if settings.is_local else None
+    return aws.client("sts", region_name=settings.region, endpoint_url=endpoint, config=_CONFIG)

@@ -9,7 +9,7 @@ from flask import current_app
 
 from . import aws
 from .config import Settings
-from .s3 import Objects
+from .s3 import BucketOwner, Objects
 from .store import Avatars, Games, Users
 
 
@@ -29,6 +29,7 @@ def build(settings: Settings) -> Backend:
     session = aws.session(settings)
     dynamodb = aws.dynamodb(settings, session)
     s3 = aws.s3(settings, session)
+    owner = BucketOwner(settings.expected_bucket_owner, lambda: aws.sts(settings, session))
     return Backend(
         settings=settings,
         dynamodb=dynamodb,
@@ -36,7 +37,7 @@ def build(settings: Settings) -> Backend:
         games=Games(dynamodb, settings.games_table, settings.invitation_expiry_seconds),
         users=Users(dynamodb, settings.users_table),
         avatars=Avatars(dynamodb, settings.avatars_table),
-        pictures=Objects(s3, settings.bucket, settings.avatar_region),
+        pictures=Objects(s3, settings.bucket, settings.avatar_region, owner),
     )
 
 

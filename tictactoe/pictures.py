@@ -5,6 +5,13 @@ new objects, then write the Avatars item on condition that it still names the pi
 replaced, then delete the replaced objects. A failure before the item is written leaves the
 previous picture in place (at worst with unreferenced new objects beside it); a failure
 deleting the old objects leaves only unreferenced objects.
+
+Every upload writes objects under keys of its own (its picture id: content hash and an upload
+id), even for a picture the player already has, and a discard deletes only the keys of the
+record that one conditional write replaced. So two tabs uploading, and a removal, in any
+order, can never delete objects that a record still names. The Users item's pointer (what
+sign-in and new games copy) is written last, then checked against the record and mended, so
+the last word there is the current picture too.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import colorsys
 import hashlib
 import logging
 import re
+import secrets
 from functools import lru_cache
 from html import escape
 
@@ -27,9 +35,9 @@ log = logging.getLogger(__name__)
 _ATTEMPTS = 3
 
 
-def object_key(player: str, digest: str, size: int) -> str:
-    """Name a rendition's object by its player and content, so it never needs overwriting."""
-    return f"avatars/{player.lower()}/{digest}/{size}"
+def object_key(player: str, picture_id: str, size: int) -> str:
+    """Name a rendition's object by its player and upload, so it never needs overwriting."""
+    return f"avatars/{player.lower()}/{picture_id}/{size}"
 
 
 def set_picture(
@@ -42,22 +50,17 @@ def set_picture(
 ) -> AvatarRecord:
     """Make the uploaded picture `player`'s picture; raise images.BadImage if it is unusable."""
     picture = images.process(data, filename)
+    record = _record(player, picture, secrets.token_hex(6))
     current = avatars.get(player, consistent=True)
-    if current is not None and current.content_hash == picture.digest:
-        users.set_picture(player, current.content_hash)  # mends a pointer a failure left behind
-        return current  # the same picture again: nothing to store
-    record = _record(player, picture)
     for rendition, stored in zip(picture.renditions, record.objects, strict=True):
         objects.put(stored.key, rendition.data, picture.content_type)
     for _ in range(_ATTEMPTS):
         try:
-            avatars.put(record, replacing=current.content_hash if current else None)
-        except Changed as changed:  # another upload of this player's landed in between
+            avatars.put(record, replacing=current.picture_id if current else None)
+        except Changed as changed:  # another upload or removal of this player's landed first
             current = changed.current
-            if current is not None and current.content_hash == record.content_hash:
-                return current
             continue
-        users.set_picture(player, record.content_hash)
+        _point(avatars, users, player, record.picture_id)
         _discard(objects, current)
         return record
     _discard(objects, record)
@@ -71,11 +74,11 @@ def remove_picture(avatars: Avatars, objects: Objects, users: Users, player: str
         if current is None:
             return
         try:
-            avatars.delete(player, replacing=current.content_hash)
+            avatars.delete(player, replacing=current.picture_id)
         except Changed as changed:
             current = changed.current
             continue
-        users.set_picture(player, None)
+        _point(avatars, users, player, None)
         _discard(objects, current)
         return
     raise Conflict("your picture is changing too fast; try again")
@@ -86,9 +89,9 @@ def picture(avatars: Avatars, player: str) -> AvatarRecord | None:
     return avatars.get(player, consistent=True)
 
 
-def rendition(objects: Objects, player: str, digest: str, size: int) -> StoredObject | None:
+def rendition(objects: Objects, player: str, picture_id: str, size: int) -> StoredObject | None:
     """Return one stored rendition, or None."""
-    return objects.get(object_key(player, digest, size))
+    return objects.get(object_key(player, picture_id, size))
 
 
 @lru_cache(maxsize=1024)
@@ -115,7 +118,8 @@ def initials(player: str) -> str:
     return letters.upper()
 
 
-def _record(player: str, picture: images.Picture) -> AvatarRecord:
+def _record(player: str, picture: images.Picture, upload: str) -> AvatarRecord:
+    picture_id = f"{picture.digest}-{upload}"
     return AvatarRecord(
         username=player,
         content_hash=picture.digest,
@@ -125,10 +129,26 @@ def _record(player: str, picture: images.Picture) -> AvatarRecord:
         source_format=picture.source_format,
         uploaded_at=now(),
         objects=tuple(
-            StoredSize(r.size, object_key(player, picture.digest, r.size), len(r.data))
+            StoredSize(r.size, object_key(player, picture_id, r.size), len(r.data))
             for r in picture.renditions
         ),
+        upload=upload,
     )
+
+
+def _point(avatars: Avatars, users: Users, player: str, picture_id: str | None) -> None:
+    """Point the player's Users item at their picture, then make sure it is still theirs.
+
+    Two uploads' pointer writes may land in either order. Whoever writes last then reads the
+    record, which has its final value by then, and mends the pointer if it differs.
+    """
+    for _ in range(_ATTEMPTS):
+        users.set_picture(player, picture_id)
+        current = avatars.get(player, consistent=True)
+        now = current.picture_id if current else None
+        if now == picture_id:
+            return
+        picture_id = now
 
 
 def _discard(objects: Objects, replaced: AvatarRecord | None) -> None:

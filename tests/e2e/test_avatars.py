@@ -26,7 +26,7 @@ def red_png() -> bytes:
 
 def shows_picture(img: Locator, player: str) -> str:
     """Check `img` shows `player`'s uploaded picture (not the default), loaded; return its URL."""
-    picture = re.compile(rf"/avatars/{player.lower()}/[0-9a-f]{{64}}/\d+\.webp$")
+    picture = re.compile(rf"/avatars/{player.lower()}/[0-9a-f]{{64}}-[0-9a-f]{{12}}/\d+\.webp$")
     expect(img).to_have_attribute("src", picture)
     img.page.wait_for_function("el => el.complete && el.naturalWidth > 0", arg=img.element_handle())
     return str(img.get_attribute("src"))

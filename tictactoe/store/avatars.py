@@ -3,7 +3,10 @@
 Item layout (one item per player that has a picture), keyed like Users:
   UserKey       the lower-cased username
   Username      as the player typed it
-  ContentHash   sha256 of the renditions; also part of every object key
+  ContentHash   sha256 of the renditions
+  Upload        this upload's own id (absent on records from before it existed); the picture's
+                id is ContentHash-Upload, part of every object key and picture URL, so no two
+                uploads ever share an object, even of the same picture
   ContentType, Width, Height (of the upload, upright), SourceFormat, UploadedAt
   Objects       {"256": {"Key": ..., "Bytes": ...}, "64": {...}}: the S3 object per size
 """
@@ -35,10 +38,16 @@ class AvatarRecord:
     source_format: str
     uploaded_at: str
     objects: tuple[StoredSize, ...]
+    upload: str | None = None  # None: a record from before uploads had ids of their own
 
     @property
     def keys(self) -> list[str]:
         return [o.key for o in self.objects]
+
+    @property
+    def picture_id(self) -> str:
+        """Name this upload's picture: in its object keys, its URLs, sessions and games."""
+        return f"{self.content_hash}-{self.upload}" if self.upload else self.content_hash
 
 
 class Changed(Exception):
@@ -67,11 +76,11 @@ class Avatars:
 
     def put(self, record: AvatarRecord, replacing: str | None) -> None:
         """Make `record` the player's picture if their current one is still `replacing`
-        (a content hash; None: no picture). Otherwise raise Changed with the current one."""
+        (a picture id; None: no picture). Otherwise raise Changed with the current one."""
         if replacing is None:
             condition, values = "attribute_not_exists(UserKey)", {}
         else:
-            condition, values = "ContentHash = :old", {":old": {"S": replacing}}
+            condition, values = _naming(replacing)
         with translated("storing a picture record"):
             try:
                 self._client.put_item(
@@ -85,18 +94,28 @@ class Avatars:
                 raise _changed(err) from err
 
     def delete(self, name: str, replacing: str) -> None:
-        """Remove the player's picture record if it is still the one hashed `replacing`."""
+        """Remove the player's picture record if it is still the picture id `replacing`."""
+        condition, values = _naming(replacing)
         with translated("removing a picture record"):
             try:
                 self._client.delete_item(
                     TableName=self._table,
                     Key=_key(name),
-                    ConditionExpression="ContentHash = :old",
-                    ExpressionAttributeValues={":old": {"S": replacing}},
+                    ConditionExpression=condition,
+                    ExpressionAttributeValues=values,
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
             except ClientError as err:
                 raise _changed(err) from err
+
+
+def _naming(picture_id: str) -> tuple[str, dict[str, Any]]:
+    """Return the condition that the stored record is the picture `picture_id`."""
+    digest, _, upload = picture_id.partition("-")
+    values = {":hash": {"S": digest}}
+    if not upload:  # a record from before uploads had ids
+        return "ContentHash = :hash AND attribute_not_exists(Upload)", values
+    return "ContentHash = :hash AND Upload = :upload", {**values, ":upload": {"S": upload}}
 
 
 def _changed(err: ClientError) -> Exception:
@@ -111,7 +130,9 @@ def _key(name: str) -> dict[str, Any]:
 
 
 def _item(record: AvatarRecord) -> dict[str, Any]:
+    upload = {"Upload": {"S": record.upload}} if record.upload else {}
     return {
+        **upload,
         **_key(record.username),
         "Username": {"S": record.username},
         "ContentHash": {"S": record.content_hash},
@@ -146,4 +167,5 @@ def _record(item: dict[str, Any]) -> AvatarRecord:
         source_format=item["SourceFormat"]["S"],
         uploaded_at=item["UploadedAt"]["S"],
         objects=tuple(objects),
+        upload=item.get("Upload", {}).get("S"),
     )

@@ -116,7 +116,7 @@ def set_avatar():  # type: ignore[no-untyped-def]
     data, filename = images.uploaded()
     b, player = backend(), auth.player()
     record = pictures.set_picture(b.avatars, b.pictures, b.users, player, data, filename)
-    auth.set_my_picture(record.content_hash)
+    auth.set_my_picture(record.picture_id)
     return {"avatar_url": _avatar_url(player, record)}, 201
 
 
@@ -132,7 +132,7 @@ def remove_avatar():  # type: ignore[no-untyped-def]
 
 def _avatar_url(player: str, record: AvatarRecord | None) -> str | None:
     """The player's own picture, large; None without one (the default is for others' eyes)."""
-    return images.url(player, record.content_hash, avatars.SIZES[0]) if record else None
+    return images.url(player, record.picture_id, avatars.SIZES[0]) if record else None
 
 
 @bp.post("/games")

@@ -80,6 +80,12 @@ def register(app: Flask) -> None:
         body, status = error_response(str(err), err.status)
         return body, status, {"Retry-After": str(err.retry_after)}
 
+    @app.errorhandler(avatars.Busy)
+    def busy(err: avatars.Busy):  # type: ignore[no-untyped-def]
+        # One picture decodes at a time per worker (a memory ceiling); moves are not held up.
+        body, status = error_response(str(err), 503)
+        return body, status, {"Retry-After": "2"}
+
     @app.errorhandler(CSRFError)
     def csrf(err: CSRFError):  # type: ignore[no-untyped-def]
         return error_response(

@@ -1,8 +1,9 @@
 """Player pictures over HTTP: their URLs, serving them, and the raised limit for uploads.
 
-How a page learns the URLs: a URL names the player and the picture's content hash
-(/avatars/<player>/<hash>/<size>.webp), so its bytes never change and browsers may keep
-it for a year without asking again. Building it needs the hash, and reading it would cost a
+How a page learns the URLs: a URL names the player and the picture's id, its content hash
+and the id of the upload that stored it (/avatars/<player>/<hash>-<upload>/<size>.webp; older
+pictures have the hash alone), so its bytes never change and browsers may keep it for a year
+without asking again. Building it needs the hash, and reading it would cost a
 read on every move and poll, so the hash travels instead: the player's Users item holds it
 (sign-in puts it in the session), and each game copies both players' hashes when it is
 created. Showing games therefore costs no read. A hash that has gone stale since (the player
@@ -33,7 +34,7 @@ UPLOAD_LIMIT = avatars.MAX_BYTES + 64 * 1024  # the picture plus the multipart e
 YEAR = 365 * 24 * 3600
 # The default picture is an SVG: it may not run scripts, load anything or be framed.
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-_DIGEST = re.compile(r"[0-9a-f]{64}")
+_DIGEST = re.compile(r"[0-9a-f]{64}(-[0-9a-f]{12})?")  # content hash, upload id
 UPLOAD_VIEWS: list[Callable[..., Any]] = []
 _TOO_LARGE = f"the picture is over {avatars.MAX_BYTES // (1024 * 1024)} MiB; choose a smaller one"
 
@@ -153,9 +154,9 @@ def _current(player: str, size: int) -> Response:
     record = pictures.picture(backend().avatars, player)
     if record is None:
         return redirect(url_for("images.default", player=player), code=302)
-    if pictures.rendition(backend().pictures, player, record.content_hash, size) is None:
+    if pictures.rendition(backend().pictures, player, record.picture_id, size) is None:
         return _missing(player)  # the table names objects the store no longer has
-    response = redirect(url(player, record.content_hash, size), code=302)
+    response = redirect(url(player, record.picture_id, size), code=302)
     response.headers["Cache-Control"] = "no-cache"
     return response
 

@@ -123,7 +123,7 @@ def upload_avatar():  # type: ignore[no-untyped-def]
     try:
         data, filename = images.uploaded()
         record = pictures.set_picture(b.avatars, b.pictures, b.users, player, data, filename)
-        auth.set_my_picture(record.content_hash)
+        auth.set_my_picture(record.picture_id)
     except (avatars.BadImage, services.Invalid) as err:
         return _profile(error=str(err)), 413 if isinstance(err, avatars.TooLarge) else 400
     return _see(url_for("pages.profile", done="saved"))
@@ -189,7 +189,7 @@ def delete_account():  # type: ignore[no-untyped-def]
 def _profile(error: str | None = None, done: str | None = None, **errors: str) -> str:
     player = auth.player()
     found = pictures.picture(backend().avatars, player)
-    digest = found.content_hash if found else None
+    digest = found.picture_id if found else None
     images.remember({player: digest})  # the header's small picture, without another read
     large = images.url(player, digest, images.LARGE)
     return render_template(
