@@ -27,6 +27,7 @@ from PIL import Image
 from tictactoe import avatars, pictures
 from tictactoe.backend import Backend, build
 from tictactoe.config import Settings
+from tictactoe.credentials import skeleton
 from tictactoe.store import AvatarRecord, Changed, StoredSize, ensure_tables
 
 PLAYER = "Tabby"
@@ -208,7 +209,7 @@ def backend(settings: Settings) -> Backend:
 
 def test_a_sample_of_orders_on_the_real_stores(backend: Backend, same_picture: bytes) -> None:
     every = list(orders(dict.fromkeys(OPERATIONS, STEPS)))
-    backend.users.create(PLAYER, "a password hash")
+    backend.users.create(PLAYER, "a password hash", skeleton(PLAYER))
     for order in random.Random(10).sample(every, 8):  # each starts where the last one ended
         interleave((backend.avatars, backend.pictures, backend.users), order, same_picture)
         record = backend.avatars.get(PLAYER, consistent=True)
