@@ -61,6 +61,8 @@ def run(runs: int, load_runs: int, seconds: float, wait_seconds: float) -> dict[
             for name, cells in (("win", WIN_IN_7), ("tie", TIE_IN_9))
             for suffix, history, pictures in SCENARIOS
         }
+        log.info("session checks per game at %d paces", len(game_costs.PACES))
+        results["session_checks"] = game_costs.session_checks(app, recorder, WIN_IN_7)
         log.info("waiting: %d runs of %.0f s in chromium", runs, wait_seconds)
         with game_costs.serving(app) as url:
             results["waiting"] = [

@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 from devstack import processes
 from tictactoe import create_app
 from tictactoe.config import Settings
+from tictactoe.web import auth
 
 from .capacity import Recorder
 from .flows import Browser, new_pair, play_game
@@ -53,6 +54,67 @@ def game_capacity(
     recorder.reset()
     final = play_game(host, opponent, cells)
     return {"final": final, "capacity": recorder.snapshot()}
+
+
+# Seconds between two steps of a game (a player's action, or a poll that sees it).
+PACES = (0, 5, 10, 20, 61)
+
+
+def session_checks(app: Flask, recorder: Recorder, cells: tuple[int, ...]) -> list[dict[str, Any]]:
+    """What checking sessions against the player's epoch adds to one game, at several paces.
+
+    A session is re-checked against its player's Users item at most once a minute (and
+    before sensitive actions, which a game has none of), so the cost grows with the game's
+    length, not its number of requests. The sessions' clock is moved `pace` seconds after
+    every step; the Users reads beyond those of the game at pace 0 are the checks.
+    """
+    real, measured = auth.clock, []
+    try:
+        for pace in PACES:
+            clock = _Clock(real())
+            auth.clock = clock
+            host, opponent = new_pair(app)
+            play_game(host, opponent, cells)  # a history, with the clock still
+            host, opponent = (Browser(app.test_client(), p.name) for p in (host, opponent))
+            steps = _Steps(clock, pace)
+            recorder.reset()
+            play_game(host, opponent, cells, steps)
+            used = recorder.snapshot()
+            users = used["by_target"].get("Users", {"calls": 0, "rcu": 0.0})
+            measured.append({"pace": pace, "steps": steps.count, "minutes": steps.count * pace / 60,
+                             "users_calls": users["calls"], "users_rcu": users["rcu"],
+                             "cost": used["total"]["cost"]})  # fmt: skip
+    finally:
+        auth.clock = real
+    base = measured[0]
+    for row in measured:
+        row["checks"] = row["users_calls"] - base["users_calls"]
+        row["check_rcu"] = row["users_rcu"] - base["users_rcu"]
+    return measured
+
+
+class _Steps:
+    """A game's step callback: count the step, then let `pace` seconds pass."""
+
+    def __init__(self, clock: _Clock, pace: float) -> None:
+        self.clock, self.pace, self.count = clock, pace, 0
+
+    def __call__(self, name: str) -> None:
+        self.count += 1
+        self.clock.advance(self.pace)
+
+
+class _Clock:
+    """A clock that moves only when told to."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
 
 @contextmanager

@@ -206,6 +206,7 @@ def render(results: dict[str, Any]) -> str:
         *_usage_table(win, "by_target", "table / index"),
         "",
         *_pictures_tables(results),
+        *_session_checks_table(results.get("session_checks")),
         "## Capacity of a 9-move tie, per request type",
         "",
         *_usage_table(tie, "by_type", "request"),
@@ -242,6 +243,33 @@ def render(results: dict[str, Any]) -> str:
     else:
         out.append(avatars.get("_markdown", ""))
     return "\n".join(out) + "\n"
+
+
+def _session_checks_table(rows: list[dict[str, Any]] | None) -> list[str]:
+    """Issue 11: what re-checking sessions against the player's epoch adds to one game."""
+    if not rows:
+        return []
+    return [
+        "## Session checks per 7-move win (issue 11)",
+        "",
+        "A session is re-checked against its player's Users item (one eventually consistent "
+        "GetItem, 0.5 RCU) at most once a minute, and before a password change, a picture "
+        "change or a deletion. So what it adds to a game depends on how long the game takes, "
+        "not on how many requests it makes. Below, the sessions' clock moves by the pace after "
+        "each of the game's steps (an action, or the poll that sees it); the checks are the "
+        "Users reads beyond those of the same game played with the clock still. At most 0.5 "
+        "RCU per player per minute of play.",
+        "",
+        "| seconds per step | steps | game length (min) | session checks | RCU added "
+        "| game cost (5×WCU+RCU) |",
+        "|---|---|---|---|---|---|",
+        *(
+            f"| {r['pace']} | {r['steps']} | {r['minutes']:.1f} | {r['checks']} "
+            f"| {r['check_rcu']:.1f} | {r['cost']:.1f} |"
+            for r in rows
+        ),
+        "",
+    ]
 
 
 def _pictures_tables(results: dict[str, Any]) -> list[str]:
