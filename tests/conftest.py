@@ -17,7 +17,9 @@ from devstack import dynamodb_local, processes
 from tests.support.openapi import CheckedClient
 from tests.support.players import ApiPlayer
 from tictactoe import create_app
+from tictactoe.backend import Backend, build
 from tictactoe.config import Settings
+from tictactoe.store import ensure_tables
 
 _names = itertools.count()
 
@@ -90,6 +92,15 @@ def settings(request: pytest.FixtureRequest) -> Iterator[Settings]:
         url = request.getfixturevalue("dynamodb_local_url")
         with mock_aws(config=passthrough(url)):
             yield make_settings(endpoint=url)
+
+
+@pytest.fixture
+def backend(settings: Settings) -> Backend:
+    """The stores on `settings` (moto and DynamoDB Local), tables and bucket in place."""
+    built = build(settings)
+    ensure_tables(built.dynamodb, settings)
+    built.pictures.ensure_bucket()
+    return built
 
 
 def passthrough(url: str) -> dict[str, Any]:

@@ -25,10 +25,9 @@ import pytest
 from PIL import Image
 
 from tictactoe import avatars, pictures
-from tictactoe.backend import Backend, build
-from tictactoe.config import Settings
+from tictactoe.backend import Backend
 from tictactoe.credentials import skeleton
-from tictactoe.store import AvatarRecord, Changed, StoredSize, ensure_tables
+from tictactoe.store import AvatarRecord, Changed, StoredSize
 
 PLAYER = "Tabby"
 OPERATIONS = ("upload A", "upload B", "removal")
@@ -197,14 +196,6 @@ def test_every_order_of_two_uploads_and_a_removal_leaves_a_sound_record(
         check(record, users.pointers.get(PLAYER.lower()), set(objects.stored), order)
         tried += 1
     assert tried == 1680
-
-
-@pytest.fixture
-def backend(settings: Settings) -> Backend:
-    built = build(settings)
-    ensure_tables(built.dynamodb, settings)
-    built.pictures.ensure_bucket()
-    return built
 
 
 def test_a_sample_of_orders_on_the_real_stores(backend: Backend, same_picture: bytes) -> None:

@@ -12,17 +12,9 @@ import pytest
 from tictactoe.backend import Backend, build
 from tictactoe.config import Settings
 from tictactoe.s3 import ensure_bucket
-from tictactoe.store import AvatarRecord, Changed, StoredSize, ensure_tables
+from tictactoe.store import AvatarRecord, Changed, StoredSize
 
 OWNER = "123456789012"  # moto's account
-
-
-@pytest.fixture
-def backend(settings: Settings) -> Backend:
-    built = build(settings)
-    ensure_tables(built.dynamodb, settings)
-    built.pictures.ensure_bucket()
-    return built
 
 
 def record(name: str, digest: str) -> AvatarRecord:

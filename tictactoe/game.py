@@ -70,6 +70,20 @@ class Game:
     # When an unanswered invitation lapses (epoch seconds); None once accepted.
     expires_at: int | None = None
 
+    @classmethod
+    def invitation(
+        cls,
+        game_id: str,
+        host: str,
+        opponent: str,
+        created_at: str,
+        pictures: tuple[str | None, str | None] = (None, None),
+        expires_at: int | None = None,
+    ) -> Game:
+        """Return a new, unanswered invitation from `host` to `opponent`."""
+        return cls(game_id, host, opponent, Status.PENDING, NEW_BOARD, None, None, created_at,
+                   created_at, 1, pictures[0], pictures[1], expires_at)  # fmt: skip
+
     @property
     def x_player(self) -> str:
         return self.opponent

@@ -31,7 +31,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ..game import NEW_BOARD, Game, O, Placed, Status
+from ..game import Game, O, Placed, Status
 from .errors import NotFound, Unavailable, error_code, translated
 from .invitations import INVITED, Invitations
 from .items import game_from_item, s
@@ -85,21 +85,7 @@ class Games:
         self._invitations.check_room(host, self._live_after(moment))
         game_id = secrets.token_urlsafe(12)
         self._invitations.take(host, opponent, game_id, expires_at, moment)
-        game = Game(
-            id=game_id,
-            host=host,
-            opponent=opponent,
-            status=Status.PENDING,
-            board=NEW_BOARD,
-            turn=None,
-            winner=None,
-            created_at=stamp,
-            updated_at=stamp,
-            version=1,
-            host_picture=pictures[0],
-            opponent_picture=pictures[1],
-            expires_at=expires_at,
-        )
+        game = Game.invitation(game_id, host, opponent, stamp, pictures, expires_at)
         item = {
             "GameId": s(game.id),
             "HostId": s(host),

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from ..game import NEW_BOARD, Game, Status
+from ..game import Game, Status
 from .errors import translated
 from .invitations import INVITED, invited_range
 from .items import game_from_item, s, text
@@ -129,21 +129,11 @@ def _backoff(attempt: int) -> None:
 
 def _invitation_from_index(entry: dict[str, Any]) -> Game:
     """Build a pending invitation from its index entry, which holds all a list needs."""
-    created = entry["CreatedAt"]["S"]
-    return Game(
-        id=entry["GameId"]["S"],
-        host=entry["HostId"]["S"],
-        opponent=entry["OpponentId"]["S"],
-        status=Status.PENDING,
-        board=NEW_BOARD,
-        turn=None,
-        winner=None,
-        created_at=created,
-        updated_at=created,
-        version=1,
-        host_picture=text(entry, "HostPicture"),
-        opponent_picture=text(entry, "OpponentPicture"),
-    )
+    pictures = (text(entry, "HostPicture"), text(entry, "OpponentPicture"))
+    return Game.invitation(
+        entry["GameId"]["S"], entry["HostId"]["S"], entry["OpponentId"]["S"],
+        entry["CreatedAt"]["S"], pictures,
+    )  # fmt: skip
 
 
 def _finished_from_index(entry: dict[str, Any]) -> Game:
