@@ -73,7 +73,9 @@ def run(runs: int, load_runs: int, seconds: float, wait_seconds: float) -> dict[
         log.info("moves during a login flood: %d quiet and %d flooded runs", runs, runs)
         movers = load.register_players(stack.app_url, [f"mover{i}" for i in range(8)])
         results["login_flood"] = flood.run(stack, movers, runs, seconds)
-        moves_sent += results["login_flood"]["moves_sent"]
+        results["login_flood_unpaced"] = flood.run(stack, movers, 1, seconds, rate=None)
+        for key in ("login_flood", "login_flood_unpaced"):
+            moves_sent += results[key]["moves_sent"]
         calls = stack.dynamodb_calls()  # stops gunicorn, whose workers write their counts
         results["calls_under_load"] = {
             "by_operation": calls["calls"],

@@ -104,7 +104,8 @@ class ApiBrowser:
         self.player = player
         where = urlsplit(base_url)
         self.host, self.port = where.hostname or "127.0.0.1", where.port or 80
-        self.cookie = "; ".join(f"{k}={v}" for k, v in player.cookies.items())
+        self.cookies = dict(player.cookies)
+        self.cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         self.connection: http.client.HTTPConnection | None = None
         self.state = ""
 
@@ -116,6 +117,7 @@ class ApiBrowser:
             try:
                 self.connection.request(method, path, body, {"Cookie": self.cookie, **headers})
                 r = self.connection.getresponse()
+                self._keep(r.headers.get_all("Set-Cookie") or [])
                 return Answer(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
             except (http.client.HTTPException, OSError):
                 self.connection.close()
@@ -123,6 +125,15 @@ class ApiBrowser:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
+
+    def _keep(self, set_cookies: list[str]) -> None:
+        """Keep cookies the app sets, as a browser does (a session re-check renews the cookie,
+        and a client that ignored it would be re-checked on every request)."""
+        for header in set_cookies:
+            name, _, value = header.split(";", 1)[0].partition("=")
+            self.cookies[name.strip()] = value.strip()
+        if set_cookies:
+            self.cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
 
     def post(self, path: str, body: Any, **headers: str) -> Answer:
         data = json.dumps(body).encode() if body is not None else b""

@@ -101,7 +101,8 @@ def rows(results: dict[str, Any]) -> list[Row]:
     if results.get("login_flood"):
         out.append(
             Row(
-                "Move p99 during a login flood ÷ quiet (same run, 4 pairs)",
+                f"Move p99 during a login flood of {results['login_flood']['rate']:.0f}/s ÷ quiet "
+                "(same run, 4 pairs)",
                 flood.ratios(results["login_flood"]),
                 "≤ 2",
                 lambda v: v <= 2,
@@ -235,6 +236,9 @@ def render(results: dict[str, Any]) -> str:
         *_pages_table(results["pages"]),
         "",
         *flood.markdown(results.get("login_flood")),
+        *flood.markdown(
+            results.get("login_flood_unpaced"), "Moves during an unpaced login flood (no target)"
+        ),
     ]
     avatars = results.get("avatars")
     out += ["## Avatars", ""]
