@@ -46,7 +46,7 @@ def budget_refusal(image: Image.Image, width: int, height: int) -> str | None:
         return None
     most = DECODE_BUDGET * width * height // needed  # the pixels this kind of picture may have
     return (
-        f"the picture is {width} x {height} pixels, too many to decode for a "
+        f"the picture is {width} x {height} pixels, too many to decode for this "
         f"{_kind(image)}: at most {most / 1_000_000:.1f} megapixels are accepted for that kind; "
         "save it smaller"
     )
@@ -89,6 +89,6 @@ def webp_canvas_refusal(data: bytes) -> str | None:
     if size is None or size[0] * size[1] <= most:
         return None  # (a header we cannot read: Pillow will say what is wrong with it)
     return (
-        f"the picture is {size[0]} x {size[1]} pixels, too many to decode for a WebP: at "
+        f"the picture is {size[0]} x {size[1]} pixels, too many to decode for this WebP: at "
         f"most {most / 1_000_000:.1f} megapixels are accepted for that kind; save it smaller"
     )
