@@ -24,7 +24,7 @@ from pathlib import PurePosixPath
 
 from PIL import Image, ImageCms, UnidentifiedImageError
 
-from . import decoding
+from . import decoding, throttling
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # declared width x height, checked from the header before decoding
@@ -81,7 +81,7 @@ class TooLarge(BadImage):
     """The upload is over MAX_BYTES (413)."""
 
 
-class Busy(Exception):
+class Busy(throttling.Busy):
     """Another picture is being decoded in this process; the upload may try again (503)."""
 
 
@@ -112,7 +112,7 @@ def process(data: bytes, filename: str | None = None, wait: float | None = None)
     if len(data) > MAX_BYTES:
         raise TooLarge(f"the picture is over {MAX_BYTES // (1024 * 1024)} MiB")
     if not _DECODING.acquire(timeout=WAIT_SECONDS if wait is None else wait):
-        raise Busy("busy processing another picture; try again in a few seconds")
+        raise Busy("busy processing another picture; try again in a few seconds", retry_after=2)
     try:
         return _process(data, filename)
     finally:

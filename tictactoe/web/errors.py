@@ -75,16 +75,10 @@ def register(app: Flask) -> None:
         # A page (or a form posted from one) whose session ended: off to sign in.
         return redirect(url_for("pages.home"), code=303)
 
-    @app.errorhandler(Refused)
+    @app.errorhandler(Refused)  # limits, busy hashing, and a picture decoding (avatars.Busy)
     def refused(err: Refused):  # type: ignore[no-untyped-def]
         body, status = error_response(str(err), err.status)
         return body, status, {"Retry-After": str(err.retry_after)}
-
-    @app.errorhandler(avatars.Busy)
-    def busy(err: avatars.Busy):  # type: ignore[no-untyped-def]
-        # One picture decodes at a time per worker (a memory ceiling); moves are not held up.
-        body, status = error_response(str(err), 503)
-        return body, status, {"Retry-After": "2"}
 
     @app.errorhandler(CSRFError)
     def csrf(err: CSRFError):  # type: ignore[no-untyped-def]
