@@ -36,6 +36,7 @@ trusted_proxies = 2
 
 [game]
 invitation_expiry_seconds = 3600
+turn_timeout_seconds = 600
 
 [limits]
 failed_logins_per_account = 3
@@ -66,6 +67,7 @@ def test_every_key_of_the_contract_is_read(tmp_path: Path) -> None:
     assert s.secret_key == "from-file"
     assert s.previous_secret_keys == ("older", "oldest")
     assert (s.force_https, s.trusted_proxies, s.invitation_expiry_seconds) == (True, 2, 3600)
+    assert s.turn_timeout_seconds == 600
     assert (s.failed_logins_per_account, s.login_attempts_per_client, s.signups_per_client) == (
         3,
         0,
@@ -81,6 +83,7 @@ def test_defaults_and_s3_region_following_dynamodb(tmp_path: Path) -> None:
     assert s.endpoint is None and s.avatar_region == "us-east-2"
     assert (s.force_https, s.trusted_proxies, s.previous_secret_keys) == (False, 0, ())
     assert s.invitation_expiry_seconds == 7 * 24 * 3600
+    assert s.turn_timeout_seconds == 3 * 24 * 3600
     assert (s.failed_logins_per_account, s.login_attempts_per_client, s.signups_per_client) == (
         10,
         60,
@@ -134,6 +137,10 @@ def test_config_file_comes_from_the_environment(
         (
             "[dynamodb]\nregion = 'x'\n[game]\ninvitation_expiry_seconds = 0\n",
             "[game].invitation_expiry_seconds must be a whole number of seconds, more than 0",
+        ),
+        (
+            "[dynamodb]\nregion = 'x'\n[game]\nturn_timeout_seconds = -5\n",
+            "[game].turn_timeout_seconds must be a whole number of seconds, more than 0",
         ),
         (
             "[dynamodb]\nregion = 'x'\n[s3]\nexpected_bucket_owner = '12345'\n",

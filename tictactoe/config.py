@@ -41,6 +41,7 @@ class Settings:
     trusted_proxies: int = 0  # proxies in front of gunicorn that append to X-Forwarded-For
     expected_bucket_owner: str | None = None  # the bucket's AWS account id, when set
     invitation_expiry_seconds: int = 7 * 24 * 3600
+    turn_timeout_seconds: int = 3 * 24 * 3600  # the waiting player may then claim the win
     # [limits]: 0 switches a limit off.
     failed_logins_per_account: int = 10  # per account and client, per 15 minutes
     login_attempts_per_client: int = 60  # per minute, any account
@@ -91,7 +92,10 @@ _SCHEMA: dict[str, dict[str, tuple[str, tuple[Any, str], bool]]] = {
         "force_https": ("force_https", _FLAG, False),
         "trusted_proxies": ("trusted_proxies", _COUNT, False),
     },
-    "game": {"invitation_expiry_seconds": ("invitation_expiry_seconds", _SECONDS, False)},
+    "game": {
+        "invitation_expiry_seconds": ("invitation_expiry_seconds", _SECONDS, False),
+        "turn_timeout_seconds": ("turn_timeout_seconds", _SECONDS, False),
+    },
     "limits": {
         "failed_logins_per_account": ("failed_logins_per_account", _COUNT, False),
         "login_attempts_per_client": ("login_attempts_per_client", _COUNT, False),

@@ -48,15 +48,17 @@ class NotAPlayer(RuleError):
 
 @dataclass(frozen=True)
 class Game:
-    """One game between a host and the opponent they invited.
+    """One game between a host and the opponent they invited (or who took their challenge).
 
-    The invited opponent plays X and moves first; the host plays O. `board` is nine
-    characters, row-major, each X, O or EMPTY. `winner` is None for a tie or an open game.
+    X moves first. The opponent plays X unless `x_is_host` (a rematch gives X to the previous
+    game's O player, whoever asked for it). `board` is nine characters, row-major, each X, O or
+    EMPTY. `winner` is None for a tie or an open game. `opponent` is None while the game is an
+    open challenge that anyone may take.
     """
 
     id: str
     host: str
-    opponent: str
+    opponent: str | None
     status: Status
     board: str
     turn: str | None
@@ -69,6 +71,9 @@ class Game:
     opponent_picture: str | None = None
     # When an unanswered invitation lapses (epoch seconds); None once accepted.
     expires_at: int | None = None
+    x_is_host: bool = False  # the host plays X (a rematch where the host played O)
+    moves: tuple[int, ...] = ()  # the cells in the order they were played
+    rematch: str | None = None  # the id of this finished game's rematch, once asked for
 
     @classmethod
     def invitation(
@@ -85,18 +90,28 @@ class Game:
                    created_at, 1, pictures[0], pictures[1], expires_at)  # fmt: skip
 
     @property
-    def x_player(self) -> str:
-        return self.opponent
+    def x_player(self) -> str | None:
+        return self.host if self.x_is_host else self.opponent
 
     @property
-    def o_player(self) -> str:
-        return self.host
+    def o_player(self) -> str | None:
+        return self.opponent if self.x_is_host else self.host
+
+    @property
+    def line(self) -> tuple[int, int, int] | None:
+        """The three cells of the winning line, if the game was won on the board."""
+        return winning_line(self.board)
+
+    def other_player(self, player: str) -> str | None:
+        """Return the player facing `player`, or raise NotAPlayer."""
+        self.mark_of(player)
+        return self.opponent if player == self.host else self.host
 
     def mark_of(self, player: str) -> str:
         """Return the mark `player` plays, or raise NotAPlayer."""
-        if player == self.opponent:
+        if player is not None and player == self.x_player:
             return X
-        if player == self.host:
+        if player is not None and player == self.o_player:
             return O
         raise NotAPlayer(f"{player} is not playing this game")
 
@@ -123,12 +138,18 @@ def mark_to_move(board: str) -> str:
     return X if board.count(X) == board.count(O) else O
 
 
-def winning_mark(board: str) -> str | None:
-    """Return the mark that owns a full line, if any."""
+def winning_line(board: str) -> tuple[int, int, int] | None:
+    """Return the first full line of one mark on `board`, if any."""
     for a, b, c in LINES:
         if board[a] != EMPTY and board[a] == board[b] == board[c]:
-            return board[a]
+            return (a, b, c)
     return None
+
+
+def winning_mark(board: str) -> str | None:
+    """Return the mark that owns a full line, if any."""
+    line = winning_line(board)
+    return board[line[0]] if line else None
 
 
 def is_board(board: object) -> bool:

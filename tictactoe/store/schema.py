@@ -15,6 +15,12 @@ log = logging.getLogger(__name__)
 
 HOST_INDEX = "HostId-StatusDate-index"
 OPPONENT_INDEX = "OpponentId-StatusDate-index"
+# The leaderboard (Users table): players who have finished a game carry Ladder, one of a few
+# shards so no single index partition takes every rating change, and Rank, a number that
+# orders by rating, then wins. The top of each shard, read newest-first and merged, is the
+# top of all. The index holds what a leaderboard row shows, so reading it reads nothing else.
+LADDER_INDEX = "Ladder-Rank-index"
+LADDER_SHOWS = ["Name", "Picture", "Wins", "Losses", "Ties", "Rating"]
 
 # The attribute DynamoDB's time to live reads (epoch seconds): expired invitations in Games
 # (and their pairs' locks, items keyed "invitation#<a>#<b>" that no index holds, see
@@ -58,7 +64,21 @@ def definitions(settings: Settings) -> list[dict[str, Any]]:
         {
             "TableName": settings.users_table,
             "KeySchema": [{"AttributeName": "UserKey", "KeyType": "HASH"}],
-            "AttributeDefinitions": [{"AttributeName": "UserKey", "AttributeType": "S"}],
+            "AttributeDefinitions": [
+                {"AttributeName": "UserKey", "AttributeType": "S"},
+                {"AttributeName": "Ladder", "AttributeType": "S"},
+                {"AttributeName": "Rank", "AttributeType": "N"},
+            ],
+            "GlobalSecondaryIndexes": [
+                {
+                    "IndexName": LADDER_INDEX,
+                    "KeySchema": [
+                        {"AttributeName": "Ladder", "KeyType": "HASH"},
+                        {"AttributeName": "Rank", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": LADDER_SHOWS},
+                }
+            ],
             "BillingMode": "PAY_PER_REQUEST",
         },
         {
