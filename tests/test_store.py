@@ -297,3 +297,23 @@ def wind_on(store: Backend, seconds: float) -> None:
     """Move the store's clock `seconds` on (and a little more), as if that time had passed."""
     start = store.games.clock()
     store.games.clock = lambda: start + seconds + 1
+
+
+def test_a_game_records_its_moves_and_who_plays_x(store: Backend) -> None:
+    store.users.create("olga", "h", "olga")
+    store.users.create("xena", "h", "xena")
+    first = store.games.create("olga", "xena")
+    store.games.accept(first.id, "xena")
+    for player, cell in (("xena", 4), ("olga", 0), ("xena", 8)):
+        play(store, first.id, player, cell)
+    assert store.games.get(first.id, at_least=5).moves == (4, 0, 8)
+    # An invitation that gives X to its host: the host moves first once it is accepted.
+    second = store.games.create("olga", "xena", x_is_host=True)
+    started = store.games.accept(second.id, "xena")
+    assert (started.x_player, started.o_player, started.turn) == ("olga", "xena", "olga")
+    with pytest.raises(Rejected):  # the store itself refuses O's player moving first
+        store.games.move(second.id, "xena", rules.NEW_BOARD, rules.place(rules.NEW_BOARD, 4))
+    for player, cell in (("olga", 0), ("xena", 4), ("olga", 1), ("xena", 8), ("olga", 2)):
+        after = play(store, second.id, player, cell)
+    assert (after.status, after.winner, after.line) == (Status.FINISHED, "olga", (0, 1, 2))
+    assert after.moves == (0, 4, 1, 8, 2) and after.turn is None

@@ -80,14 +80,15 @@ class Game:
         cls,
         game_id: str,
         host: str,
-        opponent: str,
+        opponent: str | None,
         created_at: str,
         pictures: tuple[str | None, str | None] = (None, None),
         expires_at: int | None = None,
+        x_is_host: bool = False,
     ) -> Game:
         """Return a new, unanswered invitation from `host` to `opponent`."""
         return cls(game_id, host, opponent, Status.PENDING, NEW_BOARD, None, None, created_at,
-                   created_at, 1, pictures[0], pictures[1], expires_at)  # fmt: skip
+                   created_at, 1, pictures[0], pictures[1], expires_at, x_is_host)  # fmt: skip
 
     @property
     def x_player(self) -> str | None:
@@ -124,6 +125,7 @@ class Placed:
     mark: str
     won: bool  # the mark completed a line
     over: bool  # won, or the board is full
+    cell: int = -1  # where the mark went
 
 
 def check_cell(cell: object) -> int:
@@ -168,7 +170,7 @@ def place(board: str, cell: int) -> Placed:
     mark = mark_to_move(board)
     after = board[:cell] + mark + board[cell + 1 :]
     won = winning_mark(after) == mark
-    return Placed(after, mark, won=won, over=won or EMPTY not in after)
+    return Placed(after, mark, won=won, over=won or EMPTY not in after, cell=cell)
 
 
 def check_move(game: Game, player: str, cell: int) -> None:

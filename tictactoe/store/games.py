@@ -72,12 +72,17 @@ class Games:
         self._listing = Listing(client, table)
 
     def create(
-        self, host: str, opponent: str, pictures: tuple[str | None, str | None] = (None, None)
+        self,
+        host: str,
+        opponent: str,
+        pictures: tuple[str | None, str | None] = (None, None),
+        x_is_host: bool = False,
     ) -> Game:
         """Store a new invitation from `host` to `opponent` (with their pictures' hashes).
 
-        Raises TooManyInvitations when the host has too many out, and OpenInvitation when the
-        pair already has one, whoever sent it.
+        The opponent will play X and move first, unless `x_is_host`. Raises
+        TooManyInvitations when the host has too many out, and OpenInvitation when the pair
+        already has one, whoever sent it.
         """
         moment = self.clock()
         stamp = now(moment)
@@ -85,7 +90,7 @@ class Games:
         self._invitations.check_room(host, self._live_after(moment))
         game_id = secrets.token_urlsafe(12)
         self._invitations.take(host, opponent, game_id, expires_at, moment)
-        game = Game.invitation(game_id, host, opponent, stamp, pictures, expires_at)
+        game = Game.invitation(game_id, host, opponent, stamp, pictures, expires_at, x_is_host)
         item = {
             "GameId": s(game.id),
             "HostId": s(host),
@@ -98,6 +103,8 @@ class Games:
             "UpdatedAt": s(stamp),
             "Version": {"N": "1"},
         }
+        if x_is_host:  # the accept starts the host's turn (see accept)
+            item |= {"XIsHost": {"BOOL": True}, "FirstTurn": s(host), "FirstWait": s(opponent)}
         for name, digest in zip(("HostPicture", "OpponentPicture"), pictures, strict=True):
             if digest:
                 item[name] = s(digest)
@@ -121,14 +128,18 @@ class Games:
     def accept(self, game_id: str, player: str) -> Game:
         """Start the game if `player` is its invited opponent and it is pending, not expired.
 
-        The game moves from INVITED_ to OPEN_ in both indexes, and loses its ExpiresAt.
+        The game moves from INVITED_ to OPEN_ in both indexes, and loses its ExpiresAt. X moves
+        first: the opponent, unless the invitation named another first turn (FirstTurn, and
+        FirstWait for the other player). Turn names who is to move and Waiting the other, so a
+        move swaps them without knowing who plays which mark.
         """
         stamp = now(self.clock())
         return self._update(
             game_id,
             condition="#st = :pending AND OpponentId = :me"
             " AND (attribute_not_exists(ExpiresAt) OR ExpiresAt > :clock)",
-            update="SET #st = :playing, Turn = :me, StatusDate = :open,"
+            update="SET #st = :playing, Turn = if_not_exists(FirstTurn, :me),"
+            " Waiting = if_not_exists(FirstWait, HostId), StatusDate = :open,"
             " Version = Version + :one, UpdatedAt = :now REMOVE ExpiresAt",
             values={":pending": s(Status.PENDING), ":playing": s(Status.IN_PROGRESS),
                     ":me": s(player), ":open": s(OPEN + stamp),
@@ -151,29 +162,32 @@ class Games:
     def move(self, game_id: str, player: str, seen: str, placed: Placed) -> Game:
         """Write one move in one conditional update, result included.
 
-        The condition says: the game is in progress, it is `player`'s turn, `player` plays
-        the mark placed, and the board is still `seen`. So two racing moves can never both
-        land, and a game that a move ended is always marked finished by that same write.
+        The condition says: the game is in progress, it is `player`'s turn, and the board is
+        still `seen` (so `player` plays the mark placed). So two racing moves can never both
+        land, and a game that a move ended is always marked finished by that same write. The
+        cell is appended to Moves, in the same write.
         """
-        # X is the invited opponent, O the host; the next turn is the other one's.
-        mover, other = ("HostId", "OpponentId") if placed.mark == O else ("OpponentId", "HostId")
+        # Games from before Waiting have the invited opponent as X and the host as O.
+        legacy_other = "OpponentId" if placed.mark == O else "HostId"
         values = {":playing": s(Status.IN_PROGRESS), ":me": s(player), ":seen": s(seen),
-                  ":board": s(placed.board)}  # fmt: skip
-        sets = ["Board = :board", "Version = Version + :one", "UpdatedAt = :now"]
+                  ":board": s(placed.board), ":cell": {"L": [{"N": str(placed.cell)}]},
+                  ":none": {"L": []}}  # fmt: skip
+        sets = ["Board = :board", "Version = Version + :one", "UpdatedAt = :now",
+                "Moves = list_append(if_not_exists(Moves, :none), :cell)"]  # fmt: skip
         removes: list[str] = []
         stamp = now()
         if placed.over:
             values |= {":over": s(Status.FINISHED), ":sd": s(FINISHED + stamp)}
             sets += ["#st = :over", "StatusDate = :sd", "FinalBoard = :board"]
-            removes.append("Turn")
+            removes += ["Turn", "Waiting"]
             if placed.won:
                 sets.append("Winner = :me")
         else:
-            sets.append(f"Turn = {other}")
+            sets += [f"Turn = if_not_exists(Waiting, {legacy_other})", "Waiting = :me"]
         update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         return self._update(
             game_id,
-            condition=f"#st = :playing AND Turn = :me AND {mover} = :me AND Board = :seen",
+            condition="#st = :playing AND Turn = :me AND Board = :seen",
             update=update,
             values=values,
             stamp=stamp,
@@ -312,7 +326,7 @@ class Games:
             values |= {":over": s(Status.FINISHED), ":sd": s(FINISHED + stamp),
                        ":other": s(other)}  # fmt: skip
             sets += ["#st = :over", "StatusDate = :sd", "FinalBoard = Board", "Winner = :other"]
-            removes.append("Turn")
+            removes += ["Turn", "Waiting"]
         elif game.winner == player:
             sets.append("Winner = :gone")
         self._update(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..game import Game, Status
+from ..game import EMPTY, Game, Status
 from .schema import TTL_ATTRIBUTE
 
 
@@ -24,7 +24,7 @@ def game_from_item(item: dict[str, Any]) -> Game:
     return Game(
         id=item["GameId"]["S"],
         host=item["HostId"]["S"],
-        opponent=item["OpponentId"]["S"],
+        opponent=text(item, "OpponentId"),
         status=Status(item["Status"]["S"]),
         board=item["Board"]["S"],
         turn=text(item, "Turn"),
@@ -35,4 +35,14 @@ def game_from_item(item: dict[str, Any]) -> Game:
         host_picture=text(item, "HostPicture"),
         opponent_picture=text(item, "OpponentPicture"),
         expires_at=int(item[TTL_ATTRIBUTE]["N"]) if TTL_ATTRIBUTE in item else None,
+        x_is_host=item.get("XIsHost", {}).get("BOOL", False),
+        moves=moves_of(item),
+        rematch=text(item, "Rematch"),
     )
+
+
+def moves_of(item: dict[str, Any]) -> tuple[int, ...]:
+    """Return the cells played in order; () for a game from before moves were recorded."""
+    moves = tuple(int(m["N"]) for m in item.get("Moves", {}).get("L", []))
+    marks = sum(c != EMPTY for c in item["Board"]["S"])
+    return moves if len(moves) == marks else ()
