@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import pytest
 
@@ -112,3 +113,18 @@ def test_marks_alternate_from_x() -> None:
 )  # fmt: skip
 def test_is_board_accepts_only_boards_legal_play_can_make(board: object, ok: bool) -> None:
     assert rules.is_board(board) is ok
+
+
+def test_the_waiting_player_may_claim_a_timeout_after_the_last_change() -> None:
+    playing = replace(make(), updated_at="2026-01-01T10:00:00.000000Z")
+    assert rules.claimable_at(playing, 3 * 24 * 3600) == "2026-01-04T10:00:00.000000Z"
+    assert rules.claimable_at(replace(playing, status=Status.FINISHED), 60) is None
+
+
+def test_a_rematch_can_give_x_to_the_host() -> None:
+    g = replace(make(), x_is_host=True, turn="olga")
+    assert (g.x_player, g.o_player) == ("olga", "xena")
+    assert g.mark_of("olga") == "X" and g.other_player("olga") == "xena"
+    assert replace(g, board="XXXOO----").line == (0, 1, 2)
+    with pytest.raises(rules.NotAPlayer):
+        g.mark_of("zed")

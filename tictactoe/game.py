@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 EMPTY = "-"
@@ -171,6 +172,19 @@ def place(board: str, cell: int) -> Placed:
     after = board[:cell] + mark + board[cell + 1 :]
     won = winning_mark(after) == mark
     return Placed(after, mark, won=won, over=won or EMPTY not in after, cell=cell)
+
+
+def claimable_at(game: Game, timeout_seconds: int) -> str | None:
+    """Return when the player waiting in `game` may claim the win, or None if not in progress.
+
+    The clock starts at the game's last change (the accept, or the latest move). Times are the
+    store's ISO 8601 UTC text, so the result compares with them as text.
+    """
+    if game.status is not Status.IN_PROGRESS:
+        return None
+    since = datetime.fromisoformat(game.updated_at.replace("Z", "+00:00"))
+    moment = since + timedelta(seconds=timeout_seconds)
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def check_move(game: Game, player: str, cell: int) -> None:
