@@ -3,6 +3,7 @@
     python scripts/bundle.py --bucket my-bucket
     python scripts/bundle.py --upload s3://my-bucket/tictactoe/app.zip
     python scripts/bundle.py --certificate-arn arn:aws:acm:... --no-secret --bucket my-bucket
+    python scripts/bundle.py --secret-from-env CI_SESSION_KEY    # the key from a CI secret
 
 The zip holds only what the app needs, at its root: application.py, tictactoe/,
 requirements.txt, Procfile, .ebextensions/, .platform/ (the nginx upload limit) and the
@@ -82,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         bucket, key = _target(args)
         _check_options(args)
-        secret = _settings.secret_from_env() if args.secret_from_env else None
+        from_env = args.secret_from_env
+        secret = None if from_env is None else _settings.secret_from_env(from_env)
         config_text, settings, generated = bundled_config(
             args.config, secret, no_secret=args.no_secret, force_https=bool(args.certificate_arn)
         )
@@ -112,9 +114,10 @@ def _parser() -> argparse.ArgumentParser:
                         "(default: %(default)s)")  # fmt: skip
     parser.add_argument("--output", type=Path,
                         help="where to write the zip (default: dist/tictactoe.zip)")  # fmt: skip
-    parser.add_argument("--secret-from-env", action="store_true",
-                        help=f"take [flask].secret_key from {SECRET_ENV} instead of generating "
-                        "one (the same secret and sources give a byte-identical zip)")  # fmt: skip
+    parser.add_argument("--secret-from-env", nargs="?", const=SECRET_ENV, metavar="NAME",
+                        help=f"take [flask].secret_key from the environment variable NAME "
+                        f"(default {SECRET_ENV}) instead of generating one, e.g. a CI secret "
+                        "(the same secret and sources give a byte-identical zip)")  # fmt: skip
     parser.add_argument("--no-secret", action="store_true",
                         help=f"put no session key in the zip: set {SECRET_ENV} as an Elastic "
                         "Beanstalk environment property instead (README)")  # fmt: skip
@@ -155,7 +158,7 @@ def _target(args: argparse.Namespace) -> tuple[str | None, str | None]:
 
 
 def _check_options(args: argparse.Namespace) -> None:
-    if args.no_secret and args.secret_from_env:
+    if args.no_secret and args.secret_from_env is not None:
         raise BundleError("give --no-secret or --secret-from-env, not both")
     if args.certificate_arn and args.environment_type == "SingleInstance":
         raise BundleError(
