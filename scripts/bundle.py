@@ -65,6 +65,10 @@ MAX_BYTES = 500 * 1000 * 1000
 EPOCH = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644
 
+# Where the zip goes without --output, relative to the repository; .elasticbeanstalk/config.yml
+# names it as the EB CLI's deploy artifact and the deploy workflow uploads it.
+DEFAULT_OUTPUT = Path("dist") / "tictactoe.zip"
+
 PLATFORM = "Python 3.11 running on 64bit Amazon Linux 2023"
 CONSOLE = "https://console.aws.amazon.com/elasticbeanstalk/home"
 
@@ -92,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.certificate_arn:
             _certificate(args.certificate_arn, settings.region)
             extra[_https.CONFIG_NAME] = _https.listener_config(args.certificate_arn)
-        output = args.output or ROOT / "dist" / "tictactoe.zip"
+        output = args.output or ROOT / DEFAULT_OUTPUT
         bundle = build(output, config_text, generated, extra=extra)
         if args.upload:
             upload(bundle.path, bucket, key, settings.region)
