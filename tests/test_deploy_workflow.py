@@ -215,8 +215,13 @@ def test_every_aws_call_is_allowed_and_every_grant_is_used(tmp_path: Path) -> No
     happy = deploy(tmp_path / "happy")
     unhappy = deploy(tmp_path / "unhappy", {**HEALTHY, "elasticbeanstalk describe-environments":
                                             (0, f"Red\tSevere\t{LABEL}\n")})  # fmt: skip
+    calls = happy.calls + unhappy.calls
+    # Every `aws` command written in the workflow was run here (none hides in a branch).
+    scripts = workflow.run_scripts(workflow.load()["jobs"]["deploy"])
+    written = {m for _, s in scripts for m in re.findall(r"\baws (\S+) (\S+)", s)}
+    assert written == {(call[0], call[1]) for call in calls}
     wanted: set[Need] = set()
-    for call in happy.calls + unhappy.calls:
+    for call in calls:
         wanted.update(deploy_iam.needs(call, REGION, ACCOUNT))
     policy = deploy_iam.statements(deploy_iam.POLICY)
     own = [s for s in policy if not s["Sid"].startswith("OnBehalf")]
