@@ -3,6 +3,7 @@
     python scripts/bundle.py --bucket my-bucket
     python scripts/bundle.py --upload s3://my-bucket/tictactoe/app.zip
     python scripts/bundle.py --certificate-arn arn:aws:acm:... --no-secret --bucket my-bucket
+    python scripts/bundle.py --secret-from-env CI_SESSION_KEY    # the key from a CI secret
 
 The zip holds only what the app needs, at its root: application.py, tictactoe/,
 requirements.txt, Procfile, .ebextensions/, .platform/ (the nginx upload limit) and the
@@ -64,6 +65,10 @@ MAX_BYTES = 500 * 1000 * 1000
 EPOCH = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644
 
+# Where the zip goes without --output, relative to the repository; .elasticbeanstalk/config.yml
+# names it as the EB CLI's deploy artifact and the deploy workflow uploads it.
+DEFAULT_OUTPUT = Path("dist") / "tictactoe.zip"
+
 PLATFORM = "Python 3.11 running on 64bit Amazon Linux 2023"
 CONSOLE = "https://console.aws.amazon.com/elasticbeanstalk/home"
 
@@ -82,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         bucket, key = _target(args)
         _check_options(args)
-        secret = _settings.secret_from_env() if args.secret_from_env else None
+        from_env = args.secret_from_env
+        secret = None if from_env is None else _settings.secret_from_env(from_env)
         config_text, settings, generated = bundled_config(
             args.config, secret, no_secret=args.no_secret, force_https=bool(args.certificate_arn)
         )
@@ -90,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.certificate_arn:
             _certificate(args.certificate_arn, settings.region)
             extra[_https.CONFIG_NAME] = _https.listener_config(args.certificate_arn)
-        output = args.output or ROOT / "dist" / "tictactoe.zip"
+        output = args.output or ROOT / DEFAULT_OUTPUT
         bundle = build(output, config_text, generated, extra=extra)
         if args.upload:
             upload(bundle.path, bucket, key, settings.region)
@@ -112,9 +118,10 @@ def _parser() -> argparse.ArgumentParser:
                         "(default: %(default)s)")  # fmt: skip
     parser.add_argument("--output", type=Path,
                         help="where to write the zip (default: dist/tictactoe.zip)")  # fmt: skip
-    parser.add_argument("--secret-from-env", action="store_true",
-                        help=f"take [flask].secret_key from {SECRET_ENV} instead of generating "
-                        "one (the same secret and sources give a byte-identical zip)")  # fmt: skip
+    parser.add_argument("--secret-from-env", nargs="?", const=SECRET_ENV, metavar="NAME",
+                        help=f"take [flask].secret_key from the environment variable NAME "
+                        f"(default {SECRET_ENV}) instead of generating one, e.g. a CI secret "
+                        "(the same secret and sources give a byte-identical zip)")  # fmt: skip
     parser.add_argument("--no-secret", action="store_true",
                         help=f"put no session key in the zip: set {SECRET_ENV} as an Elastic "
                         "Beanstalk environment property instead (README)")  # fmt: skip
@@ -155,7 +162,7 @@ def _target(args: argparse.Namespace) -> tuple[str | None, str | None]:
 
 
 def _check_options(args: argparse.Namespace) -> None:
-    if args.no_secret and args.secret_from_env:
+    if args.no_secret and args.secret_from_env is not None:
         raise BundleError("give --no-secret or --secret-from-env, not both")
     if args.certificate_arn and args.environment_type == "SingleInstance":
         raise BundleError(

@@ -57,14 +57,17 @@ class BundleError(Exception):
     """The bundle cannot be built; the message says why."""
 
 
-def secret_from_env() -> str:
-    secret = os.environ.get(SECRET_ENV, "")
+def secret_from_env(name: str = SECRET_ENV) -> str:
+    """Return the session key held by the environment variable `name`, checked like the app's."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise BundleError(f"--secret-from-env wants an environment variable name, got {name!r}")
+    secret = os.environ.get(name, "")
     if not secret:
-        raise BundleError(f"--secret-from-env: the environment variable {SECRET_ENV} is not set")
+        raise BundleError(f"--secret-from-env: the environment variable {name} is not set")
     if len(secret) < _config.MIN_SECRET_LENGTH:
-        raise BundleError(f"{SECRET_ENV} is too short for a session key: use 32+ characters")
+        raise BundleError(f"{name} is too short for a session key: use 32+ characters")
     if any(not c.isprintable() for c in secret):
-        raise BundleError(f"{SECRET_ENV} holds control characters")
+        raise BundleError(f"{name} holds control characters")
     return secret
 
 

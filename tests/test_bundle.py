@@ -172,6 +172,53 @@ def test_secret_from_env_needs_a_strong_key(
     assert code == 2 and "too short" in err
 
 
+def test_secret_from_env_reads_the_variable_it_is_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The deploy workflow fills a variable of its own from a repository secret.
+    monkeypatch.setenv("CI_SESSION_KEY", SECRET)
+    monkeypatch.setenv("TICTACTOE_SECRET_KEY", "t" * 40)  # present, but not the one named
+    zips = []
+    for name in ("named.zip", "again.zip"):
+        code, out, err = run(capsys, "--secret-from-env", "CI_SESSION_KEY",
+                             "--output", str(tmp_path / name))  # fmt: skip
+        assert code == 0, err
+        assert "generated" not in out
+        zips.append((tmp_path / name).read_bytes())
+    assert zips[0] == zips[1]  # the same key and sources: the same release
+    with zipfile.ZipFile(tmp_path / "named.zip") as zf:
+        (tmp_path / "bundled.toml").write_bytes(zf.read("beanstalk.toml"))
+    assert parse(tmp_path / "bundled.toml").secret_key == SECRET
+    assert (ROOT / "beanstalk.toml").read_bytes().count(SECRET.encode()) == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "reason"),
+    [
+        (["--secret-from-env", "CI_SESSION_KEY"], {}, "CI_SESSION_KEY is not set"),
+        (["--secret-from-env", "CI_SESSION_KEY"], {"CI_SESSION_KEY": ""}, "is not set"),
+        (["--secret-from-env", "CI_SESSION_KEY"], {"CI_SESSION_KEY": "short"}, "too short"),
+        (["--secret-from-env", "CI_SESSION_KEY"], {"CI_SESSION_KEY": "k" * 40 + "\x07"},
+         "control characters"),
+        (["--secret-from-env", "NOT-A-NAME"], {}, "wants an environment variable name"),
+        (["--secret-from-env", ""], {}, "wants an environment variable name"),
+        (["--secret-from-env", "CI_SESSION_KEY", "--no-secret"], {"CI_SESSION_KEY": SECRET},
+         "not both"),
+    ],
+)  # fmt: skip
+def test_secret_from_env_refuses_a_missing_or_weak_key_and_builds_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    args: list[str], env: dict[str, str], reason: str,
+) -> None:  # fmt: skip
+    monkeypatch.delenv("CI_SESSION_KEY", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    out = tmp_path / "a.zip"
+    code, _, err = run(capsys, *args, "--output", str(out))
+    assert code == 2 and reason in err
+    assert not out.exists()
+
+
 def test_a_bundle_over_elastic_beanstalks_limit_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
