@@ -145,3 +145,12 @@ def test_challenge_needs_a_signed_in_player_and_csrf(app: Any, player: Any) -> N
     assert lists_of(host)["sent"] == []
     game = challenge(host)
     assert signed_out.call("POST", f"/api/games/{game['id']}/accept").status_code == 401
+
+
+def test_pages_show_a_challenge_without_an_opponent(player: Any) -> None:
+    """The pages (built elsewhere) must at least not fail on a game with no opponent yet."""
+    host, someone = player(), player()
+    game = challenge(host)
+    assert "Open challenge" in host.client.get("/").get_data(as_text=True)
+    for who in (host, someone):
+        assert who.client.get(f"/games/{game['id']}").status_code == 200
