@@ -35,6 +35,8 @@ REQUEST_TYPES = {
     "api.register": "signup",
     "api.set_avatar": "picture",
     "api.remove_avatar": "picture",
+    "api.rematch": "rematch",
+    "api.create_challenge": "challenge",
 }
 READS = {"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"}
 
