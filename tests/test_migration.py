@@ -26,7 +26,7 @@ from tictactoe import __main__ as cli
 from tictactoe import create_app
 from tictactoe.backend import Backend, build
 from tictactoe.config import Settings
-from tictactoe.store import ensure_tables, migration, tables
+from tictactoe.store import ensure_tables, lease, migration, tables
 from tictactoe.store.schema import LADDER_INDEX, TTL_ATTRIBUTE, definitions, expiring_tables
 from tictactoe.web import health
 
@@ -156,8 +156,8 @@ def test_three_instances_starting_at_once_migrate_once_and_all_come_up_healthy(
         assert index_status(old, settings) == {LADDER_INDEX: "ACTIVE"}
         assert protected(old, settings) == [True, True, True]
         everything_readable(old, settings)
-        lease = {"UserKey": {"S": migration.LEASE_KEY}}
-        assert "Item" not in old.dynamodb.get_item(TableName=settings.users_table, Key=lease)
+        held = {"UserKey": {"S": lease.KEY}}
+        assert "Item" not in old.dynamodb.get_item(TableName=settings.users_table, Key=held)
 
 
 def config_file(settings: Settings, tmp_path: Path) -> Path:
@@ -238,15 +238,15 @@ def test_new_tables_are_protected_backed_up_and_expire_items_where_the_endpoint_
 
 def test_health_is_503_until_the_new_index_is_there_and_active(settings: Settings) -> None:
     old = previous_version(settings)
-    lease = {"UserKey": {"S": migration.LEASE_KEY}}
+    held = {"UserKey": {"S": lease.KEY}}
     # Another instance holds the lease (and is slow about it): this one must not start too.
     old.dynamodb.put_item(TableName=settings.users_table, Item={
-        **lease, "Holder": {"S": "someone else"}, TTL_ATTRIBUTE: {"N": str(int(time.time()) + 60)},
+        **held, "Holder": {"S": "someone else"}, TTL_ATTRIBUTE: {"N": str(int(time.time()) + 60)},
     })  # fmt: skip
     app = create_app(settings)  # starts: it does not wait for anyone
     assert app.test_client().get("/health").status_code == 503
     assert index_status(old, settings) == {}
-    old.dynamodb.delete_item(TableName=settings.users_table, Key=lease)  # they went away
+    old.dynamodb.delete_item(TableName=settings.users_table, Key=held)  # they went away
     wait_healthy(app)  # /health itself starts the index, and says 200 once it is ACTIVE
     assert index_status(old, settings) == {LADDER_INDEX: "ACTIVE"}
     everything_readable(old, settings)
@@ -256,7 +256,7 @@ def test_a_lease_left_by_a_process_that_died_is_taken_over(moto: None) -> None:
     settings = make_settings()
     old = previous_version(settings)
     old.dynamodb.put_item(TableName=settings.users_table, Item={
-        "UserKey": {"S": migration.LEASE_KEY}, "Holder": {"S": "gone"},
+        "UserKey": {"S": lease.KEY}, "Holder": {"S": "gone"},
         TTL_ATTRIBUTE: {"N": str(int(time.time()) - 1)},
     })  # fmt: skip
     ensure_tables(old.dynamodb, settings)

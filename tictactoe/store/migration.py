@@ -16,22 +16,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from . import tables
-from .errors import error_code, translated
+from . import lease, tables
 from .tables import DELETION_PROTECTION, PITR
 
 log = logging.getLogger(__name__)
 
-LEASE_KEY = "schema#migration"  # '#' is never part of a player's name
-LEASE_SECONDS = 120  # a holder that died frees the tables after this
 PITR_RETRIES = 4  # a new table's backups may be "being enabled" for a few seconds
 CREATE_TABLE, TTL, INDEX = "create table", "time to live", "index"
 DONE, LATER, SKIPPED = "done", "later", "skipped"
@@ -114,7 +107,8 @@ def reconcile(client: Any, target: Target, say: Callable[[str], None] = log.info
     if all(step.kind == CREATE_TABLE for step in found.steps):  # none, or not ours to do
         memory.unfinished(target, False)
         return Pass([], found.steps, found.building)
-    with _lease(client, target) as held:
+    key = target.definition(target.lease_table)["KeySchema"][0]["AttributeName"]
+    with lease.held(client, target.lease_table, key, target.ttl_attribute) as held:
         if not held:
             log.info("Another process is bringing the tables up to date; leaving it to them")
             memory.unfinished(target, True)
@@ -122,18 +116,26 @@ def reconcile(client: Any, target: Target, say: Callable[[str], None] = log.info
         found = plan(client, target)  # again: the last holder may have done it all
         for note in found.notes:
             _log_once(note)
-        done, left, busy = [], [], set()
-        for step in found.steps:
-            outcome = LATER if step.table in busy else _apply(client, target, step)
-            if outcome == DONE:
-                done.append(step)
-                say(f"{step}: done")
-            elif outcome == LATER:
-                left.append(step)
-            if step.kind == INDEX:
-                busy.add(step.table)  # one index at a time per table: DynamoDB's rule
+        done, left = _apply_all(client, target, found.steps, say)
     memory.unfinished(target, bool(left))
     return Pass(done, left, found.building)
+
+
+def _apply_all(
+    client: Any, target: Target, steps: list[Step], say: Callable[[str], None]
+) -> tuple[list[Step], list[Step]]:
+    """Make each change in turn; return those made and those left for a later pass."""
+    done, left, busy = [], [], set()
+    for step in steps:
+        outcome = LATER if step.table in busy else _apply(client, target, step)
+        if outcome == DONE:
+            done.append(step)
+            say(f"{step}: done")
+        elif outcome == LATER:
+            left.append(step)
+        if step.kind == INDEX:
+            busy.add(step.table)  # a table building an index takes no other change for now
+    return done, left
 
 
 def unfinished(target: Target) -> bool:
@@ -268,45 +270,6 @@ def _turn_on_backups(client: Any, name: str) -> str:
             if attempt < PITR_RETRIES:
                 time.sleep(2.0**attempt)
     return LATER
-
-
-@contextmanager
-def _lease(client: Any, target: Target) -> Iterator[bool]:
-    """Hold the migration lease for the block (yield True), or yield False: someone has it."""
-    definition = target.definition(target.lease_table)
-    key = {definition["KeySchema"][0]["AttributeName"]: {"S": LEASE_KEY}}
-    holder = uuid.uuid4().hex
-    now = int(time.time())
-    with translated(f"taking the migration lease in {target.lease_table}"):
-        try:
-            client.put_item(
-                TableName=target.lease_table,
-                Item={**key, "Holder": {"S": holder},
-                      target.ttl_attribute: {"N": str(now + LEASE_SECONDS)}},
-                ConditionExpression="attribute_not_exists(Holder) OR #expires < :now",
-                ExpressionAttributeNames={"#expires": target.ttl_attribute},
-                ExpressionAttributeValues={":now": {"N": str(now)}},
-            )  # fmt: skip
-            held = True
-        except ClientError as err:
-            if error_code(err) != "ConditionalCheckFailedException":
-                raise
-            held = False
-    try:
-        yield held
-    finally:
-        if held:
-            _release(client, target.lease_table, key, holder)
-
-
-def _release(client: Any, table: str, key: dict[str, Any], holder: str) -> None:
-    with translated(f"releasing the migration lease in {table}"):
-        try:
-            client.delete_item(TableName=table, Key=key, ConditionExpression="Holder = :me",
-                               ExpressionAttributeValues={":me": {"S": holder}})  # fmt: skip
-        except ClientError as err:
-            if error_code(err) != "ConditionalCheckFailedException":
-                raise  # else: it expired and someone else holds it now
 
 
 def _lacking(client: Any, feature: str) -> str:
