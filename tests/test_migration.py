@@ -16,12 +16,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import boto3
 import botocore.session
 import pytest
 import yaml
+from botocore.config import Config
 from moto import mock_aws
 
 from tests.conftest import make_settings, passthrough
+from tests.support.openapi import CheckedClient
 from tictactoe import __main__ as cli
 from tictactoe import create_app
 from tictactoe.backend import Backend, build
@@ -38,7 +41,10 @@ EXTRA_INDEX = "Extra-index"  # an operator's own index, not in the schema
 def previous_version(settings: Settings, extra_index: bool = False) -> Backend:
     """Create the tables as the version before the ladder did, with players in them."""
     backend = build(settings)
-    client = backend.dynamodb
+    # Patient and without retries: on a busy machine a retried CreateTable finds its own table.
+    patient = Config(read_timeout=60, retries={"total_max_attempts": 1})
+    client = boto3.client("dynamodb", region_name=settings.region, endpoint_url=settings.endpoint,
+                          config=patient)  # fmt: skip
     for definition in definitions(settings):
         if definition["TableName"] == settings.users_table:
             definition = {
@@ -244,6 +250,7 @@ def test_health_is_503_until_the_new_index_is_there_and_active(settings: Setting
         **held, "Holder": {"S": "someone else"}, TTL_ATTRIBUTE: {"N": str(int(time.time()) + 60)},
     })  # fmt: skip
     app = create_app(settings)  # starts: it does not wait for anyone
+    app.test_client_class = CheckedClient  # the 503 is as documented
     assert app.test_client().get("/health").status_code == 503
     assert index_status(old, settings) == {}
     old.dynamodb.delete_item(TableName=settings.users_table, Key=held)  # they went away
