@@ -25,7 +25,6 @@ from .tables import DELETION_PROTECTION, PITR
 
 log = logging.getLogger(__name__)
 
-PITR_RETRIES = 4  # a new table's backups may be "being enabled" for a few seconds
 CREATE_TABLE, TTL, INDEX = "create table", "time to live", "index"
 DONE, LATER, SKIPPED = "done", "later", "skipped"
 
@@ -260,16 +259,15 @@ def _apply(client: Any, target: Target, step: Step) -> str:
 
 
 def _turn_on_backups(client: Any, name: str) -> str:
-    for attempt in range(PITR_RETRIES + 1):
-        try:
-            if tables.turn_on_backups(client, name):
-                return DONE
-            _log_once(_lacking(client, PITR))
-            return SKIPPED
-        except tables.NotYet:
-            if attempt < PITR_RETRIES:
-                time.sleep(2.0**attempt)
-    return LATER
+    """A new table's backups may be "being enabled" for a while: then a later pass (the next
+    /health check, or migrate's next round) tries again, rather than this one waiting."""
+    try:
+        if tables.turn_on_backups(client, name):
+            return DONE
+    except tables.NotYet:
+        return LATER
+    _log_once(_lacking(client, PITR))
+    return SKIPPED
 
 
 def _lacking(client: Any, feature: str) -> str:
