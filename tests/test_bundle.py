@@ -300,7 +300,9 @@ def test_help_runs_as_a_script() -> None:
 def test_the_platform_settings_name_the_config_and_the_health_check() -> None:
     settings: dict[str, dict[str, str]] = {}
     for path in sorted((ROOT / ".ebextensions").glob("*.config")):
-        for namespace, options in yaml.safe_load(path.read_text())["option_settings"].items():
+        for namespace, options in (
+            yaml.safe_load(path.read_text()).get("option_settings", {}).items()
+        ):
             settings.setdefault(namespace, {}).update(options)
     # Namespaces from the Elastic Beanstalk option reference; values as the strings it stores.
     assert set(settings) <= {

@@ -9,7 +9,8 @@ rejected, withdrawn and accepted, moves to a win and a refused move, a resignati
 claim (each counted in one transaction with the players' ratings), a player's results and the
 leaderboard (a query per ladder shard), the game lists (both indexes),
 the pages, a picture uploaded, replaced, served and removed, /health, and the
-`create-tables` command. Every botocore client created meanwhile reports each call
+`create-tables` and `migrate` commands (on tables made to look as an older version left
+them). Every botocore client created meanwhile reports each call
 (tests/support/aws_calls.py), and each call is mapped to the IAM action and resource ARN it
 needs (learning the account from STS needs none; every S3 call that can name the bucket's
 expected owner must name that account). Then:
@@ -48,6 +49,7 @@ from tests.support.players import PASSWORD, ApiPlayer
 from tictactoe import __main__ as cli
 from tictactoe import create_app
 from tictactoe.config import parse
+from tictactoe.store.schema import LADDER_INDEX
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = ROOT / "iam" / "policy.json"
@@ -113,7 +115,17 @@ def store_session_key(config: Path) -> None:
     )
 
 
-def exercise_every_feature(monkeypatch: pytest.MonkeyPatch, config: Path) -> None:
+def make_it_old(operator: Any, config: Path) -> None:
+    """Make the tables look as an older version left them (with a client that is not
+    recorded): no deletion protection, and Users without the leaderboard's index."""
+    settings = parse(config)
+    for name in (settings.games_table, settings.users_table, settings.avatars_table):
+        operator.update_table(TableName=name, DeletionProtectionEnabled=False)
+    remove = [{"Delete": {"IndexName": LADDER_INDEX}}]
+    operator.update_table(TableName=settings.users_table, GlobalSecondaryIndexUpdates=remove)
+
+
+def exercise_every_feature(monkeypatch: pytest.MonkeyPatch, config: Path, operator: Any) -> None:
     """Use every feature of the app once, from start-up on, as players and operators do."""
     settings = replace(parse(config), secret_key="policy-test-key-of-32-characters")
     app = create_app(settings)  # creates the tables and the bucket
@@ -160,6 +172,9 @@ def exercise_every_feature(monkeypatch: pytest.MonkeyPatch, config: Path) -> Non
     assert app.test_client().get("/health").status_code == 200
     monkeypatch.setenv("CONFIG_FILE", str(config))  # no TICTACTOE_SECRET_KEY: the key is in SSM
     assert cli.main(["create-tables"]) == 0
+    make_it_old(operator, config)
+    assert cli.main(["migrate", "--dry-run"]) == 0
+    assert cli.main(["migrate"]) == 0  # adds the index back, protects the tables again
 
 
 def exercise_results(app: Any, alice: ApiPlayer, bob: ApiPlayer) -> None:
@@ -211,8 +226,9 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorder]:
         config = with_key_parameter(ROOT / "beanstalk.toml", nowhere.parent / "beanstalk.toml")
         with mock_aws():
             store_session_key(config)
+            operator = boto3.client("dynamodb", region_name=parse(config).region)
             with recording() as recorder:
-                exercise_every_feature(monkeypatch, config)
+                exercise_every_feature(monkeypatch, config, operator)
     yield recorder
 
 

@@ -63,7 +63,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     backend = build(settings)
     app.extensions["tictactoe"] = backend
     try:
-        ensure_tables(backend.dynamodb, settings)
+        # Creates missing tables and waits for them; starts adding a missing index and returns
+        # without waiting for it to be built (minutes, beyond gunicorn's --timeout on a big
+        # table): /health answers 503 until it is ACTIVE. The deploy's `migrate` waits instead.
+        ensure_tables(backend.dynamodb, settings, strict=False)
     except Unavailable as err:
         # Start anyway: /health reports 503 and retries until the database answers.
         log.warning("Could not check the tables yet (%s); will retry from /health", err)

@@ -40,7 +40,8 @@ S3_ON_OBJECTS = {"PutObject", "GetObject", "HeadObject", "DeleteObject", "Delete
                  "AbortMultipartUpload"}  # fmt: skip
 DYNAMODB_PER_TABLE = {"CreateTable", "DescribeTable", "DeleteTable", "GetItem", "PutItem",
                       "UpdateItem", "DeleteItem", "Query", "Scan", "UpdateTable",
-                      "DescribeTimeToLive", "UpdateTimeToLive"}  # fmt: skip
+                      "DescribeTimeToLive", "UpdateTimeToLive", "DescribeContinuousBackups",
+                      "UpdateContinuousBackups"}  # fmt: skip
 DYNAMODB_BATCH = {"BatchGetItem", "BatchWriteItem"}
 # A transaction needs, per item, the permission of the single-item action it performs.
 DYNAMODB_TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",

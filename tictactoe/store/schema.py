@@ -1,4 +1,4 @@
-"""Table definitions, and creating them when missing (safely, from many processes at once)."""
+"""Table definitions, and creating or updating the tables to match (from many processes at once)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import logging
 import time
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from ..config import Settings
-from .errors import error_code, translated
+from .errors import StoreError, Unavailable
+from .migration import Target, missing_indexes, reconcile, unfinished
+from .tables import active, create_missing, describe
 
 log = logging.getLogger(__name__)
 
@@ -96,100 +96,59 @@ def expiring_tables(settings: Settings) -> list[str]:
     return [settings.games_table, settings.users_table]
 
 
-def ensure_tables(client: Any, settings: Settings, timeout: float = 120.0) -> list[str]:
-    """Create missing tables and wait until they and their indexes are ACTIVE.
+def target(settings: Settings) -> Target:
+    """Return what the tables should be, for migration.py; the lease lives in Users."""
+    return Target(
+        tables=tuple(definitions(settings)),
+        expiring=tuple(expiring_tables(settings)),
+        ttl_attribute=TTL_ATTRIBUTE,
+        lease_table=settings.users_table,
+    )
 
-    The usual start finds every table there: one DescribeTable each, nothing created.
-    Several instances may start at once against an empty account: losing the CreateTable
-    race (ResourceInUseException) is fine. An existing table is never modified. Returns the
-    names of the tables this call created.
+
+def ensure_tables(
+    client: Any, settings: Settings, timeout: float = 120.0, *, strict: bool = True
+) -> list[str]:
+    """Create missing tables, then bring every table up to the schema without waiting.
+
+    The usual start finds every table there and up to date: a few Describe calls, nothing
+    changed. Several instances may start at once against an empty account: losing the
+    CreateTable race (ResourceInUseException) is fine. A new table is created with deletion
+    protection, then gets point-in-time recovery and TTL; an existing one gets what it lacks
+    (migration.py), once, but an index being built is not waited for: /health answers 503
+    until it is ACTIVE. With strict=False (start-up), a change that fails is logged and the
+    app starts anyway. Returns the names of the tables this call created.
     """
-    created = []
-    deadline = time.monotonic() + timeout
-    for definition in definitions(settings):
-        name = definition["TableName"]
-        table = _describe(client, name)
-        if table is None and _create(client, definition):
-            created.append(name)
-        if table is None or not _active(table):
-            _wait_active(client, name, deadline)
-    for name in expiring_tables(settings):
-        _ensure_ttl(client, name)
+    created = create_missing(client, definitions(settings), time.monotonic() + timeout)
+    try:
+        reconcile(client, target(settings))
+    except StoreError as err:
+        if strict or isinstance(err, Unavailable):
+            raise
+        log.error("Could not bring the tables up to date (%s); starting anyway", err)
     return created
 
 
 def tables_ready(client: Any, settings: Settings) -> bool:
-    """Return True when every table is ACTIVE; create any that went missing."""
+    """Return True when every table and index is ACTIVE; start creating what is missing."""
     for definition in definitions(settings):
-        table = _describe(client, definition["TableName"])
+        table = describe(client, definition["TableName"])
         if table is None:
             try:
                 ensure_tables(client, settings, timeout=2.0)
             except TimeoutError:
                 pass  # created, not yet active: the next check will see
             return False
-        if not _active(table):
+        if not active(table):
             return False
+        if missing_indexes(definition, table):
+            reconcile(client, target(settings))  # this process or another starts building it
+            return False
+    if unfinished(target(settings)):
+        # A change had to wait for the table (an index was being built): make it now. The
+        # app works without it, so a failure here is logged, not a reason to be unhealthy.
+        try:
+            reconcile(client, target(settings))
+        except StoreError as err:
+            log.warning("Could not finish bringing the tables up to date: %s", err)
     return True
-
-
-def _describe(client: Any, name: str) -> dict[str, Any] | None:
-    """Return the table's description, or None when there is no such table."""
-    with translated(f"describing table {name}"):
-        try:
-            table: dict[str, Any] = client.describe_table(TableName=name)["Table"]
-        except ClientError as err:
-            if error_code(err) == "ResourceNotFoundException":
-                return None
-            raise
-    return table
-
-
-def _create(client: Any, definition: dict[str, Any]) -> bool:
-    """Create a table; return False when another process created it first."""
-    name = definition["TableName"]
-    with translated(f"creating table {name}"):
-        try:
-            client.create_table(**definition)
-        except ClientError as err:
-            if error_code(err) == "ResourceInUseException":
-                return False
-            raise
-    log.info("Created table %s", name)
-    return True
-
-
-def _ensure_ttl(client: Any, name: str) -> None:
-    """Turn on time to live for TTL_ATTRIBUTE unless it is on (or being turned on) already."""
-    with translated(f"checking time to live of {name}"):
-        found = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
-        if found.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
-            return
-        try:
-            client.update_time_to_live(
-                TableName=name,
-                TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
-            )
-        except ClientError as err:
-            # Another instance turned it on meanwhile.
-            if "already enabled" not in str(err).lower():
-                raise
-    log.info("Turned on time to live (%s) for %s", TTL_ATTRIBUTE, name)
-
-
-def _active(table: dict[str, Any]) -> bool:
-    statuses = [table["TableStatus"]]
-    statuses += [i["IndexStatus"] for i in table.get("GlobalSecondaryIndexes", [])]
-    return all(s == "ACTIVE" for s in statuses)
-
-
-def _wait_active(client: Any, name: str, deadline: float) -> None:
-    delay = 0.2
-    while True:
-        table = _describe(client, name)
-        if table is not None and _active(table):
-            return
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"table {name} is not ACTIVE after waiting")
-        time.sleep(delay)
-        delay = min(delay * 2, 5.0)

@@ -1,4 +1,8 @@
-"""GET /health: 200 while DynamoDB answers, 503 otherwise (asked at most every few seconds)."""
+"""GET /health: 200 while DynamoDB answers and every table and index is ACTIVE, else 503.
+
+Asked at most every few seconds. A table made by an older version that lacks an index is
+not ready: the check starts adding it (store/migration.py) and says 503 until it is built.
+"""
 
 from __future__ import annotations
 
