@@ -163,9 +163,10 @@ def test_unknown_pages_and_games_are_404_pages(app: Any) -> None:
 def test_signed_out_visitors_see_the_welcome_page(app: Any) -> None:
     browser = Browser(app)
     assert browser.get("/").status_code == 200 and "Create account" in browser.page
-    # A page that needs a player sends the visitor to sign in.
+    # A page that needs a player sends the visitor to sign in, and back to it afterwards.
     response = browser.get("/games/abcdefghijkl")
-    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/?next=/games/abcdefghijkl"
 
 
 def test_the_debugger_stays_off_whatever_the_environment_says(

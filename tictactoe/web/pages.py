@@ -9,7 +9,7 @@ from .. import accounts, avatars, pictures, services
 from ..backend import backend
 from ..limits import Refused
 from ..store import OpenInvitation, Taken
-from . import auth, images, throttle
+from . import auth, images, returns, throttle
 from .errors import STATUS
 from .present import etag, game_json, seen_board
 
@@ -20,7 +20,8 @@ bp = Blueprint("pages", __name__)
 def home():  # type: ignore[no-untyped-def]
     player = auth.current_player()
     if player is None:
-        return render_template("welcome.html", done=request.args.get("done"))
+        back = returns.safe_next(request.args.get("next"))
+        return render_template("welcome.html", done=request.args.get("done"), next=back)
     lists = services.lists(backend().games, player)
     images.remember_games([*lists.invites, *lists.sent, *lists.in_progress, *lists.finished])
     return render_template("home.html", lists=lists)
@@ -34,7 +35,7 @@ def signup():  # type: ignore[no-untyped-def]
     except (services.Invalid, Taken, Refused) as err:
         return _welcome_again(err, signup_error=str(err), name=name)
     auth.sign_in(user)
-    return _see(url_for("pages.home"))
+    return _see(_back())
 
 
 @bp.post("/login")
@@ -45,7 +46,7 @@ def login():  # type: ignore[no-untyped-def]
     except (services.Invalid, services.WrongCredentials, Refused) as err:
         return _welcome_again(err, login_error=str(err), name=name)
     auth.sign_in(user)
-    return _see(url_for("pages.home"))
+    return _see(_back())
 
 
 @bp.post("/logout")
@@ -200,7 +201,13 @@ def _profile(error: str | None = None, done: str | None = None, **errors: str) -
 
 def _welcome_again(err: Exception, **context: str):  # type: ignore[no-untyped-def]
     """The welcome page again, saying why (a refusal also says when to try again)."""
-    return _refused(render_template("welcome.html", **context), err)
+    back = returns.safe_next(request.form.get("next"))
+    return _refused(render_template("welcome.html", next=back, **context), err)
+
+
+def _back() -> str:
+    """Where a sign-in or sign-up goes: the page the visitor came for, if it is ours."""
+    return returns.safe_next(request.form.get("next")) or url_for("pages.home")
 
 
 def _refused(page: str, err: Exception):  # type: ignore[no-untyped-def]
