@@ -59,7 +59,7 @@ def test_a_whole_game_with_javascript_off(app: Any) -> None:
     gid = game_id(host)
     assert "Waiting for gus to accept" in host.page
     guest.get("/")
-    assert "hannah</span> invited you" in guest.page
+    assert "hannah</a> invited you" in guest.page
     guest.submit(f"/games/{gid}/accept")
     assert "Your turn." in guest.page
     for who, cell in [(guest, 0), (host, 3), (guest, 1), (host, 4), (guest, 2)]:
@@ -98,7 +98,7 @@ def test_the_host_withdraws_an_invitation_with_a_button(app: Any) -> None:
     response = host.submit(f"/games/{gid}/cancel")
     assert response.status_code == 200 and "No invitations right now." in host.page
     guest.get("/")
-    assert "wanda</span> invited you" not in guest.page
+    assert "wanda</a> invited you" not in guest.page
 
 
 def test_inviting_someone_who_invited_you_opens_their_invitation(app: Any) -> None:

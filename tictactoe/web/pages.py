@@ -9,7 +9,7 @@ from .. import accounts, avatars, pictures, services
 from ..backend import backend
 from ..limits import Refused
 from ..store import OpenInvitation, Taken
-from . import auth, images, returns, throttle
+from . import auth, game_page, images, returns, throttle
 from .errors import STATUS
 from .present import etag, game_json, seen_board
 
@@ -73,16 +73,54 @@ def invite() -> Response:
 def game(game_id: str):  # type: ignore[no-untyped-def]
     at_least = request.args.get("v", default=0, type=int)
     found = services.game(backend().games, game_id, at_least)
-    images.remember_games([found])
+    extras = game_page.extras(found)
+    images.remember_games([found, *([extras["rematch"]] if extras["rematch"] else [])])
     expired = services.expired(backend().games, found)
     return render_template("game.html", game=found, state=etag(found), json=game_json(found),
-                           expired=expired)  # fmt: skip
+                           expired=expired, **extras)  # fmt: skip
+
+
+@bp.post("/challenges")
+@auth.signed_in
+def challenge() -> Response:
+    game = services.challenge(backend().games, auth.player(), auth.my_picture())
+    return _see(url_for("pages.game", game_id=game.id, v=game.version))
 
 
 @bp.post("/games/<game_id:game_id>/accept")
 @auth.signed_in
 def accept(game_id: str) -> Response:
     game = services.accept(backend().games, game_id, auth.player())
+    return _see(url_for("pages.game", game_id=game_id, v=game.version))
+
+
+@bp.post("/games/<game_id:game_id>/rematch")
+@auth.signed_in
+def rematch(game_id: str) -> Response:
+    game, _ = services.rematch(backend().games, game_id, auth.player(), auth.my_picture())
+    return _see(url_for("pages.game", game_id=game.id, v=game.version))
+
+
+@bp.get("/games/<game_id:game_id>/resign")
+@auth.signed_in
+def resign_confirm(game_id: str) -> str:
+    """Ask before resigning (the game page asks in a dialog when JavaScript runs)."""
+    found = services.game(backend().games, game_id)
+    images.remember_games([found])
+    return render_template("resign.html", game=found)
+
+
+@bp.post("/games/<game_id:game_id>/resign")
+@auth.signed_in
+def resign(game_id: str) -> Response:
+    game = services.resign(backend().games, game_id, auth.player())
+    return _see(url_for("pages.game", game_id=game_id, v=game.version))
+
+
+@bp.post("/games/<game_id:game_id>/claim")
+@auth.signed_in
+def claim(game_id: str) -> Response:
+    game = services.claim(backend().games, game_id, auth.player())
     return _see(url_for("pages.game", game_id=game_id, v=game.version))
 
 
