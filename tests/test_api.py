@@ -3,6 +3,7 @@ against the OpenAPI document by the test client."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -356,7 +357,7 @@ def test_openapi_document_is_served_and_lists_every_route(app: Any) -> None:
     doc = app.test_client().get("/api/openapi.json").get_json()
     assert doc["openapi"].startswith("3.")
     routes = {
-        rule.rule.replace("<game_id:game_id>", "{game_id}")
+        re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith("/api/") or rule.rule == "/health"
     }

@@ -10,7 +10,7 @@ from flask import current_app
 from . import aws
 from .config import Settings
 from .s3 import BucketOwner, Objects
-from .store import Avatars, Games, Users
+from .store import Avatars, Games, Ladder, Users
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class Backend:
     users: Users
     avatars: Avatars
     pictures: Objects  # the avatar bucket's objects
+    ladder: Ladder  # players' results and the leaderboard (reads of Users)
 
 
 def build(settings: Settings) -> Backend:
@@ -34,10 +35,17 @@ def build(settings: Settings) -> Backend:
         settings=settings,
         dynamodb=dynamodb,
         s3=s3,
-        games=Games(dynamodb, settings.games_table, settings.invitation_expiry_seconds),
+        games=Games(
+            dynamodb,
+            settings.games_table,
+            settings.invitation_expiry_seconds,
+            settings.users_table,
+            settings.turn_timeout_seconds,
+        ),
         users=Users(dynamodb, settings.users_table),
         avatars=Avatars(dynamodb, settings.avatars_table),
         pictures=Objects(s3, settings.bucket, settings.avatar_region, owner),
+        ladder=Ladder(dynamodb, settings.users_table),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from werkzeug.security import generate_password_hash
 
@@ -10,7 +11,8 @@ from . import game as rules
 from .credentials import MAX_PASSWORD, MIN_PASSWORD, password_problem, skeleton
 from .game import Game
 from .limits import OPEN, Gate
-from .store import Games, Lists, NotFound, Rejected, User, Users
+from .store import Games, Ladder, Lists, NotFound, Player, Rejected, User, Users
+from .store.games import now
 
 NAME = re.compile(r"[A-Za-z0-9_-]{3,20}")
 # Checked against when the name is unknown, so a wrong name costs as long as a wrong password.
@@ -164,6 +166,73 @@ def expired(games: Games, found: Game) -> bool:
 def lists(games: Games, player: str) -> Lists:
     """Return the player's home lists."""
     return games.lists(player)
+
+
+def resign(games: Games, game_id: str, player: str) -> Game:
+    """End the game `player` is playing as their resignation: the other player wins."""
+    return _finish(games, game_id, player, _may_resign, games.resign)
+
+
+def claim(games: Games, game_id: str, player: str) -> Game:
+    """Win the game whose other player has not moved for the store's turn timeout."""
+    return _finish(games, game_id, player, _may_claim, games.claim)
+
+
+def player(ladder: Ladder, name: object) -> Player:
+    """Return a player's results and rating (any signed-in player may look)."""
+    found = ladder.player(name) if isinstance(name, str) and NAME.fullmatch(name) else None
+    if found is None:
+        raise NotFound(f"there is no player called {name}")
+    return found
+
+
+def leaderboard(ladder: Ladder) -> list[Player]:
+    """Return the best players by rating, then wins (the top 20)."""
+    return ladder.top()
+
+
+def _finish(
+    games: Games,
+    game_id: str,
+    player: str,
+    check: Callable[[Games, Game, str], None],
+    finish: Callable[[Game, str], Game],
+) -> Game:
+    """Check the rules on the game as read, then finish it; a game that changed meanwhile is
+    checked again as it is now (the finishing write is conditional on the version read)."""
+    current = games.get(game_id)
+    for _ in range(3):
+        check(games, current, player)
+        try:
+            return finish(current, player)
+        except Rejected as rejected:
+            if rejected.current is None:
+                raise NotFound("no such game") from None
+            current = rejected.current
+    raise Conflict("the game is changing too fast; try again")
+
+
+def _may_resign(games: Games, current: Game, player: str) -> None:
+    current.mark_of(player)  # NotAPlayer: 403
+    _check_in_progress(current)
+
+
+def _may_claim(games: Games, current: Game, player: str) -> None:
+    current.mark_of(player)
+    _check_in_progress(current)
+    if current.turn == player:
+        raise Forbidden("it is your turn: you cannot claim the win, play a move instead")
+    when = rules.claimable_at(current, games.turn_timeout_seconds)
+    if when is not None and when > now(games.clock()):
+        raise Conflict(f"too early: you may claim the win from {when} if your opponent has "
+                       "not moved by then")  # fmt: skip
+
+
+def _check_in_progress(current: Game) -> None:
+    if current.status is rules.Status.PENDING:
+        raise rules.NotInProgress("this game has not started")
+    if current.status is rules.Status.FINISHED:
+        raise rules.NotInProgress("this game is over")
 
 
 def _why_not_invitee(current: Game | None, player: str) -> Exception:

@@ -7,6 +7,8 @@ from contextlib import contextmanager
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ..game import Game
+
 # Codes that mean "DynamoDB or S3 is busy or briefly unwell": worth a "try again".
 TRANSIENT_CODES = frozenset(
     {
@@ -36,6 +38,14 @@ class NotFound(StoreError):
 
 class Taken(StoreError):
     """A record with that key already exists."""
+
+
+class Rejected(Exception):
+    """A conditional write failed; `current` is the game as it is now (None: it is gone)."""
+
+    def __init__(self, current: Game | None) -> None:
+        super().__init__("the game changed or does not allow this")
+        self.current = current
 
 
 @contextmanager

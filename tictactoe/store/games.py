@@ -32,10 +32,11 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from ..game import Game, O, Placed, Status
-from .errors import NotFound, Unavailable, error_code, translated
+from .errors import NotFound, Rejected, Unavailable, error_code, translated
 from .invitations import INVITED, Invitations
 from .items import game_from_item, s
 from .lists import FINISHED, LIST_LENGTH, OPEN, Listing, Lists
+from .results import Results
 from .schema import HOST_INDEX, OPPONENT_INDEX, TTL_ATTRIBUTE
 
 __all__ = ["DELETED_PLAYER", "LIST_LENGTH", "Games", "Lists", "Rejected", "now"]
@@ -52,24 +53,21 @@ def now(epoch: float | None = None) -> str:
     return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-class Rejected(Exception):
-    """A conditional write failed; `current` is the game as it is now (None: it is gone)."""
-
-    def __init__(self, current: Game | None) -> None:
-        super().__init__("the game changed or does not allow this")
-        self.current = current
-
-
 class Games:
     """Reads and conditional writes of the Games table."""
 
-    def __init__(self, client: Any, table: str, expiry_seconds: int = WEEK) -> None:
+    def __init__(
+        self, client: Any, table: str, expiry_seconds: int = WEEK, users_table: str = "Users",
+        turn_timeout_seconds: int = 3 * 24 * 3600,
+    ) -> None:  # fmt: skip
         self._client = client
         self._table = table
         self.expiry_seconds = expiry_seconds
+        self.turn_timeout_seconds = turn_timeout_seconds  # then the waiting player may claim
         self.clock: Callable[[], float] = time.time  # epoch seconds; tests may wind it on
         self._invitations = Invitations(client, table, lambda i: self._read(i, consistent=False))
         self._listing = Listing(client, table)
+        self._results = Results(client, table, users_table, self._read)  # games that end
 
     def create(
         self,
@@ -165,33 +163,34 @@ class Games:
         The condition says: the game is in progress, it is `player`'s turn, and the board is
         still `seen` (so `player` plays the mark placed). So two racing moves can never both
         land, and a game that a move ended is always marked finished by that same write. The
-        cell is appended to Moves, in the same write.
+        cell is appended to Moves, in the same write. The move that ends the game also counts
+        its result, in one transaction (see results.py).
         """
+        if placed.over:
+            return self._results.move(game_id, player, seen, placed, now())
         # Games from before Waiting have the invited opponent as X and the host as O.
         legacy_other = "OpponentId" if placed.mark == O else "HostId"
         values = {":playing": s(Status.IN_PROGRESS), ":me": s(player), ":seen": s(seen),
                   ":board": s(placed.board), ":cell": {"L": [{"N": str(placed.cell)}]},
                   ":none": {"L": []}}  # fmt: skip
         sets = ["Board = :board", "Version = Version + :one", "UpdatedAt = :now",
-                "Moves = list_append(if_not_exists(Moves, :none), :cell)"]  # fmt: skip
-        removes: list[str] = []
-        stamp = now()
-        if placed.over:
-            values |= {":over": s(Status.FINISHED), ":sd": s(FINISHED + stamp)}
-            sets += ["#st = :over", "StatusDate = :sd", "FinalBoard = :board"]
-            removes += ["Turn", "Waiting"]
-            if placed.won:
-                sets.append("Winner = :me")
-        else:
-            sets += [f"Turn = if_not_exists(Waiting, {legacy_other})", "Waiting = :me"]
-        update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+                "Moves = list_append(if_not_exists(Moves, :none), :cell)",
+                f"Turn = if_not_exists(Waiting, {legacy_other})", "Waiting = :me"]  # fmt: skip
         return self._update(
             game_id,
             condition="#st = :playing AND Turn = :me AND Board = :seen",
-            update=update,
+            update="SET " + ", ".join(sets),
             values=values,
-            stamp=stamp,
         )
+
+    def resign(self, game: Game, player: str) -> Game:
+        """Finish `game` (in progress, as read) as `player`'s resignation, and count it."""
+        return self._results.resign(game, player, now(self.clock()))
+
+    def claim(self, game: Game, player: str) -> Game:
+        """Finish `game` as won by `player`, whose opponent let the turn time out; count it."""
+        cutoff = now(self.clock() - self.turn_timeout_seconds)
+        return self._results.claim(game, player, cutoff, now(self.clock()))
 
     def lists(self, player: str) -> Lists:
         """Return `player`'s home lists, each the LIST_LENGTH newest first."""

@@ -14,7 +14,7 @@ from .. import accounts, avatars, pictures, services
 from ..backend import backend
 from ..store import AvatarRecord
 from . import auth, images, inputs, throttle
-from .present import etag, game_json, seen_board
+from .present import etag, game_json, player_json, seen_board
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -190,6 +190,31 @@ def move(game_id: str):  # type: ignore[no-untyped-def]
     # The state the page last showed lets the move skip a read (see services.move).
     seen = seen_board(request.headers.get("X-Game-State"))
     return _game(services.move(backend().games, game_id, auth.player(), cell, seen))
+
+
+@bp.post("/games/<game_id:game_id>/resign")
+@auth.signed_in
+def resign(game_id: str):  # type: ignore[no-untyped-def]
+    return _game(services.resign(backend().games, game_id, auth.player()))
+
+
+@bp.post("/games/<game_id:game_id>/claim")
+@auth.signed_in
+def claim(game_id: str):  # type: ignore[no-untyped-def]
+    return _game(services.claim(backend().games, game_id, auth.player()))
+
+
+@bp.get("/players/<name>")
+@auth.signed_in
+def player(name: str):  # type: ignore[no-untyped-def]
+    return player_json(services.player(backend().ladder, name))
+
+
+@bp.get("/leaderboard")
+@auth.signed_in
+def leaderboard():  # type: ignore[no-untyped-def]
+    top = services.leaderboard(backend().ladder)
+    return {"players": [player_json(p, images.SMALL) for p in top]}
 
 
 def _game(game, status: int = 200) -> Response:  # type: ignore[no-untyped-def]

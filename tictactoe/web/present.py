@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .. import ratings
 from ..game import EMPTY, Game, is_board
+from ..store import Player
 from . import images
 
 _ETAG = re.compile(r'(?:W/)?"(\d+)-([XO-]{9})"')
@@ -45,3 +47,15 @@ def seen_board(header_or_field: str | None) -> str | None:
     found = _ETAG.fullmatch(header_or_field.strip()) or _ETAG.fullmatch(f'"{header_or_field}"')
     board = found.group(2) if found else None
     return board if is_board(board) else None
+
+
+def player_json(player: Player, size: int = images.LARGE) -> dict[str, Any]:
+    """Return the API's representation of a player's results (the rating rounded for display)."""
+    return {
+        "username": player.name,
+        "avatar_url": images.url(player.name, player.picture, size),
+        "wins": player.wins,
+        "losses": player.losses,
+        "ties": player.ties,
+        "rating": ratings.shown(player.rating),
+    }

@@ -1,0 +1,234 @@
+"""Finishing a game and counting it in one transaction, so each result counts exactly once.
+
+The write that ends a game (the move that wins or fills the board, a resignation, a claim) is
+one TransactWriteItems of up to three items:
+  - the game: finished, on condition that it is still in progress at the version read (plus
+    the ending's own conditions), with ReturnValuesOnConditionCheckFailure=ALL_OLD;
+  - each player's Users item: ADD Wins/Losses/Ties, SET Rating, Ladder, Rank, on condition
+    that the account exists and still has the rating and wins read before (or no rating yet).
+Only one request can move a game from in progress to finished, and the counts change in that
+same write, so whichever request finishes a game counts it, once; a racing or retried
+request that loses changes nothing and sees the game as it is (Rejected). The ratings are
+read just before (one BatchGetItem, eventually consistent); when another game of the same
+player finished meanwhile, the transaction is cancelled on that player's item and tried
+again with ratings read strongly. A player whose account is gone is not counted. The
+ClientRequestToken is derived from the game, its version and the writes, so botocore's own
+retry of a call whose answer was lost replays it instead of applying it twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from .. import ratings
+from ..game import EMPTY, Game, Placed, Status
+from .errors import Rejected, Unavailable, error_code, translated
+from .items import game_from_item, s
+from .ladder import shard
+from .lists import FINISHED
+
+_ATTEMPTS = 3  # a player's rating that changed meanwhile is read again, strongly
+_TOKEN_LENGTH = 36  # DynamoDB's limit for ClientRequestToken
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How a game ends: its final board and winner, and what the finishing write checks."""
+
+    board: str
+    winner: str | None  # None: a tie
+    condition: str = ""  # beyond "in progress, at the version read"
+    values: dict[str, Any] = field(default_factory=dict)
+    cell: int | None = None  # the move that ended it, if one did
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A player's rating and wins as read (rating None: no finished game yet)."""
+
+    rating: str | None
+    wins: int
+
+
+class Results:
+    """The transactions that finish games and count them."""
+
+    def __init__(
+        self, client: Any, games_table: str, users_table: str,
+        reader: Callable[[str, bool], Game | None],
+    ) -> None:  # fmt: skip
+        self._client = client
+        self._games = games_table
+        self._users = users_table
+        self._read = reader  # (game id, consistent) -> the game, or None
+
+    def move(self, game_id: str, player: str, seen: str, placed: Placed, stamp: str) -> Game:
+        """Write the move that ends the game (see Games.move) and count its result.
+
+        The transaction names both players' items, and a move carries only the cell and the
+        board seen, so the game is read first: eventually consistent (0.5 RCU), strongly only
+        when that copy is not the board seen (stale, or the move is refused anyway).
+        """
+        playing = (Status.IN_PROGRESS, player, seen)
+        game = self._read(game_id, False)
+        if game is None or (game.status, game.turn, game.board) != playing:
+            game = self._read(game_id, True)
+        if game is None or (game.status, game.turn, game.board) != playing:
+            raise Rejected(game)
+        ending = Ending(placed.board, player if placed.won else None,
+                        "Turn = :me AND Board = :seen", {":me": s(player), ":seen": s(seen)},
+                        placed.cell)  # fmt: skip
+        return self.finish(game, ending, stamp)
+
+    def resign(self, game: Game, player: str, stamp: str) -> Game:
+        """Finish `game` (in progress, as read) as `player`'s resignation, and count it."""
+        return self.finish(game, Ending(game.board, game.other_player(player)), stamp)
+
+    def claim(self, game: Game, player: str, cutoff: str, stamp: str) -> Game:
+        """Finish `game` as won by `player`, if the other player has not moved since `cutoff`."""
+        ending = Ending(game.board, player, "Turn = :other AND UpdatedAt <= :cutoff",
+                        {":other": s(game.other_player(player)), ":cutoff": s(cutoff)})  # fmt: skip
+        return self.finish(game, ending, stamp)
+
+    def finish(self, game: Game, ending: Ending, stamp: str) -> Game:
+        """Finish `game` (as read, in progress) the way `ending` says, and count the result.
+
+        Raise Rejected(current) when the game is no longer as read; Unavailable when the
+        players' ratings kept changing.
+        """
+        keys = [p.lower() for p in (game.host, game.opponent) if p]
+        consistent = False
+        for _ in range(_ATTEMPTS):
+            standings = self._standings(keys, consistent)
+            writes = [self._game_write(game, ending, stamp)]
+            writes += self._count_writes(game, ending.winner, standings)
+            reasons = self._transact(writes, _token(game, writes))
+            if not reasons:
+                return _finished(game, ending, stamp)
+            if reasons[0].get("Code") == "ConditionalCheckFailed":
+                item = reasons[0].get("Item")
+                raise Rejected(game_from_item(item) if item else self._read(game.id, True))
+            consistent = True  # a rating changed, an account went, or a transaction collided
+        raise Unavailable("finishing a game: the players' ratings are changing; try again")
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _standings(self, keys: list[str], consistent: bool) -> dict[str, Standing]:
+        """Read the players' ratings and wins; a player with no account is left out."""
+        wanted: dict[str, Any] = {self._users: {
+            "Keys": [{"UserKey": s(k)} for k in keys],
+            "ProjectionExpression": "UserKey, Rating, Wins",
+            "ConsistentRead": consistent,
+        }}  # fmt: skip
+        items: list[dict[str, Any]] = []
+        for _ in range(_ATTEMPTS):
+            with translated("reading the players' ratings"):
+                found = self._client.batch_get_item(RequestItems=wanted)
+            items += found["Responses"].get(self._users, [])
+            wanted = found.get("UnprocessedKeys") or {}
+            if not wanted:
+                return {i["UserKey"]["S"]: _standing(i) for i in items}
+        raise Unavailable("reading the players' ratings: throttled; try again")
+
+    def _game_write(self, game: Game, ending: Ending, stamp: str) -> dict[str, Any]:
+        condition = "attribute_exists(GameId) AND #st = :playing AND Version = :v"
+        sets = ["#st = :over", "StatusDate = :sd", "Board = :board", "FinalBoard = :board",
+                "Version = Version + :one", "UpdatedAt = :now"]  # fmt: skip
+        values = {":playing": s(Status.IN_PROGRESS), ":v": {"N": str(game.version)},
+                  ":over": s(Status.FINISHED), ":sd": s(FINISHED + stamp),
+                  ":board": s(ending.board), ":one": {"N": "1"}, ":now": s(stamp),
+                  **ending.values}  # fmt: skip
+        if ending.condition:
+            condition += f" AND {ending.condition}"
+        if ending.winner:
+            sets.append("Winner = :winner")
+            values[":winner"] = s(ending.winner)
+        if ending.cell is not None:
+            sets.append("Moves = list_append(if_not_exists(Moves, :none), :cell)")
+            values |= {":none": {"L": []}, ":cell": {"L": [{"N": str(ending.cell)}]}}
+        return {"Update": {
+            "TableName": self._games,
+            "Key": {"GameId": s(game.id)},
+            "ConditionExpression": condition,
+            "UpdateExpression": "SET " + ", ".join(sets) + " REMOVE Turn, Waiting",
+            "ExpressionAttributeNames": {"#st": "Status"},
+            "ExpressionAttributeValues": values,
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }}  # fmt: skip
+
+    def _count_writes(
+        self, game: Game, winner: str | None, standings: dict[str, Standing]
+    ) -> list[dict[str, Any]]:
+        """Return the Users updates that count the result for each player with an account."""
+        host, opponent = game.host.lower(), (game.opponent or "").lower()
+        before = {k: float(v.rating) if v.rating else ratings.START for k, v in standings.items()}
+        host_score = ratings.TIE if winner is None else float(winner == game.host)
+        new = dict(zip((host, opponent), ratings.after_game(
+            before.get(host, ratings.START), before.get(opponent, ratings.START), host_score,
+        ), strict=True))  # fmt: skip
+        writes = []
+        for key, standing in standings.items():
+            score = host_score if key == host else 1.0 - host_score
+            writes.append(self._count_write(key, standing, new[key], score))
+        return writes
+
+    def _count_write(
+        self, key: str, standing: Standing, rating: float, score: float
+    ) -> dict[str, Any]:
+        won, lost, tied = score == ratings.WIN, score == ratings.LOSS, score == ratings.TIE
+        values = {":rating": {"N": ratings.stored(rating)}, ":ladder": s(shard(key)),
+                  ":rank": {"N": str(ratings.rank(rating, standing.wins + won))},
+                  ":w": {"N": str(int(won))}, ":l": {"N": str(int(lost))},
+                  ":t": {"N": str(int(tied))}}  # fmt: skip
+        condition = "attribute_exists(UserKey) AND attribute_not_exists(Rating)"
+        if standing.rating is not None:
+            condition = "attribute_exists(UserKey) AND Rating = :was AND Wins = :wins"
+            values |= {":was": {"N": standing.rating}, ":wins": {"N": str(standing.wins)}}
+        return {"Update": {
+            "TableName": self._users,
+            "Key": {"UserKey": s(key)},
+            "ConditionExpression": condition,
+            "UpdateExpression": "SET Rating = :rating, Ladder = :ladder, #rank = :rank"
+                                " ADD Wins :w, Losses :l, Ties :t",
+            "ExpressionAttributeNames": {"#rank": "Rank"},
+            "ExpressionAttributeValues": values,
+        }}  # fmt: skip
+
+    def _transact(self, writes: list[dict[str, Any]], token: str) -> list[dict[str, Any]]:
+        """Run the writes as one transaction; return [] or each write's cancellation reason."""
+        with translated("finishing a game"):
+            try:
+                self._client.transact_write_items(TransactItems=writes, ClientRequestToken=token)
+            except ClientError as err:
+                if error_code(err) != "TransactionCanceledException":
+                    raise
+                found = list(err.response.get("CancellationReasons", []))
+                return found + [{"Code": "None"}] * (len(writes) - len(found))
+        return []
+
+
+def _standing(item: dict[str, Any]) -> Standing:
+    return Standing(item.get("Rating", {}).get("N"), int(item.get("Wins", {}).get("N", "0")))
+
+
+def _token(game: Game, writes: list[dict[str, Any]]) -> str:
+    """Name this very transaction: the same game, version and writes give the same token."""
+    prefix = f"{game.id}.{game.version}."[:20]
+    digest = hashlib.sha256(json.dumps(writes, sort_keys=True).encode()).hexdigest()
+    return prefix + digest[: _TOKEN_LENGTH - len(prefix)]
+
+
+def _finished(game: Game, ending: Ending, stamp: str) -> Game:
+    """Return the game as the finishing write left it (the write returns nothing)."""
+    moves = game.moves + (ending.cell,) if ending.cell is not None else game.moves
+    if len(moves) != sum(c != EMPTY for c in ending.board):
+        moves = ()  # a game from before moves were recorded (as items.moves_of reads it)
+    return replace(game, status=Status.FINISHED, board=ending.board, turn=None,
+                   winner=ending.winner, updated_at=stamp, version=game.version + 1,
+                   moves=moves)  # fmt: skip
