@@ -45,7 +45,7 @@ def test_a_finished_game_shows_its_line_and_a_rematch_that_swaps_the_marks(app: 
     guest.get(f"/games/{gid}")
     assert "rhea wants a rematch." in guest.page and "Accept rematch</button>" in guest.page
     guest.submit(f"/games/{gid}/rematch")  # accepts the one that exists
-    assert game_id(guest) == rematch_id and "rhea&#39;s turn" in guest.page
+    assert game_id(guest) == rematch_id and "rhea's turn" in guest.page
     host.get(f"/games/{rematch_id}")
     assert "Your turn." in host.page  # O before, X now: moves first
     host.get(f"/games/{gid}")
@@ -60,7 +60,7 @@ def test_pressing_rematch_on_a_stale_page_joins_the_rematch_already_asked_for(ap
     host.submit(f"/games/{gid}/rematch")
     rematch_id = game_id(host)
     assert guest.submit(f"/games/{gid}/rematch").status_code == 200  # from the stale page
-    assert game_id(guest) == rematch_id and "sara&#39;s turn" in guest.page
+    assert game_id(guest) == rematch_id and "sara's turn" in guest.page
 
 
 def test_resigning_asks_first_and_the_other_player_wins(app: Any) -> None:
@@ -106,7 +106,7 @@ def test_a_challenge_link_is_shared_joined_once_and_listed_until_then(app: Any) 
 
     taker, late = signed_up(app, "tess"), signed_up(app, "tobi")
     taker.get(f"/games/{gid}")
-    assert "Join chad&#39;s game</button>" in taker.page
+    assert "Join chad's game</button>" in taker.page
     late.get(f"/games/{gid}")
     taker.submit(f"/games/{gid}/accept")
     assert "Your turn." in taker.page  # the taker plays X

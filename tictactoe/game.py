@@ -75,6 +75,7 @@ class Game:
     x_is_host: bool = False  # the host plays X (a rematch where the host played O)
     moves: tuple[int, ...] = ()  # the cells in the order they were played
     rematch: str | None = None  # the id of this finished game's rematch, once asked for
+    challenge: bool = False  # created as an open challenge: anyone but the host could take it
 
     @classmethod
     def invitation(

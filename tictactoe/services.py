@@ -98,12 +98,14 @@ def invite(
     return games.create(host, user.name, (host_picture, user.picture))
 
 
-def accept(games: Games, game_id: str, player: str) -> Game:
-    """Start the game `player` was invited to."""
+def accept(games: Games, game_id: str, player: str, picture: str | None = None) -> Game:
+    """Start the game `player` was invited to, or take an open challenge (with `picture`)."""
     try:
-        return games.accept(game_id, player)
+        return games.accept(game_id, player, picture)
     except Rejected as rejected:
         current = rejected.current
+        if current and current.challenge:
+            raise _why_not_taker(games, current, player) from None
         if current and current.opponent == player and games.expired(current):
             raise Conflict("this invitation has expired") from None
         raise _why_not_invitee(current, player) from None
@@ -235,9 +237,53 @@ def _check_in_progress(current: Game) -> None:
         raise rules.NotInProgress("this game is over")
 
 
+def challenge(games: Games, host: str, picture: str | None = None) -> Game:
+    """Open a challenge that any other player may take (it counts against the host's cap).
+
+    Raises store.TooManyInvitations when the host has store.MAX_SENT out.
+    """
+    return games.challenge(host, picture)
+
+
+def rematch(
+    games: Games, game_id: str, player: str, picture: str | None = None
+) -> tuple[Game, bool]:
+    """Ask for (or accept) the one rematch of a finished game; True when this created it.
+
+    The rematch is an invitation from the first to ask to the other player; when the other
+    player had asked already, this accepts their invitation and the game starts.
+    """
+    try:
+        return games.rematch(game_id, player, picture)
+    except Rejected as rejected:
+        current = rejected.current
+    if current is None:
+        raise NotFound("no such game")
+    if player not in (current.host, current.opponent):
+        raise Forbidden("only the game's players can ask for a rematch")
+    if current.status is not rules.Status.FINISHED:
+        raise Conflict("a rematch can only follow a finished game")
+    raise Conflict("the other player has deleted their account; invite someone else")
+
+
 def _why_not_invitee(current: Game | None, player: str) -> Exception:
     if current is None:
         return NotFound("no such game")
+    if current.challenge and current.opponent is None:
+        return Forbidden("no one was invited to an open challenge; its host may withdraw it")
     if current.opponent != player:
         return Forbidden("only the invited player can answer an invitation")
     return Conflict("this invitation has already been answered")
+
+
+def _why_not_taker(games: Games, current: Game, player: str) -> Exception:
+    """Why `player` could not take (or accept) the open challenge `current`."""
+    if current.host == player:
+        return Forbidden("you cannot take your own challenge")
+    if current.opponent is None and games.expired(current):
+        return Conflict("this challenge has expired")
+    if current.opponent is None:  # still open: it can only have lapsed between two clocks
+        return Conflict("this challenge could not be taken; try again")
+    if current.opponent == player:
+        return Conflict("you have already taken this challenge")
+    return Conflict("someone else took this challenge first")

@@ -26,7 +26,6 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -34,8 +33,9 @@ from botocore.exceptions import ClientError
 from ..game import Game, O, Placed, Status
 from .errors import NotFound, Rejected, Unavailable, error_code, translated
 from .invitations import INVITED, Invitations
-from .items import game_from_item, s
+from .items import game_from_item, now, s
 from .lists import FINISHED, LIST_LENGTH, OPEN, Listing, Lists
+from .rematches import Rematches
 from .results import Results
 from .schema import HOST_INDEX, OPPONENT_INDEX, TTL_ATTRIBUTE
 
@@ -45,12 +45,6 @@ WEEK = 7 * 24 * 3600
 # Stands in for a deleted player in the games they leave behind. Not a valid name (it has a
 # space), so no one can sign up as it, invite it or be mistaken for it.
 DELETED_PLAYER = "deleted player"
-
-
-def now(epoch: float | None = None) -> str:
-    """Return the current UTC time (or `epoch`) in ISO 8601, sortable as text."""
-    moment = datetime.now(UTC) if epoch is None else datetime.fromtimestamp(epoch, UTC)
-    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 class Games:
@@ -68,6 +62,7 @@ class Games:
         self._invitations = Invitations(client, table, lambda i: self._read(i, consistent=False))
         self._listing = Listing(client, table)
         self._results = Results(client, table, users_table, self._read)  # games that end
+        self._rematches = Rematches(client, table, self, DELETED_PLAYER)
 
     def create(
         self,
@@ -123,25 +118,32 @@ class Games:
             raise NotFound("no such game")
         return game
 
-    def accept(self, game_id: str, player: str) -> Game:
+    def accept(self, game_id: str, player: str, picture: str | None = None) -> Game:
         """Start the game if `player` is its invited opponent and it is pending, not expired.
 
         The game moves from INVITED_ to OPEN_ in both indexes, and loses its ExpiresAt. X moves
         first: the opponent, unless the invitation named another first turn (FirstTurn, and
         FirstWait for the other player). Turn names who is to move and Waiting the other, so a
         move swaps them without knowing who plays which mark.
+
+        The same single write takes an open challenge (a pending game with no OpponentId):
+        `player`, if not its host, becomes its opponent (with `picture`) and plays X. The
+        condition that no one took it yet makes exactly one of many racing takers win.
         """
         stamp = now(self.clock())
+        picked = ", OpponentPicture = if_not_exists(OpponentPicture, :pic)" if picture else ""
         return self._update(
             game_id,
-            condition="#st = :pending AND OpponentId = :me"
+            condition="#st = :pending AND (OpponentId = :me"
+            " OR (attribute_not_exists(OpponentId) AND HostId <> :me))"
             " AND (attribute_not_exists(ExpiresAt) OR ExpiresAt > :clock)",
-            update="SET #st = :playing, Turn = if_not_exists(FirstTurn, :me),"
+            update="SET #st = :playing, OpponentId = :me, Turn = if_not_exists(FirstTurn, :me),"
             " Waiting = if_not_exists(FirstWait, HostId), StatusDate = :open,"
-            " Version = Version + :one, UpdatedAt = :now REMOVE ExpiresAt",
+            f" Version = Version + :one, UpdatedAt = :now{picked} REMOVE ExpiresAt",
             values={":pending": s(Status.PENDING), ":playing": s(Status.IN_PROGRESS),
                     ":me": s(player), ":open": s(OPEN + stamp),
-                    ":clock": {"N": str(int(self.clock()))}},
+                    ":clock": {"N": str(int(self.clock()))}}
+            | ({":pic": s(picture)} if picture else {}),
             stamp=stamp,
         )  # fmt: skip
 
@@ -195,6 +197,24 @@ class Games:
     def lists(self, player: str) -> Lists:
         """Return `player`'s home lists, each the LIST_LENGTH newest first."""
         return self._listing.read(player, self._live_after(self.clock()))
+
+    def challenge(self, host: str, picture: str | None = None) -> Game:
+        """Store an open challenge from `host` that anyone else may take (see accept).
+
+        It expires like an invitation and counts against the host's cap, but names no pair,
+        so it takes no pair lock. Raises TooManyInvitations when the host has too many out.
+        """
+        moment = self.clock()
+        self._invitations.check_room(host, self._live_after(moment))
+        return self._rematches.challenge(host, picture, moment)
+
+    def rematch(self, game_id: str, player: str, picture: str | None) -> tuple[Game, bool]:
+        """Return the one rematch of a finished game, asking or accepting it (see rematches.py).
+
+        True when this call created it. Raises Rejected (with the game) when `player` may not
+        ask for a rematch of it.
+        """
+        return self._rematches.ask(game_id, player, picture)
 
     # -- internals -------------------------------------------------------------------------
 

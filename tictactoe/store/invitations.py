@@ -109,8 +109,10 @@ class Invitations:
             held = refused or None  # {}: the lock vanished meanwhile (TTL); try as if free
         raise Unavailable("the pair's invitation kept changing; try again")
 
-    def release(self, host: str, opponent: str, game_id: str) -> None:
+    def release(self, host: str, opponent: str | None, game_id: str) -> None:
         """Free the pair's lock if it still names `game_id` (after a reject or a withdrawal)."""
+        if opponent is None:
+            return  # an open challenge: it names no pair, so it took no lock
         with translated("releasing an invitation"):
             try:
                 self._client.delete_item(

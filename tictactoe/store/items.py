@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from ..game import EMPTY, Game, Status
+from .invitations import INVITED
 from .schema import TTL_ATTRIBUTE
+
+
+def now(epoch: float | None = None) -> str:
+    """Return the current UTC time (or `epoch`) in ISO 8601, sortable as text."""
+    moment = datetime.now(UTC) if epoch is None else datetime.fromtimestamp(epoch, UTC)
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def s(value: str) -> dict[str, str]:
@@ -38,6 +46,7 @@ def game_from_item(item: dict[str, Any]) -> Game:
         x_is_host=item.get("XIsHost", {}).get("BOOL", False),
         moves=moves_of(item),
         rematch=text(item, "Rematch"),
+        challenge=item.get("Challenge", {}).get("BOOL", False),
     )
 
 
@@ -46,3 +55,31 @@ def moves_of(item: dict[str, Any]) -> tuple[int, ...]:
     moves = tuple(int(m["N"]) for m in item.get("Moves", {}).get("L", []))
     marks = sum(c != EMPTY for c in item["Board"]["S"])
     return moves if len(moves) == marks else ()
+
+
+def invitation_item(game: Game) -> dict[str, Any]:
+    """Return the table item of a new invitation, or of an open challenge (no OpponentId)."""
+    item = {
+        "GameId": s(game.id),
+        "HostId": s(game.host),
+        "StatusDate": s(INVITED + game.created_at),
+        TTL_ATTRIBUTE: {"N": str(game.expires_at)},
+        "Status": s(game.status),
+        "Board": s(game.board),
+        "CreatedAt": s(game.created_at),
+        "UpdatedAt": s(game.updated_at),
+        "Version": {"N": str(game.version)},
+    }
+    if game.opponent is not None:
+        item["OpponentId"] = s(game.opponent)
+    if game.challenge:  # lets a late taker be told it was taken (409), not "not invited"
+        item["Challenge"] = {"BOOL": True}
+    if game.x_is_host:  # the accept starts the host's turn (see Games.accept)
+        item |= {"XIsHost": {"BOOL": True}, "FirstTurn": s(game.host)}
+        if game.opponent is not None:
+            item["FirstWait"] = s(game.opponent)
+    for name, digest in (("HostPicture", game.host_picture),
+                         ("OpponentPicture", game.opponent_picture)):  # fmt: skip
+        if digest:
+            item[name] = s(digest)
+    return item

@@ -131,8 +131,8 @@ def _invitation_from_index(entry: dict[str, Any]) -> Game:
     """Build a pending invitation from its index entry, which holds all a list needs."""
     pictures = (text(entry, "HostPicture"), text(entry, "OpponentPicture"))
     return Game.invitation(
-        entry["GameId"]["S"], entry["HostId"]["S"], entry["OpponentId"]["S"],
-        entry["CreatedAt"]["S"], pictures,
+        entry["GameId"]["S"], entry["HostId"]["S"], text(entry, "OpponentId"),  # None: a challenge
+        entry["CreatedAt"]["S"], pictures, x_is_host=_x_is_host(entry),
     )  # fmt: skip
 
 
@@ -151,4 +151,10 @@ def _finished_from_index(entry: dict[str, Any]) -> Game:
         version=0,  # not projected; list entries are not used for conditional requests
         host_picture=text(entry, "HostPicture"),
         opponent_picture=text(entry, "OpponentPicture"),
+        x_is_host=_x_is_host(entry),
     )
+
+
+def _x_is_host(entry: dict[str, Any]) -> bool:
+    """Whether the host plays X (projected since rematches; older entries: the opponent)."""
+    return bool(entry.get("XIsHost", {}).get("BOOL", False))

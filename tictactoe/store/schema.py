@@ -28,8 +28,9 @@ LADDER_SHOWS = ["Name", "Picture", "Wins", "Losses", "Ties", "Rating"]
 TTL_ATTRIBUTE = "ExpiresAt"
 
 # What a finished game's list entry needs. None of it changes while a game is played, so a
-# move never writes to an index: the index keys change only when the game finishes.
-_LISTED = ["CreatedAt", "Winner", "FinalBoard", "HostPicture", "OpponentPicture"]
+# move never writes to an index: the index keys change only when the game finishes. XIsHost
+# (who plays X: a rematch swaps the marks) is set when the game is created.
+_LISTED = ["CreatedAt", "Winner", "FinalBoard", "HostPicture", "OpponentPicture", "XIsHost"]
 
 
 def _index(name: str, player_key: str, other_player: str) -> dict[str, Any]:

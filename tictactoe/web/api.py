@@ -166,7 +166,7 @@ def get_game(game_id: str):  # type: ignore[no-untyped-def]
 @bp.post("/games/<game_id:game_id>/accept")
 @auth.signed_in
 def accept(game_id: str):  # type: ignore[no-untyped-def]
-    return _game(services.accept(backend().games, game_id, auth.player()))
+    return _game(services.accept(backend().games, game_id, auth.player(), auth.my_picture()))
 
 
 @bp.post("/games/<game_id:game_id>/reject")
@@ -215,6 +215,19 @@ def player(name: str):  # type: ignore[no-untyped-def]
 def leaderboard():  # type: ignore[no-untyped-def]
     top = services.leaderboard(backend().ladder)
     return {"players": [player_json(p, images.SMALL) for p in top]}
+
+
+@bp.post("/games/<game_id:game_id>/rematch")
+@auth.signed_in
+def rematch(game_id: str):  # type: ignore[no-untyped-def]
+    game, created = services.rematch(backend().games, game_id, auth.player(), auth.my_picture())
+    return _game(game, 201 if created else 200)
+
+
+@bp.post("/challenges")
+@auth.signed_in
+def create_challenge():  # type: ignore[no-untyped-def]
+    return _game(services.challenge(backend().games, auth.player(), auth.my_picture()), 201)
 
 
 def _game(game, status: int = 200) -> Response:  # type: ignore[no-untyped-def]

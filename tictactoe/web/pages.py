@@ -90,7 +90,7 @@ def challenge() -> Response:
 @bp.post("/games/<game_id:game_id>/accept")
 @auth.signed_in
 def accept(game_id: str) -> Response:
-    game = services.accept(backend().games, game_id, auth.player())
+    game = services.accept(backend().games, game_id, auth.player(), auth.my_picture())
     return _see(url_for("pages.game", game_id=game_id, v=game.version))
 
 

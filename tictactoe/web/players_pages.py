@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from .. import services
+from .. import ratings, services
 from ..backend import backend
 from . import auth, images
 
@@ -14,15 +14,15 @@ bp = Blueprint("players", __name__)
 @bp.get("/players/<name>")
 @auth.signed_in
 def player(name: str) -> str:
-    found = services.player(backend().users, name)
+    found = services.player(backend().ladder, name)
     images.remember({found.name: found.picture})  # the Users item carries the picture's hash
     large = images.url(found.name, found.picture, images.LARGE)
-    return render_template("player.html", player=found, large=large)
+    return render_template("player.html", player=found, large=large, shown=ratings.shown)
 
 
 @bp.get("/leaderboard")
 @auth.signed_in
 def leaderboard() -> str:
-    top = services.leaderboard(backend().users)
+    top = services.leaderboard(backend().ladder)
     images.remember({p.name: p.picture for p in top})
-    return render_template("leaderboard.html", players=top)
+    return render_template("leaderboard.html", players=top, shown=ratings.shown)

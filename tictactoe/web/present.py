@@ -6,18 +6,22 @@ import re
 from typing import Any
 
 from .. import ratings
-from ..game import EMPTY, Game, is_board
+from ..backend import backend
+from ..game import EMPTY, Game, claimable_at, is_board
 from ..store import Player
 from . import images
 
 _ETAG = re.compile(r'(?:W/)?"(\d+)-([XO-]{9})"')
 
 
-def game_json(game: Game) -> dict[str, Any]:
-    """Return the API's representation of a game."""
+def game_json(game: Game, turn_timeout: int | None = None) -> dict[str, Any]:
+    """Return the API's representation of a game (`turn_timeout`: the app's, by default)."""
     # The game carries its players' picture hashes, so its JSON costs no read.
-    host_url, opponent_url = (images.url(game.host, game.host_picture),
-                              images.url(game.opponent, game.opponent_picture))  # fmt: skip
+    host_url = images.url(game.host, game.host_picture)
+    opponent_url = images.url(game.opponent, game.opponent_picture) if game.opponent else None
+    if turn_timeout is None:
+        turn_timeout = backend().settings.turn_timeout_seconds
+    line = game.line
     return {
         "id": game.id,
         "host": game.host,
@@ -32,6 +36,10 @@ def game_json(game: Game) -> dict[str, Any]:
         "updated_at": game.updated_at,
         "host_avatar_url": host_url,
         "opponent_avatar_url": opponent_url,
+        "moves": list(game.moves),
+        "line": list(line) if line else None,
+        "rematch": game.rematch,
+        "claimable_at": claimable_at(game, turn_timeout),
     }
 
 

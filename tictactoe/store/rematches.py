@@ -1,0 +1,181 @@
+"""Rematches and open challenges: invitations that a finished game, or no one, names.
+
+A rematch. Exactly one per finished game, even when both players ask at once, without a
+transaction. The finished game's item gets Rematch = <new id> by one conditional write (it is
+finished, the caller played it, neither player has deleted their account, it has no Rematch
+yet); then the rematch invitation is put under that id, on condition that no live game holds
+it. Whoever finds Rematch already set reads that game instead:
+
+- missing (the asker died between the two writes; or it was declined or withdrawn; or it
+  expired and TTL deleted it) or lapsed: put it now, from the caller. The put's condition
+  makes this race-safe: of two such puts one lands, and the other reads again;
+- pending, and the caller is its invited player: accept it (the caller gets it IN_PROGRESS);
+- otherwise: return it.
+
+A rematch swaps the marks: the finished game's O player plays X in it and moves first,
+whoever asked (the invitation's XIsHost and FirstTurn, see Games.accept). Writing Rematch
+bumps the finished game's Version, so a page polling it with its ETag sees the request.
+
+Rematches take no pair lock (invitations.py) and are not refused by the host's cap, though
+they count towards it for later invitations, as any live invitation does. The Rematch write
+already allows one per finished game, and a finished game needs both players to have played
+it, so rematches cannot be used to pester strangers; the lock would add three calls (its read,
+its holder's read, its write) and a way to fail after Rematch is written.
+
+An open challenge is an invitation with no OpponentId, so only the host index holds it (the
+host's "sent" list). It expires like an invitation and counts against the host's cap; its
+host withdraws it with the usual cancel; Games.accept lets anyone but the host take it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from ..game import Game, Status
+from .errors import Rejected, Unavailable, error_code, translated
+from .items import game_from_item, invitation_item, now, s
+
+if TYPE_CHECKING:
+    from .games import Games
+
+_ATTEMPTS = 3
+
+
+def new_game_id() -> str:
+    """Return a fresh game id (16 URL-safe characters)."""
+    return secrets.token_urlsafe(12)
+
+
+class Rematches:
+    """The rematch protocol and open challenges on one Games table."""
+
+    def __init__(self, client: Any, table: str, games: Games, deleted_player: str) -> None:
+        self._client = client
+        self._table = table
+        self._games = games  # for its clock, expiry and accept
+        self._deleted = deleted_player
+
+    def challenge(self, host: str, picture: str | None, moment: float) -> Game:
+        """Store a new open challenge from `host`, created at epoch `moment`."""
+        expires_at = int(moment) + self._games.expiry_seconds
+        game = Game.invitation(new_game_id(), host, None, now(moment), (picture, None), expires_at)
+        game = replace(game, challenge=True)
+        with translated("creating a challenge"):
+            self._client.put_item(
+                TableName=self._table,
+                Item=invitation_item(game),
+                ConditionExpression="attribute_not_exists(GameId)",
+            )
+        return game
+
+    def ask(self, game_id: str, player: str, picture: str | None) -> tuple[Game, bool]:
+        """Return the rematch of finished game `game_id`, and True if this call created it.
+
+        Raises Rejected with the finished game (None: no such game) when `player` may not
+        have a rematch of it.
+        """
+        finished = self._read(game_id, consistent=False)
+        if (
+            finished is not None
+            and finished.rematch is None
+            and player in (finished.host, finished.opponent)
+        ):  # the write's condition decides, on the game as it is now
+            finished = self._mark(finished.id, player)
+        if finished is None or finished.rematch is None or not self._allowed(finished, player):
+            raise Rejected(finished)
+        for attempt in range(_ATTEMPTS):
+            # A cheap read first; a stale answer only costs a failed conditional write.
+            found = self._read(finished.rematch, consistent=attempt > 0)
+            if found is None or self._games.expired(found):
+                invitation = self._invitation(finished, player, picture)
+                if self._put(invitation):
+                    return invitation, True
+            elif found.status is Status.PENDING and found.opponent == player:
+                try:
+                    return self._games.accept(found.id, player, picture), False
+                except Rejected:
+                    pass  # withdrawn or answered meanwhile: read it again
+            else:
+                return found, False
+        raise Unavailable("the rematch kept changing; try again")
+
+    def _allowed(self, game: Game, player: str) -> bool:
+        """Return True when `player` may have a rematch of `game` (as far as `game` shows)."""
+        return (
+            game.status is Status.FINISHED
+            and player in (game.host, game.opponent)
+            and self._deleted not in (game.host, game.opponent)
+        )
+
+    def _invitation(self, finished: Game, player: str, picture: str | None) -> Game:
+        """The rematch invitation from `player` to the other player: O of `finished` plays X."""
+        other = finished.other_player(player)
+        assert other is not None and finished.rematch is not None  # a finished game has both
+        theirs = finished.opponent_picture if other == finished.opponent else finished.host_picture
+        moment = self._games.clock()
+        return Game.invitation(
+            finished.rematch, player, other, now(moment), (picture, theirs),
+            int(moment) + self._games.expiry_seconds, x_is_host=player == finished.o_player,
+        )  # fmt: skip
+
+    def _mark(self, game_id: str, player: str) -> Game | None:
+        """Name a new rematch in the finished game; return the game as it is now, either way."""
+        condition = (
+            "attribute_exists(GameId) AND #st = :finished AND (HostId = :me OR OpponentId = :me)"
+            " AND HostId <> :gone AND OpponentId <> :gone AND attribute_not_exists(Rematch)"
+        )
+        values = {":finished": s(Status.FINISHED), ":me": s(player), ":gone": s(self._deleted),
+                  ":id": s(new_game_id()), ":one": {"N": "1"}}  # fmt: skip
+        with translated("asking for a rematch"):
+            try:
+                done = self._client.update_item(
+                    TableName=self._table,
+                    Key={"GameId": s(game_id)},
+                    ConditionExpression=condition,
+                    # Version changes so that a poll with the old ETag shows the request.
+                    UpdateExpression="SET Rematch = :id, Version = Version + :one",
+                    ExpressionAttributeNames={"#st": "Status"},
+                    ExpressionAttributeValues=values,
+                    ReturnValues="ALL_NEW",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+            except ClientError as err:
+                if error_code(err) != "ConditionalCheckFailedException":
+                    raise
+                item = err.response.get("Item")
+                return game_from_item(item) if item else None
+        return game_from_item(done["Attributes"])
+
+    def _put(self, invitation: Game) -> bool:
+        """Store the rematch invitation unless a live game holds its id; True if stored.
+
+        A lapsed invitation under that id (not yet deleted by TTL) is replaced.
+        """
+        clock = {"N": str(int(self._games.clock()))}
+        with translated("creating a rematch"):
+            try:
+                self._client.put_item(
+                    TableName=self._table,
+                    Item=invitation_item(invitation),
+                    ConditionExpression="attribute_not_exists(GameId)"
+                    " OR (#st = :pending AND ExpiresAt <= :clock)",
+                    ExpressionAttributeNames={"#st": "Status"},
+                    ExpressionAttributeValues={":pending": s(Status.PENDING), ":clock": clock},
+                )
+            except ClientError as err:
+                if error_code(err) != "ConditionalCheckFailedException":
+                    raise
+                return False
+        return True
+
+    def _read(self, game_id: str, consistent: bool) -> Game | None:
+        with translated("reading a game"):
+            found = self._client.get_item(
+                TableName=self._table, Key={"GameId": s(game_id)}, ConsistentRead=consistent
+            )
+        item = found.get("Item")
+        return game_from_item(item) if item else None
