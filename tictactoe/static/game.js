@@ -27,6 +27,8 @@
   let state = root.dataset.state;
   let timer = null;
   let busy = false;
+  // The server's clock decides; this one only shows the button once the time has come.
+  const serverSaidClaimable = claim && !claim.hidden ? game.updated_at : null;
 
   const myTurn = (g) => g.status === "IN_PROGRESS" && g.turn === me;
   const waiting = () =>
@@ -81,7 +83,10 @@
     board.elements.state.value = state;
     statusLine.textContent = statusText(game);
     root.querySelectorAll("[data-when]").forEach((el) => { el.hidden = el.dataset.when !== game.status; });
-    if (claim) claim.hidden = game.status !== "IN_PROGRESS" || game.turn === me || Date.now() < claimableAt(game);
+    if (claim) {
+      const due = game.updated_at === serverSaidClaimable || Date.now() >= claimableAt(game);
+      claim.hidden = game.status !== "IN_PROGRESS" || game.turn === me || !due;
+    }
     renderReplay();
   }
 
