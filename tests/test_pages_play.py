@@ -131,7 +131,7 @@ def test_player_pages_and_the_leaderboard_show_counts_and_ratings(app: Any) -> N
     assert "<dt>Wins</dt><dd>1</dd>" in host.page and "<dt>Losses</dt><dd>0</dd>" in host.page
     assert "Invite leo to a game" in host.page
     host.get("/players/lara")
-    assert 'class="rating-value">1184<' in host.page and "Change your picture" in host.page
+    assert 'class="rating-value">1184<' in host.page and "Change your picture</a>" in host.page
     host.get("/leaderboard")
     rows = re.findall(r'href="/players/(\w+)"', host.page.split("<tbody>")[1])
     assert rows[:2] == ["leo", "lara"]
