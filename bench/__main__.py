@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import flood, game_costs, load, pages, report
+from . import results as counting
 from .flows import TIE_IN_9, WIN_IN_7, picture
 from .stack import ROOT, Stack, local_stack
 
@@ -61,6 +62,8 @@ def run(runs: int, load_runs: int, seconds: float, wait_seconds: float) -> dict[
             for name, cells in (("win", WIN_IN_7), ("tie", TIE_IN_9))
             for suffix, history, pictures in SCENARIOS
         }
+        log.info("counting results: finishing moves, resign, claim, player, leaderboard")
+        results["counting"] = counting.measure(app, recorder, runs)
         log.info("session checks per game at %d paces", len(game_costs.PACES))
         results["session_checks"] = game_costs.session_checks(app, recorder, WIN_IN_7)
         log.info("waiting: %d runs of %.0f s in chromium", runs, wait_seconds)

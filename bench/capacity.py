@@ -35,6 +35,10 @@ REQUEST_TYPES = {
     "api.register": "signup",
     "api.set_avatar": "picture",
     "api.remove_avatar": "picture",
+    "api.resign": "resign",
+    "api.claim": "claim",
+    "api.player": "player",
+    "api.leaderboard": "leaderboard",
 }
 READS = {"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"}
 

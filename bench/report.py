@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import flood
+from . import results as counting
 from .figures import SAMPLE, calls_per_move, capacity, cell, cpu_per_move, num
 from .notes import cost_model, missed_notes
 
@@ -208,6 +209,7 @@ def render(results: dict[str, Any]) -> str:
         "",
         *_pictures_tables(results),
         *_session_checks_table(results.get("session_checks")),
+        *counting.markdown(results.get("counting")),
         "## Capacity of a 9-move tie, per request type",
         "",
         *_usage_table(tie, "by_type", "request"),

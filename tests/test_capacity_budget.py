@@ -14,6 +14,7 @@ it the same way), recorded by the benchmark's hook on the app's own client.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -28,6 +29,7 @@ from tests.conftest import make_settings, passthrough
 from tests.test_accounts import Clock
 from tictactoe import create_app
 from tictactoe.accounts import RECHECK_SECONDS
+from tictactoe.store.ladder import LADDER_SHARDS
 from tictactoe.web import auth
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,12 +64,25 @@ BUDGETS = {
 # eventually consistent read, at most once a minute per session, never on sign-in itself.
 SESSION_CHECK = Budget(calls=1, rcu=0.5, wcu=0)
 # The move that ends a game also moves the game to FINISHED_ in both indexes (delete + put).
-FINISHING_MOVE = Budget(calls=1, rcu=0, wcu=5)
+# Issue 12 made it count the result, once: it reads the game (0.5 RCU: the move carries
+# neither player's name) and both players' ratings (one BatchGetItem, 1 RCU), then writes the
+# game and both Users items in one TransactWriteItems, whose ladder index entries move (a
+# delete and a put per player when the Rank changes). What DynamoDB Local reports for it:
+# 4 WCU per table in the transaction, whatever the number of items (Games 4, Users 4), and
+# every index write doubled (Games indexes 2 x 4, ladder 2 x 4 for two established players,
+# 2 x 2 for a first game): 32 WCU. AWS bills a transactional write 2 WCU per item (1 KB) and,
+# we understand, index writes at the usual rate: game 2 + Games indexes 4 + Users 2 x 2 +
+# ladder 2 x 2 = 14 WCU, of which counting adds 9 (7 for a first game) to the 5 before.
+# Before: 1 call, 0 RCU, 5 WCU.
+FINISHING_MOVE = Budget(calls=3, rcu=1.5, wcu=32)
 # Per complete 7-move game (5 x WCU + RCU). Issue 6 set 17 WCU and cost 90 (the game cost
 # 15 and 87). Issue 10 added 4 WCU to the accept and 1 WCU (the pair's lock) and 1 RCU to
 # the create, and saved the 0.5 RCU batch read of a home page that shows only invitations:
 # 20 WCU, 12.5 RCU, cost 112.5; still well under the sample's 34 WCU and cost 180.
-GAME = {"wcu": 20, "cost": 112.5}
+# Issue 12 (results counted once) adds the finishing move's reads (1.5 RCU) and transaction:
+# as DynamoDB Local reports it, 47 WCU, 14 RCU, cost 249; as AWS bills it (see
+# FINISHING_MOVE), 29 WCU, cost 159.
+GAME = {"wcu": 47, "cost": 249}
 WAITING_RCU_PER_MINUTE = 15  # issue 6: both screens, one of them polling
 
 
@@ -156,6 +171,8 @@ def test_moves_write_the_table_alone_until_the_game_ends(recorded: Any) -> None:
         "Games",
         "Games/HostId-StatusDate-index",
         "Games/OpponentId-StatusDate-index",
+        "Users",  # the players' ratings read, and the count (issue 12)
+        "Users/Ladder-Rank-index",
     }
 
 
@@ -218,11 +235,12 @@ def test_session_checks_cost_at_most_one_read_per_player_a_minute(
                 over.append(f"{name}: {kind} used {usage}, budget {budget} + {SESSION_CHECK}")
     assert not over, "\n".join(over)
     users = [used["by_target"].get("Users", {"calls": 0, "rcu": 0.0}) for _, used in steps]
-    # Less the reads the game makes anyway: each player's sign-in, the invited opponent's.
-    checks = sum(u["calls"] for u in users) - 3
+    # Less the calls the game makes anyway: each player's sign-in, the invited opponent's, and
+    # the finishing move's ratings read (1 RCU) and count (issue 12).
+    checks = sum(u["calls"] for u in users) - 3 - 2
     minutes = len(steps) * seconds_per_step / RECHECK_SECONDS
     assert checks <= 2 * (int(minutes) + 1)
-    assert sum(u["rcu"] for u in users) - 3 * 0.5 == checks * SESSION_CHECK.rcu
+    assert sum(u["rcu"] for u in users) - 3 * 0.5 - 1.0 == checks * SESSION_CHECK.rcu
 
 
 def test_waiting_costs_at_most_15_read_units_a_minute(recorded: Any) -> None:
@@ -246,3 +264,45 @@ def test_waiting_costs_at_most_15_read_units_a_minute(recorded: Any) -> None:
 
 def _game_js() -> str:
     return (ROOT / "tictactoe" / "static" / "game.js").read_text()
+
+
+# Issue 12: resigning and claiming finish a game as the last move does (FINISHING_MOVE: the
+# game read by the request, the ratings read, one transaction), without a move's index-free
+# write before. A player's page is one eventually consistent read of their Users item; the
+# leaderboard one Query per ladder shard (Limit 20, small projected entries: at most 0.5 RCU
+# each; DynamoDB Local bills an empty shard 0), never a Scan.
+RESULTS = {
+    "resign": FINISHING_MOVE,
+    "claim": FINISHING_MOVE,
+    "player": Budget(calls=1, rcu=0.5, wcu=0),
+    "leaderboard": Budget(calls=LADDER_SHARDS, rcu=0.5 * LADDER_SHARDS, wcu=0),
+}
+
+
+def test_resign_claim_player_and_leaderboard_stay_within_their_budgets(recorded: Any) -> None:
+    app, recorder = recorded
+    host, opponent = players_with_history(app, WIN_IN_7)  # both on the ladder already
+    me, other = Browser(app.test_client(), host), Browser(app.test_client(), opponent)
+    me.log_in()
+    other.log_in()
+    used = {}
+
+    def measure(kind: str, method: str, path: str) -> None:
+        recorder.reset()
+        response = me.client.open(path, method=method, headers={"X-CSRFToken": me.csrf})
+        assert response.status_code == 200, response.get_json()
+        used[kind] = recorder.snapshot()["by_type"][kind]
+
+    resigned = me.invite(opponent)
+    other.accept(resigned)
+    measure("resign", "POST", f"/api/games/{resigned}/resign")
+    claimed = me.invite(opponent)
+    other.accept(claimed)  # the opponent (X) is to move, and does not
+    app.extensions["tictactoe"].games.clock = lambda: time.time() + 4 * 24 * 3600
+    measure("claim", "POST", f"/api/games/{claimed}/claim")
+    measure("player", "GET", f"/api/players/{opponent}")
+    measure("leaderboard", "GET", "/api/leaderboard")
+    over = [f"{kind}: used {usage}, budget {RESULTS[kind]}" for kind, usage in used.items()
+            if usage["calls"] > RESULTS[kind].calls or usage["rcu"] > RESULTS[kind].rcu
+            or usage["wcu"] > RESULTS[kind].wcu]  # fmt: skip
+    assert not over, "\n".join(over)

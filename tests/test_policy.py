@@ -5,7 +5,9 @@ app performs "across the test suite". Under pytest-xdist the suite runs in sever
 processes, in any order and subset, so a recording spread over it would be incomplete
 whenever a single file is run. Instead this test drives every feature itself, in one
 process: start-up (tables and bucket created), sign-up, login, logout, invitations sent,
-rejected, withdrawn and accepted, moves to a win and a refused move, the game lists (both indexes),
+rejected, withdrawn and accepted, moves to a win and a refused move, a resignation and a
+claim (each counted in one transaction with the players' ratings), a player's results and the
+leaderboard (a query per ladder shard), the game lists (both indexes),
 the pages, a picture uploaded, replaced, served and removed, /health, and the
 `create-tables` command. Every botocore client created meanwhile reports each call
 (tests/support/aws_calls.py), and each call is mapped to the IAM action and resource ARN it
@@ -29,6 +31,7 @@ import fnmatch
 import io
 import json
 import re
+import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import replace
@@ -139,6 +142,7 @@ def exercise_every_feature(monkeypatch: pytest.MonkeyPatch, config: Path) -> Non
         game = by_name[game["turn"]].move(game, next(cells[game["turn"]])).get_json()
     assert alice.call("GET", f"/api/games/{game['id']}").status_code == 200
     assert alice.call("GET", "/api/games").status_code == 200
+    exercise_results(app, alice, bob)
     assert alice.client.get("/").status_code == 200
     assert alice.client.get(f"/games/{game['id']}").status_code == 200
     assert alice.client.get("/profile").status_code == 200
@@ -156,6 +160,19 @@ def exercise_every_feature(monkeypatch: pytest.MonkeyPatch, config: Path) -> Non
     assert app.test_client().get("/health").status_code == 200
     monkeypatch.setenv("CONFIG_FILE", str(config))  # no TICTACTOE_SECRET_KEY: the key is in SSM
     assert cli.main(["create-tables"]) == 0
+
+
+def exercise_results(app: Any, alice: ApiPlayer, bob: ApiPlayer) -> None:
+    """A player's results, the leaderboard, a resignation and a claim (each counted)."""
+    assert alice.call("GET", "/api/players/bob").status_code == 200
+    assert alice.call("GET", "/api/leaderboard").status_code == 200  # a query per shard
+    resigned = bob.accept(alice.invite(bob))
+    assert alice.call("POST", f"/api/games/{resigned['id']}/resign").status_code == 200
+    claimed = bob.accept(alice.invite(bob))  # bob (X) is to move, and does not
+    games = app.extensions["tictactoe"].games
+    games.clock = lambda: time.time() + 4 * 24 * 3600
+    assert alice.call("POST", f"/api/games/{claimed['id']}/claim").status_code == 200
+    games.clock = time.time
 
 
 def exercise_accounts(app: Any, alice: ApiPlayer, bob: ApiPlayer) -> None:
