@@ -39,6 +39,8 @@ REQUEST_TYPES = {
     "api.claim": "claim",
     "api.player": "player",
     "api.leaderboard": "leaderboard",
+    "api.rematch": "rematch",
+    "api.create_challenge": "challenge",
 }
 READS = {"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"}
 

@@ -306,3 +306,74 @@ def test_resign_claim_player_and_leaderboard_stay_within_their_budgets(recorded:
             if usage["calls"] > RESULTS[kind].calls or usage["rcu"] > RESULTS[kind].rcu
             or usage["wcu"] > RESULTS[kind].wcu]  # fmt: skip
     assert not over, "\n".join(over)
+
+
+# Issue 12: rematches and open challenges (DynamoDB Local's figures, measured: ask 3 calls,
+# 0.5 RCU, 4 WCU; accept 3, 1.0, 5; challenge 2, 0, 2; take 1, 0, 4).
+REMATCH_BUDGETS = {
+    # The finished game read cheaply; Rematch written on it (1 WCU: not projected, so no index
+    # write); the invitation put (table and both indexes). No pair lock, no count: the Rematch
+    # write allows one per finished game (see store/rematches.py). An invitation costs 6 calls,
+    # 2 RCU and 4 WCU.
+    "ask": Budget(calls=3, rcu=0.5, wcu=4),
+    # The other player's press: the finished game and the rematch read cheaply, then the usual
+    # accept (5 WCU, see "accept" above).
+    "accept": Budget(calls=3, rcu=1.0, wcu=5),
+    # The host's live invitations counted (the cap of 20; AWS bills at least 0.5 RCU, DynamoDB
+    # Local 0 when it finds none) and one put, in the table and the host index only.
+    "challenge": Budget(calls=2, rcu=0.5, wcu=2),
+    # The accept's single conditional write: the table, the host index (delete + put) and the
+    # opponent index (a put: the entry appears when OpponentId is set).
+    "take": Budget(calls=1, rcu=0, wcu=4),
+}
+
+
+def api_post(browser: Browser, path: str, status: int) -> dict[str, Any]:
+    """POST to the API as a page's script does, with the CSRF token of the page it is on."""
+    response = browser.client.post(path, headers={"X-CSRFToken": browser.csrf})
+    assert response.status_code == status, response.get_json()
+    body: dict[str, Any] = response.get_json()
+    return body
+
+
+def within(used: dict[str, float], budget: Budget) -> bool:
+    return used["calls"] <= budget.calls and used["rcu"] <= budget.rcu and used["wcu"] <= budget.wcu
+
+
+def test_rematch_and_challenge_requests_stay_within_their_budgets(recorded: Any) -> None:
+    app, recorder = recorded
+    host, opponent = players_with_history(app, WIN_IN_7)
+    x, o = Browser(app.test_client(), opponent), Browser(app.test_client(), host)
+    final = play_game(o, x, WIN_IN_7)
+
+    def measured(kind: str, action: Any) -> tuple[Any, dict[str, float]]:
+        recorder.reset()
+        done = action()
+        return done, recorder.snapshot()["by_type"][kind]
+
+    used = {}
+    _, used["ask"] = measured(
+        "rematch", lambda: api_post(x, f"/api/games/{final['id']}/rematch", 201)
+    )
+    game, used["accept"] = measured(
+        "rematch", lambda: api_post(o, f"/api/games/{final['id']}/rematch", 200)
+    )
+    assert game["status"] == "IN_PROGRESS"
+    challenge, used["challenge"] = measured(
+        "challenge", lambda: api_post(o, "/api/challenges", 201)
+    )
+    # Showing them costs what showing any game or list costs, no extra read: the home page
+    # with a game in progress and a challenge out, the challenge's page, and a poll of the
+    # finished game, which shows the rematch.
+    showing = [("home", lambda: o.load("/")),
+               ("page", lambda: x.load(f"/games/{challenge['id']}")),
+               ("poll", lambda: Browser(o.client, o.name).poll(final["id"]))]  # fmt: skip
+    for kind, action in showing:
+        _, usage = measured(kind, action)
+        assert within(usage, BUDGETS[kind]), (kind, usage)
+    _, used["take"] = measured(
+        "accept", lambda: api_post(x, f"/api/games/{challenge['id']}/accept", 200)
+    )
+    over = [f"{k}: used {u}, budget {REMATCH_BUDGETS[k]}" for k, u in used.items()
+            if not within(u, REMATCH_BUDGETS[k])]  # fmt: skip
+    assert not over, "\n".join(over)

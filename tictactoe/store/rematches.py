@@ -78,18 +78,20 @@ class Rematches:
         Raises Rejected with the finished game (None: no such game) when `player` may not
         have a rematch of it.
         """
-        finished = self._read(game_id, consistent=False)
+        finished, new_id = self._read(game_id, consistent=False), new_game_id()
         if (
             finished is not None
             and finished.rematch is None
             and player in (finished.host, finished.opponent)
         ):  # the write's condition decides, on the game as it is now
-            finished = self._mark(finished.id, player)
+            finished = self._mark(finished.id, player, new_id)
         if finished is None or finished.rematch is None or not self._allowed(finished, player):
             raise Rejected(finished)
         for attempt in range(_ATTEMPTS):
-            # A cheap read first; a stale answer only costs a failed conditional write.
-            found = self._read(finished.rematch, consistent=attempt > 0)
+            # Named by this call just now: nothing to read unless the put finds it taken.
+            # Otherwise a cheap read first; a stale answer costs a failed conditional write.
+            fresh = attempt == 0 and finished.rematch == new_id
+            found = None if fresh else self._read(finished.rematch, consistent=attempt > 0)
             if found is None or self._games.expired(found):
                 invitation = self._invitation(finished, player, picture)
                 if self._put(invitation):
@@ -122,14 +124,14 @@ class Rematches:
             int(moment) + self._games.expiry_seconds, x_is_host=player == finished.o_player,
         )  # fmt: skip
 
-    def _mark(self, game_id: str, player: str) -> Game | None:
+    def _mark(self, game_id: str, player: str, new_id: str) -> Game | None:
         """Name a new rematch in the finished game; return the game as it is now, either way."""
         condition = (
             "attribute_exists(GameId) AND #st = :finished AND (HostId = :me OR OpponentId = :me)"
             " AND HostId <> :gone AND OpponentId <> :gone AND attribute_not_exists(Rematch)"
         )
         values = {":finished": s(Status.FINISHED), ":me": s(player), ":gone": s(self._deleted),
-                  ":id": s(new_game_id()), ":one": {"N": "1"}}  # fmt: skip
+                  ":id": s(new_id), ":one": {"N": "1"}}  # fmt: skip
         with translated("asking for a rematch"):
             try:
                 done = self._client.update_item(
