@@ -29,6 +29,13 @@ REQUEST_TYPES = {
     "api.move": "move",
     "api.get_game": "poll",
     "pages.game": "page",
+    "pages.resign_confirm": "page",  # the confirm step (no JavaScript) reads the game, no more
+    "pages.rematch": "rematch",
+    "pages.challenge": "challenge",
+    "pages.resign": "resign",
+    "pages.claim": "claim",
+    "players.player": "player",
+    "players.leaderboard": "leaderboard",
     "pages.login": "login",
     "api.login": "login",
     "pages.signup": "signup",
