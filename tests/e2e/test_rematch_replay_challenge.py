@@ -165,4 +165,5 @@ def test_a_challenge_link_opened_by_a_signed_out_browser(
     set_hidden(host.page, False)
     expect(host.page).to_have_title(title)
     expect(host.status).to_have_text("Your turn.")
+    expect(host.page.locator(".players a.player", has_text=guest.name)).to_be_visible()
     assert host.failures == [] and guest.failures == []

@@ -113,8 +113,22 @@
     }
   }
 
+  // An open challenge was taken: name its taker where "Anyone" stood, linking to them.
+  function showTaker(name, avatarUrl) {
+    const open = root.querySelector(".players .player.open");
+    if (!open || !name) return;
+    const link = document.createElement("a");
+    link.className = "player";
+    link.href = `/players/${encodeURIComponent(name)}`;
+    const picture = document.createElement("img");
+    Object.assign(picture, { className: "avatar", src: avatarUrl || "", alt: "", width: 28, height: 28 });
+    link.append(picture, name);
+    open.replaceWith(link);
+  }
+
   function take(json, etag) {
     const wasMyTurn = myTurn(game);
+    if (game.opponent === null && json.opponent) showTaker(json.opponent, json.opponent_avatar_url);
     game = json;
     if (json.moves) { moves = json.moves; shown = moves.length; }
     if (etag) state = etag.replace(/^W\//, "").replace(/"/g, "");
