@@ -23,14 +23,15 @@ def extras(found: Game) -> dict[str, Any]:
     b, me = backend(), auth.player()
     timeout = b.settings.turn_timeout_seconds
     return {
-        "rematch": rematch_of(found),
+        "rematch": rematch_of(found) if me in (found.host, found.opponent) else None,
         "claimable": claimable(found, me, timeout, b.games.clock()),
         "timeout": timeout,
     }
 
 
 def rematch_of(found: Game) -> Game | None:
-    """Return the rematch of a finished game, if one was asked for and still exists."""
+    """Return the rematch of a finished game, if one was asked for and still exists (only its
+    players' pages show it, so only they pay the read)."""
     if found.status is not Status.FINISHED or not found.rematch:
         return None
     try:
