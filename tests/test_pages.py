@@ -59,7 +59,7 @@ def test_a_whole_game_with_javascript_off(app: Any) -> None:
     gid = game_id(host)
     assert "Waiting for gus to accept" in host.page
     guest.get("/")
-    assert "hannah</span> invited you" in guest.page
+    assert "hannah</a> invited you" in guest.page
     guest.submit(f"/games/{gid}/accept")
     assert "Your turn." in guest.page
     for who, cell in [(guest, 0), (host, 3), (guest, 1), (host, 4), (guest, 2)]:
@@ -98,7 +98,7 @@ def test_the_host_withdraws_an_invitation_with_a_button(app: Any) -> None:
     response = host.submit(f"/games/{gid}/cancel")
     assert response.status_code == 200 and "No invitations right now." in host.page
     guest.get("/")
-    assert "wanda</span> invited you" not in guest.page
+    assert "wanda</a> invited you" not in guest.page
 
 
 def test_inviting_someone_who_invited_you_opens_their_invitation(app: Any) -> None:
@@ -163,9 +163,10 @@ def test_unknown_pages_and_games_are_404_pages(app: Any) -> None:
 def test_signed_out_visitors_see_the_welcome_page(app: Any) -> None:
     browser = Browser(app)
     assert browser.get("/").status_code == 200 and "Create account" in browser.page
-    # A page that needs a player sends the visitor to sign in.
+    # A page that needs a player sends the visitor to sign in, and back to it afterwards.
     response = browser.get("/games/abcdefghijkl")
-    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/?next=/games/abcdefghijkl"
 
 
 def test_the_debugger_stays_off_whatever_the_environment_says(

@@ -1,28 +1,45 @@
 // The game page, enhanced: moves without a reload, and the opponent's moves appear by
-// themselves. Polls only while waiting for the other player, and only while the tab is
-// visible; each poll is a conditional GET that usually answers 304.
+// themselves. Polls only while waiting for the other player: every 2 s while the tab is
+// visible, every 10 s while it is hidden (so a hidden tab's title can say "Your turn"); each
+// poll is a conditional GET that usually answers 304. A finished game can be replayed.
 (() => {
   "use strict";
   const root = document.getElementById("game");
   if (!root) return;
   const POLL_MS = 2000;
+  const HIDDEN_POLL_MS = 10000;
   const RETRY_MS = 300;
+  const LINES = [[0, 1, 2], [3, 4, 5], [6, 7, 8], [0, 3, 6], [1, 4, 7], [2, 5, 8], [0, 4, 8], [2, 4, 6]];
   const me = root.dataset.me;
   const board = document.getElementById("board");
   const cells = [...board.querySelectorAll("button.cell")];
   const statusLine = document.getElementById("status");
   const problem = document.getElementById("problem");
+  const replay = document.getElementById("replay");
+  const replayAt = document.getElementById("replay-at");
+  const claim = document.getElementById("claim");
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const timeoutMs = Number(root.dataset.timeout || 0) * 1000;
+  const title = document.title;
   let game = JSON.parse(root.dataset.game);
+  let moves = game.moves || JSON.parse(root.dataset.moves || "[]");
+  let shown = moves.length; // the replay's position: how many moves the board shows
   let state = root.dataset.state;
   let timer = null;
   let busy = false;
+  // The server's clock decides; this one only shows the button once the time has come.
+  const serverSaidClaimable = claim && !claim.hidden ? game.updated_at : null;
 
+  const myTurn = (g) => g.status === "IN_PROGRESS" && g.turn === me;
   const waiting = () =>
     (game.status === "PENDING" && game.host === me) ||
     (game.status === "IN_PROGRESS" && game.turn !== me);
 
   function statusText(g) {
+    if (g.status === "PENDING" && g.opponent === null) {
+      return g.host === me ? "Your challenge is open: send the link to a friend."
+        : `${g.host} is looking for an opponent.`;
+    }
     if (g.status === "PENDING") {
       return g.opponent === me ? `${g.host} invited you to a game.` : `Waiting for ${g.opponent} to accept…`;
     }
@@ -31,26 +48,92 @@
     return g.winner === me ? "You won!" : `${g.winner} won.`;
   }
 
+  // The board after the first `count` moves (X moves first), or the game's own board.
+  function boardAt(count) {
+    if (count >= moves.length) return game.board;
+    const marks = Array(9).fill("");
+    moves.slice(0, count).forEach((cell, i) => { marks[cell] = i % 2 === 0 ? "X" : "O"; });
+    return marks;
+  }
+
+  function lineOf(marks) {
+    return LINES.find(([a, b, c]) => marks[a] && marks[a] === marks[b] && marks[a] === marks[c]) || [];
+  }
+
+  // When the waiting player may claim the win: a timeout after the game last changed.
+  function claimableAt(g) {
+    if (g.claimable_at) return Date.parse(g.claimable_at);
+    return timeoutMs ? Date.parse(g.updated_at) + timeoutMs : Infinity;
+  }
+
   function render() {
-    const playable = game.status === "IN_PROGRESS" && game.turn === me;
-    game.board.forEach((mark, i) => {
+    const playable = myTurn(game) && shown === moves.length;
+    const marks = boardAt(shown);
+    const line = lineOf(marks);
+    marks.forEach((mark, i) => {
       const cell = cells[i];
+      const won = line.includes(i);
       cell.textContent = mark;
-      cell.className = "cell" + (mark ? " " + mark.toLowerCase() : "");
+      cell.className = "cell" + (mark ? " " + mark.toLowerCase() : "") + (won ? " win" : "");
       cell.disabled = busy || !playable || mark !== "";
       const row = Math.floor(i / 3) + 1, col = (i % 3) + 1;
-      cell.setAttribute("aria-label", `Row ${row}, column ${col}: ${mark || "empty"}`);
+      cell.setAttribute("aria-label", `Row ${row}, column ${col}: ${mark || "empty"}${won ? ", winning line" : ""}`);
     });
     board.classList.toggle("busy", busy);
     board.elements.state.value = state;
     statusLine.textContent = statusText(game);
-    if (game.status !== "PENDING") root.querySelectorAll(".actions").forEach((el) => el.remove());
+    root.querySelectorAll("[data-when]").forEach((el) => { el.hidden = el.dataset.when !== game.status; });
+    if (claim) {
+      const due = game.updated_at === serverSaidClaimable || Date.now() >= claimableAt(game);
+      claim.hidden = game.status !== "IN_PROGRESS" || game.turn === me || !due;
+    }
+    renderReplay();
+  }
+
+  function renderReplay() {
+    const on = game.status === "FINISHED" && moves.length > 0;
+    replay.hidden = !on;
+    if (!on) return;
+    replayAt.textContent = `Move ${shown} of ${moves.length}`;
+    replay.querySelectorAll("button").forEach((b) => {
+      const step = b.dataset.step;
+      b.disabled = (step === "first" || step === "back") ? shown === 0 : shown === moves.length;
+    });
+  }
+
+  function step(how) {
+    const to = { first: 0, back: shown - 1, forward: shown + 1, last: moves.length }[how];
+    if (to === undefined || to < 0 || to > moves.length || to === shown) return;
+    shown = to;
+    render();
+    // A button that just became disabled drops the focus: keep it in the replay group.
+    if (replay.contains(document.activeElement) && document.activeElement.disabled) {
+      const other = replay.querySelector("button:enabled");
+      if (other) other.focus();
+    }
+  }
+
+  // An open challenge was taken: name its taker where "Anyone" stood, linking to them.
+  function showTaker(name, avatarUrl) {
+    const open = root.querySelector(".players .player.open");
+    if (!open || !name) return;
+    const link = document.createElement("a");
+    link.className = "player";
+    link.href = `/players/${encodeURIComponent(name)}`;
+    const picture = document.createElement("img");
+    Object.assign(picture, { className: "avatar", src: avatarUrl || "", alt: "", width: 28, height: 28 });
+    link.append(picture, name);
+    open.replaceWith(link);
   }
 
   function take(json, etag) {
+    const wasMyTurn = myTurn(game);
+    if (game.opponent === null && json.opponent) showTaker(json.opponent, json.opponent_avatar_url);
     game = json;
+    if (json.moves) { moves = json.moves; shown = moves.length; }
     if (etag) state = etag.replace(/^W\//, "").replace(/"/g, "");
     render();
+    if (document.hidden && myTurn(game) && !wasMyTurn) document.title = `Your turn · ${title}`;
   }
 
   function say(message) {
@@ -64,7 +147,8 @@
 
   function schedule(delay = POLL_MS) {
     clearTimeout(timer);
-    timer = waiting() && !document.hidden ? setTimeout(poll, delay) : null;
+    const pace = document.hidden ? Math.max(delay, HIDDEN_POLL_MS) : delay;
+    timer = waiting() ? setTimeout(poll, pace) : null;
   }
 
   async function poll() {
@@ -122,9 +206,29 @@
     const cell = Number(event.submitter && event.submitter.value);
     if (Number.isInteger(cell)) play(cell);
   });
-  document.addEventListener("visibilitychange", () => {
-    if (document.hidden) clearTimeout(timer);
-    else poll();
+  replay.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-step]");
+    if (button) step(button.dataset.step);
   });
+  const KEYS = { ArrowLeft: "back", ArrowRight: "forward", Home: "first", End: "last" };
+  document.addEventListener("keydown", (event) => {
+    if (replay.hidden || !KEYS[event.key] || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.target.closest("input, textarea, select, dialog")) return;
+    event.preventDefault();
+    step(KEYS[event.key]);
+  });
+
+  const dialog = document.getElementById("resign-dialog");
+  const resign = document.getElementById("resign");
+  if (dialog && resign && dialog.showModal) { // without it, the link opens a page that asks
+    resign.addEventListener("click", (event) => { event.preventDefault(); dialog.showModal(); });
+    document.getElementById("resign-cancel").addEventListener("click", () => dialog.close());
+  }
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden) { schedule(); return; } // on at the hidden pace
+    document.title = title; // seen: "Your turn" has done its job
+    if (waiting()) poll();
+  });
+  render();
   schedule();
 })();

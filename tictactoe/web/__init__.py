@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import BaseConverter
 
-from . import api, auth, caching, errors, health, images, inputs, pages
+from . import api, auth, caching, errors, health, images, inputs, pages, players_pages
 
 
 class GameIdConverter(BaseConverter):
@@ -20,6 +20,7 @@ def register(app: Flask) -> None:
     auth.register(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(players_pages.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(images.bp)
     images.register(app)

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from .. import avatars, game, services
 from ..limits import Refused
 from ..store import NotFound, OpenInvitation, Taken, TooManyInvitations, TooSimilar, Unavailable
+from . import returns
 from .auth import NotSignedIn
 
 log = logging.getLogger(__name__)
@@ -72,8 +73,12 @@ def register(app: Flask) -> None:
     def not_signed_in(err: NotSignedIn):  # type: ignore[no-untyped-def]
         if wants_json():
             return error_response(str(err), 401)
-        # A page (or a form posted from one) whose session ended: off to sign in.
-        return redirect(url_for("pages.home"), code=303)
+        # A page (or a form posted from one) whose session ended: off to sign in, and back to
+        # the page afterwards (a challenge link, say). A form post returns home instead.
+        back = returns.safe_next(request.full_path.rstrip("?"))
+        if request.method not in ("GET", "HEAD") or back is None:
+            return redirect(url_for("pages.home"), code=303)
+        return redirect(url_for("pages.home", next=back), code=303)
 
     @app.errorhandler(Refused)  # limits, busy hashing, and a picture decoding (avatars.Busy)
     def refused(err: Refused):  # type: ignore[no-untyped-def]

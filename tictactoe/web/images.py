@@ -57,7 +57,7 @@ def remember_games(games: Iterable[Game]) -> None:
     known: dict[str, str | None] = {}
     for game in games:
         known.setdefault(game.host.lower(), game.host_picture)
-        if game.opponent is not None:  # None: an open challenge, not taken yet
+        if game.opponent is not None:  # an open challenge has no opponent yet
             known.setdefault(game.opponent.lower(), game.opponent_picture)
     player = auth.current_player()
     if player is not None:

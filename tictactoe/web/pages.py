@@ -9,7 +9,7 @@ from .. import accounts, avatars, pictures, services
 from ..backend import backend
 from ..limits import Refused
 from ..store import OpenInvitation, Taken
-from . import auth, images, throttle
+from . import auth, game_page, images, returns, throttle
 from .errors import STATUS
 from .present import etag, game_json, seen_board
 
@@ -20,7 +20,8 @@ bp = Blueprint("pages", __name__)
 def home():  # type: ignore[no-untyped-def]
     player = auth.current_player()
     if player is None:
-        return render_template("welcome.html", done=request.args.get("done"))
+        back = returns.safe_next(request.args.get("next"))
+        return render_template("welcome.html", done=request.args.get("done"), next=back)
     lists = services.lists(backend().games, player)
     images.remember_games([*lists.invites, *lists.sent, *lists.in_progress, *lists.finished])
     return render_template("home.html", lists=lists)
@@ -34,7 +35,7 @@ def signup():  # type: ignore[no-untyped-def]
     except (services.Invalid, Taken, Refused) as err:
         return _welcome_again(err, signup_error=str(err), name=name)
     auth.sign_in(user)
-    return _see(url_for("pages.home"))
+    return _see(_back())
 
 
 @bp.post("/login")
@@ -45,7 +46,7 @@ def login():  # type: ignore[no-untyped-def]
     except (services.Invalid, services.WrongCredentials, Refused) as err:
         return _welcome_again(err, login_error=str(err), name=name)
     auth.sign_in(user)
-    return _see(url_for("pages.home"))
+    return _see(_back())
 
 
 @bp.post("/logout")
@@ -72,16 +73,54 @@ def invite() -> Response:
 def game(game_id: str):  # type: ignore[no-untyped-def]
     at_least = request.args.get("v", default=0, type=int)
     found = services.game(backend().games, game_id, at_least)
-    images.remember_games([found])
+    extras = game_page.extras(found)
+    images.remember_games([found, *([extras["rematch"]] if extras["rematch"] else [])])
     expired = services.expired(backend().games, found)
     return render_template("game.html", game=found, state=etag(found), json=game_json(found),
-                           expired=expired)  # fmt: skip
+                           expired=expired, **extras)  # fmt: skip
+
+
+@bp.post("/challenges")
+@auth.signed_in
+def challenge() -> Response:
+    game = services.challenge(backend().games, auth.player(), auth.my_picture())
+    return _see(url_for("pages.game", game_id=game.id, v=game.version))
 
 
 @bp.post("/games/<game_id:game_id>/accept")
 @auth.signed_in
 def accept(game_id: str) -> Response:
-    game = services.accept(backend().games, game_id, auth.player())
+    game = services.accept(backend().games, game_id, auth.player(), auth.my_picture())
+    return _see(url_for("pages.game", game_id=game_id, v=game.version))
+
+
+@bp.post("/games/<game_id:game_id>/rematch")
+@auth.signed_in
+def rematch(game_id: str) -> Response:
+    game, _ = services.rematch(backend().games, game_id, auth.player(), auth.my_picture())
+    return _see(url_for("pages.game", game_id=game.id, v=game.version))
+
+
+@bp.get("/games/<game_id:game_id>/resign")
+@auth.signed_in
+def resign_confirm(game_id: str) -> str:
+    """Ask before resigning (the game page asks in a dialog when JavaScript runs)."""
+    found = services.game(backend().games, game_id)
+    images.remember_games([found])
+    return render_template("resign.html", game=found)
+
+
+@bp.post("/games/<game_id:game_id>/resign")
+@auth.signed_in
+def resign(game_id: str) -> Response:
+    game = services.resign(backend().games, game_id, auth.player())
+    return _see(url_for("pages.game", game_id=game_id, v=game.version))
+
+
+@bp.post("/games/<game_id:game_id>/claim")
+@auth.signed_in
+def claim(game_id: str) -> Response:
+    game = services.claim(backend().games, game_id, auth.player())
     return _see(url_for("pages.game", game_id=game_id, v=game.version))
 
 
@@ -200,7 +239,13 @@ def _profile(error: str | None = None, done: str | None = None, **errors: str) -
 
 def _welcome_again(err: Exception, **context: str):  # type: ignore[no-untyped-def]
     """The welcome page again, saying why (a refusal also says when to try again)."""
-    return _refused(render_template("welcome.html", **context), err)
+    back = returns.safe_next(request.form.get("next"))
+    return _refused(render_template("welcome.html", next=back, **context), err)
+
+
+def _back() -> str:
+    """Where a sign-in or sign-up goes: the page the visitor came for, if it is ours."""
+    return returns.safe_next(request.form.get("next")) or url_for("pages.home")
 
 
 def _refused(page: str, err: Exception):  # type: ignore[no-untyped-def]

@@ -1,0 +1,49 @@
+"""What the game page shows beside the game: its rematch, and whether the win can be claimed.
+
+The page's own read is the game. A finished game whose rematch was asked for also reads
+that rematch (one eventually consistent read, 0.5 RCU), to say who asked and whether it
+started; no other page ever reads a second game.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from .. import game as rules
+from .. import services
+from ..backend import backend
+from ..game import Game, Status
+from ..store import NotFound
+from . import auth
+
+
+def extras(found: Game) -> dict[str, Any]:
+    """Return the game page's context beyond the game: rematch, claimable, timeout."""
+    b, me = backend(), auth.player()
+    timeout = b.settings.turn_timeout_seconds
+    return {
+        "rematch": rematch_of(found) if me in (found.host, found.opponent) else None,
+        "claimable": claimable(found, me, timeout, b.games.clock()),
+        "timeout": timeout,
+    }
+
+
+def rematch_of(found: Game) -> Game | None:
+    """Return the rematch of a finished game, if one was asked for and still exists (only its
+    players' pages show it, so only they pay the read)."""
+    if found.status is not Status.FINISHED or not found.rematch:
+        return None
+    try:
+        return services.game(backend().games, found.rematch)
+    except NotFound:  # declined or withdrawn: the page offers a new one
+        return None
+
+
+def claimable(found: Game, me: str, timeout: int, clock: float) -> bool:
+    """Return True when `me` may claim the win: the opponent to move has run out of time."""
+    since = rules.claimable_at(found, timeout)
+    if since is None or found.turn == me or me not in (found.host, found.opponent):
+        return False
+    moment = datetime.fromisoformat(since.replace("Z", "+00:00"))
+    return moment.timestamp() <= clock

@@ -1,0 +1,28 @@
+"""Pages about players: a player's page (picture, counts, rating) and the leaderboard."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from .. import ratings, services
+from ..backend import backend
+from . import auth, images
+
+bp = Blueprint("players", __name__)
+
+
+@bp.get("/players/<name>")
+@auth.signed_in
+def player(name: str) -> str:
+    found = services.player(backend().ladder, name)
+    images.remember({found.name: found.picture})  # the Users item carries the picture's hash
+    large = images.url(found.name, found.picture, images.LARGE)
+    return render_template("player.html", player=found, large=large, shown=ratings.shown)
+
+
+@bp.get("/leaderboard")
+@auth.signed_in
+def leaderboard() -> str:
+    top = services.leaderboard(backend().ladder)
+    images.remember({p.name: p.picture for p in top})
+    return render_template("leaderboard.html", players=top, shown=ratings.shown)
