@@ -1,11 +1,13 @@
-"""Command line: `python -m tictactoe create-tables` (reads CONFIG_FILE)."""
+"""Command line: `python -m tictactoe create-tables`, `export FILE`, `import FILE` (reads
+CONFIG_FILE)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from . import config
+from . import archive, config
+from .archive_file import ArchiveError
 from .backend import build
 from .store import StoreError, ensure_tables
 
@@ -15,9 +17,12 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("create-tables", help="create the app's tables if missing, then wait for them")
     sub.add_parser("check-config", help="validate the file named by CONFIG_FILE")
+    archive.add_commands(sub)
     args = parser.parse_args(argv)
     try:
         settings = config.load()
+        if args.command in archive.COMMANDS:
+            return archive.run(args, build(settings))
         if args.command == "create-tables":
             created = ensure_tables(build(settings).dynamodb, settings)
             print("created: " + (", ".join(created) or "nothing, all tables exist"))
@@ -25,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{settings.region}: configuration is valid")
     except config.ConfigError as err:
         print(f"configuration error: {err}", file=sys.stderr)
+        return 2
+    except ArchiveError as err:
+        print(f"archive error: {err}", file=sys.stderr)
         return 2
     except (StoreError, TimeoutError) as err:
         print(f"error: {err}", file=sys.stderr)
