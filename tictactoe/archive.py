@@ -31,6 +31,7 @@ from tqdm import tqdm
 from .archive_file import ROLES, Contents, Progress, check, decode, line, records, writing
 from .backend import Backend
 from .config import Settings
+from .pictures import OBJECT_PREFIX
 from .rate import TokenBucket
 from .store import StoreError, definitions, ensure_tables
 from .store import archive as store
@@ -132,7 +133,7 @@ def _all(workers: int, jobs: list[Callable[[], None]], stop: threading.Event) ->
 
 def _export_pictures(backend: Backend, out: Any, workers: int) -> int:
     bucket, owner = backend.settings.bucket, backend.pictures.owner.account()
-    keys = list(store.object_keys(backend.s3, bucket, owner))
+    keys = list(store.object_keys(backend.s3, bucket, owner, OBJECT_PREFIX))
     written = 0
     with _bar(len(keys), "picture") as bar, ThreadPoolExecutor(workers) as pool:
         found = pool.map(lambda k: (k, store.read_object(backend.s3, bucket, owner, k)), keys)

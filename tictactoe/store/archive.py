@@ -153,9 +153,9 @@ def _write_units(item: dict[str, Any]) -> float:
 # -- the avatar bucket --------------------------------------------------------------------
 
 
-def object_keys(s3: Any, bucket: str, owner: str) -> Iterator[str]:
-    """Yield the key of every object in the bucket, all pages."""
-    request: dict[str, Any] = {"Bucket": bucket, "ExpectedBucketOwner": owner}
+def object_keys(s3: Any, bucket: str, owner: str, prefix: str) -> Iterator[str]:
+    """Yield the key of every object in the bucket under `prefix`, all pages."""
+    request: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "ExpectedBucketOwner": owner}
     while True:
         with translated(f"listing bucket {bucket}"):
             page = s3.list_objects_v2(**request)
