@@ -64,7 +64,7 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorder]:
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
         monkeypatch.setenv("CONFIG_FILE", str(ROOT / "beanstalk.toml"))
-        monkeypatch.setenv("TICTACTOE_SECRET_KEY", KEY)
+        monkeypatch.delenv("TICTACTOE_SECRET_KEY", raising=False)  # export/import need none
         settings = replace(parse(ROOT / "beanstalk.toml"), secret_key=KEY)
         archive = home / "everything.jsonl.gz"
         calls = Recorder()

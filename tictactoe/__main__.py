@@ -20,9 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     archive.add_commands(sub)
     args = parser.parse_args(argv)
     try:
+        if args.command in archive.COMMANDS:  # they sign no cookies: no session key needed
+            return archive.run(args, build(config.load_without_secret()))
         settings = config.load()
-        if args.command in archive.COMMANDS:
-            return archive.run(args, build(settings))
         if args.command == "create-tables":
             created = ensure_tables(build(settings).dynamodb, settings)
             print("created: " + (", ".join(created) or "nothing, all tables exist"))
