@@ -75,13 +75,28 @@ BAD = [
     ("wrong count", [header(), {"table": "games", "item": ITEM}, end(games=2)], "incomplete"),
     ("unknown table", [header(), {"table": "ratings", "item": ITEM}, end()], "games, users"),
     ("after the end", [header(), end(), {"table": "games", "item": ITEM}], "after the end"),
+    (
+        "no key",
+        [header(), {"table": "games", "item": {"Version": {"N": "1"}}}, end(games=1)],
+        "the games item has no key",
+    ),
+    (
+        "untyped",
+        [header(), {"table": "games", "item": {"GameId": "g1"}}, end(games=1)],
+        "not in DynamoDB's JSON",
+    ),
+    (
+        "bad picture",
+        [header(), {"object": "k", "body": "not base64!"}, end(objects=1)],
+        "neither a table item nor a picture",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("records", "message"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
 def test_a_damaged_archive_is_refused(tmp_path: Path, records: list[Any], message: str) -> None:
     with pytest.raises(ArchiveError, match=message):
-        check(write(tmp_path / "a.jsonl", *records))
+        check(write(tmp_path / "a.jsonl", *records), {"games": "GameId"})
 
 
 def test_a_broken_gzip_or_line_is_refused(tmp_path: Path) -> None:

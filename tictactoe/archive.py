@@ -164,8 +164,8 @@ def import_archive(
     Raise ArchiveError (nothing written) for an archive that is not whole, ImportStopped
     when a write fails part-way (run it again to resume).
     """
-    contents = check(path)
     settings = backend.settings
+    contents = check(path, _keys(settings))
     ensure_tables(backend.dynamodb, settings)
     if contents.objects:
         backend.pictures.ensure_bucket()

@@ -27,6 +27,7 @@ from typing import IO, Any
 FORMAT = "tictactoe-archive"
 VERSION = 1
 ROLES = ("games", "users", "avatars")
+_TYPES = {"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"}
 
 
 class ArchiveError(Exception):
@@ -113,35 +114,59 @@ class Contents:
     objects: int
 
 
-def check(path: Path) -> Contents:
-    """Read the whole archive once: the header is ours, every line known, the end there."""
+def check(path: Path, keys: dict[str, str] | None = None) -> Contents:
+    """Read the whole archive once: the header is ours, every line known and well formed
+    (each item has its table's key attribute, named in `keys` by role), the end there."""
     found = Contents({}, 0, dict.fromkeys(ROLES, 0), 0)
     end: dict[str, Any] | None = None
     for number, record in enumerate(records(path), start=1):
+        where = f"{path}: line {number}"
         if number == 1:
-            if record.get("format") != FORMAT or not isinstance(record.get("id"), str):
-                raise ArchiveError(f"{path}: not an archive of python -m tictactoe export")
-            if record.get("version") != VERSION:
-                raise ArchiveError(f"{path}: archive format version {record.get('version')}; "
-                                   f"this version reads {VERSION}")  # fmt: skip
-            found.header = record
+            found.header = _header(path, record)
         elif end is not None:
-            raise ArchiveError(f"{path}: line {number} comes after the end line")
+            raise ArchiveError(f"{where} comes after the end line")
         elif "end" in record:
             end = record["end"]
         elif record.get("table") in ROLES and isinstance(record.get("item"), dict):
+            _check_item(where, record["table"], record["item"], (keys or {}).get(record["table"]))
             found.items[record["table"]] += 1
             found.lines += 1
-        elif isinstance(record.get("object"), str) and isinstance(record.get("body"), str):
+        elif isinstance(record.get("object"), str) and _is_base64(record.get("body")):
             found.objects += 1
             found.lines += 1
         else:
-            raise ArchiveError(f"{path}: line {number} is neither a table item nor a picture "
+            raise ArchiveError(f"{where} is neither a table item nor a picture "
                                f"(table must be one of {', '.join(ROLES)})")  # fmt: skip
     if end != {"items": found.items, "objects": found.objects}:
         raise ArchiveError(f"{path}: the archive is incomplete (no end line, or its counts "
                            "differ from the lines): export it again")  # fmt: skip
     return found
+
+
+def _header(path: Path, record: dict[str, Any]) -> dict[str, Any]:
+    if record.get("format") != FORMAT or not isinstance(record.get("id"), str):
+        raise ArchiveError(f"{path}: not an archive of python -m tictactoe export")
+    if record.get("version") != VERSION:
+        raise ArchiveError(f"{path}: archive format version {record.get('version')}; "
+                           f"this version reads {VERSION}")  # fmt: skip
+    return record
+
+
+def _check_item(where: str, role: str, item: dict[str, Any], key: str | None) -> None:
+    typed = all(isinstance(v, dict) and len(v) == 1 and next(iter(v)) in _TYPES
+                for v in item.values())  # fmt: skip
+    if not typed:
+        raise ArchiveError(f"{where}: the {role} item is not in DynamoDB's JSON")
+    if key and not isinstance(item.get(key, {}).get("S"), str):
+        raise ArchiveError(f"{where}: the {role} item has no key ({key})")
+
+
+def _is_base64(value: Any) -> bool:
+    try:
+        base64.b64decode(value, validate=True)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 @dataclass
