@@ -3,7 +3,12 @@ Local, and back into a live table, interrupted and resumed, never older over new
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,15 +17,16 @@ import pytest
 from moto import mock_aws
 
 from devstack import dynamodb_local, processes
-from tests.conftest import make_settings
+from tests.conftest import make_settings, passthrough
 from tests.support.stacks import app_on, everything, fail_after, play, plenty, signs_in
 from tictactoe.archive import ImportStopped, export, import_archive, progress_path, report
-from tictactoe.archive_file import check
+from tictactoe.archive_file import check, line
 from tictactoe.backend import build
 from tictactoe.config import Settings
 from tictactoe.rate import TokenBucket
 
 ROLES = ("games", "users", "avatars")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -168,3 +174,50 @@ def test_an_export_reads_no_faster_than_its_rate(settings: Settings, tmp_path: P
     # no sooner than the rate allows: all it read, less one second's burst, at 0.5 a second.
     reads.wait()
     assert moments[0] >= (reads.spent - 0.5) / 0.5 - 1e-9
+
+
+def test_an_import_killed_outright_resumes_and_loses_nothing(
+    dynamodb_local_url: str, tmp_path: Path
+) -> None:
+    """A real `python -m tictactoe import`, killed with SIGKILL after its first checkpoint."""
+    target = make_settings(endpoint=dynamodb_local_url)
+    archive = tmp_path / "players.jsonl"
+    players = [{"UserKey": {"S": f"p{n:04d}"}, "Name": {"S": f"P{n:04d}"},
+                "SessionEpoch": {"N": "0"}} for n in range(300)]  # fmt: skip
+    archive.write_text(line({"format": "tictactoe-archive", "version": 1, "id": "killed"})
+                       + "".join(line({"table": "users", "item": p}) for p in players)
+                       + line({"end": {"items": {"games": 0, "users": 300, "avatars": 0},
+                                       "objects": 0}}))  # fmt: skip
+    config = tmp_path / "target.toml"
+    config.write_text(f'[dynamodb]\nregion = "us-west-2"\nendpoint = "{dynamodb_local_url}"\n'
+                      f'users_table = "{target.users_table}"\n'
+                      f'games_table = "{target.games_table}"\n'
+                      f'avatars_table = "{target.avatars_table}"\n'
+                      f'[s3]\nbucket = "{target.bucket}"\n')  # fmt: skip
+    # 50 write units a second: 300 players take 5 s or more; the first checkpoint (100 lines)
+    # comes after about 2 s, and the kill follows at once.
+    command = [sys.executable, "-m", "tictactoe", "import", str(archive),
+               "--max-wcu-per-second", "50"]  # fmt: skip
+    log = tmp_path / "import.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                env={**os.environ, "CONFIG_FILE": str(config)})  # fmt: skip
+        try:
+            deadline = time.monotonic() + 120
+            while not progress_path(archive).exists() and proc.poll() is None:
+                assert time.monotonic() < deadline, "the import saved no progress"
+                time.sleep(0.05)  # waiting for the checkpoint to appear, not for time to pass
+            proc.kill()
+        finally:
+            proc.wait()
+    assert proc.returncode == -signal.SIGKILL, log.read_text()
+    with mock_aws(config=passthrough(dynamodb_local_url)):  # no picture, so no bucket
+        part = everything(build(target), objects=False)["users"]
+        assert 100 <= len(part) < 300
+        progress, resumed = import_archive(build(target), archive, plenty())
+        assert resumed
+        assert len(everything(build(target), objects=False)["users"]) == 300
+    counted = progress.outcomes["users"]
+    # Every line counted once; only the writes in flight at the kill are "already there".
+    assert counted.get("written", 0) + counted.get("already there", 0) == 300
+    assert counted.get("already there", 0) <= len(part) - 100

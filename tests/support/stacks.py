@@ -63,8 +63,9 @@ def play(settings: Settings) -> Played:
     return Played(app, finished, playing, players)
 
 
-def everything(backend: Backend) -> dict[str, Any]:
-    """Every item by table role and every object of the bucket, in a comparable form."""
+def everything(backend: Backend, objects: bool = True) -> dict[str, Any]:
+    """Every item by table role and (unless not `objects`) every object of the bucket, in a
+    comparable form."""
     found: dict[str, Any] = {}
     for role, name in tables(backend.settings).items():
         items, request = [], {"TableName": name, "ConsistentRead": True}
@@ -75,12 +76,12 @@ def everything(backend: Backend) -> dict[str, Any]:
                 break
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         found[role] = sorted(json.dumps(canonical(i), sort_keys=True, default=repr) for i in items)
-    objects = {}
-    listed = backend.s3.list_objects_v2(Bucket=backend.settings.bucket).get("Contents", [])
-    for entry in listed:
-        got = backend.s3.get_object(Bucket=backend.settings.bucket, Key=entry["Key"])
-        objects[entry["Key"]] = (got["ContentType"], got["Body"].read())
-    found["objects"] = objects
+    if objects:
+        found["objects"] = {}
+        bucket = backend.settings.bucket
+        for entry in backend.s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+            got = backend.s3.get_object(Bucket=bucket, Key=entry["Key"])
+            found["objects"][entry["Key"]] = (got["ContentType"], got["Body"].read())
     return found
 
 
