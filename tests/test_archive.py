@@ -19,7 +19,8 @@ from moto import mock_aws
 from devstack import dynamodb_local, processes
 from tests.conftest import make_settings, passthrough
 from tests.support.stacks import app_on, everything, fail_after, play, plenty, signs_in
-from tictactoe.archive import ImportStopped, export, import_archive, progress_path, report
+from tictactoe.archive import ImportStopped, export, import_archive, progress_path
+from tictactoe.archive_commands import report
 from tictactoe.archive_file import check, line
 from tictactoe.backend import build
 from tictactoe.config import Settings

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import archive, config
+from . import archive_commands, config
 from .archive_file import ArchiveError
 from .backend import build
 from .store import StoreError, ensure_tables
@@ -17,11 +17,11 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("create-tables", help="create the app's tables if missing, then wait for them")
     sub.add_parser("check-config", help="validate the file named by CONFIG_FILE")
-    archive.add_commands(sub)
+    archive_commands.add_commands(sub)
     args = parser.parse_args(argv)
     try:
-        if args.command in archive.COMMANDS:  # they sign no cookies: no session key needed
-            return archive.run(args, build(config.load_without_secret()))
+        if args.command in archive_commands.COMMANDS:  # they sign no cookies: no session key needed
+            return archive_commands.run(args, build(config.load_without_secret()))
         settings = config.load()
         if args.command == "create-tables":
             created = ensure_tables(build(settings).dynamodb, settings)

@@ -14,9 +14,7 @@ so an import run again after an interruption skips what was done and counts noth
 
 from __future__ import annotations
 
-import argparse
 import base64
-import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -36,8 +34,6 @@ from .rate import TokenBucket
 from .store import StoreError, definitions, ensure_tables
 from .store import archive as store
 
-COMMANDS = ("export", "import")
-DEFAULT_UNITS_PER_SECOND = 100.0
 _SAVE_EVERY = 100  # lines between checkpoints (and one when the import stops)
 
 
@@ -86,6 +82,8 @@ def export(
 
         def segment(role: str, number: int) -> None:
             where = (number, segments)
+            if stop.is_set():
+                return
             for page in store.scan(backend.dynamodb, names[role], where, consistent, reads.wait):
                 reads.spend(page.consumed)
                 text = "".join(line({"table": role, "item": i}) for i in page.items)
@@ -114,7 +112,7 @@ def _header(settings: Settings, pictures: bool, consistent: bool) -> dict[str, A
             "endpoint": settings.endpoint,
             "tables": tables(settings),
             "bucket": settings.bucket,
-        },  # fmt: skip
+        },
         "pictures": pictures,
         "consistent_read": consistent,
     }
@@ -129,6 +127,8 @@ def _all(workers: int, jobs: list[Callable[[], None]], stop: threading.Event) ->
                 future.result()
         finally:
             stop.set()
+            for future in futures:
+                future.cancel()  # those not started yet
 
 
 def _export_pictures(backend: Backend, out: Any, workers: int) -> int:
@@ -275,68 +275,3 @@ def _collect(
             progress.save()
     if failure is not None:
         raise failure
-
-
-# -- the command line ---------------------------------------------------------------------
-
-
-def _positive(kind: type) -> Callable[[str], Any]:
-    def parse(text: str) -> Any:
-        value = kind(text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
-        return value
-
-    return parse
-
-
-def add_commands(sub: Any) -> None:
-    """Add `export` and `import` to the command line's subcommands."""
-    out = sub.add_parser("export", help="write every table item (and picture) to an archive")
-    out.add_argument("file", type=Path, help="the archive: JSON Lines, gzip if it ends in .gz")
-    out.add_argument("--pictures", action="store_true", help="also every avatar object")
-    out.add_argument("--max-rcu-per-second", type=_positive(float),
-                     default=DEFAULT_UNITS_PER_SECOND, help="read units a second, at most "
-                     f"(default {DEFAULT_UNITS_PER_SECOND:g})")  # fmt: skip
-    out.add_argument("--segments", type=_positive(int), default=4,
-                     help="parallel scan segments per table (default 4)")  # fmt: skip
-    out.add_argument("--consistent-read", action="store_true",
-                     help="strongly consistent scans (twice the read units)")  # fmt: skip
-    into = sub.add_parser("import", help="write an archive into the tables and bucket")
-    into.add_argument("file", type=Path, help="an archive written by export")
-    into.add_argument("--max-wcu-per-second", type=_positive(float),
-                      default=DEFAULT_UNITS_PER_SECOND, help="write units a second, at most "
-                      f"(default {DEFAULT_UNITS_PER_SECOND:g})")  # fmt: skip
-    into.add_argument("--workers", type=_positive(int), default=4,
-                      help="writes in flight at once (default 4)")  # fmt: skip
-
-
-def run(args: argparse.Namespace, backend: Backend) -> int:
-    """Run `export` or `import` as parsed; print a report; return the exit status."""
-    if args.command == "export":
-        try:
-            done = export(backend, args.file, TokenBucket(args.max_rcu_per_second),
-                          args.pictures, args.segments, args.consistent_read)  # fmt: skip
-        except KeyboardInterrupt:
-            print(f"export stopped: {args.file} was not written", file=sys.stderr)
-            return 130
-        counts = ", ".join(f"{n} {role}" for role, n in done["items"].items())
-        print(f"exported to {args.file}: {counts} items, {done['objects']} pictures "
-              f"({done['read_units']:g} read units)")  # fmt: skip
-        return 0
-    progress, resumed = import_archive(backend, args.file, TokenBucket(args.max_wcu_per_second),
-                                       args.workers)  # fmt: skip
-    print(report(args.file, backend.settings, progress, resumed))
-    return 0
-
-
-def report(path: Path, settings: Settings, progress: Progress, resumed: bool) -> str:
-    """Describe what an import did, per table and for the pictures."""
-    where = settings.endpoint or settings.region
-    lines = [f"imported {path} into {where}" + (" (resumed)" if resumed else "") + ":"]
-    for kind in (*ROLES, "pictures"):
-        found = progress.outcomes.get(kind, {})
-        said = ", ".join(f"{n} {outcome}" for outcome, n in sorted(found.items()))
-        lines.append(f"  {kind}: {said or 'none'}")
-    lines += [f"  skipped {kept}" for kept in progress.kept]
-    return "\n".join(lines)
