@@ -1,11 +1,13 @@
-"""Command line: `python -m tictactoe create-tables|migrate|check-config` (reads CONFIG_FILE)."""
+"""Command line: `python -m tictactoe create-tables|migrate|check-config|export|import`
+(reads CONFIG_FILE)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from . import config
+from . import archive_commands, config
+from .archive_file import ArchiveError
 from .backend import build
 from .config import Settings
 from .store import StoreError, ensure_tables
@@ -22,8 +24,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("create-tables", help="create the app's tables if missing, then wait for them")
     add_migrate(sub)
     sub.add_parser("check-config", help="validate the file named by CONFIG_FILE")
+    archive_commands.add_commands(sub)
     args = parser.parse_args(argv)
     try:
+        if args.command in archive_commands.COMMANDS:  # they sign no cookies: no session key needed
+            return archive_commands.run(args, build(config.load_without_secret()))
         settings = config.load()
         if args.command == "create-tables":
             created = ensure_tables(build(settings).dynamodb, settings)
@@ -34,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{settings.region}: configuration is valid")
     except config.ConfigError as err:
         print(f"configuration error: {err}", file=sys.stderr)
+        return 2
+    except ArchiveError as err:
+        print(f"archive error: {err}", file=sys.stderr)
         return 2
     except (StoreError, TimeoutError) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -106,12 +106,21 @@ _SCHEMA: dict[str, dict[str, tuple[str, tuple[Any, str], bool]]] = {
 
 def load(path: str | os.PathLike[str] | None = None) -> Settings:
     """Read CONFIG_FILE (or `path`), validate it and resolve the secret key."""
+    found = _config_file(path)
+    return with_secret(parse(found), found)
+
+
+def load_without_secret(path: str | os.PathLike[str] | None = None) -> Settings:
+    """Read CONFIG_FILE (or `path`) for a tool that signs no cookies (export, import)."""
+    return parse(_config_file(path))
+
+
+def _config_file(path: str | os.PathLike[str] | None) -> Path:
     if path is None:
         path = os.environ.get("CONFIG_FILE")
         if not path:
             raise ConfigError("CONFIG_FILE is not set: name a TOML file such as beanstalk.toml")
-    settings = parse(Path(path))
-    return with_secret(settings, Path(path))
+    return Path(path)
 
 
 def parse(path: Path) -> Settings:

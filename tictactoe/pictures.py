@@ -33,11 +33,12 @@ from .store.games import now
 log = logging.getLogger(__name__)
 
 _ATTEMPTS = 3
+OBJECT_PREFIX = "avatars/"  # every picture object's key starts so (export reads only these)
 
 
 def object_key(player: str, picture_id: str, size: int) -> str:
     """Name a rendition's object by its player and upload, so it never needs overwriting."""
-    return f"avatars/{player.lower()}/{picture_id}/{size}"
+    return f"{OBJECT_PREFIX}{player.lower()}/{picture_id}/{size}"
 
 
 def set_picture(

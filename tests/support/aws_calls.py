@@ -7,15 +7,27 @@ however the app builds its sessions and clients.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import ast
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
+import boto3
 import botocore.session
 
 ACCOUNT = "123456789012"  # moto's account
+ROOT = Path(__file__).resolve().parent.parent.parent
+# Code that only an operator runs, from their own machine with their own credentials
+# (export and import): its calls are proven against iam/operator-policy.json by
+# tests/test_operator_policy.py, not against the instance role's policy.
+OPERATOR_ONLY = frozenset({"tictactoe/archive.py", "tictactoe/store/archive.py"})
+# Methods boto3 adds to the S3 client, and the operation each performs.
+S3_HELPERS = {"upload_file": "PutObject", "upload_fileobj": "PutObject",
+              "download_file": "GetObject", "download_fileobj": "GetObject",
+              "copy": "CopyObject"}  # fmt: skip
 
 # S3 operations whose IAM action differs from the operation's name, and those on objects.
 S3_ACTIONS = {
@@ -95,6 +107,27 @@ def recording() -> Iterator[Recorder]:
         yield recorder
     finally:
         botocore.session.Session.create_client = original  # type: ignore[method-assign]
+
+
+def calls_in(paths: Iterable[Path]) -> dict[str, str]:
+    """Return each AWS operation that client method calls in `paths` perform, and where one is
+    (found with `ast`: any call of a method name that a client of ours has)."""
+    methods = S3_HELPERS.copy()
+    for service in ("dynamodb", "s3", "ssm", "sts"):
+        methods |= boto3.client(service, region_name="us-west-2").meta.method_to_api_mapping
+    called: dict[str, str] = {}
+    for path in sorted(paths):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in methods):  # fmt: skip
+                called[methods[node.func.attr]] = f"{path.relative_to(ROOT)}:{node.lineno}"
+    return called
+
+
+def app_code() -> list[Path]:
+    """Return the app's modules: what the instance role runs."""
+    files = (ROOT / "tictactoe").rglob("*.py")
+    return [p for p in files if p.relative_to(ROOT).as_posix() not in OPERATOR_ONLY]
 
 
 def needs(call: Call) -> list[Need]:

@@ -1,0 +1,277 @@
+"""`python -m tictactoe export FILE` and `import FILE`: backups, restores and moves.
+
+Export reads every table with a parallel scan (one thread per segment, all segments of all
+tables sharing one token bucket of read units) and, with --pictures, every object in the
+avatar bucket. Reads are eventually consistent unless --consistent-read: a scan of a live
+table is no snapshot either way (it reads items at different moments), so for a cut-over
+the app is made read-only first, and for a point-in-time copy there is PITR.
+
+Import checks the whole archive first, creates missing tables and the bucket, then writes
+each line with a conditional write (store/archive.py decides what "newer" is), several at
+once, under a token bucket of write units. It records its progress next to the archive,
+so an import run again after an interruption skips what was done and counts nothing twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from .archive_file import ROLES, Contents, Progress, check, decode, line, records, writing
+from .backend import Backend
+from .config import Settings
+from .pictures import OBJECT_PREFIX
+from .rate import TokenBucket
+from .store import StoreError, definitions, ensure_tables
+from .store import archive as store
+
+_SAVE_EVERY = 100  # lines between checkpoints (and one when the import stops)
+
+
+class ImportStopped(StoreError):
+    """An import stopped part-way; its progress is saved, and running it again resumes."""
+
+
+def tables(settings: Settings) -> dict[str, str]:
+    """Return each table role's name in `settings`."""
+    return {"games": settings.games_table, "users": settings.users_table,
+            "avatars": settings.avatars_table}  # fmt: skip
+
+
+def _keys(settings: Settings) -> dict[str, str]:
+    """Return each role's partition key attribute, from the table definitions."""
+    by_name = {d["TableName"]: d["KeySchema"][0]["AttributeName"] for d in definitions(settings)}
+    return {role: by_name[name] for role, name in tables(settings).items()}
+
+
+@contextmanager
+def _bar(total: int | None, unit: str) -> Iterator[tqdm]:
+    """A progress bar on stderr when it is a terminal; silent otherwise."""
+    with tqdm(total=total, unit=unit, disable=None, dynamic_ncols=True) as bar:
+        yield bar
+
+
+# -- export -------------------------------------------------------------------------------
+
+
+def export(
+    backend: Backend,
+    path: Path,
+    reads: TokenBucket,
+    pictures: bool = False,
+    segments: int = 4,
+    consistent: bool = False,
+) -> dict[str, Any]:
+    """Write every item of every table (and with `pictures` every object) to `path`; return
+    the counts written."""
+    names = tables(backend.settings)
+    estimate = sum(store.item_count(backend.dynamodb, n) for n in names.values())
+    counts = dict.fromkeys(ROLES, 0)
+    lock, stop = threading.Lock(), threading.Event()
+    with writing(path) as out, _bar(estimate, "item") as bar:
+        out.write(line(_header(backend.settings, pictures, consistent)))
+
+        def segment(role: str, number: int) -> None:
+            where = (number, segments)
+            if stop.is_set():
+                return
+            for page in store.scan(backend.dynamodb, names[role], where, consistent, reads.wait):
+                reads.spend(page.consumed)
+                text = "".join(line({"table": role, "item": i}) for i in page.items)
+                with lock:
+                    out.write(text)
+                    counts[role] += len(page.items)
+                    bar.update(len(page.items))
+                if stop.is_set():
+                    return
+
+        _all(segments, [lambda r=r, n=n: segment(r, n) for r in ROLES for n in range(segments)],
+             stop)  # fmt: skip
+        objects = _export_pictures(backend, out, segments) if pictures else 0
+        out.write(line({"end": {"items": counts, "objects": objects}}))
+    return {"items": counts, "objects": objects, "read_units": reads.spent}
+
+
+def _header(settings: Settings, pictures: bool, consistent: bool) -> dict[str, Any]:
+    return {
+        "format": "tictactoe-archive",
+        "version": 1,
+        "id": uuid.uuid4().hex,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "source": {
+            "region": settings.region,
+            "endpoint": settings.endpoint,
+            "tables": tables(settings),
+            "bucket": settings.bucket,
+        },
+        "pictures": pictures,
+        "consistent_read": consistent,
+    }
+
+
+def _all(workers: int, jobs: list[Callable[[], None]], stop: threading.Event) -> None:
+    """Run `jobs` on `workers` threads; on the first failure tell the rest to stop, raise it."""
+    with ThreadPoolExecutor(workers) as pool:
+        futures = [pool.submit(job) for job in jobs]
+        try:
+            for future in futures:
+                future.result()
+        finally:
+            stop.set()
+            for future in futures:
+                future.cancel()  # those not started yet
+
+
+def _export_pictures(backend: Backend, out: Any, workers: int) -> int:
+    bucket, owner = backend.settings.bucket, backend.pictures.owner.account()
+    keys = list(store.object_keys(backend.s3, bucket, owner, OBJECT_PREFIX))
+    written = 0
+    with _bar(len(keys), "picture") as bar, ThreadPoolExecutor(workers) as pool:
+        found = pool.map(lambda k: (k, store.read_object(backend.s3, bucket, owner, k)), keys)
+        for key, stored in found:
+            bar.update(1)
+            if stored is None:  # replaced and deleted since the listing
+                continue
+            body, content_type = stored
+            out.write(line({"object": key, "content_type": content_type,
+                            "body": base64.b64encode(body).decode("ascii")}))  # fmt: skip
+            written += 1
+    return written
+
+
+# -- import -------------------------------------------------------------------------------
+
+
+def progress_path(path: Path) -> Path:
+    return path.with_name(path.name + ".progress")
+
+
+def import_archive(
+    backend: Backend, path: Path, writes: TokenBucket, workers: int = 4
+) -> tuple[Progress, bool]:
+    """Write the archive at `path` into the configured tables and bucket; return the
+    outcomes (of this and any earlier, interrupted run) and whether it resumed.
+
+    Raise ArchiveError (nothing written) for an archive that is not whole, ImportStopped
+    when a write fails part-way (run it again to resume).
+    """
+    settings = backend.settings
+    contents = check(path, _keys(settings))
+    ensure_tables(backend.dynamodb, settings)
+    if contents.objects:
+        backend.pictures.ensure_bucket()
+    target = repr((settings.region, settings.endpoint, tables(settings), settings.bucket))
+    progress, resumed = Progress.load(progress_path(path), contents.header["id"], target)
+    owner = backend.pictures.owner.account() if contents.objects else ""
+    write = _writer(backend, writes, owner)
+    with _bar(contents.lines, "line") as bar:
+        bar.update(progress.done + len(progress.also_done))
+        _write_lines(path, contents, progress, write, workers, bar)
+    progress.path.unlink(missing_ok=True)
+    return progress, resumed
+
+
+Written = tuple[str, str, str]  # what was written (a role, or pictures), the outcome, and
+# the item's key when the table's copy stayed ("" otherwise)
+
+
+def _writer(backend: Backend, writes: TokenBucket, owner: str) -> Callable[[Any], Written]:
+    """Return what writes one archive line."""
+    names, keys, settings = tables(backend.settings), _keys(backend.settings), backend.settings
+
+    def write(record: dict[str, Any]) -> Written:
+        if "table" in record:
+            role, item = record["table"], decode(record["item"])
+            writes.wait()
+            outcome, units = store.put_unless_newer(
+                backend.dynamodb, names[role], keys[role], store.VERSIONS[role], item
+            )
+            writes.spend(units)
+            kept = outcome in (store.Outcome.NEWER, store.Outcome.DIFFERENT)
+            return role, outcome.value, _describe(item, keys[role]) if kept else ""
+        stored = store.put_object_if_absent(
+            backend.s3, settings.bucket, owner, record["object"],
+            base64.b64decode(record["body"]), record.get("content_type") or "",
+        )  # fmt: skip
+        return "pictures", (store.Outcome.WRITTEN if stored else store.Outcome.PRESENT).value, ""
+
+    return write
+
+
+def _describe(item: dict[str, Any], key: str) -> str:
+    value = item[key]
+    return str(next(iter(value.values())))
+
+
+def _write_lines(
+    path: Path,
+    contents: Contents,
+    progress: Progress,
+    write: Callable[[Any], Written],
+    workers: int,
+    bar: tqdm,
+) -> None:
+    """Write every line not done yet, `workers` at a time, saving progress as it goes."""
+    pending: dict[Future[Written], int] = {}
+    failure: BaseException | None = None
+    with ThreadPoolExecutor(workers) as pool:
+        try:
+            for number, record in _lines(path):
+                if progress.is_done(number):
+                    continue
+                pending[pool.submit(write, record)] = number
+                if len(pending) >= workers * 4:
+                    _collect(pending, progress, bar, FIRST_COMPLETED)
+        except BaseException as err:  # a failed write, or Ctrl-C: save what is done first
+            failure = err
+        try:
+            _collect(pending, progress, bar, "ALL_COMPLETED")
+        except BaseException as err:
+            failure = failure or err
+    progress.save()
+    if failure is not None:
+        if isinstance(failure, StoreError | KeyboardInterrupt):
+            done = progress.done + len(progress.also_done)
+            raise ImportStopped(f"stopped after {done} of {contents.lines} lines ({failure}); "
+                                "run the same command again to resume") from failure  # fmt: skip
+        raise failure
+
+
+def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (line number, record) of each item and object; the header is line 0."""
+    for number, record in enumerate(records(path)):
+        if number and "end" not in record:
+            yield number, record
+
+
+def _collect(
+    pending: dict[Future[Written], int], progress: Progress, bar: tqdm, until: str
+) -> None:
+    """Wait for some (or all) pending writes and record them; raise the first failure."""
+    finished, _ = wait(list(pending), return_when=until)
+    failure: BaseException | None = None
+    for future in finished:
+        number = pending.pop(future)
+        error = future.exception()
+        if error is not None:
+            failure = failure or error
+            continue
+        kind, outcome, key = future.result()
+        progress.count(kind, outcome)
+        if key and len(progress.kept) < 100:
+            progress.kept.append(f"{kind} {key}: {outcome}")
+        progress.finished(number)
+        bar.update(1)
+        if (progress.done + len(progress.also_done)) % _SAVE_EVERY == 0:
+            progress.save()
+    if failure is not None:
+        raise failure

@@ -1,0 +1,198 @@
+"""The DynamoDB and S3 calls of export and import: operator-only, never on a player's path.
+
+These run from an operator's machine with the operator's credentials (iam/operator-policy.json
+lists what they need), not with the instance role: the app itself never scans a table or
+lists the bucket. tests/test_operator_policy.py proves that policy both ways, as
+tests/test_policy.py does the instance's.
+
+Whether an archived item may replace the stored one is decided by the write's condition, so
+two imports racing, or an import resumed after a crash, can never put an older item over a
+newer one. Per table, "newer" is a number or time that only grows (see VERSIONS).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from .errors import StoreError, error_code, translated
+
+# The attribute that orders two copies of one item, per table role. Games: Version, which
+# every change of a game adds one to. Users: SessionEpoch, which grows when a player changes
+# their password or signs out everywhere (other changes leave it alone, so an equal epoch
+# with other differences is a conflict, and the table's copy stays). Avatars: UploadedAt,
+# the time of the upload the record describes. An item without the attribute (invitation
+# locks, name claims, throttle counters) is written only where there is none.
+VERSIONS = {"games": "Version", "users": "SessionEpoch", "avatars": "UploadedAt"}
+_MISSING_OBJECT = {"404", "NoSuchKey", "NotFound"}
+
+
+class Outcome(Enum):
+    WRITTEN = "written"  # absent, or the stored copy was older
+    PRESENT = "already there"  # the stored copy is the same
+    NEWER = "kept the table's newer copy"
+    DIFFERENT = "kept the table's copy (differs, not older)"
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    consumed: float  # read units
+
+
+def item_count(client: Any, table: str) -> int:
+    """Return DynamoDB's estimate of a table's items (refreshed every few hours on AWS)."""
+    with translated(f"describing table {table}"):
+        try:
+            found = client.describe_table(TableName=table)["Table"]
+        except ClientError as err:
+            if error_code(err) == "ResourceNotFoundException":
+                missing = f"there is no table {table} (is CONFIG_FILE the right one?)"
+                raise StoreError(missing) from None
+            raise
+    return int(found.get("ItemCount", 0))
+
+
+def scan(
+    client: Any,
+    table: str,
+    segment: tuple[int, int],
+    consistent: bool,
+    before: Callable[[], None],
+    limit: int = 1000,
+) -> Iterator[Page]:
+    """Yield the pages of one segment (number, of how many) of a parallel scan, with what
+    each page cost; call `before` before each call (to wait for capacity)."""
+    request: dict[str, Any] = {"TableName": table, "Segment": segment[0],
+                               "TotalSegments": segment[1], "ConsistentRead": consistent,
+                               "ReturnConsumedCapacity": "TOTAL", "Limit": limit}  # fmt: skip
+    while True:
+        before()
+        with translated(f"scanning table {table}"):
+            page = client.scan(**request)
+        items = page.get("Items", [])
+        cost = page.get("ConsumedCapacity", {}).get("CapacityUnits")
+        if cost is None:  # an emulator that does not say: estimate as DynamoDB bills reads
+            cost = math.ceil(size_of(items) / 4096) * (1 if consistent else 0.5)
+        yield Page(items, float(cost))
+        if "LastEvaluatedKey" not in page:
+            return
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def put_unless_newer(
+    client: Any, table: str, key: str, version: str, item: dict[str, Any]
+) -> tuple[Outcome, float]:
+    """Write `item` unless the stored copy is as new or newer; return what happened and the
+    write units it cost."""
+    names = {"#k": key}
+    condition = "attribute_not_exists(#k)"
+    values: dict[str, Any] = {}
+    if version in item:
+        names["#v"] = version
+        values[":v"] = item[version]
+        condition += " OR attribute_not_exists(#v) OR #v < :v"
+    with translated(f"writing an item to {table}"):
+        try:
+            done = client.put_item(
+                TableName=table,
+                Item=item,
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                **({"ExpressionAttributeValues": values} if values else {}),
+                ReturnConsumedCapacity="TOTAL",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as err:
+            if error_code(err) != "ConditionalCheckFailedException":
+                raise
+            return _refused(item, err.response.get("Item", {}), version), _write_units(item)
+    return Outcome.WRITTEN, float(
+        done.get("ConsumedCapacity", {}).get("CapacityUnits", _write_units(item))
+    )
+
+
+def _refused(archived: dict[str, Any], stored: dict[str, Any], version: str) -> Outcome:
+    if canonical(archived) == canonical(stored):
+        return Outcome.PRESENT
+    if version in archived and version in stored:
+        return Outcome.NEWER if _after(stored[version], archived[version]) else Outcome.DIFFERENT
+    return Outcome.DIFFERENT
+
+
+def _after(stored: dict[str, str], archived: dict[str, str]) -> bool:
+    if "N" in stored and "N" in archived:
+        return float(stored["N"]) > float(archived["N"])
+    return str(next(iter(stored.values()))) > str(next(iter(archived.values())))
+
+
+def canonical(value: Any) -> Any:
+    """Return a DynamoDB value with its sets sorted, so equal items compare equal."""
+    if isinstance(value, dict):
+        return {k: sorted(v) if k in ("SS", "NS", "BS") else canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [canonical(v) for v in value]
+    return value
+
+
+def size_of(items: list[dict[str, Any]]) -> int:
+    """Return roughly how many bytes DynamoDB bills for `items`."""
+    return sum(len(json.dumps(i, default=lambda b: "x" * len(b))) for i in items)
+
+
+def _write_units(item: dict[str, Any]) -> float:
+    return float(max(1, math.ceil(size_of([item]) / 1024)))
+
+
+# -- the avatar bucket --------------------------------------------------------------------
+
+
+def object_keys(s3: Any, bucket: str, owner: str, prefix: str) -> Iterator[str]:
+    """Yield the key of every object in the bucket under `prefix`, all pages."""
+    request: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "ExpectedBucketOwner": owner}
+    while True:
+        with translated(f"listing bucket {bucket}"):
+            page = s3.list_objects_v2(**request)
+        yield from (o["Key"] for o in page.get("Contents", []))
+        if not page.get("IsTruncated"):
+            return
+        request["ContinuationToken"] = page["NextContinuationToken"]
+
+
+def read_object(s3: Any, bucket: str, owner: str, key: str) -> tuple[bytes, str] | None:
+    """Return an object's body and content type, or None when it went meanwhile."""
+    with translated(f"reading {key}"):
+        try:
+            found = s3.get_object(Bucket=bucket, Key=key, ExpectedBucketOwner=owner)
+        except ClientError as err:
+            if error_code(err) in _MISSING_OBJECT:
+                return None
+            raise
+        body = found["Body"].read()
+    return body, found.get("ContentType", "application/octet-stream")
+
+
+def put_object_if_absent(
+    s3: Any, bucket: str, owner: str, key: str, body: bytes, content_type: str
+) -> bool:
+    """Store an object unless one is at `key` already; return True if this call stored it.
+
+    Picture objects are never changed in place (every upload has keys of its own), so one
+    already there is the same picture.
+    """
+    with translated(f"storing {key}"):
+        try:
+            s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type,
+                          IfNoneMatch="*", ExpectedBucketOwner=owner)  # fmt: skip
+        except ClientError as err:
+            # 409: another writer of the same key was in flight; its object is there now.
+            if error_code(err) in ("PreconditionFailed", "ConditionalRequestConflict"):
+                return False
+            raise
+    return True
