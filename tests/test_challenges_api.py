@@ -151,6 +151,6 @@ def test_pages_show_a_challenge_without_an_opponent(player: Any) -> None:
     """The pages (built elsewhere) must at least not fail on a game with no opponent yet."""
     host, someone = player(), player()
     game = challenge(host)
-    assert "Open challenge" in host.client.get("/").get_data(as_text=True)
+    assert "Your open challenge" in host.client.get("/").get_data(as_text=True)
     for who in (host, someone):
         assert who.client.get(f"/games/{game['id']}").status_code == 200

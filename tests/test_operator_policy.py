@@ -44,6 +44,8 @@ def lose_everything(settings: Settings) -> None:
     """Delete the tables and the bucket, as a disaster would (not recorded)."""
     dynamodb = boto3.client("dynamodb", region_name=settings.region)
     for name in (settings.games_table, settings.users_table, settings.avatars_table):
+        # Tables are made with deletion protection on (store/tables.py): a disaster got past it.
+        dynamodb.update_table(TableName=name, DeletionProtectionEnabled=False)
         dynamodb.delete_table(TableName=name)
     s3 = boto3.client("s3", region_name=settings.region)
     for entry in s3.list_objects_v2(Bucket=settings.bucket).get("Contents", []):
