@@ -13,7 +13,7 @@ from .backend import build
 from .config import ConfigError, Settings
 from .store import ensure_tables
 from .store.errors import StoreError, Unavailable
-from .web import https, requestlog, throttle
+from .web import https, maintenance, requestlog, throttle
 from .web.csrf import RotatingCSRFProtect
 
 log = logging.getLogger(__name__)
@@ -76,5 +76,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         raise ConfigError(f"cannot check the avatar bucket {settings.bucket!r}: {err}") from err
     web.register(app)
     throttle.install(app)  # the login limits need the backend's Users table
+    maintenance.register(app)
     requestlog.install(app, backend.dynamodb)  # last: the outermost layer sees every request
     return app
