@@ -21,6 +21,7 @@ from bench.flows import WIN_IN_7, new_pair, play_game
 from tests.conftest import make_settings, passthrough
 from tests.support.openapi import CheckedClient
 from tests.test_accounts import Clock
+from tests.test_limits import ATTACKER, WRONG, from_address, limited_app, log_in
 from tictactoe import create_app, logs
 from tictactoe.web import auth
 from tictactoe.web.requestlog import request_id_from, route_of
@@ -210,3 +211,16 @@ def test_logs_are_readable_on_a_terminal_and_json_elsewhere(
 )
 def test_routes_drop_their_converters(rule: str, route: str) -> None:
     assert route_of(rule) == route
+
+
+def test_a_flood_refused_before_flask_is_logged_and_named_too(moto: None, lines: Lines) -> None:
+    app = limited_app(login_attempts_per_client=2)
+    attacker = from_address(app, ATTACKER)
+    answers = [log_in(attacker, "nobody", WRONG) for _ in range(4)]
+    assert [a.status_code for a in answers] == [401, 401, 429, 429]
+    for answer in answers:
+        assert ID.fullmatch(answer.headers["X-Request-Id"])
+        assert lines.of(answer)["status"] == answer.status_code
+    # The last was refused from memory by the middleware: Flask never saw it, no route.
+    assert (lines.of(answers[-1])["route"], lines.of(answers[-1])["dynamodb_calls"]) == (None, 0)
+    assert lines.of(answers[0])["route"] == "/api/login"
