@@ -85,7 +85,7 @@ class Tally:
 
 
 class RequestLog:
-    """WSGI middleware: id every request, and log it once its response is done."""
+    """WSGI middleware: id every request, and log it once the app has answered."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
@@ -102,22 +102,13 @@ class RequestLog:
             return start_response(status, [*headers, (HEADER, tally.request_id)], *args)
 
         try:
-            body = self.app(environ, start)  # Flask has run the request to its end here
+            return self.app(environ, start)  # Flask has run the request to its end here
         except BaseException:
             tally.status = tally.status or 500
             raise
         finally:
+            log.info("request", extra=tally.fields())
             logs.request_id.reset(token)
-            _write(tally)
-        return body
-
-
-def _write(tally: Tally) -> None:
-    token = logs.request_id.set(tally.request_id)
-    try:
-        log.info("request", extra=tally.fields())
-    finally:
-        logs.request_id.reset(token)
 
 
 def current() -> Tally | None:
