@@ -1,21 +1,22 @@
 """Record the DynamoDB capacity the app's own calls consume, per HTTP request type.
 
-`Recorder.install(client)` hooks botocore's events on the app's DynamoDB client: it asks for
-ReturnConsumedCapacity=INDEXES on every call that accepts it and collects what comes back,
-per table and index, attributed to the Flask request being served (home, create, accept,
-move, poll, page, login ...). Only the benchmarks and the budget test install it; the app
-never knows.
+`Recorder.install(client)` listens to the app's own capacity hook on its DynamoDB client
+(tictactoe/capacity.py: every call asks for ReturnConsumedCapacity=INDEXES) and adds up what
+comes back, per table and index, attributed to the Flask request being served (home, create,
+accept, move, poll, page, login ...). Only the benchmarks and the budget test listen; the
+request log adds the same calls up per request.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import has_request_context, request
+
+from tictactoe import capacity
 
 # Flask endpoint -> the request type a report is grouped by.
 REQUEST_TYPES = {
@@ -49,7 +50,6 @@ REQUEST_TYPES = {
     "api.rematch": "rematch",
     "api.create_challenge": "challenge",
 }
-READS = {"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"}
 
 
 def request_type() -> str:
@@ -82,24 +82,18 @@ class Usage:
 class Recorder:
     """Capacity consumed since the last reset, by request type and by table/index."""
 
-    with_capacity: bool = True  # False: only count calls, leave the requests untouched
     by_type: dict[str, Usage] = field(default_factory=lambda: defaultdict(Usage))
     by_target: dict[str, Usage] = field(default_factory=lambda: defaultdict(Usage))
     by_operation: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
     # Seconds spent waiting for DynamoDB, per (request type, operation).
     seconds: dict[tuple[str, str], float] = field(default_factory=lambda: defaultdict(float))
-    _started: threading.local = field(default_factory=threading.local, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def install(cls, client: Any, with_capacity: bool = True) -> Recorder:
+    def install(cls, client: Any) -> Recorder:
         """Start recording the calls of `client` (a botocore DynamoDB client)."""
-        recorder = cls(with_capacity=with_capacity)
-        events = client.meta.events
-        if with_capacity:
-            events.register("provide-client-params.dynamodb", recorder._ask_for_capacity)
-        events.register("before-call.dynamodb", recorder._start)
-        events.register("after-call.dynamodb", recorder._record)
+        recorder = cls()
+        capacity.install(client).subscribe(recorder._record)
         return recorder
 
     def reset(self) -> None:
@@ -130,47 +124,19 @@ class Recorder:
                 "seconds": {f"{k}:{op}": t for (k, op), t in sorted(self.seconds.items())},
             }
 
-    # -- botocore hooks --------------------------------------------------------------------
+    # -- the app's capacity hook --------------------------------------------------------------
 
-    def _ask_for_capacity(self, params: dict[str, Any], model: Any, **_: Any) -> None:
-        if "ReturnConsumedCapacity" in model.input_shape.members:
-            params["ReturnConsumedCapacity"] = "INDEXES"
-
-    def _start(self, **_: Any) -> None:
-        self._started.at = time.perf_counter()
-
-    def _record(self, parsed: dict[str, Any], model: Any, **_: Any) -> None:
-        took = time.perf_counter() - getattr(self._started, "at", time.perf_counter())
-        kind, operation = request_type(), model.name
-        consumed = parsed.get("ConsumedCapacity") or []
-        if isinstance(consumed, dict):
-            consumed = [consumed]
-        is_read = operation in READS
-        call = Usage(calls=1)
-        targets: list[tuple[str, float]] = []
-        for entry in consumed:
-            table = entry.get("TableName", "?")
-            indexes = entry.get("GlobalSecondaryIndexes", {})
-            units = _units(entry.get("Table")) if "Table" in entry else entry["CapacityUnits"]
-            if units or not indexes:  # a query of an index reports 0 units on its table
-                targets.append((table, units))
-            for index, used in indexes.items():
-                targets.append((f"{table}/{index}", _units(used)))
+    def _record(self, call: capacity.Call) -> None:
+        kind, operation = request_type(), call.operation
         with self._lock:
             self.by_operation[(kind, operation)] += 1
-            self.seconds[(kind, operation)] += took
-            for target, units in targets:
-                used = Usage(rcu=units) if is_read else Usage(wcu=units)
-                call.add(used)
-                used.calls = 1
-                self.by_target[_generic(target)].add(used)
-            self.by_type[kind].add(call)
-            if not targets:
+            self.seconds[(kind, operation)] += call.seconds
+            for target, units in call.targets:
+                part = Usage(calls=1, rcu=units) if call.is_read else Usage(calls=1, wcu=units)
+                self.by_target[_generic(target)].add(part)
+            self.by_type[kind].add(Usage(calls=1, rcu=call.rcu, wcu=call.wcu))
+            if not call.targets:
                 self.by_target["(no capacity reported)"].calls += 1
-
-
-def _units(used: dict[str, Any] | None) -> float:
-    return float((used or {}).get("CapacityUnits", 0.0))
 
 
 def _generic(target: str) -> str:

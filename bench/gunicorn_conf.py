@@ -1,7 +1,8 @@
 """gunicorn settings for the benchmark only: count each worker's DynamoDB calls.
 
-The recorder counts calls per request type without changing any request (no
-ReturnConsumedCapacity here, so the timed runs measure the app as it is). Each worker writes
+The recorder counts calls per request type. It changes no request: the app itself asks
+DynamoDB for ReturnConsumedCapacity on every call (its request log reports it), so the timed
+runs measure the app as it is deployed. Each worker writes
 its counts, and the time it waited for each kind of call, to BENCH_CALLS_DIR when it exits.
 """
 
@@ -19,7 +20,7 @@ _recorder: Recorder | None = None
 
 def post_worker_init(worker: Any) -> None:
     global _recorder
-    _recorder = Recorder.install(worker.wsgi.extensions["tictactoe"].dynamodb, with_capacity=False)
+    _recorder = Recorder.install(worker.wsgi.extensions["tictactoe"].dynamodb)
 
 
 def worker_exit(server: Any, worker: Any) -> None:

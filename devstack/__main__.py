@@ -11,7 +11,9 @@ import logging
 import os
 import secrets
 import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 from . import dynamodb_local, moto_server, processes
@@ -44,12 +46,17 @@ def run(port: int, config: Path) -> int:
             started.append(moto_server.start(8000, LOCAL / "moto-dynamodb.log"))
         started.append(moto_server.start(9000, LOCAL / "moto-s3.log"))
         log.info("Local S3 (moto) on http://127.0.0.1:9000")
-        env = {"CONFIG_FILE": str(config), "TICTACTOE_SECRET_KEY": secret_key()}
+        watched = sys.stdout.isatty()
+        env = {"CONFIG_FILE": str(config), "TICTACTOE_SECRET_KEY": secret_key(),
+               # Readable lines for the person at this terminal (shown below as they come),
+               # JSON as on Elastic Beanstalk when nobody is watching.
+               "TICTACTOE_LOG_FORMAT": "text" if watched else "json"}  # fmt: skip
+        app_log = LOCAL / "app.log"
+        seen = app_log.stat().st_size if app_log.exists() else 0
         app = processes.start(
             [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4",
-             "--no-control-socket", "--bind", f"127.0.0.1:{port}", "--access-logfile", "-",
-             "application:application"],
-            log=LOCAL / "app.log", env=env, cwd=ROOT,
+             "--no-control-socket", "--bind", f"127.0.0.1:{port}", "application:application"],
+            log=app_log, env=env, cwd=ROOT,
         )  # fmt: skip
         started.append(app)
         processes.wait_for_port(port, app)
@@ -57,12 +64,28 @@ def run(port: int, config: Path) -> int:
             f"\n  Tic-Tac-Toe is running: open http://127.0.0.1:{port}/ in two browsers", flush=True
         )
         print("  (logs in .local/*.log; Ctrl-C stops everything)\n", flush=True)
+        if watched:
+            follow(app_log, seen, app)
         return app.wait()
     except KeyboardInterrupt:
         return 0
     finally:
         for proc in reversed(started):
             processes.stop(proc)
+
+
+def follow(path: Path, offset: int, proc: subprocess.Popen[bytes]) -> None:
+    """Print what `proc` appends to `path` from `offset` on, until it exits."""
+    with path.open("r", errors="replace") as lines:
+        lines.seek(offset)
+        while True:
+            line = lines.readline()
+            if line:
+                print(line, end="", flush=True)
+            elif proc.poll() is not None:
+                return
+            else:
+                time.sleep(0.2)  # nothing new yet: look again shortly
 
 
 def main() -> int:

@@ -297,18 +297,28 @@ def test_help_runs_as_a_script() -> None:
     assert "--upload" in done.stdout and "--secret-from-env" in done.stdout
 
 
-def test_the_platform_settings_name_the_config_and_the_health_check() -> None:
+def platform_settings() -> dict[str, dict[str, str]]:
+    """Merge the option settings of every .ebextensions/*.config in the repository."""
     settings: dict[str, dict[str, str]] = {}
     for path in sorted((ROOT / ".ebextensions").glob("*.config")):
         for namespace, options in (
             yaml.safe_load(path.read_text()).get("option_settings", {}).items()
         ):
             settings.setdefault(namespace, {}).update(options)
+    return settings
+
+
+def test_the_platform_settings_name_the_config_and_the_health_check() -> None:
+    settings = platform_settings()
     # Namespaces from the Elastic Beanstalk option reference; values as the strings it stores.
     assert set(settings) <= {
         "aws:elasticbeanstalk:application:environment",
         "aws:elasticbeanstalk:environment",
         "aws:elasticbeanstalk:environment:process:default",
+        "aws:elasticbeanstalk:cloudwatch:logs",
+        "aws:elasticbeanstalk:healthreporting:system",
+        "aws:autoscaling:asg",
+        "aws:autoscaling:trigger",
     }
     assert all(isinstance(v, str) for options in settings.values() for v in options.values())
     assert settings["aws:elasticbeanstalk:environment"]["LoadBalancerType"] == "application"
@@ -351,3 +361,40 @@ def test_a_plain_python_without_the_apps_packages_builds_the_same_zip(
     code, _, _ = run(capsys, "--secret-from-env", "--output", str(tmp_path / "venv.zip"))
     assert code == 0
     assert (tmp_path / "plain.zip").read_bytes() == (tmp_path / "venv.zip").read_bytes()
+
+
+def test_logs_stream_for_30_days_with_enhanced_health_and_auto_scaling() -> None:
+    from tests.test_bundle_https import RETENTION_DAYS, documented
+
+    settings = platform_settings()
+    for namespace, options in settings.items():
+        allowed = documented(namespace)
+        assert allowed is None or set(options) <= allowed, (namespace, options)
+    logs = settings["aws:elasticbeanstalk:cloudwatch:logs"]
+    assert logs == {"StreamLogs": "true", "DeleteOnTerminate": "false", "RetentionInDays": "30"}
+    assert int(logs["RetentionInDays"]) in RETENTION_DAYS
+    assert settings["aws:elasticbeanstalk:healthreporting:system"]["SystemType"] == "enhanced"
+    asg, trigger = settings["aws:autoscaling:asg"], settings["aws:autoscaling:trigger"]
+    assert 2 <= int(asg["MinSize"]) <= int(asg["MaxSize"])  # survives losing one instance
+    assert trigger["MeasureName"] == "CPUUtilization" and trigger["Unit"] == "Percent"
+    assert 0 <= int(trigger["LowerThreshold"]) < int(trigger["UpperThreshold"]) <= 100
+    # The reference: BreachDuration = Period * EvaluationPeriods, or Elastic Beanstalk
+    # silently changes one of them.
+    assert int(trigger["BreachDuration"]) == int(trigger["Period"]) * int(
+        trigger["EvaluationPeriods"]
+    )
+
+
+def test_log_streaming_needs_no_grant_in_the_apps_policy() -> None:
+    """The streaming agent writes with the platform's managed policy, not the app's.
+
+    AWSElasticBeanstalkWebTier (its CloudWatchLogsAccess statement: logs:CreateLogStream,
+    PutLogEvents, DescribeLogStreams and DescribeLogGroups on /aws/elasticbeanstalk* groups)
+    is what the README's instance-role step attaches; iam/policy.json holds only what the app
+    itself calls, which tests/test_policy.py proves both ways.
+    """
+    assert platform_settings()["aws:elasticbeanstalk:cloudwatch:logs"]["StreamLogs"] == "true"
+    readme = (ROOT / "README.md").read_text()
+    assert "--policy-arn arn:aws:iam::aws:policy/AWSElasticBeanstalkWebTier" in readme
+    policy = (ROOT / "iam" / "policy.json").read_text()
+    assert '"logs:' not in policy

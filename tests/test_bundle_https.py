@@ -32,7 +32,20 @@ DOCUMENTED = {
     },
     # aws:elbv2:listenerrule:rule_name
     "aws:elbv2:listenerrule": {"HostHeaders", "PathPatterns", "Priority", "Process"},
+    "aws:elasticbeanstalk:cloudwatch:logs": {"StreamLogs", "DeleteOnTerminate", "RetentionInDays"},
+    "aws:elasticbeanstalk:healthreporting:system": {
+        "SystemType", "ConfigDocument", "HealthCheckSuccessThreshold",
+    },
+    "aws:autoscaling:asg": {
+        "Availability Zones", "Cooldown", "Custom Availability Zones", "MinSize", "MaxSize",
+    },
+    "aws:autoscaling:trigger": {
+        "BreachDuration", "LowerBreachScaleIncrement", "LowerThreshold", "MeasureName", "Period",
+        "EvaluationPeriods", "Statistic", "Unit", "UpperBreachScaleIncrement", "UpperThreshold",
+    },
 }  # fmt: skip
+# The retention periods the option reference allows for RetentionInDays.
+RETENTION_DAYS = {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653}
 
 
 def documented(namespace: str) -> set[str] | None:

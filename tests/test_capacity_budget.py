@@ -8,7 +8,8 @@ change that makes any kind of request cost more fails here, naming the request, 
 the units.
 
 Capacity is what DynamoDB Local reports through ReturnConsumedCapacity (moto does not count
-it the same way), recorded by the benchmark's hook on the app's own client.
+it the same way), added up by the benchmark's Recorder from the app's own hook on its client
+(tictactoe/capacity.py, which the request log uses too).
 """
 
 from __future__ import annotations

@@ -8,12 +8,12 @@ from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, web
+from . import config, logs, web
 from .backend import build
 from .config import ConfigError, Settings
 from .store import ensure_tables
 from .store.errors import StoreError, Unavailable
-from .web import https, throttle
+from .web import https, maintenance, requestlog, throttle
 from .web.csrf import RotatingCSRFProtect
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ class _SessionInterface(SecureCookieSessionInterface):
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app: settings -> clients -> tables -> blueprints and error handlers."""
-    _configure_logging()
+    logs.configure()
     if settings is None:
         settings = config.load()
     app = Flask(__name__)
@@ -79,11 +79,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         raise ConfigError(f"cannot check the avatar bucket {settings.bucket!r}: {err}") from err
     web.register(app)
     throttle.install(app)  # the login limits need the backend's Users table
+    maintenance.register(app)
+    requestlog.install(app, backend.dynamodb)  # last: the outermost layer sees every request
     return app
-
-
-def _configure_logging() -> None:
-    """Log to stdout for the platform to collect, unless the host already set logging up."""
-    root = logging.getLogger()
-    if not root.handlers:
-        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
