@@ -189,8 +189,8 @@ def test_pages_send_a_revoked_session_to_sign_in(app: Any, player: Any, clock: C
     assert laptop.client.get("/profile").status_code == 200
     assert phone.call("POST", "/api/me/sessions/revoke").status_code == 204
     clock.advance(61)
-    response = laptop.client.get("/profile")
-    assert response.status_code == 303 and response.headers["Location"] == "/"
+    response = laptop.client.get("/profile")  # sign in, then back to the profile
+    assert response.status_code == 303 and response.headers["Location"] == "/?next=/profile"
     assert "Sign in" in laptop.client.get("/").get_data(as_text=True)
 
 

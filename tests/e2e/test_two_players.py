@@ -74,6 +74,7 @@ def test_instances_started_at_once_share_one_set_of_tables(whole_stack: Stack) -
     assert sorted(tables) == ["Avatars", "Games", "Users"]
     logs = "".join(i.log.read_text() for i in whole_stack.instances)
     for table in tables:
-        assert logs.count(f"Created table {table}\n") == 1, f"{table} created more than once"
+        created = logs.count(f'"message": "Created table {table} (deletion protection on)"')
+        assert created == 1, f"{table} created {created} times"
         status = dynamodb.describe_table(TableName=table)["Table"]["TableStatus"]
         assert status == "ACTIVE"
