@@ -6,6 +6,7 @@ import itertools
 import re
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -61,16 +62,22 @@ def make_settings(endpoint: str | None = None, s3_endpoint: str | None = None) -
     )
 
 
-@pytest.fixture(scope="session")
-def dynamodb_local_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start the real DynamoDB Local for this test session (one per xdist worker)."""
+@contextmanager
+def running_dynamodb_local(home: Path) -> Iterator[str]:
+    """Run a DynamoDB Local of its own, keeping its data under `home`; yield its URL."""
     port = processes.free_port()
-    home = tmp_path_factory.mktemp("dynamodb-local")
     proc = dynamodb_local.start(port, home / "data", home / "dynamodb.log")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
         processes.stop(proc)
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start the real DynamoDB Local for this test session (one per xdist worker)."""
+    with running_dynamodb_local(tmp_path_factory.mktemp("dynamodb-local")) as url:
+        yield url
 
 
 @pytest.fixture
@@ -130,3 +137,10 @@ def player(app: Any) -> Any:
 @pytest.fixture
 def dynamodb(moto: None) -> Any:
     return boto3.client("dynamodb", region_name="us-west-2")
+
+
+@pytest.fixture
+def local_app(dynamodb_local_url: str) -> Iterator[Any]:
+    """The app on this worker's DynamoDB Local (for races that need the real thing)."""
+    with mock_aws(config=passthrough(dynamodb_local_url)):
+        yield create_app(make_settings(endpoint=dynamodb_local_url))

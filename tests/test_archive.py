@@ -16,8 +16,7 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from devstack import dynamodb_local, processes
-from tests.conftest import make_settings, passthrough
+from tests.conftest import make_settings, passthrough, running_dynamodb_local
 from tests.support.stacks import app_on, everything, fail_after, play, plenty, signs_in
 from tictactoe.archive import ImportStopped, export, import_archive, progress_path
 from tictactoe.archive_commands import report
@@ -34,13 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def second_local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A second DynamoDB Local of its own, empty: the stack an archive moves to."""
-    port = processes.free_port()
-    home = tmp_path_factory.mktemp("second-dynamodb-local")
-    proc = dynamodb_local.start(port, home / "data", home / "dynamodb.log")
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        processes.stop(proc)
+    with running_dynamodb_local(tmp_path_factory.mktemp("second-dynamodb-local")) as url:
+        yield url
 
 
 @pytest.fixture

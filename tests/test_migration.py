@@ -23,7 +23,7 @@ import yaml
 from botocore.config import Config
 from moto import mock_aws
 
-from tests.conftest import make_settings, passthrough
+from tests.conftest import make_settings, passthrough, running_dynamodb_local
 from tests.support.openapi import CheckedClient
 from tictactoe import __main__ as cli
 from tictactoe import create_app
@@ -100,6 +100,14 @@ def wait_healthy(app: Any, timeout: float = 60.0) -> None:
     while app.test_client().get("/health").status_code != 200:
         assert time.monotonic() < deadline, "/health never answered 200"
         time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def dynamodb_local_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A DynamoDB Local of this module's own: adding an index to a table is several times
+    slower in the shared one, which by now holds every other test's tables."""
+    with running_dynamodb_local(tmp_path_factory.mktemp("migration-dynamodb-local")) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)

@@ -7,36 +7,17 @@ import random
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from moto import mock_aws
 
-from tests.conftest import make_settings, passthrough
-from tests.support.players import PASSWORD, ApiPlayer
-from tictactoe import create_app
+from tests.conftest import make_settings
+from tests.support.players import ApiPlayer, signed_in
 from tictactoe.game import EMPTY, winning_mark
 
 ROOT = Path(__file__).resolve().parent.parent
 THREADS_PER_PLAYER = 6
-
-
-@pytest.fixture
-def local_app(dynamodb_local_url: str) -> Iterator[Any]:
-    with mock_aws(config=passthrough(dynamodb_local_url)):
-        yield create_app(make_settings(endpoint=dynamodb_local_url))
-
-
-def signed_in(app: Any, name: str) -> ApiPlayer:
-    me = ApiPlayer(app.test_client(), name)
-    me.refresh_csrf()
-    assert (
-        me.call("POST", "/api/login", {"username": name, "password": PASSWORD}).status_code == 200
-    )
-    me.refresh_csrf()
-    return me
 
 
 def hammer(me: ApiPlayer, game_id: str, results: list, start: threading.Barrier) -> None:

@@ -5,33 +5,14 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from moto import mock_aws
 
-from tests.conftest import make_settings, passthrough
-from tests.support.players import PASSWORD, ApiPlayer
-from tictactoe import create_app
+from tests.support.players import ApiPlayer, signed_in
 
 WIN = [(0, "x"), (3, "o"), (1, "x"), (4, "o"), (2, "x")]  # X (the invited player) wins
-
-
-@pytest.fixture
-def local_app(dynamodb_local_url: str) -> Iterator[Any]:
-    with mock_aws(config=passthrough(dynamodb_local_url)):
-        yield create_app(make_settings(endpoint=dynamodb_local_url))
-
-
-def signed_in(app: Any, name: str) -> ApiPlayer:
-    """Another session (a second tab or device) of an existing player."""
-    me = ApiPlayer(app.test_client(), name)
-    me.refresh_csrf()
-    login = me.call("POST", "/api/login", {"username": name, "password": PASSWORD})
-    assert login.status_code == 200
-    me.refresh_csrf()
-    return me
 
 
 def all_at_once(calls: list[Callable[[], Any]]) -> list[tuple[int, dict[str, Any]]]:

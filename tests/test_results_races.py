@@ -6,25 +6,15 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from moto import mock_aws
 
-from tests.conftest import make_settings, passthrough
-from tests.support.players import ApiPlayer
-from tests.test_races import signed_in
-from tictactoe import create_app
+from tests.support.players import ApiPlayer, signed_in
 
 TABS = 2  # browser tabs per side, each firing once at the same moment
 DAY = 24 * 3600
-
-
-@pytest.fixture
-def local_app(dynamodb_local_url: str) -> Iterator[Any]:
-    with mock_aws(config=passthrough(dynamodb_local_url)):
-        yield create_app(make_settings(endpoint=dynamodb_local_url))
 
 
 def new_game(app: Any, tag: str, cells: list[int]) -> tuple[ApiPlayer, ApiPlayer, dict[str, Any]]:

@@ -41,3 +41,13 @@ class ApiPlayer:
 
     def move(self, game: dict[str, Any], cell: int) -> Any:
         return self.call("POST", f"/api/games/{game['id']}/moves", {"cell": cell})
+
+
+def signed_in(app: Any, name: str) -> ApiPlayer:
+    """Another session (a second tab or device) of an existing player."""
+    me = ApiPlayer(app.test_client(), name)
+    me.refresh_csrf()
+    login = me.call("POST", "/api/login", {"username": name, "password": PASSWORD})
+    assert login.status_code == 200
+    me.refresh_csrf()
+    return me

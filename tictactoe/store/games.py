@@ -62,7 +62,7 @@ class Games:
         self._invitations = Invitations(client, table, lambda i: self._read(i, consistent=False))
         self._listing = Listing(client, table)
         self._results = Results(client, table, users_table, self._read)  # games that end
-        self._rematches = Rematches(client, table, self, DELETED_PLAYER)
+        self._rematches = Rematches(client, table, self, DELETED_PLAYER, self._read)
 
     def create(
         self,

@@ -30,6 +30,7 @@ host withdraws it with the usual cancel; Games.accept lets anyone but the host t
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -53,11 +54,15 @@ def new_game_id() -> str:
 class Rematches:
     """The rematch protocol and open challenges on one Games table."""
 
-    def __init__(self, client: Any, table: str, games: Games, deleted_player: str) -> None:
+    def __init__(
+        self, client: Any, table: str, games: Games, deleted_player: str,
+        read: Callable[[str, bool], Game | None],
+    ) -> None:  # fmt: skip
         self._client = client
         self._table = table
         self._games = games  # for its clock, expiry and accept
         self._deleted = deleted_player
+        self._read = read  # (game id, consistent) -> the game as stored, or None
 
     def challenge(self, host: str, picture: str | None, moment: float) -> Game:
         """Store a new open challenge from `host`, created at epoch `moment`."""
@@ -173,11 +178,3 @@ class Rematches:
                     raise
                 return False
         return True
-
-    def _read(self, game_id: str, consistent: bool) -> Game | None:
-        with translated("reading a game"):
-            found = self._client.get_item(
-                TableName=self._table, Key={"GameId": s(game_id)}, ConsistentRead=consistent
-            )
-        item = found.get("Item")
-        return game_from_item(item) if item else None
