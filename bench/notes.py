@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .figures import SAMPLE, calls_per_move, capacity, cell, cpu_per_move, num
+from .results import AWS_MODEL
 
 
 def missed_notes(summary: list[Any], results: dict[str, Any]) -> list[str]:
@@ -40,7 +41,8 @@ def _rcu_why(results: dict[str, Any]) -> str:
         "player has games in both roles) plus the open games' batch read; 8 polls see the accept "
         "and the 7 moves; 2 logins read the player; 2 game pages load. For the first game of new "
         "accounts (a fresh database, as the sample's figures presumably were) DynamoDB Local "
-        "bills the index queries that find nothing 0 units, and the game stays under 10. "
+        "bills the index queries that find nothing 0 units. The move that ends the game now "
+        "also reads the game and both ratings (+1.5 RCU, issue 12). "
         "Closing it for established players means fewer reads in the flow itself: e.g. render "
         "the game page straight from the invite's and the accept's own write results instead of "
         "reading the game again after the redirect (-1.0), or keep the home lists in one index "
@@ -59,18 +61,34 @@ def _tie_why(results: dict[str, Any]) -> str:
     )
 
 
+def _counting(results: dict[str, Any]) -> tuple[float, int]:
+    """Return DynamoDB Local's WCU for a finishing move, and AWS's bill for the same move."""
+    runs = (results.get("counting") or {}).get("finishing move (win)") or []
+    local = statistics.median(r["total"]["wcu"] for r in runs) if runs else 0.0
+    return local, AWS_MODEL["established players"]
+
+
 def _invitations_why(results: dict[str, Any]) -> str:
+    local, aws = _counting(results)
+    wins = results["capacity"]["win"]
+    game = statistics.median(g["capacity"]["total"]["wcu"] for g in wins)
+    reads = statistics.median(g["capacity"]["total"]["rcu"] for g in wins)
+    billed = game - local + aws
     return (
-        "The price of invitations that cannot be abused (issue 10), which the targets of issue 6 "
-        "predate (15 WCU, cost 87 before). Accepting moves the game from INVITED_ to OPEN_ in "
-        "both indexes, a delete and a put in each (+4 WCU), so that in-progress games sort above "
-        "any number of invitations and a home page costs the same with 50 invitations or 100; "
-        "the invite takes the pair's lock item, which keeps one open invitation per pair under "
-        "races (+1 WCU), and reads it and the game it names (+1 RCU); a home page that shows "
-        "only invitations no longer reads games in a batch (-0.5 RCU). What would close it: "
-        "nothing cheap. A status projected into the indexes costs an index write on every "
-        "accept too, and cannot keep invitations from filling a page; a separate sparse index "
-        "means a new index on the existing table. Still 1.7x cheaper than the sample (34 WCU)."
+        "Two issues' safeguards, which the targets of issue 6 predate (15 WCU, cost 87 then). "
+        f"Issue 12 (results counted exactly once): the move that ends a game is one "
+        f"TransactWriteItems that finishes the game and counts it in both players' Users items "
+        f"and the leaderboard index. DynamoDB Local reports it as {local:g} WCU; as AWS bills it, "
+        f"{aws} WCU (see 'Counting results'), where the finishing move cost 5 before. So on "
+        f"AWS's bill this game is about {billed:g} WCU and cost {5 * billed + reads:g} with its "
+        "reads, against the sample's 34 WCU and cost 180; in DynamoDB Local's units it looks "
+        "worse than the sample. "
+        "Issue 10 (invitations that cannot be abused): accepting moves the game from INVITED_ "
+        "to OPEN_ in both indexes (+4 WCU), so that in-progress games sort above any number of "
+        "invitations; the invite takes the pair's lock (+1 WCU) and reads it and the game it "
+        "names (+1 RCU). What would close it: counting outside a transaction saves 3 WCU but "
+        "leaves a window where a crash loses a result or counts it twice; dropping the "
+        "leaderboard index saves 4 but makes the leaderboard a Scan. Neither is worth it."
     )
 
 
@@ -109,16 +127,15 @@ def _cpu_why(results: dict[str, Any]) -> str:
 def _calls_why(results: dict[str, Any]) -> str:
     ops = results["calls_under_load"]["by_operation"]
     moves = {k: n for k, n in ops.items() if k.startswith("move:")}
-    text = f"The move requests made {moves}. "
-    if "move:BatchGetItem" in ops:
-        text += (
-            "Besides its UpdateItem, every move (and every poll that answers 200) made a "
-            "BatchGetItem: the game JSON looks up both players' pictures in the Avatars table. "
-            "Fix: leave the pictures out of the move and poll responses (the page has them from "
-            "its first load, and they do not change during a game), or keep them per process "
-            "for a short while; then a move is one call again."
-        )
-    return text
+    ending = moves.get("move:TransactWriteItems", 0)
+    plain = moves.get("move:UpdateItem", 0)
+    return (
+        f"The move requests made {moves}. A move that does not end the game is one UpdateItem "
+        f"({plain} here). The move that ends it ({ending} here) reads the game and both "
+        "players' ratings, then finishes and counts it in one TransactWriteItems (issue 12): "
+        "3 calls, once per game. Nothing to close: that is the price of counting each result "
+        "exactly once."
+    )
 
 
 def _avatar_why(results: dict[str, Any]) -> str:
@@ -186,17 +203,23 @@ def cost_model(results: dict[str, Any]) -> list[str]:
         return games * (w * PRICE_WRITE + r * PRICE_READ) + 1000 * 60 * per_minute * PRICE_READ
 
     ours = hourly(wcu, rcu, wait)
+    local, aws = _counting(results)
+    billed = wcu - local + aws  # the finishing transaction as AWS bills it, not as Local reports
     sample = hourly(SAMPLE["win_wcu"], SAMPLE["win_rcu"], SAMPLE["wait_rcu_min"])
     return [
         "## Cost model",
         "",
         f"- A complete 7-move game: {num(wcu)} WCU + {num(rcu)} RCU = "
-        f"${(wcu * PRICE_WRITE + rcu * PRICE_READ) * 1e6:.2f} per million games.",
+        f"${(wcu * PRICE_WRITE + rcu * PRICE_READ) * 1e6:.2f} per million games, in DynamoDB "
+        f"Local's units. As AWS bills the transaction that ends it ({aws} WCU, where Local "
+        f"reports {local:g}): {num(billed)} WCU = "
+        f"${(billed * PRICE_WRITE + rcu * PRICE_READ) * 1e6:.2f} per million games.",
         f"- A minute of waiting: {num(wait)} RCU per game (one screen polls) = "
         f"${wait * PRICE_READ * 1e6:.2f} per million game-minutes.",
         f"- 1,000 concurrent games for an hour, each lasting {GAME_MINUTES} minutes "
         f"({games:,.0f} games, and one player of each always waiting): about ${ours:.2f} an "
-        f"hour, against ${sample:.2f} for the classic sample's figures. The waiting figure also "
+        f"hour in Local's units, ${hourly(billed, rcu, wait):.2f} as AWS bills it, against "
+        f"${sample:.2f} for the classic sample's figures. The waiting figure also "
         "counts the polls that see moves, so this is a slight overestimate.",
         "- Prices: DynamoDB on-demand, us-east-1, Standard table class, $0.625 per million write "
         "request units and $0.125 per million read request units (AWS's on-demand pricing page, "
