@@ -188,13 +188,18 @@ def claimable_at(game: Game, timeout_seconds: int) -> str | None:
     return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def check_move(game: Game, player: str, cell: int) -> None:
-    """Raise the rule error that forbids `player` playing `cell` in `game`, if any."""
-    game.mark_of(player)
+def check_in_progress(game: Game) -> None:
+    """Raise NotInProgress unless `game` is being played (not an invitation, not over)."""
     if game.status is not Status.IN_PROGRESS:
         raise NotInProgress(
             "this game is over" if game.status is Status.FINISHED else "this game has not started"
         )
+
+
+def check_move(game: Game, player: str, cell: int) -> None:
+    """Raise the rule error that forbids `player` playing `cell` in `game`, if any."""
+    game.mark_of(player)
+    check_in_progress(game)
     if game.turn != player:
         raise NotYourTurn("it is not your turn")
     if game.board[cell] != EMPTY:

@@ -216,25 +216,18 @@ def _finish(
 
 def _may_resign(games: Games, current: Game, player: str) -> None:
     current.mark_of(player)  # NotAPlayer: 403
-    _check_in_progress(current)
+    rules.check_in_progress(current)
 
 
 def _may_claim(games: Games, current: Game, player: str) -> None:
     current.mark_of(player)
-    _check_in_progress(current)
+    rules.check_in_progress(current)
     if current.turn == player:
         raise Forbidden("it is your turn: you cannot claim the win, play a move instead")
     when = rules.claimable_at(current, games.turn_timeout_seconds)
     if when is not None and when > now(games.clock()):
         raise Conflict(f"too early: you may claim the win from {when} if your opponent has "
                        "not moved by then")  # fmt: skip
-
-
-def _check_in_progress(current: Game) -> None:
-    if current.status is rules.Status.PENDING:
-        raise rules.NotInProgress("this game has not started")
-    if current.status is rules.Status.FINISHED:
-        raise rules.NotInProgress("this game is over")
 
 
 def challenge(games: Games, host: str, picture: str | None = None) -> Game:

@@ -40,7 +40,11 @@ class Player:
 
 def shard(user_key: str) -> str:
     """Return the ladder shard of a player's UserKey (stable across processes and releases)."""
-    return f"ladder#{zlib.crc32(user_key.encode()) % LADDER_SHARDS}"
+    return _shard_key(zlib.crc32(user_key.encode()) % LADDER_SHARDS)
+
+
+def _shard_key(k: int) -> str:
+    return f"ladder#{k}"
 
 
 def player_from_item(item: dict[str, Any]) -> Player:
@@ -87,7 +91,7 @@ class Ladder:
                     TableName=self._table,
                     IndexName=LADDER_INDEX,
                     KeyConditionExpression="Ladder = :shard",
-                    ExpressionAttributeValues={":shard": {"S": f"ladder#{k}"}},
+                    ExpressionAttributeValues={":shard": {"S": _shard_key(k)}},
                     ScanIndexForward=False,
                     Limit=length,
                 )
