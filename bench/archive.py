@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from devstack import dynamodb_local, processes
-from tictactoe.archive import export, import_archive
-from tictactoe.backend import build
 from tictactoe.config import Settings
-from tictactoe.rate import TokenBucket
+from tictactoe.services.archive import export, import_archive
+from tictactoe.services.backend import build
+from tictactoe.services.pacing import TokenBucket
 from tictactoe.store import ensure_tables
 
 

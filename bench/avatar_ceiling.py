@@ -24,7 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tictactoe import avatars, decoding
+from tictactoe.adapters import pillow as avatars
+from tictactoe.rules import decoding
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MB = 100

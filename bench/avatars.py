@@ -70,7 +70,7 @@ def naive(data: bytes) -> list[bytes]:
 
 def measure(path: str, which: str) -> dict[str, float]:
     """Time RUNS runs of one path on one file in this process; report peak memory too."""
-    from tictactoe import avatars
+    from tictactoe.adapters import pillow as avatars
 
     data = Path(path).read_bytes()
     work = (lambda: avatars.process(data)) if which == "optimized" else (lambda: naive(data))

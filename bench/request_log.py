@@ -25,7 +25,7 @@ from moto import mock_aws
 
 from tictactoe import create_app, logs
 from tictactoe.config import Settings
-from tictactoe.web.requestlog import Tally
+from tictactoe.web.layers.requestlog import Tally
 
 
 def cpu_per_request(client: Any, requests: int) -> float:

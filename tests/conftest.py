@@ -18,8 +18,8 @@ from devstack import dynamodb_local, processes
 from tests.support.openapi import CheckedClient
 from tests.support.players import ApiPlayer
 from tictactoe import create_app
-from tictactoe.backend import Backend, build
 from tictactoe.config import Settings
+from tictactoe.services.backend import Backend, build
 from tictactoe.store import ensure_tables
 
 _names = itertools.count()

@@ -8,7 +8,7 @@ import boto3
 
 from tests.support.players import PASSWORD, ApiPlayer
 from tests.test_avatars_api import photo, upload
-from tictactoe.backend import Backend
+from tictactoe.services.backend import Backend
 from tictactoe.store.games import DELETED_PLAYER
 from tictactoe.store.users import CLAIM
 

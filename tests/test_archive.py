@@ -18,12 +18,12 @@ from moto import mock_aws
 
 from tests.conftest import make_settings, passthrough, running_dynamodb_local
 from tests.support.stacks import app_on, everything, fail_after, play, plenty, signs_in
-from tictactoe.archive import ImportStopped, export, import_archive, progress_path
-from tictactoe.archive_commands import report
-from tictactoe.archive_file import check, line
-from tictactoe.backend import build
+from tictactoe.adapters.archive_file import check, line
+from tictactoe.commands.archive import report
 from tictactoe.config import Settings
-from tictactoe.rate import TokenBucket
+from tictactoe.services.archive import ImportStopped, export, import_archive, progress_path
+from tictactoe.services.backend import build
+from tictactoe.services.pacing import TokenBucket
 from tictactoe.store import ensure_tables
 
 ROLES = ("games", "users", "avatars")

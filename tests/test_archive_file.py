@@ -12,9 +12,9 @@ import pytest
 from tests.conftest import make_settings
 from tests.support.stacks import play
 from tictactoe import __main__ as cli
-from tictactoe.archive_file import ArchiveError, Progress, check, decode, encode, line
+from tictactoe.adapters.archive_file import ArchiveError, Progress, check, decode, encode, line
 from tictactoe.config import Settings
-from tictactoe.rate import TokenBucket
+from tictactoe.services.pacing import TokenBucket
 from tictactoe.store.archive import canonical
 
 ITEM = {

@@ -15,8 +15,8 @@ import pytest
 from PIL import Image
 
 from tests.support.players import ApiPlayer
-from tictactoe import avatars
-from tictactoe.backend import Backend
+from tictactoe.adapters import pillow as avatars
+from tictactoe.services.backend import Backend
 from tictactoe.store import AvatarRecord, StoredSize, Unavailable
 
 MiB = 1024 * 1024

@@ -24,8 +24,8 @@ from moto import mock_aws
 from devstack import processes
 from tests.conftest import make_settings, passthrough
 from tictactoe import create_app
-from tictactoe.backend import build
-from tictactoe.s3 import NotOurBucket
+from tictactoe.adapters.bucket import NotOurBucket
+from tictactoe.services.backend import build
 
 ROOT = Path(__file__).resolve().parent.parent
 THEIRS = "210987654321"  # the account that really owns the stand-in's buckets

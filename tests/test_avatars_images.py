@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from PIL import Image, ImageChops
 
-from tictactoe import avatars, decoding
+from tictactoe.adapters import pillow as avatars
+from tictactoe.rules import decoding
 
 RED, BLUE, GREEN = (220, 20, 20), (20, 20, 220), (20, 200, 20)
 

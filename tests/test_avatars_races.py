@@ -24,9 +24,10 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tictactoe import avatars, pictures
-from tictactoe.backend import Backend
-from tictactoe.credentials import skeleton
+from tictactoe.adapters import pillow as avatars
+from tictactoe.rules.passwords import skeleton
+from tictactoe.services import pictures
+from tictactoe.services.backend import Backend
 from tictactoe.store import AvatarRecord, Changed, StoredSize
 
 PLAYER = "Tabby"

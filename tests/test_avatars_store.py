@@ -9,9 +9,9 @@ from typing import Any
 import boto3
 import pytest
 
-from tictactoe.backend import Backend, build
+from tictactoe.adapters.bucket import ensure_bucket
 from tictactoe.config import Settings
-from tictactoe.s3 import ensure_bucket
+from tictactoe.services.backend import Backend, build
 from tictactoe.store import AvatarRecord, Changed, StoredSize
 
 OWNER = "123456789012"  # moto's account

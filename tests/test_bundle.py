@@ -79,7 +79,7 @@ def test_the_allow_list_leaves_out_tests_caches_venvs_and_editor_files(tmp_path:
         ".ebextensions/01-app.config", ".platform/nginx/conf.d/a.conf", "tictactoe/__init__.py",
         "tictactoe/static/a.css",
         "tictactoe/__pycache__/x.cpython-311.pyc", "tictactoe/x.pyc", "tictactoe/.game.py.swp",
-        "tictactoe/game.py~", "tictactoe/.DS_Store", "tictactoe/.#lock", "tests/test_x.py",
+        "tictactoe/rules/board.py~", "tictactoe/.DS_Store", "tictactoe/.#lock", "tests/test_x.py",
         ".git/config", ".venv/bin/python", ".local/dynamodb/a.jar", "dist/old.zip",
         "scripts/bundle.py", "tictactoe/.pytest_cache/v",
     ]  # fmt: skip
@@ -336,7 +336,7 @@ def test_the_platform_settings_name_the_config_and_the_health_check() -> None:
 
 
 def test_the_platforms_nginx_lets_a_full_size_picture_through() -> None:
-    from tictactoe.web.images import UPLOAD_LIMIT
+    from tictactoe.web.pictures import UPLOAD_LIMIT
 
     conf = (ROOT / ".platform" / "nginx" / "conf.d" / "uploads.conf").read_text()
     (size,) = re.findall(r"^client_max_body_size (\d+)m;$", conf, flags=re.MULTILINE)

@@ -9,7 +9,7 @@ the units.
 
 Capacity is what DynamoDB Local reports through ReturnConsumedCapacity (moto does not count
 it the same way), added up by the benchmark's Recorder from the app's own hook on its client
-(tictactoe/capacity.py, which the request log uses too).
+(tictactoe/adapters/capacity.py, which the request log uses too).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from bench.flows import TIE_IN_9, WIN_IN_7, Browser, new_pair, play_game
 from tests.conftest import make_settings, passthrough
 from tests.test_accounts import Clock
 from tictactoe import create_app
-from tictactoe.accounts import RECHECK_SECONDS
+from tictactoe.services.accounts import RECHECK_SECONDS
 from tictactoe.store.ladder import LADDER_SHARDS
 from tictactoe.web import auth
 

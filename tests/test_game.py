@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from tictactoe import game as rules
-from tictactoe.game import EMPTY, LINES, NEW_BOARD, Game, Status
+from tictactoe.rules import board as rules
+from tictactoe.rules.board import EMPTY, LINES, NEW_BOARD, Game, Status
 
 
 def make(

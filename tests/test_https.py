@@ -18,7 +18,7 @@ from tests.support.openapi import CheckedClient
 from tests.support.players import ApiPlayer
 from tictactoe import create_app
 from tictactoe.config import Settings
-from tictactoe.web.https import HSTS
+from tictactoe.web.layers.https import HSTS
 
 HTTP = {"X-Forwarded-Proto": "http"}
 HTTPS = {"X-Forwarded-Proto": "https"}

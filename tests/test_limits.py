@@ -16,9 +16,9 @@ from tests.conftest import make_settings, unique
 from tests.support.openapi import CheckedClient
 from tests.support.players import PASSWORD, ApiPlayer
 from tictactoe import create_app
-from tictactoe.limits import FAILING_CLIENTS, Hasher, client_key, failed_once_more
+from tictactoe.services.limits import FAILING_CLIENTS, Hasher, client_key, failed_once_more
+from tictactoe.services.throttling import Memory
 from tictactoe.store.limits import Failures
-from tictactoe.throttling import Memory
 
 ATTACKER, PLAYER_HOME = "203.0.113.7", "198.51.100.20"
 WRONG = "not the password"

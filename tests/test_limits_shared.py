@@ -25,7 +25,7 @@ from tests.test_limits import (
 )
 from tictactoe import create_app
 from tictactoe.config import Settings
-from tictactoe.limits import failed_once_more
+from tictactoe.services.limits import failed_once_more
 from tictactoe.store.limits import Counters, Failures
 
 
@@ -68,7 +68,7 @@ def test_login_attempts_add_up_across_processes(settings: Settings) -> None:
     assert [attempt(one), attempt(two)] == [401, 401]  # two's count came back at the limit
     assert attempt(two) == 429  # so it refuses from memory
     # One learns the shared count with its next counted failure (the one overshoot per
-    # process the design allows, see tictactoe/limits.py), then refuses from memory too.
+    # process the design allows, see tictactoe/services/limits.py), then refuses from memory too.
     assert [attempt(one), attempt(one)] == [401, 429]
 
 

@@ -17,10 +17,10 @@ from tests.conftest import make_settings
 from tests.support.openapi import CheckedClient
 from tests.support.players import PASSWORD, ApiPlayer
 from tictactoe import create_app
-from tictactoe.backend import build
 from tictactoe.config import Settings
-from tictactoe.web import maintenance
+from tictactoe.services.backend import build
 from tictactoe.web.api import openapi_document
+from tictactoe.web.layers import maintenance
 
 MESSAGE = "Moving to a new region: back at 14:00 UTC."
 STILL_ALLOWED = {("post", "/api/logout")}  # writes nothing: it forgets the cookie

@@ -26,8 +26,8 @@ from tests.support.aws_calls import Recorder, recording
 from tests.support.openapi import CheckedClient
 from tests.support.players import ApiPlayer
 from tictactoe import create_app, web
-from tictactoe.web import images
-from tictactoe.web.inputs import MAX_DEPTH, MAX_TEXT
+from tictactoe.web import pictures as images
+from tictactoe.web.layers.inputs import MAX_DEPTH, MAX_TEXT
 
 LONG = "a" * (MAX_TEXT + 1)
 FIELDS = ("username", "password", "opponent", "cell", "state", "csrf_token")

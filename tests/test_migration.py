@@ -27,8 +27,8 @@ from tests.conftest import make_settings, passthrough, running_dynamodb_local
 from tests.support.openapi import CheckedClient
 from tictactoe import __main__ as cli
 from tictactoe import create_app
-from tictactoe.backend import Backend, build
 from tictactoe.config import Settings
+from tictactoe.services.backend import Backend, build
 from tictactoe.store import ensure_tables, lease, migration, tables
 from tictactoe.store.schema import LADDER_INDEX, TTL_ATTRIBUTE, definitions, expiring_tables
 from tictactoe.web import health

@@ -13,9 +13,9 @@ from werkzeug.security import generate_password_hash
 from tests.conftest import make_settings, passthrough
 from tests.support.players import PASSWORD, ApiPlayer
 from tests.test_pages import Browser
-from tictactoe.backend import build
 from tictactoe.config import Settings
-from tictactoe.credentials import password_problem, skeleton
+from tictactoe.rules.passwords import password_problem, skeleton
+from tictactoe.services.backend import build
 from tictactoe.store import Taken, TooSimilar, ensure_tables
 
 

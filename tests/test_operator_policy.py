@@ -1,7 +1,7 @@
 """iam/operator-policy.json is what export and import need, both ways; the instance can't scan.
 
 Export and import run from an operator's machine with the operator's own credentials, so
-their calls (tictactoe/archive.py and store/archive.py, OPERATOR_ONLY in
+their calls (tictactoe/services/archive.py and store/archive.py, OPERATOR_ONLY in
 tests/support/aws_calls.py) are kept out of the instance role's policy and proven here the
 way tests/test_policy.py proves that one. An export of a played stack (with pictures), and a
 restore from it after the tables and bucket were lost (so both are created again), are
@@ -32,8 +32,8 @@ from tests.support.aws_calls import (
 from tests.support.stacks import everything, play
 from tests.test_policy import allows, grants
 from tictactoe import __main__ as cli
-from tictactoe.backend import build
 from tictactoe.config import Settings, parse
+from tictactoe.services.backend import build
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = ROOT / "iam" / "operator-policy.json"

@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import make_settings
 from tests.support.players import ApiPlayer, signed_in
-from tictactoe.game import EMPTY, winning_mark
+from tictactoe.rules.board import EMPTY, winning_mark
 
 ROOT = Path(__file__).resolve().parent.parent
 THREADS_PER_PLAYER = 6

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tictactoe import ratings
+from tictactoe.rules import ratings
 
 
 def test_a_first_game_won_moves_both_players_sixteen_points() -> None:

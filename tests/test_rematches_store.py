@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from tictactoe import game as rules
-from tictactoe.backend import Backend, build
 from tictactoe.config import Settings
-from tictactoe.game import Game, Status
+from tictactoe.rules import board as rules
+from tictactoe.rules.board import Game, Status
+from tictactoe.services.backend import Backend, build
 from tictactoe.store import MAX_SENT, Rejected, TooManyInvitations, ensure_tables
 
 PICTURE = "a" * 64

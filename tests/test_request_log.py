@@ -24,7 +24,7 @@ from tests.test_accounts import Clock
 from tests.test_limits import ATTACKER, WRONG, from_address, limited_app, log_in
 from tictactoe import create_app, logs
 from tictactoe.web import auth
-from tictactoe.web.requestlog import request_id_from, route_of
+from tictactoe.web.layers.requestlog import request_id_from, route_of
 
 ID = re.compile(r"1-[0-9a-f]{8}-[0-9a-f]{24}")
 TRACE_ROOT = "1-67891233-abcdef012345678912345678"

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from tests.conftest import unique
-from tictactoe import game as rules
-from tictactoe import ratings
-from tictactoe.backend import Backend, build
 from tictactoe.config import Settings
-from tictactoe.game import Game, Status
+from tictactoe.rules import board as rules
+from tictactoe.rules import ratings
+from tictactoe.rules.board import Game, Status
+from tictactoe.services.backend import Backend, build
 from tictactoe.store import Player, Rejected, ensure_tables
 from tictactoe.store.ladder import LEADERBOARD_LENGTH, shard
 

@@ -9,10 +9,10 @@ import pytest
 from moto import mock_aws
 
 from tests.conftest import make_settings, passthrough
-from tictactoe import game as rules
-from tictactoe.backend import Backend, build
 from tictactoe.config import Settings
-from tictactoe.game import Status
+from tictactoe.rules import board as rules
+from tictactoe.rules.board import Status
+from tictactoe.services.backend import Backend, build
 from tictactoe.store import (
     MAX_SENT,
     NotFound,

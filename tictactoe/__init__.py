@@ -8,13 +8,14 @@ from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, logs, web
-from .backend import build
-from .config import ConfigError, Settings
-from .store import ensure_tables
-from .store.errors import StoreError, Unavailable
-from .web import https, maintenance, requestlog, throttle
-from .web.csrf import RotatingCSRFProtect
+from tictactoe import config, logs, web
+from tictactoe.config import ConfigError, Settings
+from tictactoe.services.backend import build
+from tictactoe.store import ensure_tables
+from tictactoe.store.errors import StoreError, Unavailable
+from tictactoe.web.layers import https, maintenance, requestlog
+from tictactoe.web.layers import limits as throttle
+from tictactoe.web.layers.csrf import RotatingCSRFProtect
 
 log = logging.getLogger(__name__)
 

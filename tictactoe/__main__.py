@@ -6,13 +6,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import archive_commands, config
-from .archive_file import ArchiveError
-from .backend import build
-from .config import Settings
-from .store import StoreError, ensure_tables
-from .store.migration import migrate, plan
-from .store.schema import target
+from tictactoe import config
+from tictactoe.adapters.archive_file import ArchiveError
+from tictactoe.commands import archive as archive_commands
+from tictactoe.config import Settings
+from tictactoe.services.backend import build
+from tictactoe.store import StoreError, ensure_tables
+from tictactoe.store.migration import migrate, plan
+from tictactoe.store.schema import target
 
 # Under Elastic Beanstalk's 600 s limit for a deploy's commands (.ebextensions/02-migrate.config).
 MIGRATE_TIMEOUT = 540.0

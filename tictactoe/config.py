@@ -198,7 +198,9 @@ def _keys(settings: Settings, path: Path) -> tuple[str | None, tuple[str, ...], 
     stored: list[str] = []
     name = settings.secret_key_parameter
     if name and not env_key:
-        from .keystore import read_keys  # boto3 only here: scripts/bundle.py loads this file
+        from tictactoe.adapters.ssm import (
+            read_keys,  # boto3 only here: scripts/bundle.py loads this file
+        )
 
         try:
             stored = read_keys(settings, name)

@@ -20,7 +20,7 @@ from pythonjsonlogger.json import JsonFormatter
 FORMAT_ENV = "TICTACTOE_LOG_FORMAT"
 FORMATS = ("json", "text")
 
-# The id of the request this thread is serving (set by tictactoe/web/requestlog.py).
+# The id of the request this thread is serving (set by tictactoe/web/layers/requestlog.py).
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 # Code that only an operator runs, from their own machine with their own credentials
 # (export and import): its calls are proven against iam/operator-policy.json by
 # tests/test_operator_policy.py, not against the instance role's policy.
-OPERATOR_ONLY = frozenset({"tictactoe/archive.py", "tictactoe/store/archive.py"})
+OPERATOR_ONLY = frozenset({"tictactoe/services/archive.py", "tictactoe/store/archive.py"})
 # Methods boto3 adds to the S3 client, and the operation each performs.
 S3_HELPERS = {"upload_file": "PutObject", "upload_fileobj": "PutObject",
               "download_file": "GetObject", "download_fileobj": "GetObject",

@@ -14,10 +14,10 @@ from PIL import Image
 from tests.support.openapi import CheckedClient
 from tests.support.players import PASSWORD, ApiPlayer
 from tictactoe import create_app
-from tictactoe.archive import tables
-from tictactoe.backend import Backend
 from tictactoe.config import Settings
-from tictactoe.rate import TokenBucket
+from tictactoe.services.archive import tables
+from tictactoe.services.backend import Backend
+from tictactoe.services.pacing import TokenBucket
 from tictactoe.store.archive import canonical
 
 

@@ -1,12 +1,12 @@
 """Everything that talks to DynamoDB."""
 
-from .avatars import AvatarRecord, Avatars, Changed, StoredSize
-from .errors import NotFound, StoreError, Taken, Unavailable
-from .games import Games, Lists, Rejected
-from .invitations import MAX_SENT, OpenInvitation, TooManyInvitations
-from .ladder import Ladder, Player
-from .schema import definitions, ensure_tables, tables_ready
-from .users import TooSimilar, User, Users
+from tictactoe.store.errors import NotFound, StoreError, Taken, Unavailable
+from tictactoe.store.games import Games, Lists, Rejected
+from tictactoe.store.invitations import MAX_SENT, OpenInvitation, TooManyInvitations
+from tictactoe.store.ladder import Ladder, Player
+from tictactoe.store.pictures import AvatarRecord, Avatars, Changed, StoredSize
+from tictactoe.store.schema import definitions, ensure_tables, tables_ready
+from tictactoe.store.users import TooSimilar, User, Users
 
 __all__ = [
     "AvatarRecord",

@@ -21,7 +21,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .errors import StoreError, error_code, translated
+from tictactoe.store.errors import StoreError, error_code, translated
 
 # The attribute that orders two copies of one item, per table role. Games: Version, which
 # every change of a game adds one to. Users: SessionEpoch, which grows when a player changes

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..game import Game
+from tictactoe.rules.board import Game
 
 # Codes that mean "DynamoDB or S3 is busy or briefly unwell": worth a "try again".
 TRANSIENT_CODES = frozenset(

@@ -30,14 +30,14 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ..game import Game, O, Placed, Status
-from .errors import NotFound, Rejected, Unavailable, error_code, translated
-from .invitations import INVITED, Invitations
-from .items import game_from_item, now, s
-from .lists import FINISHED, LIST_LENGTH, OPEN, Listing, Lists
-from .rematches import Rematches
-from .results import Results
-from .schema import HOST_INDEX, OPPONENT_INDEX, TTL_ATTRIBUTE
+from tictactoe.rules.board import Game, O, Placed, Status
+from tictactoe.store.errors import NotFound, Rejected, Unavailable, error_code, translated
+from tictactoe.store.invitations import INVITED, Invitations
+from tictactoe.store.items import game_from_item, now, s
+from tictactoe.store.lists import FINISHED, LIST_LENGTH, OPEN, Listing, Lists
+from tictactoe.store.rematches import Rematches
+from tictactoe.store.results import Results
+from tictactoe.store.schema import HOST_INDEX, OPPONENT_INDEX, TTL_ATTRIBUTE
 
 __all__ = ["DELETED_PLAYER", "LIST_LENGTH", "Games", "Lists", "Rejected", "now"]
 

@@ -23,14 +23,14 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ..game import Game, Status
-from .errors import Unavailable, error_code, translated
-from .schema import HOST_INDEX, TTL_ATTRIBUTE
+from tictactoe.rules.board import Game, Status
+from tictactoe.store.errors import Unavailable, error_code, translated
+from tictactoe.store.schema import HOST_INDEX, TTL_ATTRIBUTE
 
 INVITED = "INVITED_"
 MAX_SENT = 20
 # Far longer than the two writes can take: botocore gives up on a call after about 15 s
-# (3 attempts, 5 s read timeout, tictactoe/aws.py).
+# (3 attempts, 5 s read timeout, tictactoe/adapters/clients.py).
 CREATING_SECONDS = 60
 _TAKE_ATTEMPTS = 3
 

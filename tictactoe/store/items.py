@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from ..game import EMPTY, Game, Status
-from .invitations import INVITED
-from .schema import TTL_ATTRIBUTE
+from tictactoe.rules.board import EMPTY, Game, Status
+from tictactoe.store.invitations import INVITED
+from tictactoe.store.schema import TTL_ATTRIBUTE
 
 
 def now(epoch: float | None = None) -> str:

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..ratings import START
-from .errors import translated
-from .schema import LADDER_INDEX, LADDER_SHOWS
+from tictactoe.rules.ratings import START
+from tictactoe.store.errors import translated
+from tictactoe.store.schema import LADDER_INDEX, LADDER_SHOWS
 
 LADDER_SHARDS = 4
 LEADERBOARD_LENGTH = 20

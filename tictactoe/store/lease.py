@@ -15,7 +15,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .errors import error_code, translated
+from tictactoe.store.errors import error_code, translated
 
 KEY = "schema#migration"
 SECONDS = 120  # a holder that died frees the tables after this

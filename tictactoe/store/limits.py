@@ -20,8 +20,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .errors import NotFound, error_code, translated
-from .schema import TTL_ATTRIBUTE
+from tictactoe.store.errors import NotFound, error_code, translated
+from tictactoe.store.schema import TTL_ATTRIBUTE
 
 FAILURES = "LoginFailures"
 FAILURES_VERSION = "LoginFailuresVersion"

@@ -12,11 +12,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from ..game import Game, Status
-from .errors import translated
-from .invitations import INVITED, invited_range
-from .items import game_from_item, s, text
-from .schema import HOST_INDEX, OPPONENT_INDEX
+from tictactoe.rules.board import Game, Status
+from tictactoe.store.errors import translated
+from tictactoe.store.invitations import INVITED, invited_range
+from tictactoe.store.items import game_from_item, s, text
+from tictactoe.store.schema import HOST_INDEX, OPPONENT_INDEX
 
 OPEN, FINISHED = "OPEN_", "FINISHED_"
 LIST_LENGTH = 10

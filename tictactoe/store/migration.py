@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import lease, tables
-from .tables import DELETION_PROTECTION, PITR
+from tictactoe.store import lease, tables
+from tictactoe.store.tables import DELETION_PROTECTION, PITR
 
 log = logging.getLogger(__name__)
 

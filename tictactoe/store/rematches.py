@@ -36,12 +36,12 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from ..game import Game, Status
-from .errors import Rejected, Unavailable, error_code, translated
-from .items import game_from_item, invitation_item, now, s
+from tictactoe.rules.board import Game, Status
+from tictactoe.store.errors import Rejected, Unavailable, error_code, translated
+from tictactoe.store.items import game_from_item, invitation_item, now, s
 
 if TYPE_CHECKING:
-    from .games import Games
+    from tictactoe.store.games import Games
 
 _ATTEMPTS = 3
 

@@ -6,10 +6,10 @@ import logging
 import time
 from typing import Any
 
-from ..config import Settings
-from .errors import StoreError, Unavailable
-from .migration import Target, missing_indexes, reconcile, unfinished
-from .tables import active, create_missing, describe
+from tictactoe.config import Settings
+from tictactoe.store.errors import StoreError, Unavailable
+from tictactoe.store.migration import Target, missing_indexes, reconcile, unfinished
+from tictactoe.store.tables import active, create_missing, describe
 
 log = logging.getLogger(__name__)
 

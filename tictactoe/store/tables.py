@@ -13,7 +13,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .errors import error_code, translated
+from tictactoe.store.errors import error_code, translated
 
 log = logging.getLogger(__name__)
 

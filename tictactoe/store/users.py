@@ -22,10 +22,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .errors import Taken, Unavailable, error_code, translated
-from .games import now
-from .limits import PROJECTION as FAILURES_PROJECTION
-from .limits import Failures, failures_of
+from tictactoe.store.errors import Taken, Unavailable, error_code, translated
+from tictactoe.store.games import now
+from tictactoe.store.limits import PROJECTION as FAILURES_PROJECTION
+from tictactoe.store.limits import Failures, failures_of
 
 CLAIM = "skeleton#"
 _ATTEMPTS = 3  # a transaction that collided with a concurrent one is tried again

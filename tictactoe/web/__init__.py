@@ -5,7 +5,10 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import BaseConverter
 
-from . import api, auth, caching, errors, health, images, inputs, pages, players_pages
+from tictactoe.web import api, auth, errors, health, pages
+from tictactoe.web import pictures as images
+from tictactoe.web import players as players_pages
+from tictactoe.web.layers import caching, inputs
 
 
 class GameIdConverter(BaseConverter):

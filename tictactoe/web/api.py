@@ -10,11 +10,16 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from flask_wtf.csrf import generate_csrf
 
-from .. import accounts, avatars, pictures, services
-from ..backend import backend
-from ..store import AvatarRecord
-from . import auth, images, inputs, throttle
-from .present import etag, game_json, player_json, seen_board
+from tictactoe.adapters import pillow as avatars
+from tictactoe.services import accounts, pictures
+from tictactoe.services import games as services
+from tictactoe.services.backend import backend
+from tictactoe.store import AvatarRecord
+from tictactoe.web import auth
+from tictactoe.web import pictures as images
+from tictactoe.web.layers import inputs
+from tictactoe.web.layers import limits as throttle
+from tictactoe.web.present import etag, game_json, player_json, seen_board
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

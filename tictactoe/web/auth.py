@@ -19,9 +19,9 @@ from typing import Any
 
 from flask import Flask, session
 
-from .. import accounts
-from ..backend import backend
-from ..store import User
+from tictactoe.services import accounts
+from tictactoe.services.backend import backend
+from tictactoe.store import User
 
 clock: Callable[[], float] = time.time  # seconds since the epoch; tests move it along
 

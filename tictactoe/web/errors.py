@@ -8,11 +8,20 @@ from flask import Flask, Response, jsonify, redirect, render_template, request, 
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .. import avatars, game, services
-from ..limits import Refused
-from ..store import NotFound, OpenInvitation, Taken, TooManyInvitations, TooSimilar, Unavailable
-from . import returns
-from .auth import NotSignedIn
+from tictactoe.adapters import pillow as avatars
+from tictactoe.rules import board as game
+from tictactoe.services import games as services
+from tictactoe.services.limits import Refused
+from tictactoe.store import (
+    NotFound,
+    OpenInvitation,
+    Taken,
+    TooManyInvitations,
+    TooSimilar,
+    Unavailable,
+)
+from tictactoe.web import returns
+from tictactoe.web.auth import NotSignedIn
 
 log = logging.getLogger(__name__)
 

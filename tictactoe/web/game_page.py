@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from .. import game as rules
-from .. import services
-from ..backend import backend
-from ..game import Game, Status
-from ..store import NotFound
-from . import auth
+from tictactoe.rules import board as rules
+from tictactoe.rules.board import Game, Status
+from tictactoe.services import games as services
+from tictactoe.services.backend import backend
+from tictactoe.store import NotFound
+from tictactoe.web import auth
 
 
 def extras(found: Game) -> dict[str, Any]:

@@ -12,8 +12,8 @@ import time
 
 from flask import Blueprint, current_app, jsonify
 
-from ..backend import backend
-from ..store import StoreError, tables_ready
+from tictactoe.services.backend import backend
+from tictactoe.store import StoreError, tables_ready
 
 log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)

@@ -5,13 +5,17 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from .. import accounts, avatars, pictures, services
-from ..backend import backend
-from ..limits import Refused
-from ..store import OpenInvitation, Taken
-from . import auth, game_page, images, returns, throttle
-from .errors import STATUS
-from .present import etag, game_json, seen_board
+from tictactoe.adapters import pillow as avatars
+from tictactoe.services import accounts, pictures
+from tictactoe.services import games as services
+from tictactoe.services.backend import backend
+from tictactoe.services.limits import Refused
+from tictactoe.store import OpenInvitation, Taken
+from tictactoe.web import auth, game_page, returns
+from tictactoe.web import pictures as images
+from tictactoe.web.errors import STATUS
+from tictactoe.web.layers import limits as throttle
+from tictactoe.web.present import etag, game_json, seen_board
 
 bp = Blueprint("pages", __name__)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .. import ratings
-from ..backend import backend
-from ..game import EMPTY, Game, claimable_at, is_board
-from ..store import Player
-from . import images
+from tictactoe.rules import ratings
+from tictactoe.rules.board import EMPTY, Game, claimable_at, is_board
+from tictactoe.services.backend import backend
+from tictactoe.store import Player
+from tictactoe.web import pictures as images
 
 _ETAG = re.compile(r'(?:W/)?"(\d+)-([XO-]{9})"')
 

@@ -17,8 +17,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .config import ConfigError
-from .store.errors import StoreError, error_code, translated
+from tictactoe.config import ConfigError
+from tictactoe.store.errors import StoreError, error_code, translated
 
 log = logging.getLogger(__name__)
 

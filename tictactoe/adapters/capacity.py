@@ -4,7 +4,7 @@
 accepts ReturnConsumedCapacity asks for it (INDEXES: the table and each index apart; DynamoDB
 bills nothing extra for the answer), and when the answer comes back each listener gets one
 `Call`: the operation, the units per table and index, and the seconds spent waiting. The
-request log adds the calls up per request (tictactoe/web/requestlog.py); the benchmarks and
+request log adds the calls up per request (tictactoe/web/layers/requestlog.py); the benchmarks and
 the capacity budget test add them up per kind of request (bench/capacity.py). The stores
 know nothing of it.
 """

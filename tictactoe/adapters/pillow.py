@@ -24,7 +24,8 @@ from pathlib import PurePosixPath
 
 from PIL import Image, ImageCms, UnidentifiedImageError
 
-from . import decoding, throttling
+from tictactoe.rules import decoding
+from tictactoe.services import throttling
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # declared width x height, checked from the header before decoding

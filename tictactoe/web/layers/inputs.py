@@ -20,8 +20,8 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.formparser import FormDataParser
 
-from ..services import Invalid
-from . import images
+from tictactoe.services.games import Invalid
+from tictactoe.web import pictures as images
 
 MAX_TEXT = 1024  # characters in any one field; the longest real one is a 256-character password
 MAX_DEPTH = 32  # every body the API takes is one flat object

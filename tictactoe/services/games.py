@@ -7,12 +7,12 @@ from collections.abc import Callable
 
 from werkzeug.security import generate_password_hash
 
-from . import game as rules
-from .credentials import MAX_PASSWORD, MIN_PASSWORD, password_problem, skeleton
-from .game import Game
-from .limits import OPEN, Gate
-from .store import Games, Ladder, Lists, NotFound, Player, Rejected, User, Users
-from .store.games import now
+from tictactoe.rules import board as rules
+from tictactoe.rules.board import Game
+from tictactoe.rules.passwords import MAX_PASSWORD, MIN_PASSWORD, password_problem, skeleton
+from tictactoe.services.limits import OPEN, Gate
+from tictactoe.store import Games, Ladder, Lists, NotFound, Player, Rejected, User, Users
+from tictactoe.store.games import now
 
 NAME = re.compile(r"[A-Za-z0-9_-]{3,20}")
 # Checked against when the name is unknown, so a wrong name costs as long as a wrong password.

@@ -9,9 +9,9 @@ from typing import Any
 from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ..backend import backend
-from ..limits import Gate, Limits, client_key, too_many_logins
-from ..store.limits import Counters
+from tictactoe.services.backend import backend
+from tictactoe.services.limits import Gate, Limits, client_key, too_many_logins
+from tictactoe.store.limits import Counters
 
 
 def install(app: Flask) -> None:

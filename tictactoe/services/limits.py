@@ -34,10 +34,10 @@ from dataclasses import dataclass
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .store.errors import NotFound
-from .store.limits import Counters, Failures
-from .store.users import User
-from .throttling import Busy, Hasher, Memory, Refused, Throttled, busy
+from tictactoe.services.throttling import Busy, Hasher, Memory, Refused, Throttled, busy
+from tictactoe.store.errors import NotFound
+from tictactoe.store.limits import Counters, Failures
+from tictactoe.store.users import User
 
 __all__ = ["Busy", "Gate", "Hasher", "Limits", "Refused", "Throttled", "client_key"]
 

@@ -24,11 +24,11 @@ import secrets
 from functools import lru_cache
 from html import escape
 
-from . import avatars as images
-from .s3 import Objects, StoredObject
-from .services import Conflict
-from .store import AvatarRecord, Avatars, Changed, StoredSize, StoreError, Users
-from .store.games import now
+from tictactoe.adapters import pillow as images
+from tictactoe.adapters.bucket import Objects, StoredObject
+from tictactoe.services.games import Conflict
+from tictactoe.store import AvatarRecord, Avatars, Changed, StoredSize, StoreError, Users
+from tictactoe.store.games import now
 
 log = logging.getLogger(__name__)
 

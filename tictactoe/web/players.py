@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from .. import ratings, services
-from ..backend import backend
-from . import auth, images
+from tictactoe.rules import ratings
+from tictactoe.services import games as services
+from tictactoe.services.backend import backend
+from tictactoe.web import auth
+from tictactoe.web import pictures as images
 
 bp = Blueprint("players", __name__)
 

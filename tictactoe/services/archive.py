@@ -26,13 +26,22 @@ from typing import Any
 
 from tqdm import tqdm
 
-from .archive_file import ROLES, Contents, Progress, check, decode, line, records, writing
-from .backend import Backend
-from .config import Settings
-from .pictures import OBJECT_PREFIX
-from .rate import TokenBucket
-from .store import StoreError, definitions, ensure_tables
-from .store import archive as store
+from tictactoe.adapters.archive_file import (
+    ROLES,
+    Contents,
+    Progress,
+    check,
+    decode,
+    line,
+    records,
+    writing,
+)
+from tictactoe.config import Settings
+from tictactoe.services.backend import Backend
+from tictactoe.services.pacing import TokenBucket
+from tictactoe.services.pictures import OBJECT_PREFIX
+from tictactoe.store import StoreError, definitions, ensure_tables
+from tictactoe.store import archive as store
 
 _SAVE_EVERY = 100  # lines between checkpoints (and one when the import stops)
 

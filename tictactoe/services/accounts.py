@@ -12,12 +12,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from . import pictures
-from .credentials import MAX_PASSWORD, password_problem
-from .limits import Gate
-from .s3 import Objects
-from .services import Conflict, Forbidden, Invalid
-from .store import Avatars, Games, User, Users
+from tictactoe.adapters.bucket import Objects
+from tictactoe.rules.passwords import MAX_PASSWORD, password_problem
+from tictactoe.services import pictures
+from tictactoe.services.games import Conflict, Forbidden, Invalid
+from tictactoe.services.limits import Gate
+from tictactoe.store import Avatars, Games, User, Users
 
 log = logging.getLogger(__name__)
 

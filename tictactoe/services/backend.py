@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import current_app
 
-from . import aws
-from .config import Settings
-from .s3 import BucketOwner, Objects
-from .store import Avatars, Games, Ladder, Users
+from tictactoe.adapters import clients as aws
+from tictactoe.adapters.bucket import BucketOwner, Objects
+from tictactoe.config import Settings
+from tictactoe.store import Avatars, Games, Ladder, Users
 
 
 @dataclass(frozen=True)

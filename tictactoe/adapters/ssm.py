@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import aws
-from .config import ConfigError, Settings
+from tictactoe.adapters import clients as aws
+from tictactoe.config import ConfigError, Settings
 
 
 def read_keys(settings: Settings, name: str) -> list[str]:

@@ -5,7 +5,7 @@ on every response (also the ones answered before Flask, such as a known login fl
 when the app has answered writes one record to the `tictactoe.requests` logger: method,
 route (the URL rule, so "/api/games/<game_id>/moves", never a raw path with names in it),
 status, duration, the player when signed in, and the DynamoDB calls the request made
-with the read and write units they consumed (tictactoe/capacity.py). Flask tells it the route
+with the read and write units they consumed (tictactoe/adapters/capacity.py). Flask tells it the route
 and the player through the WSGI environ.
 
 The id is the load balancer's trace id (the Root of X-Amzn-Trace-Id, which the ALB adds and
@@ -27,7 +27,8 @@ from typing import Any
 
 from flask import Flask, has_request_context, request, session
 
-from .. import capacity, logs
+from tictactoe import logs
+from tictactoe.adapters import capacity
 
 log = logging.getLogger("tictactoe.requests")
 

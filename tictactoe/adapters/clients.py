@@ -7,7 +7,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from .config import Settings
+from tictactoe.config import Settings
 
 # Standard retries back off on throttling; short timeouts turn a dead endpoint into a quick
 # "try again" instead of a hung worker.

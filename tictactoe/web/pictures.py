@@ -22,10 +22,12 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, redirect, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .. import avatars, pictures, services
-from ..backend import backend
-from ..game import Game
-from . import auth
+from tictactoe.adapters import pillow as avatars
+from tictactoe.rules.board import Game
+from tictactoe.services import games as services
+from tictactoe.services import pictures
+from tictactoe.services.backend import backend
+from tictactoe.web import auth
 
 bp = Blueprint("images", __name__)
 

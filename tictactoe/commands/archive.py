@@ -8,11 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .archive import export, import_archive
-from .archive_file import ROLES, Progress
-from .backend import Backend
-from .config import Settings
-from .rate import TokenBucket
+from tictactoe.adapters.archive_file import ROLES, Progress
+from tictactoe.config import Settings
+from tictactoe.services.archive import export, import_archive
+from tictactoe.services.backend import Backend
+from tictactoe.services.pacing import TokenBucket
 
 COMMANDS = ("export", "import")
 DEFAULT_UNITS_PER_SECOND = 100.0

@@ -1,0 +1,1 @@
+"""The world outside the tables: boto3 clients, the S3 bucket, SSM, Pillow, archive files."""
