@@ -1,5 +1,5 @@
 """Benchmarks: DynamoDB capacity per game, move throughput and latency, page weight.
 
 `make bench` (python -m bench) starts its own DynamoDB Local and app, measures, and writes
-BENCHMARKS.md.
+docs/benchmarks.md.
 """

@@ -1,4 +1,4 @@
-"""`make bench`: start a local stack, measure everything, write BENCHMARKS.md.
+"""`make bench`: start a local stack, measure everything, write docs/benchmarks.md.
 
 Runs in a few minutes on 2 cores: capacity per game (in-process app, real DynamoDB Local),
 waiting cost (headless chromium against the in-process app), throughput and latency (a load
@@ -145,7 +145,7 @@ def main() -> int:
     parser.add_argument("--load-runs", type=int, default=5, help="throughput runs per size")
     parser.add_argument("--seconds", type=float, default=6, help="each throughput run")
     parser.add_argument("--wait-seconds", type=float, default=20, help="each waiting run")
-    parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
     started = time.monotonic()
     results = run(args.runs, args.load_runs, args.seconds, args.wait_seconds)

@@ -2,7 +2,7 @@
 
     python -m bench.avatar_ceiling
 
-Every accepted format at the largest size tictactoe.avatars accepts for it (16-bit, RGBA and
+Every accepted format at the largest size tictactoe.pictures accepts for it (16-bit, RGBA and
 palette PNG, a GIF of many frames, WebP, progressive and CMYK JPEG ...), and the same just
 over the limit (refused from the header). Each file is processed in a fresh Python process
 that has already imported the app's picture code and processed one small picture, as a
@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tictactoe.adapters import pillow as avatars
+from tictactoe.adapters import pillow
 from tictactoe.rules import decoding
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +38,7 @@ def _side(bytes_per_pixel: float, copies: int = 1, margin: bool = False) -> int:
     counts too: with `margin`, 4 MiB of the budget are left for those.
     """
     budget = decoding.DECODE_BUDGET - (4 * 2**20 if margin else 0)
-    most = min(avatars.MAX_PIXELS, budget / (bytes_per_pixel * copies))
+    most = min(pillow.MAX_PIXELS, budget / (bytes_per_pixel * copies))
     return math.isqrt(int(most))
 
 
@@ -84,7 +84,7 @@ def _pillow(mode: str, side: int, fmt: str, **options: Any) -> bytes:
 
 def cases() -> list[tuple[str, Callable[[], bytes]]]:
     """(name, make the file) for every adversarial upload, at the limit and just over it."""
-    max_pixels = math.isqrt(avatars.MAX_PIXELS)
+    max_pixels = math.isqrt(pillow.MAX_PIXELS)
     webp = _side(4, 3)
     out: list[tuple[str, Callable[[], bytes]]] = []
     for over, label in ((0, "largest accepted"), (1, "just over")):
@@ -117,13 +117,13 @@ def measure(path: str) -> dict[str, Any]:
     from PIL import Image
 
     Image.new("RGB", (600, 400), "red").save(warm, "JPEG")
-    avatars.process(warm.getvalue())  # a worker has processed pictures before
+    pillow.process(warm.getvalue())  # a worker has processed pictures before
     data = Path(path).read_bytes()
     idle = _status_mb("VmHWM")
     try:
-        picture = avatars.process(data)
+        picture = pillow.process(data)
         outcome = f"accepted ({picture.width} x {picture.height})"
-    except avatars.BadImage as err:
+    except pillow.BadImage as err:
         outcome = f"refused: {err}"
     return {"outcome": outcome, "idle_peak_mb": round(idle, 1),
             "added_mb": round(_status_mb("VmHWM") - idle, 1)}  # fmt: skip

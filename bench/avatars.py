@@ -1,7 +1,7 @@
 """Benchmark: avatar processing (draft-mode decode) against a naive full decode + resize,
 and the memory ceiling against adversarial uploads (bench/avatar_ceiling.py).
 
-    python -m bench.avatars
+    python -m bench.pictures
 
 Three generated pictures: a 12 MP JPEG, a 24 MP JPEG and a 4000x3000 PNG, all under the
 5 MiB upload limit. Each (picture, path) pair runs in a fresh Python process, so its peak
@@ -70,10 +70,10 @@ def naive(data: bytes) -> list[bytes]:
 
 def measure(path: str, which: str) -> dict[str, float]:
     """Time RUNS runs of one path on one file in this process; report peak memory too."""
-    from tictactoe.adapters import pillow as avatars
+    from tictactoe.adapters import pillow
 
     data = Path(path).read_bytes()
-    work = (lambda: avatars.process(data)) if which == "optimized" else (lambda: naive(data))
+    work = (lambda: pillow.process(data)) if which == "optimized" else (lambda: naive(data))
     before = _status_mb("VmRSS")
     times, cpu = [], []
     for _ in range(RUNS + 1):  # the first run warms caches and is not counted
@@ -106,7 +106,7 @@ def _status_mb(field: str) -> float:
 
 
 def _in_subprocess(path: Path, which: str) -> dict[str, float]:
-    code = "import json, sys; from bench.avatars import measure; "
+    code = "import json, sys; from bench.pictures import measure; "
     code += "print(json.dumps(measure(sys.argv[1], sys.argv[2])))"
     done = subprocess.run(
         [sys.executable, "-c", code, str(path), which],

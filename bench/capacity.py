@@ -1,8 +1,8 @@
 """Record the DynamoDB capacity the app's own calls consume, per HTTP request type.
 
 `Recorder.install(client)` listens to the app's own capacity hook on its DynamoDB client
-(tictactoe/adapters/capacity.py: every call asks for ReturnConsumedCapacity=INDEXES) and adds up what
-comes back, per table and index, attributed to the Flask request being served (home, create,
+(tictactoe/adapters/capacity.py: every call asks for ReturnConsumedCapacity=INDEXES) and adds
+up what comes back, per table and index, attributed to the Flask request being served (home, create,
 accept, move, poll, page, login ...). Only the benchmarks and the budget test listen; the
 request log adds the same calls up per request.
 """

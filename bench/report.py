@@ -1,4 +1,4 @@
-"""Turn the benchmark's results into BENCHMARKS.md: every figure next to its target."""
+"""Turn the benchmark's results into docs/benchmarks.md: every figure next to its target."""
 
 from __future__ import annotations
 
@@ -172,7 +172,7 @@ def _machine(m: dict[str, Any], runs: int) -> list[str]:
 
 
 def render(results: dict[str, Any]) -> str:
-    """Return BENCHMARKS.md."""
+    """Return docs/benchmarks.md."""
     summary = rows(results)
     win = [r["capacity"] for r in results["capacity"]["win"]]
     tie = [r["capacity"] for r in results["capacity"]["tie"]]

@@ -2,7 +2,7 @@
 claim, a player's page and the leaderboard, from the app's own calls on DynamoDB Local.
 
 `python -m bench.results [runs]` runs it alone (it starts its own DynamoDB Local); `make
-bench` runs it with everything else and puts its table in BENCHMARKS.md.
+bench` runs it with everything else and puts its table in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def _median(snapshots: list[dict[str, Any]], key: str) -> float:
 
 
 def markdown(results: dict[str, list[dict[str, Any]]] | None) -> list[str]:
-    """Render the measurements as a BENCHMARKS.md section."""
+    """Render the measurements as a docs/benchmarks.md section."""
     if not results:
         return []
     out = [

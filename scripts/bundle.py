@@ -124,7 +124,8 @@ def _parser() -> argparse.ArgumentParser:
                         "(the same secret and sources give a byte-identical zip)")  # fmt: skip
     parser.add_argument("--no-secret", action="store_true",
                         help=f"put no session key in the zip: set {SECRET_ENV} as an Elastic "
-                        "Beanstalk environment property instead (README)")  # fmt: skip
+                        "Beanstalk environment property instead (docs/deploy.md, "
+                        "step 6)")  # fmt: skip
     parser.add_argument("--certificate-arn", metavar="ARN",
                         help="ACM certificate (in the config's region): adds an HTTPS "
                         "listener, redirects HTTP to it, turns on force_https")  # fmt: skip
@@ -264,7 +265,7 @@ def _report_https(args: argparse.Namespace, settings: Settings) -> None:
     else:
         print("warning: no --certificate-arn: the site is served over plain HTTP, so passwords "
               "and session cookies travel unencrypted. Request an ACM certificate and pass "
-              "--certificate-arn ARN (README, Deploy to Elastic Beanstalk)",
+              "--certificate-arn ARN (docs/deploy.md, step 3: Get a certificate for your domain)",
               file=sys.stderr)  # fmt: skip
 
 
@@ -307,7 +308,8 @@ def _report(
               f"{settings.secret_key_parameter} (or {SECRET_ENV}, which wins)")  # fmt: skip
     elif not settings.secret_key:
         print(f"secret:  none in the bundle; the environment property {SECRET_ENV} must hold "
-              "it, or the app refuses to start (README, Deploy to Elastic Beanstalk)")  # fmt: skip
+              "it, or the app refuses to start (docs/deploy.md, step 6: Give the environment "
+              "its session key)")  # fmt: skip
     _report_https(args, settings)
     if settings.bucket.endswith("change-me"):
         print(f"warning: [s3].bucket is still the placeholder {settings.bucket!r}: S3 bucket "

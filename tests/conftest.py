@@ -106,7 +106,7 @@ def backend(settings: Settings) -> Backend:
     """The stores on `settings` (moto and DynamoDB Local), tables and bucket in place."""
     built = build(settings)
     ensure_tables(built.dynamodb, settings)
-    built.pictures.ensure_bucket()
+    built.bucket.ensure_bucket()
     return built
 
 

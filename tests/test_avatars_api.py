@@ -15,9 +15,9 @@ import pytest
 from PIL import Image
 
 from tests.support.players import ApiPlayer
-from tictactoe.adapters import pillow as avatars
+from tictactoe.adapters import pillow
 from tictactoe.services.backend import Backend
-from tictactoe.store import AvatarRecord, StoredSize, Unavailable
+from tictactoe.store import PictureRecord, StoredSize, Unavailable
 
 MiB = 1024 * 1024
 
@@ -248,7 +248,7 @@ def test_a_failed_table_write_keeps_the_previous_picture(
     def table_down(*args: Any, **kwargs: Any) -> None:
         raise Unavailable("storing a picture record: ServiceUnavailable")
 
-    monkeypatch.setattr(backend(app).avatars, "put", table_down)
+    monkeypatch.setattr(backend(app).pictures, "put", table_down)
     response = upload(ada, photo((0, 0, 255)))
     assert response.status_code == 503
     monkeypatch.undo()
@@ -268,7 +268,7 @@ def test_a_failed_upload_to_s3_keeps_the_previous_picture(
     def s3_down(*args: Any, **kwargs: Any) -> None:
         raise Unavailable("storing a picture: SlowDown")
 
-    monkeypatch.setattr(backend(app).pictures, "put", s3_down)
+    monkeypatch.setattr(backend(app).bucket, "put", s3_down)
     assert upload(ada, photo((0, 0, 255))).status_code == 503
     monkeypatch.undo()
     assert my_url(ada) == previous and stored_keys(app) == keys
@@ -407,15 +407,15 @@ def test_a_second_upload_while_one_decodes_is_busy_and_moves_go_on(
     ada, bob, host, guest = player(), player(), player(), player()
     game = guest.accept(host.invite(guest))
     decoding, finish = threading.Event(), threading.Event()
-    square = avatars._square
+    square = pillow._square
 
     def held(*args: Any) -> Any:  # ada's picture stays mid-decode until the test says so
         decoding.set()
         assert finish.wait(30)
         return square(*args)
 
-    monkeypatch.setattr(avatars, "_square", held)
-    monkeypatch.setattr(avatars, "WAIT_SECONDS", 0)  # bob's turn never comes: no need to wait
+    monkeypatch.setattr(pillow, "_square", held)
+    monkeypatch.setattr(pillow, "WAIT_SECONDS", 0)  # bob's turn never comes: no need to wait
     first: list[Any] = []
     thread = threading.Thread(target=lambda: first.append(upload(ada, photo())))
     thread.start()
@@ -440,12 +440,12 @@ def test_a_picture_stored_before_upload_ids_keeps_working_until_replaced(
     digest = "d" * 64
     keys = [f"avatars/{ada.name.lower()}/{digest}/{size}" for size in (256, 64)]
     for key in keys:
-        b.pictures.put(key, photo(), "image/webp")
+        b.bucket.put(key, photo(), "image/webp")
     sizes = (StoredSize(256, keys[0], 1), StoredSize(64, keys[1], 1))
-    old = AvatarRecord(username=ada.name, content_hash=digest, content_type="image/webp",
+    old = PictureRecord(username=ada.name, content_hash=digest, content_type="image/webp",
                        width=900, height=600, source_format="JPEG",
                        uploaded_at="2026-01-01T00:00:00.000000Z", objects=sizes)  # fmt: skip
-    b.avatars.put(old, replacing=None)
+    b.pictures.put(old, replacing=None)
     b.users.set_picture(ada.name, digest)
 
     url = my_url(ada)

@@ -88,11 +88,11 @@ def test_start_up_stops_with_one_line_and_no_traceback(stand_in: str, tmp_path: 
 
 def test_our_own_bucket_starts_and_its_owner_is_our_account(moto: None) -> None:
     app = create_app(make_settings())  # no owner configured: STS says whose we are
-    owner = app.extensions["tictactoe"].pictures.owner
+    owner = app.extensions["tictactoe"].bucket.owner
     assert owner.account() == boto3.client("sts").get_caller_identity()["Account"]
 
 
 def test_a_configured_owner_is_used_without_asking_sts() -> None:
     settings = replace(make_settings(), expected_bucket_owner="123412341234")
-    owner = build(settings).pictures.owner
+    owner = build(settings).bucket.owner
     assert owner.account() == "123412341234"  # outside moto: asking STS would fail here

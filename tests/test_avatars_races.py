@@ -24,11 +24,11 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tictactoe.adapters import pillow as avatars
-from tictactoe.rules.passwords import skeleton
+from tictactoe.adapters import pillow
+from tictactoe.rules.names import skeleton
 from tictactoe.services import pictures
 from tictactoe.services.backend import Backend
-from tictactoe.store import AvatarRecord, Changed, StoredSize
+from tictactoe.store import Changed, PictureRecord, StoredSize
 
 PLAYER = "Tabby"
 OPERATIONS = ("upload A", "upload B", "removal")
@@ -96,12 +96,12 @@ class MemoryAvatars:
     """The Avatars table's semantics: writes land only on the picture they name."""
 
     def __init__(self) -> None:
-        self.records: dict[str, AvatarRecord] = {}
+        self.records: dict[str, PictureRecord] = {}
 
-    def get(self, name: str, consistent: bool = False) -> AvatarRecord | None:
+    def get(self, name: str, consistent: bool = False) -> PictureRecord | None:
         return self.records.get(name.lower())
 
-    def put(self, record: AvatarRecord, replacing: str | None) -> None:
+    def put(self, record: PictureRecord, replacing: str | None) -> None:
         current = self.records.get(record.username.lower())
         if (current.picture_id if current else None) != replacing:
             raise Changed(current)
@@ -145,8 +145,8 @@ def orders(counts: dict[str, int]) -> Iterator[tuple[str, ...]]:
                 yield (name, *rest)
 
 
-def legacy_record() -> AvatarRecord:
-    return AvatarRecord(
+def legacy_record() -> PictureRecord:
+    return PictureRecord(
         username=PLAYER, content_hash=LEGACY, content_type="image/webp", width=10, height=10,
         source_format="PNG", uploaded_at="2026-01-01T00:00:00.000000Z",
         objects=tuple(StoredSize(size, f"avatars/{PLAYER.lower()}/{LEGACY}/{size}", 1)
@@ -159,7 +159,7 @@ def same_picture(monkeypatch: pytest.MonkeyPatch) -> bytes:
     """One small picture, both tabs upload it; decoded once (the decode is not under test)."""
     out = io.BytesIO()
     Image.new("RGB", (40, 30), (200, 30, 30)).save(out, "PNG")
-    monkeypatch.setattr(pictures.images, "process", functools.cache(avatars.process))
+    monkeypatch.setattr(pictures.pillow, "process", functools.cache(pillow.process))
     return out.getvalue()
 
 
@@ -174,7 +174,7 @@ def interleave(stores: tuple[Any, Any, Any], order: tuple[str, ...], picture: by
     assert not turns.errors, f"{order}: {turns.errors}"
 
 
-def check(record: AvatarRecord | None, pointer: str | None, objects: set[str], order: Any) -> None:
+def check(record: PictureRecord | None, pointer: str | None, objects: set[str], order: Any) -> None:
     named = set(record.keys) if record else set()
     assert named <= objects, f"{order}: the record names missing objects {named - objects}"
     assert pointer == (record.picture_id if record else None), f"{order}: a stale pointer"
@@ -203,8 +203,8 @@ def test_a_sample_of_orders_on_the_real_stores(backend: Backend, same_picture: b
     every = list(orders(dict.fromkeys(OPERATIONS, STEPS)))
     backend.users.create(PLAYER, "a password hash", skeleton(PLAYER))
     for order in random.Random(10).sample(every, 8):  # each starts where the last one ended
-        interleave((backend.avatars, backend.pictures, backend.users), order, same_picture)
-        record = backend.avatars.get(PLAYER, consistent=True)
+        interleave((backend.pictures, backend.bucket, backend.users), order, same_picture)
+        record = backend.pictures.get(PLAYER, consistent=True)
         listed = backend.s3.list_objects_v2(Bucket=backend.settings.bucket)
         objects = {o["Key"] for o in listed.get("Contents", [])}
         user = backend.users.get(PLAYER)

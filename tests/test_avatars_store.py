@@ -12,13 +12,13 @@ import pytest
 from tictactoe.adapters.bucket import ensure_bucket
 from tictactoe.config import Settings
 from tictactoe.services.backend import Backend, build
-from tictactoe.store import AvatarRecord, Changed, StoredSize
+from tictactoe.store import Changed, PictureRecord, StoredSize
 
 OWNER = "123456789012"  # moto's account
 
 
-def record(name: str, digest: str) -> AvatarRecord:
-    return AvatarRecord(
+def record(name: str, digest: str) -> PictureRecord:
+    return PictureRecord(
         username=name,
         content_hash=digest,
         content_type="image/webp",
@@ -35,37 +35,37 @@ def record(name: str, digest: str) -> AvatarRecord:
 
 def test_a_record_reads_back_whole_by_any_letter_case(backend: Backend) -> None:
     mine = record("Ada_L", "a" * 64)
-    backend.avatars.put(mine, replacing=None)
-    assert backend.avatars.get("ada_l", consistent=True) == mine
-    assert backend.avatars.get("ADA_L") == mine
-    assert backend.avatars.get("nobody") is None
+    backend.pictures.put(mine, replacing=None)
+    assert backend.pictures.get("ada_l", consistent=True) == mine
+    assert backend.pictures.get("ADA_L") == mine
+    assert backend.pictures.get("nobody") is None
 
 
 def test_a_write_lands_only_on_the_picture_it_replaces(backend: Backend) -> None:
     first, second = record("bob", "1" * 64), record("bob", "2" * 64)
-    backend.avatars.put(first, replacing=None)
+    backend.pictures.put(first, replacing=None)
 
     with pytest.raises(Changed) as already:  # "no picture yet" is no longer true
-        backend.avatars.put(second, replacing=None)
+        backend.pictures.put(second, replacing=None)
     assert already.value.current == first
     with pytest.raises(Changed):  # a stale idea of the current picture
-        backend.avatars.put(second, replacing="9" * 64)
-    assert backend.avatars.get("bob", consistent=True) == first
+        backend.pictures.put(second, replacing="9" * 64)
+    assert backend.pictures.get("bob", consistent=True) == first
 
-    backend.avatars.put(second, replacing=first.content_hash)
-    assert backend.avatars.get("bob", consistent=True) == second
+    backend.pictures.put(second, replacing=first.content_hash)
+    assert backend.pictures.get("bob", consistent=True) == second
 
 
 def test_a_delete_lands_only_on_the_picture_it_names(backend: Backend) -> None:
     mine = record("cleo", "3" * 64)
-    backend.avatars.put(mine, replacing=None)
+    backend.pictures.put(mine, replacing=None)
     with pytest.raises(Changed) as stale:
-        backend.avatars.delete("cleo", replacing="4" * 64)
+        backend.pictures.delete("cleo", replacing="4" * 64)
     assert stale.value.current == mine
-    backend.avatars.delete("CLEO", replacing=mine.content_hash)
-    assert backend.avatars.get("cleo", consistent=True) is None
+    backend.pictures.delete("CLEO", replacing=mine.content_hash)
+    assert backend.pictures.get("cleo", consistent=True) is None
     with pytest.raises(Changed) as gone:
-        backend.avatars.delete("cleo", replacing=mine.content_hash)
+        backend.pictures.delete("cleo", replacing=mine.content_hash)
     assert gone.value.current is None
 
 
@@ -75,38 +75,38 @@ def test_uploads_of_the_same_picture_are_told_apart_by_their_upload_id(
     legacy = record("dora", "5" * 64)  # stored before uploads had ids
     tab_a = replace(record("dora", "5" * 64), upload="aaaaaaaaaaaa")
     tab_b = replace(record("dora", "5" * 64), upload="bbbbbbbbbbbb")
-    backend.avatars.put(legacy, replacing=None)
-    assert backend.avatars.get("dora", consistent=True) == legacy
+    backend.pictures.put(legacy, replacing=None)
+    assert backend.pictures.get("dora", consistent=True) == legacy
     assert legacy.picture_id == "5" * 64 and tab_a.picture_id == "5" * 64 + "-aaaaaaaaaaaa"
 
-    backend.avatars.put(tab_a, replacing=legacy.picture_id)
+    backend.pictures.put(tab_a, replacing=legacy.picture_id)
     with pytest.raises(Changed) as beaten:  # same content, but tab A's upload landed first
-        backend.avatars.put(tab_b, replacing=legacy.picture_id)
+        backend.pictures.put(tab_b, replacing=legacy.picture_id)
     assert beaten.value.current == tab_a
     with pytest.raises(Changed):  # nor does the bare hash name tab A's upload
-        backend.avatars.delete("dora", replacing=legacy.picture_id)
-    backend.avatars.put(tab_b, replacing=tab_a.picture_id)
-    assert backend.avatars.get("dora", consistent=True) == tab_b
-    backend.avatars.delete("dora", replacing=tab_b.picture_id)
-    assert backend.avatars.get("dora", consistent=True) is None
+        backend.pictures.delete("dora", replacing=legacy.picture_id)
+    backend.pictures.put(tab_b, replacing=tab_a.picture_id)
+    assert backend.pictures.get("dora", consistent=True) == tab_b
+    backend.pictures.delete("dora", replacing=tab_b.picture_id)
+    assert backend.pictures.get("dora", consistent=True) is None
 
 
 def test_objects_round_trip_and_delete(backend: Backend) -> None:
-    backend.pictures.put("avatars/x/1/256", b"RIFF....WEBP", "image/webp")
-    stored = backend.pictures.get("avatars/x/1/256")
+    backend.bucket.put("avatars/x/1/256", b"RIFF....WEBP", "image/webp")
+    stored = backend.bucket.get("avatars/x/1/256")
     assert stored is not None
     assert (stored.body, stored.content_type) == (b"RIFF....WEBP", "image/webp")
-    backend.pictures.delete(["avatars/x/1/256", "avatars/x/never-there"])
-    assert backend.pictures.get("avatars/x/1/256") is None
-    backend.pictures.delete([])
+    backend.bucket.delete(["avatars/x/1/256", "avatars/x/never-there"])
+    assert backend.bucket.get("avatars/x/1/256") is None
+    backend.bucket.delete([])
 
 
 def test_a_put_recreates_a_bucket_that_went_missing(backend: Backend, settings: Settings) -> None:
     s3 = boto3.client("s3", region_name=settings.avatar_region)
     s3.delete_bucket(Bucket=settings.bucket)
-    assert backend.pictures.get("avatars/y/1/64") is None
-    backend.pictures.put("avatars/y/1/64", b"data", "image/webp")
-    assert backend.pictures.get("avatars/y/1/64") is not None
+    assert backend.bucket.get("avatars/y/1/64") is None
+    backend.bucket.put("avatars/y/1/64", b"data", "image/webp")
+    assert backend.bucket.get("avatars/y/1/64") is not None
 
 
 def test_the_bucket_is_created_once_private_even_by_racing_instances(moto: None) -> None:

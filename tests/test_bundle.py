@@ -390,11 +390,11 @@ def test_log_streaming_needs_no_grant_in_the_apps_policy() -> None:
 
     AWSElasticBeanstalkWebTier (its CloudWatchLogsAccess statement: logs:CreateLogStream,
     PutLogEvents, DescribeLogStreams and DescribeLogGroups on /aws/elasticbeanstalk* groups)
-    is what the README's instance-role step attaches; iam/policy.json holds only what the app
+    is what docs/deploy.md's instance-role step attaches; iam/policy.json holds only what the app
     itself calls, which tests/test_policy.py proves both ways.
     """
     assert platform_settings()["aws:elasticbeanstalk:cloudwatch:logs"]["StreamLogs"] == "true"
-    readme = (ROOT / "README.md").read_text()
-    assert "--policy-arn arn:aws:iam::aws:policy/AWSElasticBeanstalkWebTier" in readme
+    deploy_doc = (ROOT / "docs" / "deploy.md").read_text()
+    assert "--policy-arn arn:aws:iam::aws:policy/AWSElasticBeanstalkWebTier" in deploy_doc
     policy = (ROOT / "iam" / "policy.json").read_text()
     assert '"logs:' not in policy

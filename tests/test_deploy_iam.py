@@ -1,6 +1,6 @@
 """iam/deploy-policy.json and iam/deploy-trust.json: parliament's verdict, the trust limited to
 this repository's main branch, wildcards only where IAM allows nothing narrower, and the
-placeholders the README names. (iam/policy.json, the instances' policy, has its parliament
+placeholders docs/deploy.md names. (iam/policy.json, the instances' policy, has its parliament
 check in tests/test_policy.py.)"""
 
 from __future__ import annotations
@@ -69,8 +69,8 @@ def test_the_files_hold_only_the_placeholders_the_readme_names(path: Path) -> No
         TRUST: {"AWS_ACCOUNT_ID", "GITHUB_REPOSITORY"},
     }[path]
     assert deploy_iam.placeholders(path) == expected
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    assert all(f"{name}=" in readme for name in expected)
+    deploy_doc = (Path(__file__).resolve().parent.parent / "docs" / "deploy.md").read_text()
+    assert all(f"{name}=" in deploy_doc for name in expected)
     assert "$" not in deploy_iam.filled(path)
 
 

@@ -16,8 +16,8 @@ from tests.conftest import make_settings, unique
 from tests.support.openapi import CheckedClient
 from tests.support.players import PASSWORD, ApiPlayer
 from tictactoe import create_app
-from tictactoe.services.limits import FAILING_CLIENTS, Hasher, client_key, failed_once_more
-from tictactoe.services.throttling import Memory
+from tictactoe.services.hashing import Hasher
+from tictactoe.services.limits import FAILING_CLIENTS, Memory, client_key, failed_once_more
 from tictactoe.store.limits import Failures
 
 ATTACKER, PLAYER_HOME = "203.0.113.7", "198.51.100.20"

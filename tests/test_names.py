@@ -14,7 +14,8 @@ from tests.conftest import make_settings, passthrough
 from tests.support.players import PASSWORD, ApiPlayer
 from tests.test_pages import Browser
 from tictactoe.config import Settings
-from tictactoe.rules.passwords import password_problem, skeleton
+from tictactoe.rules.names import skeleton
+from tictactoe.rules.passwords import password_problem
 from tictactoe.services.backend import build
 from tictactoe.store import Taken, TooSimilar, ensure_tables
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tictactoe.config import Settings
-from tictactoe.rules import board as rules
+from tictactoe.rules import board
 from tictactoe.rules.board import Game, Status
 from tictactoe.services.backend import Backend, build
 from tictactoe.store import MAX_SENT, Rejected, TooManyInvitations, ensure_tables
@@ -33,7 +33,7 @@ def finished(store: Backend, host: str = "hana", opponent: str = "otto") -> Game
     """A game `opponent` (X) won against `host` (O) along the top row."""
     game = store.games.accept(store.games.create(host, opponent, (None, PICTURE)).id, opponent)
     for player, cell in ((opponent, 0), (host, 3), (opponent, 1), (host, 4), (opponent, 2)):
-        game = store.games.move(game.id, player, game.board, rules.place(game.board, cell))
+        game = store.games.move(game.id, player, game.board, board.place(game.board, cell))
     assert game.status is Status.FINISHED
     return game
 
@@ -100,7 +100,7 @@ def test_lists_show_who_plays_x_in_a_rematch(store: Backend) -> None:
         assert (listed.id, listed.x_player, listed.o_player) == (asked.id, "hana", "otto")
     game = store.games.accept(asked.id, "otto")
     for player, cell in (("hana", 0), ("otto", 3), ("hana", 1), ("otto", 4), ("hana", 2)):
-        game = store.games.move(game.id, player, game.board, rules.place(game.board, cell))
+        game = store.games.move(game.id, player, game.board, board.place(game.board, cell))
     done = store.games.lists("otto").finished[0]
     assert (done.id, done.winner, done.x_player, done.line) == (game.id, "hana", "hana", (0, 1, 2))
 

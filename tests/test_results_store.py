@@ -9,8 +9,7 @@ import pytest
 
 from tests.conftest import unique
 from tictactoe.config import Settings
-from tictactoe.rules import board as rules
-from tictactoe.rules import ratings
+from tictactoe.rules import board, ratings
 from tictactoe.rules.board import Game, Status
 from tictactoe.services.backend import Backend, build
 from tictactoe.store import Player, Rejected, ensure_tables
@@ -43,7 +42,7 @@ def started(store: Backend, host: str, opponent: str) -> Game:
 def play(store: Backend, game: Game, cells: tuple[int, ...]) -> Game:
     for cell in cells:
         current = store.games.get(game.id)
-        placed = rules.place(current.board, cell)
+        placed = board.place(current.board, cell)
         game = store.games.move(game.id, current.turn or "", current.board, placed)
     return game
 
@@ -82,7 +81,7 @@ def test_the_winning_move_counts_the_result_once(store: Backend) -> None:
     assert int(item["Rank"]["N"]) == ratings.rank(1216.0, 1)
 
     # The same winning move again (a retried request) changes nothing and sees the result.
-    before_last = rules.place("XX-OO----", 2)
+    before_last = board.place("XX-OO----", 2)
     with pytest.raises(Rejected) as refused:
         store.games.move(game.id, opponent, "XX-OO----", before_last)
     assert refused.value.current == game

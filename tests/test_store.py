@@ -10,7 +10,7 @@ from moto import mock_aws
 
 from tests.conftest import make_settings, passthrough
 from tictactoe.config import Settings
-from tictactoe.rules import board as rules
+from tictactoe.rules import board
 from tictactoe.rules.board import Status
 from tictactoe.services.backend import Backend, build
 from tictactoe.store import (
@@ -36,8 +36,8 @@ def store(settings: Settings) -> Backend:
 
 def play(store: Backend, game_id: str, player: str, cell: int) -> Any:
     current = store.games.get(game_id)
-    rules.check_move(current, player, cell)
-    return store.games.move(game_id, player, current.board, rules.place(current.board, cell))
+    board.check_move(current, player, cell)
+    return store.games.move(game_id, player, current.board, board.place(current.board, cell))
 
 
 def test_tables_are_created_once_with_the_designed_indexes(
@@ -109,9 +109,9 @@ def test_a_move_from_a_stale_board_is_refused_and_returns_the_current_game(store
     game = store.games.create("olga", "xena")
     store.games.accept(game.id, "xena")
     play(store, game.id, "xena", 4)
-    stale = rules.place(rules.NEW_BOARD, 0)
+    stale = board.place(board.NEW_BOARD, 0)
     with pytest.raises(Rejected) as refused:
-        store.games.move(game.id, "xena", rules.NEW_BOARD, stale)
+        store.games.move(game.id, "xena", board.NEW_BOARD, stale)
     assert refused.value.current is not None and refused.value.current.board == "----X----"
 
 
@@ -312,7 +312,7 @@ def test_a_game_records_its_moves_and_who_plays_x(store: Backend) -> None:
     started = store.games.accept(second.id, "xena")
     assert (started.x_player, started.o_player, started.turn) == ("olga", "xena", "olga")
     with pytest.raises(Rejected):  # the store itself refuses O's player moving first
-        store.games.move(second.id, "xena", rules.NEW_BOARD, rules.place(rules.NEW_BOARD, 4))
+        store.games.move(second.id, "xena", board.NEW_BOARD, board.place(board.NEW_BOARD, 4))
     for player, cell in (("olga", 0), ("xena", 4), ("olga", 1), ("xena", 8), ("olga", 2)):
         after = play(store, second.id, player, cell)
     assert (after.status, after.winner, after.line) == (Status.FINISHED, "olga", (0, 1, 2))

@@ -13,8 +13,7 @@ from tictactoe.config import ConfigError, Settings
 from tictactoe.services.backend import build
 from tictactoe.store import ensure_tables
 from tictactoe.store.errors import StoreError, Unavailable
-from tictactoe.web.layers import https, maintenance, requestlog
-from tictactoe.web.layers import limits as throttle
+from tictactoe.web.layers import https, limits, maintenance, requestlog
 from tictactoe.web.layers.csrf import RotatingCSRFProtect
 
 log = logging.getLogger(__name__)
@@ -72,14 +71,14 @@ def create_app(settings: Settings | None = None) -> Flask:
         # Start anyway: /health reports 503 and retries until the database answers.
         log.warning("Could not check the tables yet (%s); will retry from /health", err)
     try:
-        backend.pictures.ensure_bucket()  # NotOurBucket (a ConfigError) stops start-up
+        backend.bucket.ensure_bucket()  # NotOurBucket (a ConfigError) stops start-up
     except Unavailable as err:
         # Start anyway: games work without S3; the first upload creates the bucket if needed.
         log.warning("Could not check the avatar bucket yet (%s)", err)
     except StoreError as err:  # refused outright (bad credentials, say): one clear line
         raise ConfigError(f"cannot check the avatar bucket {settings.bucket!r}: {err}") from err
     web.register(app)
-    throttle.install(app)  # the login limits need the backend's Users table
+    limits.install(app)  # the login limits need the backend's Users table
     maintenance.register(app)
     requestlog.install(app, backend.dynamodb)  # last: the outermost layer sees every request
     return app

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 POLICY = ROOT / "iam" / "deploy-policy.json"
 TRUST = ROOT / "iam" / "deploy-trust.json"
 
-# The placeholders the README tells an operator to fill in, with example values.
+# The placeholders docs/deploy.md tells an operator to fill in, with example values.
 EXAMPLE = {
     "AWS_ACCOUNT_ID": "123456789012",
     "AWS_REGION": "us-west-2",
@@ -37,7 +37,7 @@ def placeholders(path: Path) -> set[str]:
 
 
 def filled(path: Path, values: dict[str, str] = EXAMPLE) -> str:
-    """Return the file's text with the placeholders replaced, as the README's command does."""
+    """Return the file's text with the placeholders replaced, as docs/deploy.md's command does."""
     return string.Template(path.read_text()).substitute(values)
 
 

@@ -25,7 +25,7 @@ from pathlib import PurePosixPath
 from PIL import Image, ImageCms, UnidentifiedImageError
 
 from tictactoe.rules import decoding
-from tictactoe.services import throttling
+from tictactoe.rules.refusals import Busy as Refusal
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # declared width x height, checked from the header before decoding
@@ -82,7 +82,7 @@ class TooLarge(BadImage):
     """The upload is over MAX_BYTES (413)."""
 
 
-class Busy(throttling.Busy):
+class Busy(Refusal):
     """Another picture is being decoded in this process; the upload may try again (503)."""
 
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from tictactoe.adapters import clients as aws
+from tictactoe.adapters import clients
 from tictactoe.config import ConfigError, Settings
 
 
 def read_keys(settings: Settings, name: str) -> list[str]:
     """Return the keys stored in parameter `name`, current first; ConfigError if unreadable."""
-    client = aws.ssm(settings, aws.session(settings))
+    client = clients.ssm(settings, clients.session(settings))
     try:
         found = client.get_parameter(Name=name, WithDecryption=True)["Parameter"]
     except (BotoCoreError, ClientError) as err:

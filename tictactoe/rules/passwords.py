@@ -1,10 +1,12 @@
-"""Rules about names and passwords: pure functions, no I/O."""
+"""What makes a password good enough: pure functions, no I/O."""
 
 from __future__ import annotations
 
 import threading
 
 from zxcvbn import zxcvbn
+
+from tictactoe.rules.names import skeleton
 
 MIN_PASSWORD, MAX_PASSWORD = 8, 256
 MIN_SCORE = 2  # zxcvbn's 0-4 scale: 2 is "somewhat guessable", safe from online guessing
@@ -13,19 +15,20 @@ MIN_SCORE = 2  # zxcvbn's 0-4 scale: 2 is "somewhat guessable", safe from online
 JUDGED = 64
 # zxcvbn keeps the user inputs in a module-level dictionary: one estimate at a time.
 _ESTIMATING = threading.Lock()
-# Characters people confuse when they read a name: each maps to one stand-in.
-_LOOK_ALIKES = str.maketrans({"0": "o", "1": "l", "i": "l", "_": "-"})
 
 
-def skeleton(name: str) -> str:
-    """Return what `name` looks like: case-folded, 0/o, 1/l/i and _/- made the same."""
-    return name.casefold().translate(_LOOK_ALIKES)
+def length_problem(password: object) -> str | None:
+    """Return why `password` is too short or too long (or not text), or None."""
+    if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        return f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters"
+    return None
 
 
 def password_problem(password: object, username: str) -> str | None:
     """Return why `password` is not good enough for `username`, or None when it is."""
-    if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        return f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters"
+    problem = length_problem(password)
+    if problem is not None:
+        return problem
     if username and skeleton(username) in skeleton(password):
         return "password must not be built from your username. Choose words of your own."
     with _ESTIMATING:

@@ -12,14 +12,20 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from werkzeug.security import generate_password_hash
+
 from tictactoe.adapters.bucket import Objects
-from tictactoe.rules.passwords import MAX_PASSWORD, password_problem
+from tictactoe.rules.names import NAME, skeleton
+from tictactoe.rules.passwords import MAX_PASSWORD, length_problem, password_problem
 from tictactoe.services import pictures
-from tictactoe.services.games import Conflict, Forbidden, Invalid
-from tictactoe.services.limits import Gate
-from tictactoe.store import Avatars, Games, User, Users
+from tictactoe.services.errors import Conflict, Forbidden, Invalid, WrongCredentials
+from tictactoe.services.limits import UNLIMITED, Gate
+from tictactoe.store import Games, Pictures, User, Users
 
 log = logging.getLogger(__name__)
+
+# Checked against when the name is unknown, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not a real password")
 
 RECHECK_SECONDS = 60  # a revoked session stops working within this, everywhere
 IDLE_SECONDS = 14 * 24 * 3600  # a session unused this long has expired
@@ -49,6 +55,53 @@ class Holder:
         return user is not None and user.created_at == self.account and user.epoch <= self.epoch
 
 
+def check_name(name: object, what: str = "username") -> str:
+    """Return `name` if it is a well-formed player name, else raise Invalid."""
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        raise Invalid(f"{what} must be 3-20 letters, digits, '_' or '-'")
+    return name
+
+
+def register(users: Users, name: object, password: object, gate: Gate = UNLIMITED) -> User:
+    """Create an account; the name and its look-alikes are claimed atomically.
+
+    Raises Invalid (a bad name, a weak password), store.Taken, store.TooSimilar, or the
+    gate's refusal once the client's sign-ups are over the limit. The attempt is counted
+    before the strength estimate and the hash, so a flood of sign-ups is refused from memory.
+    """
+    name = check_name(name)
+    problem = length_problem(password)
+    if problem is not None:
+        raise Invalid(problem)
+    gate.enter_signup()
+    problem = password_problem(password, name)
+    if problem is not None:
+        raise Invalid(problem)
+    return users.create(name, gate.hash(password), skeleton(name))
+
+
+def login(users: Users, name: object, password: object, gate: Gate = UNLIMITED) -> User:
+    """Return the player if the name and password match, else raise WrongCredentials.
+
+    The gate (limits.py) refuses from memory before the read, refuses a client that failed too
+    often as this player before the hash, bounds hashing, and counts failures."""
+    if not isinstance(name, str) or not isinstance(password, str):
+        raise Invalid("username and password are required")
+    gate.enter_login(name)
+    user = users.get(name) if NAME.fullmatch(name) and len(password) <= MAX_PASSWORD else None
+    if user is None:
+        gate.verify(_DUMMY_HASH, password[:MAX_PASSWORD])
+    else:
+        gate.check_account(user)  # 429 before hashing, even for the right password
+        if gate.verify(user.password_hash, password):
+            gate.succeeded()
+            if user.skeleton is None:  # an account from before look-alike claims: claim it now
+                users.claim_skeleton(user, skeleton(user.name))
+            return user
+    gate.failed(user)
+    raise WrongCredentials("wrong username or password")
+
+
 def check(users: Users, holder: Holder, consistent: bool = False) -> User | None:
     """Return the account the session speaks for, or None if it was revoked or deleted."""
     user = users.get(holder.name, consistent=consistent)
@@ -75,7 +128,7 @@ def sign_out_everywhere(users: Users, user: User) -> None:
 def delete_account(
     users: Users,
     games: Games,
-    avatars: Avatars,
+    avatars: Pictures,
     objects: Objects,
     user: User,
     password: object,

@@ -141,7 +141,7 @@ def _all(workers: int, jobs: list[Callable[[], None]], stop: threading.Event) ->
 
 
 def _export_pictures(backend: Backend, out: Any, workers: int) -> int:
-    bucket, owner = backend.settings.bucket, backend.pictures.owner.account()
+    bucket, owner = backend.settings.bucket, backend.bucket.owner.account()
     keys = list(store.object_keys(backend.s3, bucket, owner, OBJECT_PREFIX))
     written = 0
     with _bar(len(keys), "picture") as bar, ThreadPoolExecutor(workers) as pool:
@@ -177,10 +177,10 @@ def import_archive(
     contents = check(path, _keys(settings))
     ensure_tables(backend.dynamodb, settings)
     if contents.objects:
-        backend.pictures.ensure_bucket()
+        backend.bucket.ensure_bucket()
     target = repr((settings.region, settings.endpoint, tables(settings), settings.bucket))
     progress, resumed = Progress.load(progress_path(path), contents.header["id"], target)
-    owner = backend.pictures.owner.account() if contents.objects else ""
+    owner = backend.bucket.owner.account() if contents.objects else ""
     write = _writer(backend, writes, owner)
     with _bar(contents.lines, "line") as bar:
         bar.update(progress.done + len(progress.also_done))

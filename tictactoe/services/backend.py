@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import current_app
 
-from tictactoe.adapters import clients as aws
+from tictactoe.adapters import clients
 from tictactoe.adapters.bucket import BucketOwner, Objects
 from tictactoe.config import Settings
-from tictactoe.store import Avatars, Games, Ladder, Users
+from tictactoe.store import Games, Ladder, Pictures, Users
 
 
 @dataclass(frozen=True)
@@ -20,17 +20,17 @@ class Backend:
     s3: Any
     games: Games
     users: Users
-    avatars: Avatars
-    pictures: Objects  # the avatar bucket's objects
+    pictures: Pictures  # the Avatars table
+    bucket: Objects  # the picture bucket's objects
     ladder: Ladder  # players' results and the leaderboard (reads of Users)
 
 
 def build(settings: Settings) -> Backend:
     """Create the clients and the stores that use them."""
-    session = aws.session(settings)
-    dynamodb = aws.dynamodb(settings, session)
-    s3 = aws.s3(settings, session)
-    owner = BucketOwner(settings.expected_bucket_owner, lambda: aws.sts(settings, session))
+    session = clients.session(settings)
+    dynamodb = clients.dynamodb(settings, session)
+    s3 = clients.s3(settings, session)
+    owner = BucketOwner(settings.expected_bucket_owner, lambda: clients.sts(settings, session))
     return Backend(
         settings=settings,
         dynamodb=dynamodb,
@@ -43,8 +43,8 @@ def build(settings: Settings) -> Backend:
             settings.turn_timeout_seconds,
         ),
         users=Users(dynamodb, settings.users_table),
-        avatars=Avatars(dynamodb, settings.avatars_table),
-        pictures=Objects(s3, settings.bucket, settings.avatar_region, owner),
+        pictures=Pictures(dynamodb, settings.avatars_table),
+        bucket=Objects(s3, settings.bucket, settings.avatar_region, owner),
         ladder=Ladder(dynamodb, settings.users_table),
     )
 

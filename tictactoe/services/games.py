@@ -1,84 +1,15 @@
-"""Use cases: what a player can do, in terms of the rules and the store. No Flask here."""
+"""Game use cases: invite, accept, move, resign, claim, rematch, challenge. No Flask here."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
-from werkzeug.security import generate_password_hash
-
-from tictactoe.rules import board as rules
+from tictactoe.rules import board
 from tictactoe.rules.board import Game
-from tictactoe.rules.passwords import MAX_PASSWORD, MIN_PASSWORD, password_problem, skeleton
-from tictactoe.services.limits import OPEN, Gate
-from tictactoe.store import Games, Ladder, Lists, NotFound, Player, Rejected, User, Users
+from tictactoe.services.accounts import check_name
+from tictactoe.services.errors import Conflict, Forbidden, Invalid
+from tictactoe.store import Games, Lists, NotFound, Rejected, Users
 from tictactoe.store.games import now
-
-NAME = re.compile(r"[A-Za-z0-9_-]{3,20}")
-# Checked against when the name is unknown, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not a real password")
-
-
-class Invalid(Exception):
-    """The request is malformed or breaks a rule about names or passwords (400)."""
-
-
-class WrongCredentials(Exception):
-    """Unknown name or wrong password (401)."""
-
-
-class Forbidden(Exception):
-    """The player may not do this to this game (403)."""
-
-
-class Conflict(Exception):
-    """The game is not in a state that allows this (409)."""
-
-
-def check_name(name: object, what: str = "username") -> str:
-    """Return `name` if it is a well-formed player name, else raise Invalid."""
-    if not isinstance(name, str) or not NAME.fullmatch(name):
-        raise Invalid(f"{what} must be 3-20 letters, digits, '_' or '-'")
-    return name
-
-
-def register(users: Users, name: object, password: object, gate: Gate = OPEN) -> User:
-    """Create an account; the name and its look-alikes are claimed atomically.
-
-    Raises Invalid (a bad name, a weak password), store.Taken, store.TooSimilar, or the
-    gate's refusal once the client's sign-ups are over the limit. The attempt is counted
-    before the strength estimate and the hash, so a flood of sign-ups is refused from memory.
-    """
-    name = check_name(name)
-    if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise Invalid(f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
-    gate.enter_signup()
-    problem = password_problem(password, name)
-    if problem is not None:
-        raise Invalid(problem)
-    return users.create(name, gate.hash(password), skeleton(name))
-
-
-def login(users: Users, name: object, password: object, gate: Gate = OPEN) -> User:
-    """Return the player if the name and password match, else raise WrongCredentials.
-
-    The gate (limits.py) refuses from memory before the read, refuses a client that failed too
-    often as this player before the hash, bounds hashing, and counts failures."""
-    if not isinstance(name, str) or not isinstance(password, str):
-        raise Invalid("username and password are required")
-    gate.enter_login(name)
-    user = users.get(name) if NAME.fullmatch(name) and len(password) <= MAX_PASSWORD else None
-    if user is None:
-        gate.verify(_DUMMY_HASH, password[:MAX_PASSWORD])
-    else:
-        gate.check_account(user)  # 429 before hashing, even for the right password
-        if gate.verify(user.password_hash, password):
-            gate.succeeded()
-            if user.skeleton is None:  # an account from before look-alike claims: claim it now
-                users.claim_skeleton(user, skeleton(user.name))
-            return user
-    gate.failed(user)
-    raise WrongCredentials("wrong username or password")
 
 
 def invite(
@@ -135,13 +66,13 @@ def cancel(games: Games, game_id: str, player: str) -> None:
 def move(games: Games, game_id: str, player: str, cell: object, seen: str | None = None) -> Game:
     """Play `cell` for `player`: one conditional write when `seen` (the board the player saw)
     is given, a read and a write otherwise."""
-    index = rules.check_cell(cell)
-    if seen is None or not rules.is_board(seen):
+    index = board.check_cell(cell)
+    if seen is None or not board.is_board(seen):
         current = games.get(game_id)
-        rules.check_move(current, player, index)
+        board.check_move(current, player, index)
         seen = current.board
     for _ in range(3):
-        placed = rules.place(seen, index)
+        placed = board.place(seen, index)
         try:
             return games.move(game_id, player, seen, placed)
         except Rejected as rejected:
@@ -150,7 +81,7 @@ def move(games: Games, game_id: str, player: str, cell: object, seen: str | None
             raise NotFound("no such game")
         if current.board == placed.board and current.board[index] == current.mark_of(player):
             return current  # this very move already landed (a retried request)
-        rules.check_move(current, player, index)  # raises the real reason, if there is one
+        board.check_move(current, player, index)  # raises the real reason, if there is one
         seen = current.board  # the player's view was stale but the move is still legal
     raise Conflict("the game is changing too fast; try again")
 
@@ -180,19 +111,6 @@ def claim(games: Games, game_id: str, player: str) -> Game:
     return _finish(games, game_id, player, _may_claim, games.claim)
 
 
-def player(ladder: Ladder, name: object) -> Player:
-    """Return a player's results and rating (any signed-in player may look)."""
-    found = ladder.player(name) if isinstance(name, str) and NAME.fullmatch(name) else None
-    if found is None:
-        raise NotFound(f"there is no player called {name}")
-    return found
-
-
-def leaderboard(ladder: Ladder) -> list[Player]:
-    """Return the best players by rating, then wins (the top 20)."""
-    return ladder.top()
-
-
 def _finish(
     games: Games,
     game_id: str,
@@ -216,15 +134,15 @@ def _finish(
 
 def _may_resign(games: Games, current: Game, player: str) -> None:
     current.mark_of(player)  # NotAPlayer: 403
-    rules.check_in_progress(current)
+    board.check_in_progress(current)
 
 
 def _may_claim(games: Games, current: Game, player: str) -> None:
     current.mark_of(player)
-    rules.check_in_progress(current)
+    board.check_in_progress(current)
     if current.turn == player:
         raise Forbidden("it is your turn: you cannot claim the win, play a move instead")
-    when = rules.claimable_at(current, games.turn_timeout_seconds)
+    when = board.claimable_at(current, games.turn_timeout_seconds)
     if when is not None and when > now(games.clock()):
         raise Conflict(f"too early: you may claim the win from {when} if your opponent has "
                        "not moved by then")  # fmt: skip
@@ -254,7 +172,7 @@ def rematch(
         raise NotFound("no such game")
     if player not in (current.host, current.opponent):
         raise Forbidden("only the game's players can ask for a rematch")
-    if current.status is not rules.Status.FINISHED:
+    if current.status is not board.Status.FINISHED:
         raise Conflict("a rematch can only follow a finished game")
     raise Conflict("the other player has deleted their account; invite someone else")
 

@@ -28,13 +28,16 @@ from __future__ import annotations
 import ipaddress
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from tictactoe.services.throttling import Busy, Hasher, Memory, Refused, Throttled, busy
+from tictactoe.rules.refusals import Busy, Refused, Throttled
+from tictactoe.services.hashing import Hasher, busy
 from tictactoe.store.errors import NotFound
 from tictactoe.store.limits import Counters, Failures
 from tictactoe.store.users import User
@@ -236,5 +239,46 @@ def _too_many_failures(wait: float) -> Throttled:
     )
 
 
+MEMORY = 10_000  # at most this many things remembered per process
+
+
+class Memory:
+    """What this process learned, bounded: refusals (until when) and counts per window."""
+
+    def __init__(self, size: int = MEMORY) -> None:
+        self._size = size
+        self._until: dict[tuple[str, ...], float] = {}
+        self._counts: dict[tuple[str, ...], list[int]] = {}  # -> [shared, local]
+        self._lock = threading.Lock()
+
+    def refused_until(self, key: tuple[str, ...], now: float) -> float | None:
+        until = self._until.get(key)
+        return until if until is not None and now < until else None
+
+    def refuse(self, key: tuple[str, ...], until: float) -> None:
+        with self._lock:
+            self._until.pop(key, None)
+            self._until[key] = until
+            _bound(self._until, self._size)
+
+    def count(self, key: tuple[str, ...]) -> int:
+        return sum(self._counts.get(key, (0, 0)))
+
+    def add(self, key: tuple[str, ...], shared: int | None = None) -> None:
+        """Learn the shared count (from DynamoDB), or count one more here (shared=None)."""
+        with self._lock:
+            counts = self._counts.setdefault(key, [0, 0])
+            if shared is None:
+                counts[1] += 1
+            else:
+                counts[0] = max(counts[0], shared)
+            _bound(self._counts, self._size)
+
+
+def _bound(remembered: dict[Any, Any], size: int) -> None:
+    while len(remembered) > size:  # forget the oldest first (dicts keep insertion order)
+        del remembered[next(iter(remembered))]
+
+
 # No limits at all: what the use cases get when no one passes a gate.
-OPEN = Gate(Limits(None, hasher=None), "unknown")
+UNLIMITED = Gate(Limits(None, hasher=None), "unknown")

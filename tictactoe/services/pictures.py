@@ -24,10 +24,10 @@ import secrets
 from functools import lru_cache
 from html import escape
 
-from tictactoe.adapters import pillow as images
+from tictactoe.adapters import pillow
 from tictactoe.adapters.bucket import Objects, StoredObject
-from tictactoe.services.games import Conflict
-from tictactoe.store import AvatarRecord, Avatars, Changed, StoredSize, StoreError, Users
+from tictactoe.services.errors import Conflict
+from tictactoe.store import Changed, PictureRecord, Pictures, StoredSize, StoreError, Users
 from tictactoe.store.games import now
 
 log = logging.getLogger(__name__)
@@ -42,15 +42,15 @@ def object_key(player: str, picture_id: str, size: int) -> str:
 
 
 def set_picture(
-    avatars: Avatars,
+    avatars: Pictures,
     objects: Objects,
     users: Users,
     player: str,
     data: bytes,
     filename: str | None = None,
-) -> AvatarRecord:
-    """Make the uploaded picture `player`'s picture; raise images.BadImage if it is unusable."""
-    picture = images.process(data, filename)
+) -> PictureRecord:
+    """Make the uploaded picture `player`'s picture; raise pillow.BadImage if it is unusable."""
+    picture = pillow.process(data, filename)
     record = _record(player, picture, secrets.token_hex(6))
     current = avatars.get(player, consistent=True)
     for rendition, stored in zip(picture.renditions, record.objects, strict=True):
@@ -68,7 +68,7 @@ def set_picture(
     raise Conflict("your picture is changing too fast; try again")
 
 
-def remove_picture(avatars: Avatars, objects: Objects, users: Users, player: str) -> None:
+def remove_picture(avatars: Pictures, objects: Objects, users: Users, player: str) -> None:
     """Go back to the default picture (nothing to do if there is none)."""
     current = avatars.get(player, consistent=True)
     for _ in range(_ATTEMPTS):
@@ -85,7 +85,7 @@ def remove_picture(avatars: Avatars, objects: Objects, users: Users, player: str
     raise Conflict("your picture is changing too fast; try again")
 
 
-def picture(avatars: Avatars, player: str) -> AvatarRecord | None:
+def picture(avatars: Pictures, player: str) -> PictureRecord | None:
     """Return `player`'s current picture record (read strongly: it may have just changed)."""
     return avatars.get(player, consistent=True)
 
@@ -119,9 +119,9 @@ def initials(player: str) -> str:
     return letters.upper()
 
 
-def _record(player: str, picture: images.Picture, upload: str) -> AvatarRecord:
+def _record(player: str, picture: pillow.Picture, upload: str) -> PictureRecord:
     picture_id = f"{picture.digest}-{upload}"
-    return AvatarRecord(
+    return PictureRecord(
         username=player,
         content_hash=picture.digest,
         content_type=picture.content_type,
@@ -137,7 +137,7 @@ def _record(player: str, picture: images.Picture, upload: str) -> AvatarRecord:
     )
 
 
-def _point(avatars: Avatars, users: Users, player: str, picture_id: str | None) -> None:
+def _point(avatars: Pictures, users: Users, player: str, picture_id: str | None) -> None:
     """Point the player's Users item at their picture, then make sure it is still theirs.
 
     Two uploads' pointer writes may land in either order. Whoever writes last then reads the
@@ -152,7 +152,7 @@ def _point(avatars: Avatars, users: Users, player: str, picture_id: str | None) 
         picture_id = now
 
 
-def _discard(objects: Objects, replaced: AvatarRecord | None) -> None:
+def _discard(objects: Objects, replaced: PictureRecord | None) -> None:
     """Delete a replaced picture's objects; failing that, only unreferenced objects remain."""
     if replaced is None:
         return

@@ -4,13 +4,13 @@ from tictactoe.store.errors import NotFound, StoreError, Taken, Unavailable
 from tictactoe.store.games import Games, Lists, Rejected
 from tictactoe.store.invitations import MAX_SENT, OpenInvitation, TooManyInvitations
 from tictactoe.store.ladder import Ladder, Player
-from tictactoe.store.pictures import AvatarRecord, Avatars, Changed, StoredSize
+from tictactoe.store.pictures import Changed, PictureRecord, Pictures, StoredSize
 from tictactoe.store.schema import definitions, ensure_tables, tables_ready
 from tictactoe.store.users import TooSimilar, User, Users
 
 __all__ = [
-    "AvatarRecord",
-    "Avatars",
+    "PictureRecord",
+    "Pictures",
     "Changed",
     "Games",
     "Ladder",

@@ -29,7 +29,7 @@ class StoredSize:
 
 
 @dataclass(frozen=True)
-class AvatarRecord:
+class PictureRecord:
     username: str
     content_hash: str
     content_type: str
@@ -53,19 +53,19 @@ class AvatarRecord:
 class Changed(Exception):
     """The player's picture is no longer the one the write was conditional on."""
 
-    def __init__(self, current: AvatarRecord | None) -> None:
+    def __init__(self, current: PictureRecord | None) -> None:
         super().__init__("the picture changed meanwhile")
         self.current = current
 
 
-class Avatars:
+class Pictures:
     """Reads and conditional writes of the Avatars table."""
 
     def __init__(self, client: Any, table: str) -> None:
         self._client = client
         self._table = table
 
-    def get(self, name: str, consistent: bool = False) -> AvatarRecord | None:
+    def get(self, name: str, consistent: bool = False) -> PictureRecord | None:
         """Return the picture record of the player `name` (any letter case), or None."""
         with translated("reading a picture record"):
             found = self._client.get_item(
@@ -74,7 +74,7 @@ class Avatars:
         item = found.get("Item")
         return _record(item) if item else None
 
-    def put(self, record: AvatarRecord, replacing: str | None) -> None:
+    def put(self, record: PictureRecord, replacing: str | None) -> None:
         """Make `record` the player's picture if their current one is still `replacing`
         (a picture id; None: no picture). Otherwise raise Changed with the current one."""
         if replacing is None:
@@ -129,7 +129,7 @@ def _key(name: str) -> dict[str, Any]:
     return {"UserKey": {"S": name.lower()}}
 
 
-def _item(record: AvatarRecord) -> dict[str, Any]:
+def _item(record: PictureRecord) -> dict[str, Any]:
     upload = {"Upload": {"S": record.upload}} if record.upload else {}
     return {
         **upload,
@@ -150,7 +150,7 @@ def _item(record: AvatarRecord) -> dict[str, Any]:
     }
 
 
-def _record(item: dict[str, Any]) -> AvatarRecord:
+def _record(item: dict[str, Any]) -> PictureRecord:
     objects = sorted(
         (
             StoredSize(int(size), o["M"]["Key"]["S"], int(o["M"]["Bytes"]["N"]))
@@ -158,7 +158,7 @@ def _record(item: dict[str, Any]) -> AvatarRecord:
         ),
         key=lambda o: -o.size,
     )
-    return AvatarRecord(
+    return PictureRecord(
         username=item["Username"]["S"],
         content_hash=item["ContentHash"]["S"],
         content_type=item["ContentType"]["S"],

@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import BaseConverter
 
-from tictactoe.web import api, auth, errors, health, pages
+from tictactoe.web import api, auth, errors, health, pages, players
 from tictactoe.web import pictures as images
-from tictactoe.web import players as players_pages
 from tictactoe.web.layers import caching, inputs
 
 
@@ -23,7 +22,7 @@ def register(app: Flask) -> None:
     auth.register(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
-    app.register_blueprint(players_pages.bp)
+    app.register_blueprint(players.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(images.bp)
     images.register(app)

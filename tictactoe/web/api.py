@@ -10,15 +10,13 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from flask_wtf.csrf import generate_csrf
 
-from tictactoe.adapters import pillow as avatars
-from tictactoe.services import accounts, pictures
-from tictactoe.services import games as services
+from tictactoe.adapters import pillow
+from tictactoe.services import accounts, games, pictures, players
 from tictactoe.services.backend import backend
-from tictactoe.store import AvatarRecord
+from tictactoe.store import PictureRecord
 from tictactoe.web import auth
 from tictactoe.web import pictures as images
-from tictactoe.web.layers import inputs
-from tictactoe.web.layers import limits as throttle
+from tictactoe.web.layers import inputs, limits
 from tictactoe.web.present import etag, game_json, player_json, seen_board
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -53,8 +51,8 @@ def csrf():  # type: ignore[no-untyped-def]
 @bp.post("/register")
 def register():  # type: ignore[no-untyped-def]
     body = _body()
-    user = services.register(
-        backend().users, body.get("username"), body.get("password"), throttle.gate()
+    user = accounts.register(
+        backend().users, body.get("username"), body.get("password"), limits.gate()
     )
     auth.sign_in(user)
     return {"username": user.name}, 201
@@ -63,8 +61,8 @@ def register():  # type: ignore[no-untyped-def]
 @bp.post("/login")
 def login():  # type: ignore[no-untyped-def]
     body = _body()
-    user = services.login(
-        backend().users, body.get("username"), body.get("password"), throttle.gate()
+    user = accounts.login(
+        backend().users, body.get("username"), body.get("password"), limits.gate()
     )
     auth.sign_in(user)
     return {"username": user.name}
@@ -80,7 +78,7 @@ def logout():  # type: ignore[no-untyped-def]
 @auth.signed_in
 def me():  # type: ignore[no-untyped-def]
     player = auth.player()
-    found = pictures.picture(backend().avatars, player)
+    found = pictures.picture(backend().pictures, player)
     return {"username": player, "avatar_url": _avatar_url(player, found)}
 
 
@@ -88,9 +86,7 @@ def me():  # type: ignore[no-untyped-def]
 @auth.signed_in
 def delete_me():  # type: ignore[no-untyped-def]
     password, user, b = _body().get("password"), auth.fresh_user(), backend()
-    accounts.delete_account(
-        b.users, b.games, b.avatars, b.pictures, user, password, throttle.gate()
-    )
+    accounts.delete_account(b.users, b.games, b.pictures, b.bucket, user, password, limits.gate())
     auth.sign_out()
     return Response(status=204)
 
@@ -100,7 +96,7 @@ def delete_me():  # type: ignore[no-untyped-def]
 def change_password():  # type: ignore[no-untyped-def]
     body, user = _body(), auth.fresh_user()
     current, new = body.get("current_password"), body.get("new_password")
-    gate = throttle.gate()
+    gate = limits.gate()
     auth.renew(accounts.change_password(backend().users, user, current, new, gate))
     return Response(status=204)
 
@@ -120,7 +116,7 @@ def revoke_sessions():  # type: ignore[no-untyped-def]
 def set_avatar():  # type: ignore[no-untyped-def]
     data, filename = images.uploaded()
     b, player = backend(), auth.player()
-    record = pictures.set_picture(b.avatars, b.pictures, b.users, player, data, filename)
+    record = pictures.set_picture(b.pictures, b.bucket, b.users, player, data, filename)
     auth.set_my_picture(record.picture_id)
     return {"avatar_url": _avatar_url(player, record)}, 201
 
@@ -130,14 +126,14 @@ def set_avatar():  # type: ignore[no-untyped-def]
 @auth.fresh
 def remove_avatar():  # type: ignore[no-untyped-def]
     b = backend()
-    pictures.remove_picture(b.avatars, b.pictures, b.users, auth.player())
+    pictures.remove_picture(b.pictures, b.bucket, b.users, auth.player())
     auth.set_my_picture(None)
     return Response(status=204)
 
 
-def _avatar_url(player: str, record: AvatarRecord | None) -> str | None:
+def _avatar_url(player: str, record: PictureRecord | None) -> str | None:
     """The player's own picture, large; None without one (the default is for others' eyes)."""
-    return images.url(player, record.picture_id, avatars.SIZES[0]) if record else None
+    return images.url(player, record.picture_id, pillow.SIZES[0]) if record else None
 
 
 @bp.post("/games")
@@ -145,14 +141,14 @@ def _avatar_url(player: str, record: AvatarRecord | None) -> str | None:
 def create_game():  # type: ignore[no-untyped-def]
     b = backend()
     opponent = _body().get("opponent")
-    game = services.invite(b.games, b.users, auth.player(), opponent, auth.my_picture())
+    game = games.invite(b.games, b.users, auth.player(), opponent, auth.my_picture())
     return _game(game, 201)
 
 
 @bp.get("/games")
 @auth.signed_in
 def list_games():  # type: ignore[no-untyped-def]
-    lists = services.lists(backend().games, auth.player())
+    lists = games.lists(backend().games, auth.player())
     return {
         "invites": [game_json(g) for g in lists.invites],
         "sent": [game_json(g) for g in lists.sent],
@@ -164,27 +160,27 @@ def list_games():  # type: ignore[no-untyped-def]
 @bp.get("/games/<game_id:game_id>")
 @auth.signed_in
 def get_game(game_id: str):  # type: ignore[no-untyped-def]
-    game = services.game(backend().games, game_id)
+    game = games.game(backend().games, game_id)
     return _game(game).make_conditional(request)  # 304 when If-None-Match names this state
 
 
 @bp.post("/games/<game_id:game_id>/accept")
 @auth.signed_in
 def accept(game_id: str):  # type: ignore[no-untyped-def]
-    return _game(services.accept(backend().games, game_id, auth.player(), auth.my_picture()))
+    return _game(games.accept(backend().games, game_id, auth.player(), auth.my_picture()))
 
 
 @bp.post("/games/<game_id:game_id>/reject")
 @auth.signed_in
 def reject(game_id: str):  # type: ignore[no-untyped-def]
-    services.reject(backend().games, game_id, auth.player())
+    games.reject(backend().games, game_id, auth.player())
     return Response(status=204)
 
 
 @bp.post("/games/<game_id:game_id>/cancel")
 @auth.signed_in
 def cancel(game_id: str):  # type: ignore[no-untyped-def]
-    services.cancel(backend().games, game_id, auth.player())
+    games.cancel(backend().games, game_id, auth.player())
     return Response(status=204)
 
 
@@ -192,47 +188,47 @@ def cancel(game_id: str):  # type: ignore[no-untyped-def]
 @auth.signed_in
 def move(game_id: str):  # type: ignore[no-untyped-def]
     cell = _body().get("cell")
-    # The state the page last showed lets the move skip a read (see services.move).
+    # The state the page last showed lets the move skip a read (see games.move).
     seen = seen_board(request.headers.get("X-Game-State"))
-    return _game(services.move(backend().games, game_id, auth.player(), cell, seen))
+    return _game(games.move(backend().games, game_id, auth.player(), cell, seen))
 
 
 @bp.post("/games/<game_id:game_id>/resign")
 @auth.signed_in
 def resign(game_id: str):  # type: ignore[no-untyped-def]
-    return _game(services.resign(backend().games, game_id, auth.player()))
+    return _game(games.resign(backend().games, game_id, auth.player()))
 
 
 @bp.post("/games/<game_id:game_id>/claim")
 @auth.signed_in
 def claim(game_id: str):  # type: ignore[no-untyped-def]
-    return _game(services.claim(backend().games, game_id, auth.player()))
+    return _game(games.claim(backend().games, game_id, auth.player()))
 
 
 @bp.get("/players/<name>")
 @auth.signed_in
 def player(name: str):  # type: ignore[no-untyped-def]
-    return player_json(services.player(backend().ladder, name))
+    return player_json(players.player(backend().ladder, name))
 
 
 @bp.get("/leaderboard")
 @auth.signed_in
 def leaderboard():  # type: ignore[no-untyped-def]
-    top = services.leaderboard(backend().ladder)
+    top = players.leaderboard(backend().ladder)
     return {"players": [player_json(p, images.SMALL) for p in top]}
 
 
 @bp.post("/games/<game_id:game_id>/rematch")
 @auth.signed_in
 def rematch(game_id: str):  # type: ignore[no-untyped-def]
-    game, created = services.rematch(backend().games, game_id, auth.player(), auth.my_picture())
+    game, created = games.rematch(backend().games, game_id, auth.player(), auth.my_picture())
     return _game(game, 201 if created else 200)
 
 
 @bp.post("/challenges")
 @auth.signed_in
 def create_challenge():  # type: ignore[no-untyped-def]
-    return _game(services.challenge(backend().games, auth.player(), auth.my_picture()), 201)
+    return _game(games.challenge(backend().games, auth.player(), auth.my_picture()), 201)
 
 
 def _game(game, status: int = 200) -> Response:  # type: ignore[no-untyped-def]

@@ -8,9 +8,9 @@ from flask import Flask, Response, jsonify, redirect, render_template, request, 
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from tictactoe.adapters import pillow as avatars
-from tictactoe.rules import board as game
-from tictactoe.services import games as services
+from tictactoe.adapters import pillow
+from tictactoe.rules import board
+from tictactoe.services.errors import Conflict, Forbidden, Invalid, WrongCredentials
 from tictactoe.services.limits import Refused
 from tictactoe.store import (
     NotFound,
@@ -26,20 +26,20 @@ from tictactoe.web.auth import NotSignedIn
 log = logging.getLogger(__name__)
 
 STATUS: dict[type[Exception], int] = {
-    services.Invalid: 400,
-    game.BadCell: 400,
-    services.WrongCredentials: 401,
-    services.Forbidden: 403,
-    game.NotAPlayer: 403,
+    Invalid: 400,
+    board.BadCell: 400,
+    WrongCredentials: 401,
+    Forbidden: 403,
+    board.NotAPlayer: 403,
     NotFound: 404,
     Taken: 409,
     TooSimilar: 409,
-    services.Conflict: 409,
-    game.NotYourTurn: 409,
-    game.CellTaken: 409,
-    game.NotInProgress: 409,
-    avatars.BadImage: 400,
-    avatars.TooLarge: 413,
+    Conflict: 409,
+    board.NotYourTurn: 409,
+    board.CellTaken: 409,
+    board.NotInProgress: 409,
+    pillow.BadImage: 400,
+    pillow.TooLarge: 413,
     TooManyInvitations: 429,
 }
 UNAVAILABLE = "The game is temporarily unavailable. Please try again in a moment."
@@ -89,7 +89,7 @@ def register(app: Flask) -> None:
             return redirect(url_for("pages.home"), code=303)
         return redirect(url_for("pages.home", next=back), code=303)
 
-    @app.errorhandler(Refused)  # limits, busy hashing, and a picture decoding (avatars.Busy)
+    @app.errorhandler(Refused)  # limits, busy hashing, and a picture decoding (pillow.Busy)
     def refused(err: Refused):  # type: ignore[no-untyped-def]
         body, status = error_response(str(err), err.status)
         return body, status, {"Retry-After": str(err.retry_after)}

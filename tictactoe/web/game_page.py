@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tictactoe.rules import board as rules
+from tictactoe.rules import board
 from tictactoe.rules.board import Game, Status
-from tictactoe.services import games as services
+from tictactoe.services import games
 from tictactoe.services.backend import backend
 from tictactoe.store import NotFound
 from tictactoe.web import auth
@@ -35,14 +35,14 @@ def rematch_of(found: Game) -> Game | None:
     if found.status is not Status.FINISHED or not found.rematch:
         return None
     try:
-        return services.game(backend().games, found.rematch)
+        return games.game(backend().games, found.rematch)
     except NotFound:  # declined or withdrawn: the page offers a new one
         return None
 
 
 def claimable(found: Game, me: str, timeout: int, clock: float) -> bool:
     """Return True when `me` may claim the win: the opponent to move has run out of time."""
-    since = rules.claimable_at(found, timeout)
+    since = board.claimable_at(found, timeout)
     if since is None or found.turn == me or me not in (found.host, found.opponent):
         return False
     moment = datetime.fromisoformat(since.replace("Z", "+00:00"))

@@ -5,16 +5,16 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from tictactoe.adapters import pillow as avatars
-from tictactoe.services import accounts, pictures
-from tictactoe.services import games as services
+from tictactoe.adapters import pillow
+from tictactoe.services import accounts, games, pictures
 from tictactoe.services.backend import backend
+from tictactoe.services.errors import Conflict, Forbidden, Invalid, WrongCredentials
 from tictactoe.services.limits import Refused
 from tictactoe.store import OpenInvitation, Taken
 from tictactoe.web import auth, game_page, returns
 from tictactoe.web import pictures as images
 from tictactoe.web.errors import STATUS
-from tictactoe.web.layers import limits as throttle
+from tictactoe.web.layers import limits
 from tictactoe.web.present import etag, game_json, seen_board
 
 bp = Blueprint("pages", __name__)
@@ -26,7 +26,7 @@ def home():  # type: ignore[no-untyped-def]
     if player is None:
         back = returns.safe_next(request.args.get("next"))
         return render_template("welcome.html", done=request.args.get("done"), next=back)
-    lists = services.lists(backend().games, player)
+    lists = games.lists(backend().games, player)
     images.remember_games([*lists.invites, *lists.sent, *lists.in_progress, *lists.finished])
     return render_template("home.html", lists=lists)
 
@@ -35,8 +35,8 @@ def home():  # type: ignore[no-untyped-def]
 def signup():  # type: ignore[no-untyped-def]
     name, password = request.form.get("username", ""), request.form.get("password", "")
     try:
-        user = services.register(backend().users, name, password, throttle.gate())
-    except (services.Invalid, Taken, Refused) as err:
+        user = accounts.register(backend().users, name, password, limits.gate())
+    except (Invalid, Taken, Refused) as err:
         return _welcome_again(err, signup_error=str(err), name=name)
     auth.sign_in(user)
     return _see(_back())
@@ -46,8 +46,8 @@ def signup():  # type: ignore[no-untyped-def]
 def login():  # type: ignore[no-untyped-def]
     name, password = request.form.get("username", ""), request.form.get("password", "")
     try:
-        user = services.login(backend().users, name, password, throttle.gate())
-    except (services.Invalid, services.WrongCredentials, Refused) as err:
+        user = accounts.login(backend().users, name, password, limits.gate())
+    except (Invalid, WrongCredentials, Refused) as err:
         return _welcome_again(err, login_error=str(err), name=name)
     auth.sign_in(user)
     return _see(_back())
@@ -65,7 +65,7 @@ def invite() -> Response:
     b = backend()
     opponent = request.form.get("opponent")
     try:
-        game = services.invite(b.games, b.users, auth.player(), opponent, auth.my_picture())
+        game = games.invite(b.games, b.users, auth.player(), opponent, auth.my_picture())
     except OpenInvitation as err:
         # Already invited, either way round: show that invitation, where it can be answered.
         return _see(url_for("pages.game", game_id=err.game_id))
@@ -76,10 +76,10 @@ def invite() -> Response:
 @auth.signed_in
 def game(game_id: str):  # type: ignore[no-untyped-def]
     at_least = request.args.get("v", default=0, type=int)
-    found = services.game(backend().games, game_id, at_least)
+    found = games.game(backend().games, game_id, at_least)
     extras = game_page.extras(found)
     images.remember_games([found, *([extras["rematch"]] if extras["rematch"] else [])])
-    expired = services.expired(backend().games, found)
+    expired = games.expired(backend().games, found)
     return render_template("game.html", game=found, state=etag(found), json=game_json(found),
                            expired=expired, **extras)  # fmt: skip
 
@@ -87,21 +87,21 @@ def game(game_id: str):  # type: ignore[no-untyped-def]
 @bp.post("/challenges")
 @auth.signed_in
 def challenge() -> Response:
-    game = services.challenge(backend().games, auth.player(), auth.my_picture())
+    game = games.challenge(backend().games, auth.player(), auth.my_picture())
     return _see(url_for("pages.game", game_id=game.id, v=game.version))
 
 
 @bp.post("/games/<game_id:game_id>/accept")
 @auth.signed_in
 def accept(game_id: str) -> Response:
-    game = services.accept(backend().games, game_id, auth.player(), auth.my_picture())
+    game = games.accept(backend().games, game_id, auth.player(), auth.my_picture())
     return _see(url_for("pages.game", game_id=game_id, v=game.version))
 
 
 @bp.post("/games/<game_id:game_id>/rematch")
 @auth.signed_in
 def rematch(game_id: str) -> Response:
-    game, _ = services.rematch(backend().games, game_id, auth.player(), auth.my_picture())
+    game, _ = games.rematch(backend().games, game_id, auth.player(), auth.my_picture())
     return _see(url_for("pages.game", game_id=game.id, v=game.version))
 
 
@@ -109,7 +109,7 @@ def rematch(game_id: str) -> Response:
 @auth.signed_in
 def resign_confirm(game_id: str) -> str:
     """Ask before resigning (the game page asks in a dialog when JavaScript runs)."""
-    found = services.game(backend().games, game_id)
+    found = games.game(backend().games, game_id)
     images.remember_games([found])
     return render_template("resign.html", game=found)
 
@@ -117,28 +117,28 @@ def resign_confirm(game_id: str) -> str:
 @bp.post("/games/<game_id:game_id>/resign")
 @auth.signed_in
 def resign(game_id: str) -> Response:
-    game = services.resign(backend().games, game_id, auth.player())
+    game = games.resign(backend().games, game_id, auth.player())
     return _see(url_for("pages.game", game_id=game_id, v=game.version))
 
 
 @bp.post("/games/<game_id:game_id>/claim")
 @auth.signed_in
 def claim(game_id: str) -> Response:
-    game = services.claim(backend().games, game_id, auth.player())
+    game = games.claim(backend().games, game_id, auth.player())
     return _see(url_for("pages.game", game_id=game_id, v=game.version))
 
 
 @bp.post("/games/<game_id:game_id>/reject")
 @auth.signed_in
 def reject(game_id: str) -> Response:
-    services.reject(backend().games, game_id, auth.player())
+    games.reject(backend().games, game_id, auth.player())
     return _see(url_for("pages.home"))
 
 
 @bp.post("/games/<game_id:game_id>/cancel")
 @auth.signed_in
 def cancel(game_id: str) -> Response:
-    services.cancel(backend().games, game_id, auth.player())
+    games.cancel(backend().games, game_id, auth.player())
     return _see(url_for("pages.home"))
 
 
@@ -147,7 +147,7 @@ def cancel(game_id: str) -> Response:
 def move(game_id: str) -> Response:
     cell = request.form.get("cell", type=int)
     seen = seen_board(request.form.get("state"))
-    game = services.move(backend().games, game_id, auth.player(), cell, seen)
+    game = games.move(backend().games, game_id, auth.player(), cell, seen)
     return _see(url_for("pages.game", game_id=game_id, v=game.version))
 
 
@@ -165,10 +165,10 @@ def upload_avatar():  # type: ignore[no-untyped-def]
     b, player = backend(), auth.player()
     try:
         data, filename = images.uploaded()
-        record = pictures.set_picture(b.avatars, b.pictures, b.users, player, data, filename)
+        record = pictures.set_picture(b.pictures, b.bucket, b.users, player, data, filename)
         auth.set_my_picture(record.picture_id)
-    except (avatars.BadImage, services.Invalid) as err:
-        return _profile(error=str(err)), 413 if isinstance(err, avatars.TooLarge) else 400
+    except (pillow.BadImage, Invalid) as err:
+        return _profile(error=str(err)), 413 if isinstance(err, pillow.TooLarge) else 400
     return _see(url_for("pages.profile", done="saved"))
 
 
@@ -177,7 +177,7 @@ def upload_avatar():  # type: ignore[no-untyped-def]
 @auth.fresh
 def remove_avatar() -> Response:
     b = backend()
-    pictures.remove_picture(b.avatars, b.pictures, b.users, auth.player())
+    pictures.remove_picture(b.pictures, b.bucket, b.users, auth.player())
     auth.set_my_picture(None)
     return _see(url_for("pages.profile", done="removed"))
 
@@ -188,15 +188,15 @@ def change_password():  # type: ignore[no-untyped-def]
     form, user = request.form, auth.fresh_user()
     try:
         if form.get("new_password") != form.get("new_password_again"):
-            raise services.Invalid("the two new passwords differ; type the same one twice")
+            raise Invalid("the two new passwords differ; type the same one twice")
         epoch = accounts.change_password(
             backend().users,
             user,
             form.get("current_password"),
             form.get("new_password"),
-            throttle.gate(),
+            limits.gate(),
         )
-    except (services.Invalid, services.Forbidden, services.Conflict, Refused) as err:
+    except (Invalid, Forbidden, Conflict, Refused) as err:
         return _refused(_profile(account_error=str(err)), err)
     auth.renew(epoch)
     return _see(url_for("pages.profile", done="password"))
@@ -218,12 +218,12 @@ def delete_account():  # type: ignore[no-untyped-def]
     b, user = backend(), auth.fresh_user()
     try:
         if request.form.get("confirm") != "yes":
-            raise services.Invalid("tick the box to confirm deleting your account")
+            raise Invalid("tick the box to confirm deleting your account")
         password = request.form.get("password")
         accounts.delete_account(
-            b.users, b.games, b.avatars, b.pictures, user, password, throttle.gate()
+            b.users, b.games, b.pictures, b.bucket, user, password, limits.gate()
         )
-    except (services.Invalid, services.Forbidden, Refused) as err:
+    except (Invalid, Forbidden, Refused) as err:
         return _refused(_profile(delete_error=str(err)), err)
     auth.sign_out()
     return _see(url_for("pages.home", done="deleted"))
@@ -231,13 +231,13 @@ def delete_account():  # type: ignore[no-untyped-def]
 
 def _profile(error: str | None = None, done: str | None = None, **errors: str) -> str:
     player = auth.player()
-    found = pictures.picture(backend().avatars, player)
+    found = pictures.picture(backend().pictures, player)
     digest = found.picture_id if found else None
     images.remember({player: digest})  # the header's small picture, without another read
     large = images.url(player, digest, images.LARGE)
     return render_template(
         "profile.html", picture=found, large=large, error=error, done=done,
-        max_mib=avatars.MAX_BYTES // (1024 * 1024), **errors,
+        max_mib=pillow.MAX_BYTES // (1024 * 1024), **errors,
     )  # fmt: skip
 
 

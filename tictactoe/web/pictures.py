@@ -22,23 +22,24 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, redirect, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from tictactoe.adapters import pillow as avatars
+from tictactoe.adapters import pillow
 from tictactoe.rules.board import Game
-from tictactoe.services import games as services
+from tictactoe.rules.names import NAME
 from tictactoe.services import pictures
 from tictactoe.services.backend import backend
+from tictactoe.services.errors import Invalid
 from tictactoe.web import auth
 
 bp = Blueprint("images", __name__)
 
-LARGE, SMALL = avatars.SIZES  # the profile page's size, and the one beside names
-UPLOAD_LIMIT = avatars.MAX_BYTES + 64 * 1024  # the picture plus the multipart envelope
+LARGE, SMALL = pillow.SIZES  # the profile page's size, and the one beside names
+UPLOAD_LIMIT = pillow.MAX_BYTES + 64 * 1024  # the picture plus the multipart envelope
 YEAR = 365 * 24 * 3600
 # The default picture is an SVG: it may not run scripts, load anything or be framed.
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 _DIGEST = re.compile(r"[0-9a-f]{64}(-[0-9a-f]{12})?")  # content hash, upload id
 UPLOAD_VIEWS: list[Callable[..., Any]] = []
-_TOO_LARGE = f"the picture is over {avatars.MAX_BYTES // (1024 * 1024)} MiB; choose a smaller one"
+_TOO_LARGE = f"the picture is over {pillow.MAX_BYTES // (1024 * 1024)} MiB; choose a smaller one"
 
 
 def url(player: str, digest: str | None, size: int = SMALL) -> str:
@@ -104,21 +105,21 @@ def uploaded() -> tuple[bytes, str | None]:
     try:
         upload = request.files.get("image")
     except RequestEntityTooLarge as err:  # refused from Content-Length, body left unread
-        raise avatars.TooLarge(_TOO_LARGE) from err
+        raise pillow.TooLarge(_TOO_LARGE) from err
     if upload is None:
-        raise services.Invalid("send the picture as the multipart form field 'image'")
-    data = upload.stream.read(avatars.MAX_BYTES + 1)
-    if len(data) > avatars.MAX_BYTES:
-        raise avatars.TooLarge(_TOO_LARGE)
+        raise Invalid("send the picture as the multipart form field 'image'")
+    data = upload.stream.read(pillow.MAX_BYTES + 1)
+    if len(data) > pillow.MAX_BYTES:
+        raise pillow.TooLarge(_TOO_LARGE)
     if not data:
-        raise services.Invalid("choose a picture to upload")
+        raise Invalid("choose a picture to upload")
     return data, upload.filename
 
 
 @bp.get("/avatars/<player>/<digest>/<int:size>.webp")
 @auth.signed_in
 def picture(player: str, digest: str, size: int) -> Response:
-    if not (services.NAME.fullmatch(player) and _DIGEST.fullmatch(digest)) or size not in (
+    if not (NAME.fullmatch(player) and _DIGEST.fullmatch(digest)) or size not in (
         LARGE,
         SMALL,
     ):
@@ -126,7 +127,7 @@ def picture(player: str, digest: str, size: int) -> Response:
     tag = f"{digest}-{size}"
     if request.if_none_match.contains_weak(tag):  # the bytes at a URL never change
         return _cached(Response(status=304), tag)
-    found = pictures.rendition(backend().pictures, player, digest, size)
+    found = pictures.rendition(backend().bucket, player, digest, size)
     if found is None:
         return _current(player, size)
     return _cached(Response(found.body, mimetype=found.content_type), tag)
@@ -135,7 +136,7 @@ def picture(player: str, digest: str, size: int) -> Response:
 @bp.get("/avatars/<player>/default.svg")
 @auth.signed_in
 def default(player: str) -> Response:
-    if not services.NAME.fullmatch(player):
+    if not NAME.fullmatch(player):
         return _missing("")
     svg = pictures.default_svg(player)
     response = Response(svg, mimetype="image/svg+xml")
@@ -154,10 +155,10 @@ def _cached(response: Response, tag: str) -> Response:
 
 def _current(player: str, size: int) -> Response:
     """Redirect a stale picture URL (the player has changed it since) to the current one."""
-    record = pictures.picture(backend().avatars, player)
+    record = pictures.picture(backend().pictures, player)
     if record is None:
         return redirect(url_for("images.default", player=player), code=302)
-    if pictures.rendition(backend().pictures, player, record.picture_id, size) is None:
+    if pictures.rendition(backend().bucket, player, record.picture_id, size) is None:
         return _missing(player)  # the table names objects the store no longer has
     response = redirect(url(player, record.picture_id, size), code=302)
     response.headers["Cache-Control"] = "no-cache"
@@ -169,7 +170,7 @@ def _missing(player: str) -> Response:
 
     (The local stack's S3 forgets objects when it restarts; the table still names them.)
     """
-    svg = pictures.default_svg(player if services.NAME.fullmatch(player) else "?")
+    svg = pictures.default_svg(player if NAME.fullmatch(player) else "?")
     response = Response(svg, status=404, mimetype="image/svg+xml")
     response.headers["Content-Security-Policy"] = SVG_CSP
     response.headers["Cache-Control"] = "no-cache"

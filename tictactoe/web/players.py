@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from tictactoe.rules import ratings
-from tictactoe.services import games as services
+from tictactoe.services import players
 from tictactoe.services.backend import backend
 from tictactoe.web import auth
 from tictactoe.web import pictures as images
@@ -16,7 +16,7 @@ bp = Blueprint("players", __name__)
 @bp.get("/players/<name>")
 @auth.signed_in
 def player(name: str) -> str:
-    found = services.player(backend().ladder, name)
+    found = players.player(backend().ladder, name)
     images.remember({found.name: found.picture})  # the Users item carries the picture's hash
     large = images.url(found.name, found.picture, images.LARGE)
     return render_template("player.html", player=found, large=large, shown=ratings.shown)
@@ -25,6 +25,6 @@ def player(name: str) -> str:
 @bp.get("/leaderboard")
 @auth.signed_in
 def leaderboard() -> str:
-    top = services.leaderboard(backend().ladder)
+    top = players.leaderboard(backend().ladder)
     images.remember({p.name: p.picture for p in top})
     return render_template("leaderboard.html", players=top, shown=ratings.shown)

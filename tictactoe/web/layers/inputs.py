@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.formparser import FormDataParser
 
-from tictactoe.services.games import Invalid
+from tictactoe.services.errors import Invalid
 from tictactoe.web import pictures as images
 
 MAX_TEXT = 1024  # characters in any one field; the longest real one is a 256-character password

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app, request
 
-from tictactoe.services.throttling import Refused
+from tictactoe.rules.refusals import Refused
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ on every response (also the ones answered before Flask, such as a known login fl
 when the app has answered writes one record to the `tictactoe.requests` logger: method,
 route (the URL rule, so "/api/games/<game_id>/moves", never a raw path with names in it),
 status, duration, the player when signed in, and the DynamoDB calls the request made
-with the read and write units they consumed (tictactoe/adapters/capacity.py). Flask tells it the route
-and the player through the WSGI environ.
+with the read and write units they consumed (tictactoe/adapters/capacity.py). Flask tells it
+the route and the player through the WSGI environ.
 
 The id is the load balancer's trace id (the Root of X-Amzn-Trace-Id, which the ALB adds and
 writes into its own access logs) when it has that exact shape, else a new one of the same
