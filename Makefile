@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint browser-deps clean
+.PHONY: run test bench lint browser-deps bus-deps proxy-deps clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,15 +21,29 @@ browser-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium nginx-light; \
 	fi
 
-run: $(STAMP) .local/dynamodb/DynamoDBLocal.jar
+# Debian's redis-server: the push bus, on loopback (make run starts one, the tests their own).
+bus-deps:
+	@if ! command -v redis-server >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; \
+	fi
+
+# Debian's nginx: `make run` puts it in front of the app as on Elastic Beanstalk. It lives in
+# /usr/sbin, which a normal user's PATH may lack.
+proxy-deps:
+	@if ! command -v nginx >/dev/null && ! test -x /usr/sbin/nginx; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; \
+	fi
+
+run: $(STAMP) .local/dynamodb/DynamoDBLocal.jar bus-deps proxy-deps
 	$(PY) -m devstack run
 
-test: $(STAMP) .local/dynamodb/DynamoDBLocal.jar browser-deps
+test: $(STAMP) .local/dynamodb/DynamoDBLocal.jar browser-deps bus-deps
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -n 2 --dist loadgroup
 
-bench: $(STAMP) .local/dynamodb/DynamoDBLocal.jar browser-deps
+bench: $(STAMP) .local/dynamodb/DynamoDBLocal.jar browser-deps bus-deps
 	$(PY) -m bench
 
 lint: $(STAMP)

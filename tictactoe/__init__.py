@@ -9,8 +9,9 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tictactoe import config, logs, web
+from tictactoe.adapters import ssm
 from tictactoe.config import ConfigError, Settings
-from tictactoe.services.backend import build
+from tictactoe.services.backend import Backend, build
 from tictactoe.store import ensure_tables
 from tictactoe.store.errors import StoreError, Unavailable
 from tictactoe.web.layers import https, limits, maintenance, requestlog
@@ -31,8 +32,25 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the app: settings -> clients -> tables -> blueprints and error handlers."""
     logs.configure()
     if settings is None:
-        settings = config.load()
+        settings = config.load(read_keys=ssm.read_keys)
     app = Flask(__name__)
+    _configure(app, settings)
+    if settings.force_https:
+        # First, so a plain-HTTP request is redirected before the CSRF check refuses it.
+        https.register(app, settings.trusted_proxies)
+    RotatingCSRFProtect(app)
+    backend = build(settings)
+    app.extensions["tictactoe"] = backend
+    _prepare(backend)
+    web.register(app)
+    limits.install(app)  # the login limits need the backend's Users table
+    maintenance.register(app)
+    requestlog.install(app, backend.dynamodb)  # last: the outermost layer sees every request
+    return app
+
+
+def _configure(app: Flask, settings: Settings) -> None:
+    """Set Flask's options: the session keys, the cookie, the body limit, the proxies."""
     app.config.update(
         SECRET_KEY=settings.secret_key,
         # Older keys still verify cookies (and CSRF tokens), so rotating the key signs nobody
@@ -41,7 +59,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SECURE=settings.force_https,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
-        MAX_CONTENT_LENGTH=64 * 1024,  # JSON and forms; the avatar upload raises its own limit
+        MAX_CONTENT_LENGTH=64 * 1024,  # JSON and forms; the picture upload raises its own limit
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         # Re-sign the cookie only when the session changes, not on every poll.
         SESSION_REFRESH_EACH_REQUEST=False,
@@ -55,13 +73,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=settings.trusted_proxies, x_proto=1
         )
-    if settings.force_https:
-        # First, so a plain-HTTP request is redirected before the CSRF check refuses it.
-        https.register(app, settings.trusted_proxies)
-    RotatingCSRFProtect(app)
 
-    backend = build(settings)
-    app.extensions["tictactoe"] = backend
+
+def _prepare(backend: Backend) -> None:
+    """Create what is missing (tables, the bucket); start anyway while AWS does not answer."""
+    settings = backend.settings
     try:
         # Creates missing tables and waits for them; starts adding a missing index and returns
         # without waiting for it to be built (minutes, beyond gunicorn's --timeout on a big
@@ -77,8 +93,3 @@ def create_app(settings: Settings | None = None) -> Flask:
         log.warning("Could not check the avatar bucket yet (%s)", err)
     except StoreError as err:  # refused outright (bad credentials, say): one clear line
         raise ConfigError(f"cannot check the avatar bucket {settings.bucket!r}: {err}") from err
-    web.register(app)
-    limits.install(app)  # the login limits need the backend's Users table
-    maintenance.register(app)
-    requestlog.install(app, backend.dynamodb)  # last: the outermost layer sees every request
-    return app

@@ -7,6 +7,7 @@ import logging
 import os
 import secrets
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,9 @@ log = logging.getLogger(__name__)
 
 SECRET_ENV = "TICTACTOE_SECRET_KEY"
 PREVIOUS_SECRETS_ENV = "TICTACTOE_PREVIOUS_SECRET_KEYS"  # comma-separated, newest first
+# The push bus ([push].url): the environment property wins over the file, so Elastic
+# Beanstalk can hand the app the cache endpoint it created (.ebextensions/04-push.config).
+PUSH_URL_ENV = "TICTACTOE_PUSH_URL"
 # A session key anyone could guess or brute-force lets them sign a cookie for any player.
 MIN_SECRET_LENGTH = 32
 
@@ -46,6 +50,9 @@ class Settings:
     failed_logins_per_account: int = 10  # per account and client, per 15 minutes
     login_attempts_per_client: int = 60  # per minute, any account
     signups_per_client: int = 20  # per hour
+    # [push]: the Redis/Valkey bus that carries "this game changed" between instances; None:
+    # push is off, the streams answer 503 and pages poll.
+    push_url: str | None = None
 
     @property
     def avatar_region(self) -> str:
@@ -101,13 +108,25 @@ _SCHEMA: dict[str, dict[str, tuple[str, tuple[Any, str], bool]]] = {
         "login_attempts_per_client": ("login_attempts_per_client", _COUNT, False),
         "signups_per_client": ("signups_per_client", _COUNT, False),
     },
+    "push": {
+        "url": ("push_url", _TEXT, False),
+    },
 }
 
 
-def load(path: str | os.PathLike[str] | None = None) -> Settings:
-    """Read CONFIG_FILE (or `path`), validate it and resolve the secret key."""
+# Reads the session keys from an SSM parameter: (settings, parameter name) -> keys, current
+# first. Handed in by the caller (tictactoe/adapters/ssm.py), so this module imports no boto3:
+# scripts/bundle.py loads it on its own.
+KeyReader = Callable[["Settings", str], list[str]]
+
+
+def load(
+    path: str | os.PathLike[str] | None = None, read_keys: KeyReader | None = None
+) -> Settings:
+    """Read CONFIG_FILE (or `path`), validate it and resolve the secret key (from SSM through
+    `read_keys` when the file names a parameter)."""
     found = _config_file(path)
-    return with_secret(parse(found), found)
+    return with_secret(parse(found), found, read_keys)
 
 
 def load_without_secret(path: str | os.PathLike[str] | None = None) -> Settings:
@@ -148,21 +167,27 @@ def parse(path: Path) -> Settings:
                 raise ConfigError(f"{path}: [{section}].{key} must be {kind}")
             if key == "endpoint":
                 _check_url(path, f"[{section}].{key}", value)
+            if section == "push":
+                _check_push_url(f"{path}: [push].url", value)
             values[field] = tuple(value) if isinstance(value, list) else value
     for section, keys in _SCHEMA.items():
         for key, (field, _, required) in keys.items():
             if required and field not in values:
                 raise ConfigError(f"{path}: missing required key [{section}].{key}")
     values["s3_endpoint"] = values.pop("endpoint_s3", None)
+    from_env = os.environ.get(PUSH_URL_ENV)
+    if from_env:
+        _check_push_url(PUSH_URL_ENV, from_env)
+        values["push_url"] = from_env
     return Settings(**values)
 
 
-def with_secret(settings: Settings, path: Path) -> Settings:
+def with_secret(settings: Settings, path: Path, read_keys: KeyReader | None = None) -> Settings:
     """Resolve the session keys, or generate one for a purely local stack, or refuse.
 
     Outside a local stack every key, current or previous, must be long enough.
     """
-    key, previous, source = _keys(settings, path)
+    key, previous, source = _keys(settings, path, read_keys)
     if not key and settings.is_local:
         log.warning(
             "No secret_key configured: generated a random one. Sessions will not survive a "
@@ -185,7 +210,9 @@ def with_secret(settings: Settings, path: Path) -> Settings:
     return replace(settings, secret_key=key, previous_secret_keys=tuple(previous))
 
 
-def _keys(settings: Settings, path: Path) -> tuple[str | None, tuple[str, ...], tuple[str, str]]:
+def _keys(
+    settings: Settings, path: Path, read_keys: KeyReader | None
+) -> tuple[str | None, tuple[str, ...], tuple[str, str]]:
     """Return the current key, the previous ones, and where each came from.
 
     TICTACTOE_SECRET_KEY and TICTACTOE_PREVIOUS_SECRET_KEYS, when set, win over the file (so a
@@ -198,10 +225,10 @@ def _keys(settings: Settings, path: Path) -> tuple[str | None, tuple[str, ...], 
     stored: list[str] = []
     name = settings.secret_key_parameter
     if name and not env_key:
-        from tictactoe.adapters.ssm import (
-            read_keys,  # boto3 only here: scripts/bundle.py loads this file
-        )
-
+        if read_keys is None:
+            raise ConfigError(
+                f"{path}: [flask].secret_key_parameter is set, but this tool reads no SSM"
+            )
         try:
             stored = read_keys(settings, name)
         except ConfigError as err:
@@ -233,6 +260,20 @@ def _check_url(path: Path, name: str, value: str) -> None:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"{path}: {name} must be an http(s) URL, got {value!r}")
+
+
+def _check_push_url(name: str, value: str) -> None:
+    """Refuse anything but redis://host[:port][/db] or rediss:// (TLS, as ElastiCache wants)."""
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 (raises ValueError on a port that is not a number)
+    except ValueError:
+        raise ConfigError(f"{name} has a port that is not a number: {value!r}") from None
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise ConfigError(f"{name} must be a redis:// or rediss:// URL, got {value!r}")
+    database = parts.path.strip("/")
+    if database and not database.isdigit():
+        raise ConfigError(f"{name}: the database (after the host) must be a number, got {value!r}")
 
 
 def _is_loopback(url: str) -> bool:

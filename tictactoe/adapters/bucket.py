@@ -17,8 +17,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from tictactoe.adapters.errors import StoreError, error_code, translated
 from tictactoe.config import ConfigError
-from tictactoe.store.errors import StoreError, error_code, translated
 
 log = logging.getLogger(__name__)
 
@@ -63,24 +63,7 @@ def ensure_bucket(client: Any, bucket: str, region: str, owner: str) -> bool:
     bucket is left as its owner set it up.
     """
     with translated(f"checking bucket {bucket}"):
-        try:
-            client.head_bucket(Bucket=bucket, ExpectedBucketOwner=owner)
-            return False
-        except ClientError as err:
-            if error_code(err) in _REFUSED:
-                raise _not_ours(bucket, owner) from None
-            if error_code(err) not in _MISSING_BUCKET:
-                raise
-        options: dict[str, Any] = {"Bucket": bucket}
-        if region != "us-east-1":  # us-east-1 refuses an explicit location constraint
-            options["CreateBucketConfiguration"] = {"LocationConstraint": region}
-        try:
-            client.create_bucket(**options)  # (CreateBucket takes no expected owner)
-        except ClientError as err:
-            if error_code(err) == "BucketAlreadyExists" or error_code(err) in _REFUSED:
-                raise _not_ours(bucket, owner) from None
-            if error_code(err) != "BucketAlreadyOwnedByYou":
-                raise
+        if _exists(client, bucket, owner) or not _create(client, bucket, region, owner):
             return False
         # New buckets are private already; this also forbids anyone making them public.
         client.put_public_access_block(
@@ -94,6 +77,35 @@ def ensure_bucket(client: Any, bucket: str, region: str, owner: str) -> bool:
             },
         )
     log.info("Created bucket %s", bucket)
+    return True
+
+
+def _exists(client: Any, bucket: str, owner: str) -> bool:
+    """Return True if our bucket is there, False if missing; NotOurBucket if it is not ours."""
+    try:
+        client.head_bucket(Bucket=bucket, ExpectedBucketOwner=owner)
+        return True
+    except ClientError as err:
+        if error_code(err) in _REFUSED:
+            raise _not_ours(bucket, owner) from None
+        if error_code(err) not in _MISSING_BUCKET:
+            raise
+        return False
+
+
+def _create(client: Any, bucket: str, region: str, owner: str) -> bool:
+    """Create the bucket; return False if another of our instances just did."""
+    options: dict[str, Any] = {"Bucket": bucket}
+    if region != "us-east-1":  # us-east-1 refuses an explicit location constraint
+        options["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    try:
+        client.create_bucket(**options)  # (CreateBucket takes no expected owner)
+    except ClientError as err:
+        if error_code(err) == "BucketAlreadyExists" or error_code(err) in _REFUSED:
+            raise _not_ours(bucket, owner) from None
+        if error_code(err) != "BucketAlreadyOwnedByYou":
+            raise
+        return False
     return True
 
 

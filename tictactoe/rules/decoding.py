@@ -11,8 +11,18 @@ that kind of picture may have. Each check returns the refusal's words, or None.
 from __future__ import annotations
 
 import math
+from typing import Any, Protocol
 
-from PIL import Image
+
+class Header(Protocol):
+    """What these rules read of an opened picture: its header fields (a PIL.Image has them)."""
+
+    width: int
+    height: int
+    mode: str
+    format: str | None
+    info: dict[str, Any]
+
 
 DECODE_BUDGET = 64 * 2**20  # bytes the decoder may hold for one picture
 MAX_FRAMES = 1000  # only the first is decoded; more than this is not a picture but a film
@@ -23,7 +33,7 @@ _BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "
 _COPIES = {"WEBP": 3}
 
 
-def decoded_bytes(image: Image.Image, width: int, height: int) -> int:
+def decoded_bytes(image: Header, width: int, height: int) -> int:
     """Return the bytes decoding `image` (opened, drafted) needs; width x height as declared."""
     decoded = image.width * image.height * _BYTES_PER_PIXEL.get(image.mode, 4)
     decoded *= _COPIES.get(image.format or "", 1)
@@ -39,7 +49,7 @@ def decoded_bytes(image: Image.Image, width: int, height: int) -> int:
     return decoded
 
 
-def budget_refusal(image: Image.Image, width: int, height: int) -> str | None:
+def budget_refusal(image: Header, width: int, height: int) -> str | None:
     """Say why decoding `image` (opened, drafted) would need too much memory, or None."""
     needed = decoded_bytes(image, width, height)
     if needed <= DECODE_BUDGET:
@@ -52,7 +62,7 @@ def budget_refusal(image: Image.Image, width: int, height: int) -> str | None:
     )
 
 
-def _kind(image: Image.Image) -> str:
+def _kind(image: Header) -> str:
     modes = {"P": "palette", "1": "black and white", "L": "grey", "LA": "grey and alpha",
              "RGBA": "RGBA", "CMYK": "CMYK", "RGB": "RGB"}  # fmt: skip
     mode = "16-bit grey" if image.mode.startswith("I;16") else modes.get(image.mode, image.mode)
@@ -60,7 +70,7 @@ def _kind(image: Image.Image) -> str:
     return f"{progressive}{mode} {image.format}"
 
 
-def frames_refusal(image: Image.Image) -> str | None:
+def frames_refusal(image: Header) -> str | None:
     """Say why an animation has too many frames, or None."""
     frames = getattr(image, "n_frames", 1)  # header fields; a GIF's are counted, not decoded
     if frames <= MAX_FRAMES:

@@ -26,6 +26,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from tictactoe.adapters import archive_bucket
 from tictactoe.adapters.archive_file import (
     ROLES,
     Contents,
@@ -142,17 +143,16 @@ def _all(workers: int, jobs: list[Callable[[], None]], stop: threading.Event) ->
 
 def _export_pictures(backend: Backend, out: Any, workers: int) -> int:
     bucket, owner = backend.settings.bucket, backend.bucket.owner.account()
-    keys = list(store.object_keys(backend.s3, bucket, owner, OBJECT_PREFIX))
+    keys = list(archive_bucket.object_keys(backend.s3, bucket, owner, OBJECT_PREFIX))
     written = 0
     with _bar(len(keys), "picture") as bar, ThreadPoolExecutor(workers) as pool:
-        found = pool.map(lambda k: (k, store.read_object(backend.s3, bucket, owner, k)), keys)
+        found = pool.map(lambda k: (k, backend.bucket.get(k)), keys)
         for key, stored in found:
             bar.update(1)
             if stored is None:  # replaced and deleted since the listing
                 continue
-            body, content_type = stored
-            out.write(line({"object": key, "content_type": content_type,
-                            "body": base64.b64encode(body).decode("ascii")}))  # fmt: skip
+            out.write(line({"object": key, "content_type": stored.content_type,
+                            "body": base64.b64encode(stored.body).decode("ascii")}))  # fmt: skip
             written += 1
     return written
 
@@ -207,7 +207,7 @@ def _writer(backend: Backend, writes: TokenBucket, owner: str) -> Callable[[Any]
             writes.spend(units)
             kept = outcome in (store.Outcome.NEWER, store.Outcome.DIFFERENT)
             return role, outcome.value, _describe(item, keys[role]) if kept else ""
-        stored = store.put_object_if_absent(
+        stored = archive_bucket.put_object_if_absent(
             backend.s3, settings.bucket, owner, record["object"],
             base64.b64decode(record["body"]), record.get("content_type") or "",
         )  # fmt: skip

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
-
 from tictactoe.adapters import clients
 from tictactoe.adapters.bucket import BucketOwner, Objects
+from tictactoe.adapters.bus import Bus
 from tictactoe.config import Settings
+from tictactoe.services.hub import Hub
 from tictactoe.store import Games, Ladder, Pictures, Users
 
 
@@ -23,33 +23,39 @@ class Backend:
     pictures: Pictures  # the Avatars table
     bucket: Objects  # the picture bucket's objects
     ladder: Ladder  # players' results and the leaderboard (reads of Users)
+    hub: Hub | None = None  # the streams of this process; None: push is off
 
 
 def build(settings: Settings) -> Backend:
-    """Create the clients and the stores that use them."""
+    """Create the clients and the stores that use them (and the push hub, when push is on)."""
     session = clients.session(settings)
     dynamodb = clients.dynamodb(settings, session)
     s3 = clients.s3(settings, session)
     owner = BucketOwner(settings.expected_bucket_owner, lambda: clients.sts(settings, session))
+    games = Games(
+        dynamodb,
+        settings.games_table,
+        settings.invitation_expiry_seconds,
+        settings.users_table,
+        settings.turn_timeout_seconds,
+    )
+    users = Users(dynamodb, settings.users_table)
     return Backend(
         settings=settings,
         dynamodb=dynamodb,
         s3=s3,
-        games=Games(
-            dynamodb,
-            settings.games_table,
-            settings.invitation_expiry_seconds,
-            settings.users_table,
-            settings.turn_timeout_seconds,
-        ),
-        users=Users(dynamodb, settings.users_table),
+        games=games,
+        users=users,
         pictures=Pictures(dynamodb, settings.avatars_table),
         bucket=Objects(s3, settings.bucket, settings.avatar_region, owner),
         ladder=Ladder(dynamodb, settings.users_table),
+        hub=_push(settings.push_url, games, users) if settings.push_url else None,
     )
 
 
-def backend() -> Backend:
-    """Return the current app's Backend."""
-    found: Backend = current_app.extensions["tictactoe"]
-    return found
+def _push(url: str, games: Games, users: Users) -> Hub:
+    """Turn push on: every change the stores write is announced; the hub feeds the streams."""
+    bus = Bus(url)
+    games.announce = bus.publish
+    users.announce = bus.publish
+    return Hub(bus, lambda game_id, version: games.get(game_id, at_least=version))

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 from tictactoe.rules import board
 from tictactoe.rules.board import Game
+from tictactoe.rules.clock import now
 from tictactoe.services.accounts import check_name
 from tictactoe.services.errors import Conflict, Forbidden, Invalid
 from tictactoe.store import Games, Lists, NotFound, Rejected, Users
-from tictactoe.store.games import now
 
 
 def invite(

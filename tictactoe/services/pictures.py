@@ -26,9 +26,9 @@ from html import escape
 
 from tictactoe.adapters import pillow
 from tictactoe.adapters.bucket import Objects, StoredObject
+from tictactoe.rules.clock import now
 from tictactoe.services.errors import Conflict
 from tictactoe.store import Changed, PictureRecord, Pictures, StoredSize, StoreError, Users
-from tictactoe.store.games import now
 
 log = logging.getLogger(__name__)
 

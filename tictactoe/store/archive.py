@@ -1,9 +1,9 @@
-"""The DynamoDB and S3 calls of export and import: operator-only, never on a player's path.
+"""The DynamoDB calls of export and import: operator-only, never on a player's path.
 
 These run from an operator's machine with the operator's credentials (iam/operator-policy.json
 lists what they need), not with the instance role: the app itself never scans a table or
-lists the bucket. tests/test_operator_policy.py proves that policy both ways, as
-tests/test_policy.py does the instance's.
+lists the bucket. tests/deploy/test_operator_policy.py proves that policy both ways, as
+tests/deploy/test_policy.py does the instance's.
 
 Whether an archived item may replace the stored one is decided by the write's condition, so
 two imports racing, or an import resumed after a crash, can never put an older item over a
@@ -30,7 +30,6 @@ from tictactoe.store.errors import StoreError, error_code, translated
 # the time of the upload the record describes. An item without the attribute (invitation
 # locks, name claims, throttle counters) is written only where there is none.
 VERSIONS = {"games": "Version", "users": "SessionEpoch", "avatars": "UploadedAt"}
-_MISSING_OBJECT = {"404", "NoSuchKey", "NotFound"}
 
 
 class Outcome(Enum):
@@ -148,51 +147,3 @@ def size_of(items: list[dict[str, Any]]) -> int:
 
 def _write_units(item: dict[str, Any]) -> float:
     return float(max(1, math.ceil(size_of([item]) / 1024)))
-
-
-# -- the avatar bucket --------------------------------------------------------------------
-
-
-def object_keys(s3: Any, bucket: str, owner: str, prefix: str) -> Iterator[str]:
-    """Yield the key of every object in the bucket under `prefix`, all pages."""
-    request: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "ExpectedBucketOwner": owner}
-    while True:
-        with translated(f"listing bucket {bucket}"):
-            page = s3.list_objects_v2(**request)
-        yield from (o["Key"] for o in page.get("Contents", []))
-        if not page.get("IsTruncated"):
-            return
-        request["ContinuationToken"] = page["NextContinuationToken"]
-
-
-def read_object(s3: Any, bucket: str, owner: str, key: str) -> tuple[bytes, str] | None:
-    """Return an object's body and content type, or None when it went meanwhile."""
-    with translated(f"reading {key}"):
-        try:
-            found = s3.get_object(Bucket=bucket, Key=key, ExpectedBucketOwner=owner)
-        except ClientError as err:
-            if error_code(err) in _MISSING_OBJECT:
-                return None
-            raise
-        body = found["Body"].read()
-    return body, found.get("ContentType", "application/octet-stream")
-
-
-def put_object_if_absent(
-    s3: Any, bucket: str, owner: str, key: str, body: bytes, content_type: str
-) -> bool:
-    """Store an object unless one is at `key` already; return True if this call stored it.
-
-    Picture objects are never changed in place (every upload has keys of its own), so one
-    already there is the same picture.
-    """
-    with translated(f"storing {key}"):
-        try:
-            s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type,
-                          IfNoneMatch="*", ExpectedBucketOwner=owner)  # fmt: skip
-        except ClientError as err:
-            # 409: another writer of the same key was in flight; its object is there now.
-            if error_code(err) in ("PreconditionFailed", "ConditionalRequestConflict"):
-                return False
-            raise
-    return True

@@ -1,24 +1,8 @@
 """The Games table: every read and write of a game, with the rules that must hold under races.
 
-Item layout (one item per game):
-  GameId, HostId, OpponentId, CreatedAt     never change
-  HostPicture, OpponentPicture              the players' picture hashes at creation, if any
-  Status, Board, Turn, Version, UpdatedAt   change with every accept / move (not indexed)
-  StatusDate   "INVITED_<CreatedAt>" while an invitation, "OPEN_<accepted>" while played,
-               "FINISHED_<time>" once over
-  ExpiresAt    epoch seconds when an unanswered invitation lapses (TTL deletes it later);
-               removed by the accept
-  Winner, FinalBoard                         written once, by the move that ends the game
-
-The two indexes are keyed on (player, StatusDate) and project only attributes that never
-change during play, so a move writes the table alone. An index entry is written when the
-game is created and rewritten when it is accepted and when it finishes. Because 'F' < 'I' <
-'O', a player's entries read newest first give the games in progress, then the
-invitations, then the finished games: no number of invitations can push a game in progress
-out of a list, and an invitation's entry holds all a list shows of it.
-
-Invitations also take a lock per pair of players and count against the host's cap: see
-invitations.py.
+How a game is stored, its item and its indexes, is in items.py. Invitations also take a lock
+per pair of players and count against the host's cap (invitations.py). Every write announces
+its change once it succeeded (`announce`: the push bus, when push is on).
 """
 
 from __future__ import annotations
@@ -30,21 +14,27 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from tictactoe.rules import notices
 from tictactoe.rules.board import Game, O, Placed, Status
+from tictactoe.rules.clock import now
+from tictactoe.rules.notices import Notice
 from tictactoe.store.errors import NotFound, Rejected, Unavailable, error_code, translated
-from tictactoe.store.invitations import INVITED, Invitations
-from tictactoe.store.items import game_from_item, now, s
-from tictactoe.store.lists import FINISHED, LIST_LENGTH, OPEN, Listing, Lists
+from tictactoe.store.invitations import Invitations
+from tictactoe.store.items import (
+    DELETED_PLAYER,
+    OPEN,
+    forgetting,
+    game_from_item,
+    invitation_item,
+    s,
+)
+from tictactoe.store.lists import LIST_LENGTH, Listing, Lists
 from tictactoe.store.rematches import Rematches
 from tictactoe.store.results import Results
-from tictactoe.store.schema import HOST_INDEX, OPPONENT_INDEX, TTL_ATTRIBUTE
 
-__all__ = ["DELETED_PLAYER", "LIST_LENGTH", "Games", "Lists", "Rejected", "now"]
+__all__ = ["DELETED_PLAYER", "LIST_LENGTH", "Games", "Lists", "Rejected"]
 
 WEEK = 7 * 24 * 3600
-# Stands in for a deleted player in the games they leave behind. Not a valid name (it has a
-# space), so no one can sign up as it, invite it or be mistaken for it.
-DELETED_PLAYER = "deleted player"
 
 
 class Games:
@@ -59,10 +49,22 @@ class Games:
         self.expiry_seconds = expiry_seconds
         self.turn_timeout_seconds = turn_timeout_seconds  # then the waiting player may claim
         self.clock: Callable[[], float] = time.time  # epoch seconds; tests may wind it on
+        # Told of every change after its write succeeded (the push bus, when push is on).
+        self.announce: Callable[[Notice], None] = lambda notice: None
         self._invitations = Invitations(client, table, lambda i: self._read(i, consistent=False))
         self._listing = Listing(client, table)
         self._results = Results(client, table, users_table, self._read)  # games that end
-        self._rematches = Rematches(client, table, self, DELETED_PLAYER, self._read)
+        self._rematches = Rematches(
+            client,
+            table,
+            DELETED_PLAYER,
+            lambda: self.clock(),
+            lambda: self.expiry_seconds,
+            self._read,
+            self.expired,
+            self.accept,
+            self._told,
+        )
 
     def create(
         self,
@@ -84,30 +86,14 @@ class Games:
         game_id = secrets.token_urlsafe(12)
         self._invitations.take(host, opponent, game_id, expires_at, moment)
         game = Game.invitation(game_id, host, opponent, stamp, pictures, expires_at, x_is_host)
-        item = {
-            "GameId": s(game.id),
-            "HostId": s(host),
-            "OpponentId": s(opponent),
-            "StatusDate": s(INVITED + stamp),
-            TTL_ATTRIBUTE: {"N": str(expires_at)},
-            "Status": s(game.status),
-            "Board": s(game.board),
-            "CreatedAt": s(stamp),
-            "UpdatedAt": s(stamp),
-            "Version": {"N": "1"},
-        }
-        if x_is_host:  # the accept starts the host's turn (see accept)
-            item |= {"XIsHost": {"BOOL": True}, "FirstTurn": s(host), "FirstWait": s(opponent)}
-        for name, digest in zip(("HostPicture", "OpponentPicture"), pictures, strict=True):
-            if digest:
-                item[name] = s(digest)
+        item = invitation_item(game)
         with translated("creating a game"):
             self._client.put_item(
                 TableName=self._table,
                 Item=item,
                 ConditionExpression="attribute_not_exists(GameId)",
             )
-        return game
+        return self._told(game)
 
     def get(self, game_id: str, at_least: int = 0) -> Game:
         """Return the game, reading strongly only when the cheap read looks stale."""
@@ -132,7 +118,7 @@ class Games:
         """
         stamp = now(self.clock())
         picked = ", OpponentPicture = if_not_exists(OpponentPicture, :pic)" if picture else ""
-        return self._update(
+        started = self._update(
             game_id,
             condition="#st = :pending AND (OpponentId = :me"
             " OR (attribute_not_exists(OpponentId) AND HostId <> :me))"
@@ -146,6 +132,7 @@ class Games:
             | ({":pic": s(picture)} if picture else {}),
             stamp=stamp,
         )  # fmt: skip
+        return self._told(started)
 
     def reject(self, game_id: str, player: str) -> None:
         """Delete the invitation if `player` is its invited opponent and it is still pending."""
@@ -169,7 +156,7 @@ class Games:
         its result, in one transaction (see results.py).
         """
         if placed.over:
-            return self._results.move(game_id, player, seen, placed, now())
+            return self._told(self._results.move(game_id, player, seen, placed, now()))
         # Games from before Waiting have the invited opponent as X and the host as O.
         legacy_other = "OpponentId" if placed.mark == O else "HostId"
         values = {":playing": s(Status.IN_PROGRESS), ":me": s(player), ":seen": s(seen),
@@ -178,21 +165,23 @@ class Games:
         sets = ["Board = :board", "Version = Version + :one", "UpdatedAt = :now",
                 "Moves = list_append(if_not_exists(Moves, :none), :cell)",
                 f"Turn = if_not_exists(Waiting, {legacy_other})", "Waiting = :me"]  # fmt: skip
-        return self._update(
-            game_id,
-            condition="#st = :playing AND Turn = :me AND Board = :seen",
-            update="SET " + ", ".join(sets),
-            values=values,
+        return self._told(
+            self._update(
+                game_id,
+                condition="#st = :playing AND Turn = :me AND Board = :seen",
+                update="SET " + ", ".join(sets),
+                values=values,
+            )
         )
 
     def resign(self, game: Game, player: str) -> Game:
         """Finish `game` (in progress, as read) as `player`'s resignation, and count it."""
-        return self._results.resign(game, player, now(self.clock()))
+        return self._told(self._results.resign(game, player, now(self.clock())))
 
     def claim(self, game: Game, player: str) -> Game:
         """Finish `game` as won by `player`, whose opponent let the turn time out; count it."""
         cutoff = now(self.clock() - self.turn_timeout_seconds)
-        return self._results.claim(game, player, cutoff, now(self.clock()))
+        return self._told(self._results.claim(game, player, cutoff, now(self.clock())))
 
     def lists(self, player: str) -> Lists:
         """Return `player`'s home lists, each the LIST_LENGTH newest first."""
@@ -206,7 +195,7 @@ class Games:
         """
         moment = self.clock()
         self._invitations.check_room(host, self._live_after(moment))
-        return self._rematches.challenge(host, picture, moment)
+        return self._told(self._rematches.challenge(host, picture, moment))
 
     def rematch(self, game_id: str, player: str, picture: str | None) -> tuple[Game, bool]:
         """Return the one rematch of a finished game, asking or accepting it (see rematches.py).
@@ -217,6 +206,11 @@ class Games:
         return self._rematches.ask(game_id, player, picture)
 
     # -- internals -------------------------------------------------------------------------
+
+    def _told(self, game: Game) -> Game:
+        """Announce that `game` changed (its write succeeded); return it."""
+        self.announce(notices.changed(game))
+        return game
 
     def _read(self, game_id: str, consistent: bool) -> Game | None:
         with translated("reading a game"):
@@ -259,14 +253,27 @@ class Games:
 
     def _withdraw(self, game_id: str, role: str, player: str) -> None:
         """Delete a pending invitation on behalf of its opponent or host; free the pair."""
-        with translated("withdrawing an invitation"):
+        self._delete(
+            game_id,
+            f"#st = :pending AND {role} = :me",
+            {":pending": s(Status.PENDING), ":me": s(player)},
+            "withdrawing an invitation",
+        )
+
+    def _delete(self, game_id: str, condition: str, values: dict[str, Any], what: str) -> None:
+        """Delete a game on `condition`, free its pair's lock and announce that it is gone."""
+        with translated(what):
             try:
                 gone = self._client.delete_item(
                     TableName=self._table,
                     Key={"GameId": s(game_id)},
-                    ConditionExpression=f"#st = :pending AND {role} = :me",
-                    ExpressionAttributeNames={"#st": "Status"},
-                    ExpressionAttributeValues={":pending": s(Status.PENDING), ":me": s(player)},
+                    ConditionExpression=condition,
+                    **(
+                        {"ExpressionAttributeNames": {"#st": "Status"}}
+                        if "#st" in condition
+                        else {}
+                    ),
+                    ExpressionAttributeValues=values,
                     ReturnValues="ALL_OLD",
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
@@ -274,28 +281,13 @@ class Games:
                 raise self._rejected(err) from err
         game = game_from_item(gone["Attributes"])
         self._invitations.release(game.host, game.opponent, game.id)
+        self.announce(notices.gone(game))
 
     # -- taking a deleted player out of their games (see accounts.delete_account) ----------
 
     def games_of(self, player: str) -> list[str]:
         """Return the id of every game `player` hosts or was invited to, all pages of both."""
-        ids: list[str] = []
-        for index, key in ((HOST_INDEX, "HostId"), (OPPONENT_INDEX, "OpponentId")):
-            query: dict[str, Any] = {
-                "TableName": self._table,
-                "IndexName": index,
-                "KeyConditionExpression": f"{key} = :p",
-                "ExpressionAttributeValues": {":p": s(player)},
-                "ProjectionExpression": "GameId",
-            }
-            while True:
-                with translated("listing a player's games"):
-                    page = self._client.query(**query)
-                ids += [e["GameId"]["S"] for e in page["Items"]]
-                if "LastEvaluatedKey" not in page:
-                    break
-                query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        return list(dict.fromkeys(ids))
+        return self._listing.game_ids(player)
 
     def forget_player(self, game_id: str, player: str) -> None:
         """Take `player` out of one game, for good.
@@ -320,37 +312,12 @@ class Games:
     def _forget(self, game: Game, player: str) -> None:
         version = {":v": {"N": str(game.version)}}
         if game.status is Status.PENDING:
-            with translated("deleting an invitation"):
-                try:
-                    self._client.delete_item(
-                        TableName=self._table,
-                        Key={"GameId": s(game.id)},
-                        ConditionExpression="Version = :v",
-                        ExpressionAttributeValues=version,
-                    )
-                except ClientError as err:
-                    raise self._rejected(err) from err
-            self._invitations.release(game.host, game.opponent, game.id)
+            self._delete(game.id, "Version = :v", version, "deleting an invitation")
             return
-        sets, removes = ["Version = Version + :one", "UpdatedAt = :now"], []
-        values: dict[str, Any] = {":gone": s(DELETED_PLAYER), ":was": s(game.status), **version}
-        for role, picture, name in (("HostId", "HostPicture", game.host),
-                                    ("OpponentId", "OpponentPicture", game.opponent)):  # fmt: skip
-            if name == player:
-                sets.append(f"{role} = :gone")
-                removes.append(picture)
-        other = game.opponent if game.host == player else game.host
-        if game.status is Status.IN_PROGRESS:
-            stamp = now()
-            values |= {":over": s(Status.FINISHED), ":sd": s(FINISHED + stamp),
-                       ":other": s(other)}  # fmt: skip
-            sets += ["#st = :over", "StatusDate = :sd", "FinalBoard = Board", "Winner = :other"]
-            removes += ["Turn", "Waiting"]
-        elif game.winner == player:
-            sets.append("Winner = :gone")
-        self._update(
-            game.id,
-            condition="Version = :v AND #st = :was",
-            update="SET " + ", ".join(sets) + " REMOVE " + ", ".join(removes),
-            values=values,
+        update, values = forgetting(game, player, now())
+        values |= version
+        self._told(
+            self._update(
+                game.id, condition="Version = :v AND #st = :was", update=update, values=values
+            )
         )

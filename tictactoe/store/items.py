@@ -1,19 +1,36 @@
-"""How a game is stored: the Games table's item attributes, to and from a Game."""
+"""How a game is stored: the Games table's item attributes, to and from a Game.
+
+Item layout (one item per game):
+  GameId, HostId, OpponentId, CreatedAt     never change
+  HostPicture, OpponentPicture              the players' picture hashes at creation, if any
+  Status, Board, Turn, Version, UpdatedAt   change with every accept / move (not indexed)
+  StatusDate   "INVITED_<CreatedAt>" while an invitation, "OPEN_<accepted>" while played,
+               "FINISHED_<time>" once over
+  ExpiresAt    epoch seconds when an unanswered invitation lapses (TTL deletes it later);
+               removed by the accept
+  Winner, FinalBoard                         written once, by the move that ends the game
+
+The two indexes are keyed on (player, StatusDate) and project only attributes that never
+change during play, so a move writes the table alone. An index entry is written when the
+game is created and rewritten when it is accepted and when it finishes. Because 'F' < 'I' <
+'O', a player's entries read newest first give the games in progress, then the
+invitations, then the finished games: no number of invitations can push a game in progress
+out of a list, and an invitation's entry holds all a list shows of it.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from tictactoe.rules.board import EMPTY, Game, Status
 from tictactoe.store.invitations import INVITED
 from tictactoe.store.schema import TTL_ATTRIBUTE
 
-
-def now(epoch: float | None = None) -> str:
-    """Return the current UTC time (or `epoch`) in ISO 8601, sortable as text."""
-    moment = datetime.now(UTC) if epoch is None else datetime.fromtimestamp(epoch, UTC)
-    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+# StatusDate's prefixes after INVITED_ (invitations.py): a game being played, a game over.
+OPEN, FINISHED = "OPEN_", "FINISHED_"
+# Stands in for a deleted player in the games they leave behind. Not a valid name (it has a
+# space), so no one can sign up as it, invite it or be mistaken for it.
+DELETED_PLAYER = "deleted player"
 
 
 def s(value: str) -> dict[str, str]:
@@ -83,3 +100,27 @@ def invitation_item(game: Game) -> dict[str, Any]:
         if digest:
             item[name] = s(digest)
     return item
+
+
+def forgetting(game: Game, player: str, stamp: str) -> tuple[str, dict[str, Any]]:
+    """Return the update (and its values) that takes deleted `player` out of a started game.
+
+    DELETED_PLAYER takes their place (and their win), their picture goes, and a game in
+    progress ends as their resignation: the other player wins.
+    """
+    sets, removes = ["Version = Version + :one", "UpdatedAt = :now"], []
+    values: dict[str, Any] = {":gone": s(DELETED_PLAYER), ":was": s(game.status)}
+    for role, picture, name in (("HostId", "HostPicture", game.host),
+                                ("OpponentId", "OpponentPicture", game.opponent)):  # fmt: skip
+        if name == player:
+            sets.append(f"{role} = :gone")
+            removes.append(picture)
+    other = game.opponent if game.host == player else game.host
+    if game.status is Status.IN_PROGRESS:
+        values |= {":over": s(Status.FINISHED), ":sd": s(FINISHED + stamp),
+                   ":other": s(other)}  # fmt: skip
+        sets += ["#st = :over", "StatusDate = :sd", "FinalBoard = Board", "Winner = :other"]
+        removes += ["Turn", "Waiting"]
+    elif game.winner == player:
+        sets.append("Winner = :gone")
+    return "SET " + ", ".join(sets) + " REMOVE " + ", ".join(removes), values

@@ -15,10 +15,9 @@ from typing import Any
 from tictactoe.rules.board import Game, Status
 from tictactoe.store.errors import translated
 from tictactoe.store.invitations import INVITED, invited_range
-from tictactoe.store.items import game_from_item, s, text
+from tictactoe.store.items import FINISHED, OPEN, game_from_item, s, text
 from tictactoe.store.schema import HOST_INDEX, OPPONENT_INDEX
 
-OPEN, FINISHED = "OPEN_", "FINISHED_"
 LIST_LENGTH = 10
 _PAGE = 40  # index entries read per query; small entries, so one page is one read unit
 
@@ -39,6 +38,26 @@ class Listing:
     def __init__(self, client: Any, table: str) -> None:
         self._client = client
         self._table = table
+
+    def game_ids(self, player: str) -> list[str]:
+        """Return the id of every game `player` hosts or was invited to, all pages of both."""
+        ids: list[str] = []
+        for index, key in ((HOST_INDEX, "HostId"), (OPPONENT_INDEX, "OpponentId")):
+            query: dict[str, Any] = {
+                "TableName": self._table,
+                "IndexName": index,
+                "KeyConditionExpression": f"{key} = :p",
+                "ExpressionAttributeValues": {":p": s(player)},
+                "ProjectionExpression": "GameId",
+            }
+            while True:
+                with translated("listing a player's games"):
+                    page = self._client.query(**query)
+                ids += [e["GameId"]["S"] for e in page["Items"]]
+                if "LastEvaluatedKey" not in page:
+                    break
+                query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return list(dict.fromkeys(ids))
 
     def read(self, player: str, live_after: str) -> Lists:
         """Return `player`'s home lists, each the LIST_LENGTH newest first.

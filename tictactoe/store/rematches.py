@@ -32,16 +32,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from botocore.exceptions import ClientError
 
 from tictactoe.rules.board import Game, Status
+from tictactoe.rules.clock import now
 from tictactoe.store.errors import Rejected, Unavailable, error_code, translated
-from tictactoe.store.items import game_from_item, invitation_item, now, s
-
-if TYPE_CHECKING:
-    from tictactoe.store.games import Games
+from tictactoe.store.items import game_from_item, invitation_item, s
 
 _ATTEMPTS = 3
 
@@ -55,18 +53,27 @@ class Rematches:
     """The rematch protocol and open challenges on one Games table."""
 
     def __init__(
-        self, client: Any, table: str, games: Games, deleted_player: str,
+        self, client: Any, table: str, deleted_player: str,
+        clock: Callable[[], float],
+        expiry_seconds: Callable[[], int],
         read: Callable[[str, bool], Game | None],
+        expired: Callable[[Game], bool],
+        accept: Callable[[str, str, str | None], Game],
+        told: Callable[[Game], Game],
     ) -> None:  # fmt: skip
         self._client = client
         self._table = table
-        self._games = games  # for its clock, expiry and accept
         self._deleted = deleted_player
+        self._clock = clock  # epoch seconds, the Games store's own clock
+        self._expiry_seconds = expiry_seconds  # how long an invitation waits
         self._read = read  # (game id, consistent) -> the game as stored, or None
+        self._expired = expired  # has this pending game lapsed?
+        self._accept = accept  # (game id, player, picture) -> the game, started
+        self._told = told  # announces a game that a write of ours changed; returns it
 
     def challenge(self, host: str, picture: str | None, moment: float) -> Game:
         """Store a new open challenge from `host`, created at epoch `moment`."""
-        expires_at = int(moment) + self._games.expiry_seconds
+        expires_at = int(moment) + self._expiry_seconds()
         game = Game.invitation(new_game_id(), host, None, now(moment), (picture, None), expires_at)
         game = replace(game, challenge=True)
         with translated("creating a challenge"):
@@ -97,13 +104,13 @@ class Rematches:
             # Otherwise a cheap read first; a stale answer costs a failed conditional write.
             fresh = attempt == 0 and finished.rematch == new_id
             found = None if fresh else self._read(finished.rematch, consistent=attempt > 0)
-            if found is None or self._games.expired(found):
+            if found is None or self._expired(found):
                 invitation = self._invitation(finished, player, picture)
                 if self._put(invitation):
-                    return invitation, True
+                    return self._told(invitation), True
             elif found.status is Status.PENDING and found.opponent == player:
                 try:
-                    return self._games.accept(found.id, player, picture), False
+                    return self._accept(found.id, player, picture), False
                 except Rejected:
                     pass  # withdrawn or answered meanwhile: read it again
             else:
@@ -123,10 +130,10 @@ class Rematches:
         other = finished.other_player(player)
         assert other is not None and finished.rematch is not None  # a finished game has both
         theirs = finished.opponent_picture if other == finished.opponent else finished.host_picture
-        moment = self._games.clock()
+        moment = self._clock()
         return Game.invitation(
             finished.rematch, player, other, now(moment), (picture, theirs),
-            int(moment) + self._games.expiry_seconds, x_is_host=player == finished.o_player,
+            int(moment) + self._expiry_seconds(), x_is_host=player == finished.o_player,
         )  # fmt: skip
 
     def _mark(self, game_id: str, player: str, new_id: str) -> Game | None:
@@ -155,14 +162,14 @@ class Rematches:
                     raise
                 item = err.response.get("Item")
                 return game_from_item(item) if item else None
-        return game_from_item(done["Attributes"])
+        return self._told(game_from_item(done["Attributes"]))
 
     def _put(self, invitation: Game) -> bool:
         """Store the rematch invitation unless a live game holds its id; True if stored.
 
         A lapsed invitation under that id (not yet deleted by TTL) is replaced.
         """
-        clock = {"N": str(int(self._games.clock()))}
+        clock = {"N": str(int(self._clock()))}
         with translated("creating a rematch"):
             try:
                 self._client.put_item(

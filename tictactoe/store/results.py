@@ -29,9 +29,8 @@ from botocore.exceptions import ClientError
 from tictactoe.rules import ratings
 from tictactoe.rules.board import EMPTY, Game, Placed, Status
 from tictactoe.store.errors import Rejected, Unavailable, error_code, translated
-from tictactoe.store.items import game_from_item, s
+from tictactoe.store.items import FINISHED, game_from_item, s
 from tictactoe.store.ladder import shard
-from tictactoe.store.lists import FINISHED
 
 _ATTEMPTS = 3  # a player's rating that changed meanwhile is read again, strongly
 _TOKEN_LENGTH = 36  # DynamoDB's limit for ClientRequestToken

@@ -46,49 +46,61 @@ def _index(name: str, player_key: str, other_player: str) -> dict[str, Any]:
 
 def definitions(settings: Settings) -> list[dict[str, Any]]:
     """Return the CreateTable arguments of every table the app uses."""
-    return [
-        {
-            "TableName": settings.games_table,
-            "KeySchema": [{"AttributeName": "GameId", "KeyType": "HASH"}],
-            "AttributeDefinitions": [
-                {"AttributeName": "GameId", "AttributeType": "S"},
-                {"AttributeName": "HostId", "AttributeType": "S"},
-                {"AttributeName": "OpponentId", "AttributeType": "S"},
-                {"AttributeName": "StatusDate", "AttributeType": "S"},
-            ],
-            "GlobalSecondaryIndexes": [
-                _index(HOST_INDEX, "HostId", "OpponentId"),
-                _index(OPPONENT_INDEX, "OpponentId", "HostId"),
-            ],
-            "BillingMode": "PAY_PER_REQUEST",
-        },
-        {
-            "TableName": settings.users_table,
-            "KeySchema": [{"AttributeName": "UserKey", "KeyType": "HASH"}],
-            "AttributeDefinitions": [
-                {"AttributeName": "UserKey", "AttributeType": "S"},
-                {"AttributeName": "Ladder", "AttributeType": "S"},
-                {"AttributeName": "Rank", "AttributeType": "N"},
-            ],
-            "GlobalSecondaryIndexes": [
-                {
-                    "IndexName": LADDER_INDEX,
-                    "KeySchema": [
-                        {"AttributeName": "Ladder", "KeyType": "HASH"},
-                        {"AttributeName": "Rank", "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": LADDER_SHOWS},
-                }
-            ],
-            "BillingMode": "PAY_PER_REQUEST",
-        },
-        {
-            "TableName": settings.avatars_table,
-            "KeySchema": [{"AttributeName": "UserKey", "KeyType": "HASH"}],
-            "AttributeDefinitions": [{"AttributeName": "UserKey", "AttributeType": "S"}],
-            "BillingMode": "PAY_PER_REQUEST",
-        },
-    ]
+    return [_games(settings.games_table), _users(settings.users_table),
+            _pictures(settings.avatars_table)]  # fmt: skip
+
+
+def _games(name: str) -> dict[str, Any]:
+    """The Games table: one item per game, and each player's games by status and date."""
+    return {
+        "TableName": name,
+        "KeySchema": [{"AttributeName": "GameId", "KeyType": "HASH"}],
+        "AttributeDefinitions": [
+            {"AttributeName": "GameId", "AttributeType": "S"},
+            {"AttributeName": "HostId", "AttributeType": "S"},
+            {"AttributeName": "OpponentId", "AttributeType": "S"},
+            {"AttributeName": "StatusDate", "AttributeType": "S"},
+        ],
+        "GlobalSecondaryIndexes": [
+            _index(HOST_INDEX, "HostId", "OpponentId"),
+            _index(OPPONENT_INDEX, "OpponentId", "HostId"),
+        ],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+
+
+def _users(name: str) -> dict[str, Any]:
+    """The Users table: accounts, throttle counters, and the ladder for the leaderboard."""
+    return {
+        "TableName": name,
+        "KeySchema": [{"AttributeName": "UserKey", "KeyType": "HASH"}],
+        "AttributeDefinitions": [
+            {"AttributeName": "UserKey", "AttributeType": "S"},
+            {"AttributeName": "Ladder", "AttributeType": "S"},
+            {"AttributeName": "Rank", "AttributeType": "N"},
+        ],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": LADDER_INDEX,
+                "KeySchema": [
+                    {"AttributeName": "Ladder", "KeyType": "HASH"},
+                    {"AttributeName": "Rank", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": LADDER_SHOWS},
+            }
+        ],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+
+
+def _pictures(name: str) -> dict[str, Any]:
+    """The Avatars table: which picture each player has."""
+    return {
+        "TableName": name,
+        "KeySchema": [{"AttributeName": "UserKey", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "UserKey", "AttributeType": "S"}],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
 
 
 def expiring_tables(settings: Settings) -> list[str]:

@@ -17,13 +17,16 @@ at most one wins.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from tictactoe.rules.clock import now
+from tictactoe.rules.notices import Notice, Revoked
 from tictactoe.store.errors import Taken, Unavailable, error_code, translated
-from tictactoe.store.games import now
+from tictactoe.store.items import s
 from tictactoe.store.limits import PROJECTION as FAILURES_PROJECTION
 from tictactoe.store.limits import Failures, failures_of
 
@@ -51,6 +54,8 @@ class Users:
     """Reads and conditional writes of the Users table."""
 
     def __init__(self, client: Any, table: str) -> None:
+        # Told when sessions end, after the write (the push bus closes their streams).
+        self.announce: Callable[[Notice], None] = lambda notice: None
         self._client = client
         self._table = table
 
@@ -62,15 +67,15 @@ class Users:
         """
         user = User(name, password_hash, None, now(), 0, skeleton)
         item = {
-            "UserKey": _s(name.lower()),
-            "Name": _s(name),
-            "PasswordHash": _s(password_hash),
-            "CreatedAt": _s(user.created_at),
+            "UserKey": s(name.lower()),
+            "Name": s(name),
+            "PasswordHash": s(password_hash),
+            "CreatedAt": s(user.created_at),
             "SessionEpoch": {"N": "0"},
-            "Skeleton": _s(skeleton),
+            "Skeleton": s(skeleton),
         }
-        claim = {"UserKey": _s(CLAIM + skeleton), "Owner": _s(name.lower()),
-                 "CreatedAt": _s(user.created_at)}  # fmt: skip
+        claim = {"UserKey": s(CLAIM + skeleton), "Owner": s(name.lower()),
+                 "CreatedAt": s(user.created_at)}  # fmt: skip
         new = "attribute_not_exists(UserKey)"
         writes = [
             {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": new}},
@@ -92,20 +97,20 @@ class Users:
         Either way the account is marked (Skeleton, or "" when a look-alike holds the claim),
         so this runs once per account. Return True if the claim is now the account's.
         """
-        key = _s(user.name.lower())
+        key = s(user.name.lower())
         marked = {"TableName": self._table, "Key": {"UserKey": key},
                   "UpdateExpression": "SET Skeleton = :s",
                   "ConditionExpression": "attribute_exists(UserKey)"}  # fmt: skip
-        claim = {"UserKey": _s(CLAIM + skeleton), "Owner": key, "CreatedAt": _s(now())}
+        claim = {"UserKey": s(CLAIM + skeleton), "Owner": key, "CreatedAt": s(now())}
         writes = [
             {"Put": {"TableName": self._table, "Item": claim,
                      "ConditionExpression": "attribute_not_exists(UserKey)"}},
-            {"Update": {**marked, "ExpressionAttributeValues": {":s": _s(skeleton)}}},
+            {"Update": {**marked, "ExpressionAttributeValues": {":s": s(skeleton)}}},
         ]  # fmt: skip
         if not self._transact(writes, "claiming a name"):
             return True
         with translated("updating a player"):  # a look-alike holds it: keep both working
-            self._client.update_item(**marked, ExpressionAttributeValues={":s": _s("")})
+            self._client.update_item(**marked, ExpressionAttributeValues={":s": s("")})
         return False
 
     def get(self, name: str, consistent: bool = False) -> User | None:
@@ -113,7 +118,7 @@ class Users:
         with translated("reading a player"):
             found = self._client.get_item(
                 TableName=self._table,
-                Key={"UserKey": _s(name.lower())},
+                Key={"UserKey": s(name.lower())},
                 ProjectionExpression=(
                     "#n, PasswordHash, Picture, CreatedAt, SessionEpoch, Skeleton, "
                     + FAILURES_PROJECTION
@@ -154,36 +159,47 @@ class Users:
     def set_password(self, user: User, password_hash: str) -> int | None:
         """Replace the password the player had when `user` was read, and advance the session
         epoch; return the new epoch, or None if the account changed meanwhile."""
-        return self._advance(
+        return self._revoked(
             user.name,
-            "SET PasswordHash = :new ADD SessionEpoch :one",
-            "PasswordHash = :old",
-            {":new": _s(password_hash), ":old": _s(user.password_hash)},
+            self._advance(
+                user.name,
+                "SET PasswordHash = :new ADD SessionEpoch :one",
+                "PasswordHash = :old",
+                {":new": s(password_hash), ":old": s(user.password_hash)},
+            ),
         )
 
     def advance_epoch(self, name: str) -> int | None:
         """Make every session issued so far stale; return the new epoch (None: no account)."""
-        return self._advance(name, "ADD SessionEpoch :one", "attribute_exists(UserKey)", {})
+        epoch = self._advance(name, "ADD SessionEpoch :one", "attribute_exists(UserKey)", {})
+        return self._revoked(name, epoch)
 
     def delete(self, user: User) -> None:
         """Delete the account and, if it holds one, its look-alike claim, together."""
-        key = _s(user.name.lower())
+        key = s(user.name.lower())
         account = {"Delete": {"TableName": self._table, "Key": {"UserKey": key}}}
         writes: list[dict[str, Any]] = [account]
         if user.skeleton:
             writes.append({"Delete": {
                 "TableName": self._table,
-                "Key": {"UserKey": _s(CLAIM + user.skeleton)},
+                "Key": {"UserKey": s(CLAIM + user.skeleton)},
                 "ConditionExpression": "attribute_not_exists(UserKey) OR #o = :me",
                 "ExpressionAttributeNames": {"#o": "Owner"},
                 "ExpressionAttributeValues": {":me": key},
             }})  # fmt: skip
         for _ in range(_ATTEMPTS):
             if not self._transact(writes, "deleting a player"):
+                self.announce(Revoked(user.name, None))
                 return
         raise Unavailable("deleting a player: the account is changing right now; try again")
 
     # -- internals -------------------------------------------------------------------------
+
+    def _revoked(self, name: str, epoch: int | None) -> int | None:
+        """Announce that sessions of `name` before `epoch` ended, if the write made one."""
+        if epoch is not None:
+            self.announce(Revoked(name, epoch))
+        return epoch
 
     def _advance(
         self, name: str, update: str, condition: str, values: dict[str, Any]
@@ -192,7 +208,7 @@ class Users:
             try:
                 done = self._client.update_item(
                     TableName=self._table,
-                    Key={"UserKey": _s(name.lower())},
+                    Key={"UserKey": s(name.lower())},
                     UpdateExpression=update,
                     ConditionExpression=condition,
                     ExpressionAttributeValues={":one": {"N": "1"}, **values},
@@ -216,7 +232,3 @@ class Users:
                 reasons = [r.get("Code") or "None" for r in found]
                 return reasons + ["None"] * (len(writes) - len(reasons))
         return []
-
-
-def _s(value: str) -> dict[str, str]:
-    return {"S": value}

@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import BaseConverter
 
-from tictactoe.web import api, auth, errors, health, pages, players
-from tictactoe.web import pictures as images
+from tictactoe.web import api, auth, errors, health, pages, pictures, players, streams
 from tictactoe.web.layers import caching, inputs
 
 
@@ -24,9 +23,11 @@ def register(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(players.bp)
     app.register_blueprint(health.bp)
-    app.register_blueprint(images.bp)
-    images.register(app)
-    app.jinja_env.globals["avatar_url"] = images.template_url
+    app.register_blueprint(pictures.bp)
+    app.register_blueprint(streams.bp)
+    pictures.register(app)
+    streams.register(app)
+    app.jinja_env.globals["avatar_url"] = pictures.template_url
     errors.register(app)
     inputs.register(app)
     caching.register(app)

@@ -12,11 +12,11 @@ from flask_wtf.csrf import generate_csrf
 
 from tictactoe.adapters import pillow
 from tictactoe.services import accounts, games, pictures, players
-from tictactoe.services.backend import backend
 from tictactoe.store import PictureRecord
 from tictactoe.web import auth
-from tictactoe.web import pictures as images
+from tictactoe.web.current import backend
 from tictactoe.web.layers import inputs, limits
+from tictactoe.web.pictures import SMALL, accepts_upload, picture_url, uploaded
 from tictactoe.web.present import etag, game_json, player_json, seen_board
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -111,10 +111,10 @@ def revoke_sessions():  # type: ignore[no-untyped-def]
 
 @bp.put("/me/avatar")
 @auth.signed_in
-@images.accepts_upload
+@accepts_upload
 @auth.fresh  # after the upload's own CSRF check
 def set_avatar():  # type: ignore[no-untyped-def]
-    data, filename = images.uploaded()
+    data, filename = uploaded()
     b, player = backend(), auth.player()
     record = pictures.set_picture(b.pictures, b.bucket, b.users, player, data, filename)
     auth.set_my_picture(record.picture_id)
@@ -133,7 +133,7 @@ def remove_avatar():  # type: ignore[no-untyped-def]
 
 def _avatar_url(player: str, record: PictureRecord | None) -> str | None:
     """The player's own picture, large; None without one (the default is for others' eyes)."""
-    return images.url(player, record.picture_id, pillow.SIZES[0]) if record else None
+    return picture_url(player, record.picture_id, pillow.SIZES[0]) if record else None
 
 
 @bp.post("/games")
@@ -215,7 +215,7 @@ def player(name: str):  # type: ignore[no-untyped-def]
 @auth.signed_in
 def leaderboard():  # type: ignore[no-untyped-def]
     top = players.leaderboard(backend().ladder)
-    return {"players": [player_json(p, images.SMALL) for p in top]}
+    return {"players": [player_json(p, SMALL) for p in top]}
 
 
 @bp.post("/games/<game_id:game_id>/rematch")

@@ -20,8 +20,8 @@ from typing import Any
 from flask import Flask, session
 
 from tictactoe.services import accounts
-from tictactoe.services.backend import backend
 from tictactoe.store import User
+from tictactoe.web.current import backend
 
 clock: Callable[[], float] = time.time  # seconds since the epoch; tests move it along
 
@@ -57,11 +57,11 @@ def check_session() -> None:
     """End the session if it expired or, when a check is due, if it was revoked."""
     if "player" not in session:
         return
-    holder, now = _holder(), clock()
-    if holder is None or holder.expired(now):
+    claims, now = holder(), clock()
+    if claims is None or claims.expired(now):
         sign_out()
-    elif holder.due(now):
-        if accounts.check(backend().users, holder) is None:
+    elif claims.due(now):
+        if accounts.check(backend().users, claims) is None:
             sign_out()
         else:
             session["checked"] = int(now)
@@ -70,8 +70,8 @@ def check_session() -> None:
 def fresh_user() -> User:
     """Return the signed-in player's account, read strongly; raise NotSignedIn (and sign out)
     if the session was revoked. For sensitive actions."""
-    holder = _holder()
-    user = accounts.check(backend().users, holder, consistent=True) if holder else None
+    claims = holder()
+    user = accounts.check(backend().users, claims, consistent=True) if claims else None
     if user is None:
         sign_out()
         raise NotSignedIn("your session has ended; sign in again")
@@ -128,7 +128,7 @@ def fresh(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _holder() -> accounts.Holder | None:
+def holder() -> accounts.Holder | None:
     """Read the session's claims; None when any is missing (a session from before epochs)."""
     values = [session.get(k) for k in ("player", "account", "epoch", "since", "checked")]
     name, account, epoch, since, checked = values

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
@@ -62,64 +64,66 @@ def error_response(message: str, status: int) -> tuple[Response | str, int]:
 
 def register(app: Flask) -> None:
     """Install the handlers on `app`."""
-
     for kind, status in STATUS.items():
         app.register_error_handler(kind, _known(status))
+    for kind, handler in HANDLERS.items():
+        app.register_error_handler(kind, handler)
 
-    @app.errorhandler(Unavailable)
-    def unavailable(err: Unavailable):  # type: ignore[no-untyped-def]
-        log.warning("Storage unavailable: %s", err)
-        body, status = error_response(UNAVAILABLE, 503)
-        return body, status, {"Retry-After": "2"}
 
-    @app.errorhandler(OpenInvitation)
-    def open_invitation(err: OpenInvitation):  # type: ignore[no-untyped-def]
-        if wants_json():  # the body names the open invitation, so a client can go to it
-            return jsonify(error=str(err), id=err.game_id), 409
-        return error_response(str(err), 409)
+def _unavailable(err: Unavailable):  # type: ignore[no-untyped-def]
+    log.warning("Storage unavailable: %s", err)
+    body, status = error_response(UNAVAILABLE, 503)
+    return body, status, {"Retry-After": "2"}
 
-    @app.errorhandler(NotSignedIn)
-    def not_signed_in(err: NotSignedIn):  # type: ignore[no-untyped-def]
-        if wants_json():
-            return error_response(str(err), 401)
-        # A page (or a form posted from one) whose session ended: off to sign in, and back to
-        # the page afterwards (a challenge link, say). A form post returns home instead.
-        back = returns.safe_next(request.full_path.rstrip("?"))
-        if request.method not in ("GET", "HEAD") or back is None:
-            return redirect(url_for("pages.home"), code=303)
-        return redirect(url_for("pages.home", next=back), code=303)
 
-    @app.errorhandler(Refused)  # limits, busy hashing, and a picture decoding (pillow.Busy)
-    def refused(err: Refused):  # type: ignore[no-untyped-def]
-        body, status = error_response(str(err), err.status)
-        return body, status, {"Retry-After": str(err.retry_after)}
+def _open_invitation(err: OpenInvitation):  # type: ignore[no-untyped-def]
+    if wants_json():  # the body names the open invitation, so a client can go to it
+        return jsonify(error=str(err), id=err.game_id), 409
+    return error_response(str(err), 409)
 
-    @app.errorhandler(CSRFError)
-    def csrf(err: CSRFError):  # type: ignore[no-untyped-def]
-        return error_response(
-            f"{err.description} Send the X-CSRFToken header with the token from "
-            "GET /api/csrf (forms carry it in a hidden field); reload the page to get one.",
-            400,
-        )
 
-    @app.errorhandler(HTTPException)
-    def http(err: HTTPException):  # type: ignore[no-untyped-def]
-        status = err.code or 500
-        messages = {
-            404: "Not found.",
-            405: "That method is not allowed here.",
-            413: "The request body is too large.",
-        }
-        message = messages.get(status, err.description or "Bad request.")
-        body, status = error_response(message, status)
-        # A 405 names the methods the URL does take (HTTP requires it; clients rely on it).
-        allow = [(k, v) for k, v in err.get_headers() if k.lower() == "allow"]
-        return body, status, allow
+def _not_signed_in(err: NotSignedIn):  # type: ignore[no-untyped-def]
+    if wants_json():
+        return error_response(str(err), 401)
+    # A page (or a form posted from one) whose session ended: off to sign in, and back to
+    # the page afterwards (a challenge link, say). A form post returns home instead.
+    back = returns.safe_next(request.full_path.rstrip("?"))
+    if request.method not in ("GET", "HEAD") or back is None:
+        return redirect(url_for("pages.home"), code=303)
+    return redirect(url_for("pages.home", next=back), code=303)
 
-    @app.errorhandler(Exception)
-    def unexpected(err: Exception):  # type: ignore[no-untyped-def]
-        log.exception("Unexpected error on %s %s", request.method, request.path)
-        return error_response("Something went wrong on our side. Please try again.", 500)
+
+# limits, busy hashing, and a picture decoding (pillow.Busy)
+def _refused(err: Refused):  # type: ignore[no-untyped-def]
+    body, status = error_response(str(err), err.status)
+    return body, status, {"Retry-After": str(err.retry_after)}
+
+
+def _csrf(err: CSRFError):  # type: ignore[no-untyped-def]
+    return error_response(
+        f"{err.description} Send the X-CSRFToken header with the token from "
+        "GET /api/csrf (forms carry it in a hidden field); reload the page to get one.",
+        400,
+    )
+
+
+def _http(err: HTTPException):  # type: ignore[no-untyped-def]
+    status = err.code or 500
+    messages = {
+        404: "Not found.",
+        405: "That method is not allowed here.",
+        413: "The request body is too large.",
+    }
+    message = messages.get(status, err.description or "Bad request.")
+    body, status = error_response(message, status)
+    # A 405 names the methods the URL does take (HTTP requires it; clients rely on it).
+    allow = [(k, v) for k, v in err.get_headers() if k.lower() == "allow"]
+    return body, status, allow
+
+
+def _unexpected(err: Exception):  # type: ignore[no-untyped-def]
+    log.exception("Unexpected error on %s %s", request.method, request.path)
+    return error_response("Something went wrong on our side. Please try again.", 500)
 
 
 def _known(status: int):  # type: ignore[no-untyped-def]
@@ -127,3 +131,14 @@ def _known(status: int):  # type: ignore[no-untyped-def]
         return error_response(str(err), status)
 
     return handler
+
+
+HANDLERS: dict[type[Exception], Callable[[Any], Any]] = {
+    Unavailable: _unavailable,
+    OpenInvitation: _open_invitation,
+    NotSignedIn: _not_signed_in,
+    Refused: _refused,
+    CSRFError: _csrf,
+    HTTPException: _http,
+    Exception: _unexpected,
+}

@@ -13,9 +13,9 @@ from typing import Any
 from tictactoe.rules import board
 from tictactoe.rules.board import Game, Status
 from tictactoe.services import games
-from tictactoe.services.backend import backend
 from tictactoe.store import NotFound
 from tictactoe.web import auth
+from tictactoe.web.current import backend
 
 
 def extras(found: Game) -> dict[str, Any]:

@@ -12,8 +12,8 @@ import time
 
 from flask import Blueprint, current_app, jsonify
 
-from tictactoe.services.backend import backend
 from tictactoe.store import StoreError, tables_ready
+from tictactoe.web.current import backend
 
 log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)

@@ -7,14 +7,21 @@ from werkzeug.wrappers import Response
 
 from tictactoe.adapters import pillow
 from tictactoe.services import accounts, games, pictures
-from tictactoe.services.backend import backend
 from tictactoe.services.errors import Conflict, Forbidden, Invalid, WrongCredentials
 from tictactoe.services.limits import Refused
 from tictactoe.store import OpenInvitation, Taken
 from tictactoe.web import auth, game_page, returns
-from tictactoe.web import pictures as images
+from tictactoe.web.current import backend
 from tictactoe.web.errors import STATUS
 from tictactoe.web.layers import limits
+from tictactoe.web.pictures import (
+    LARGE,
+    accepts_upload,
+    picture_url,
+    remember_games,
+    remember_pictures,
+    uploaded,
+)
 from tictactoe.web.present import etag, game_json, seen_board
 
 bp = Blueprint("pages", __name__)
@@ -27,7 +34,7 @@ def home():  # type: ignore[no-untyped-def]
         back = returns.safe_next(request.args.get("next"))
         return render_template("welcome.html", done=request.args.get("done"), next=back)
     lists = games.lists(backend().games, player)
-    images.remember_games([*lists.invites, *lists.sent, *lists.in_progress, *lists.finished])
+    remember_games([*lists.invites, *lists.sent, *lists.in_progress, *lists.finished])
     return render_template("home.html", lists=lists)
 
 
@@ -78,7 +85,7 @@ def game(game_id: str):  # type: ignore[no-untyped-def]
     at_least = request.args.get("v", default=0, type=int)
     found = games.game(backend().games, game_id, at_least)
     extras = game_page.extras(found)
-    images.remember_games([found, *([extras["rematch"]] if extras["rematch"] else [])])
+    remember_games([found, *([extras["rematch"]] if extras["rematch"] else [])])
     expired = games.expired(backend().games, found)
     return render_template("game.html", game=found, state=etag(found), json=game_json(found),
                            expired=expired, **extras)  # fmt: skip
@@ -110,7 +117,7 @@ def rematch(game_id: str) -> Response:
 def resign_confirm(game_id: str) -> str:
     """Ask before resigning (the game page asks in a dialog when JavaScript runs)."""
     found = games.game(backend().games, game_id)
-    images.remember_games([found])
+    remember_games([found])
     return render_template("resign.html", game=found)
 
 
@@ -159,12 +166,12 @@ def profile():  # type: ignore[no-untyped-def]
 
 @bp.post("/profile/avatar")
 @auth.signed_in
-@images.accepts_upload
+@accepts_upload
 @auth.fresh  # after the upload's own CSRF check
 def upload_avatar():  # type: ignore[no-untyped-def]
     b, player = backend(), auth.player()
     try:
-        data, filename = images.uploaded()
+        data, filename = uploaded()
         record = pictures.set_picture(b.pictures, b.bucket, b.users, player, data, filename)
         auth.set_my_picture(record.picture_id)
     except (pillow.BadImage, Invalid) as err:
@@ -233,8 +240,8 @@ def _profile(error: str | None = None, done: str | None = None, **errors: str) -
     player = auth.player()
     found = pictures.picture(backend().pictures, player)
     digest = found.picture_id if found else None
-    images.remember({player: digest})  # the header's small picture, without another read
-    large = images.url(player, digest, images.LARGE)
+    remember_pictures({player: digest})  # the header's small picture, without another read
+    large = picture_url(player, digest, LARGE)
     return render_template(
         "profile.html", picture=found, large=large, error=error, done=done,
         max_mib=pillow.MAX_BYTES // (1024 * 1024), **errors,

@@ -26,11 +26,11 @@ from tictactoe.adapters import pillow
 from tictactoe.rules.board import Game
 from tictactoe.rules.names import NAME
 from tictactoe.services import pictures
-from tictactoe.services.backend import backend
 from tictactoe.services.errors import Invalid
 from tictactoe.web import auth
+from tictactoe.web.current import backend
 
-bp = Blueprint("images", __name__)
+bp = Blueprint("pictures", __name__)
 
 LARGE, SMALL = pillow.SIZES  # the profile page's size, and the one beside names
 UPLOAD_LIMIT = pillow.MAX_BYTES + 64 * 1024  # the picture plus the multipart envelope
@@ -42,14 +42,14 @@ UPLOAD_VIEWS: list[Callable[..., Any]] = []
 _TOO_LARGE = f"the picture is over {pillow.MAX_BYTES // (1024 * 1024)} MiB; choose a smaller one"
 
 
-def url(player: str, digest: str | None, size: int = SMALL) -> str:
+def picture_url(player: str, digest: str | None, size: int = SMALL) -> str:
     """Return the URL of `player`'s picture with this content hash (None: the default)."""
     if digest is None:
-        return url_for("images.default", player=player)
-    return url_for("images.picture", player=player.lower(), digest=digest, size=size)
+        return url_for("pictures.default", player=player)
+    return url_for("pictures.picture", player=player.lower(), digest=digest, size=size)
 
 
-def remember(digests: Mapping[str, str | None]) -> None:
+def remember_pictures(digests: Mapping[str, str | None]) -> None:
     """Tell this request's templates the pictures a view knows (name -> hash, None: default)."""
     known: dict[str, str | None] = g.setdefault("picture_digests", {})
     known.update({name.lower(): digest for name, digest in digests.items()})
@@ -65,7 +65,7 @@ def remember_games(games: Iterable[Game]) -> None:
     player = auth.current_player()
     if player is not None:
         known[player.lower()] = auth.my_picture()
-    remember(known)
+    remember_pictures(known)
 
 
 def template_url(player: str, size: int = SMALL) -> str:
@@ -76,8 +76,8 @@ def template_url(player: str, size: int = SMALL) -> str:
     """
     known: dict[str, str | None] = g.get("picture_digests", {})
     if player.lower() not in known and player == auth.current_player():
-        return url(player, auth.my_picture(), size)
-    return url(player, known.get(player.lower()), size)
+        return picture_url(player, auth.my_picture(), size)
+    return picture_url(player, known.get(player.lower()), size)
 
 
 def accepts_upload(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -157,10 +157,10 @@ def _current(player: str, size: int) -> Response:
     """Redirect a stale picture URL (the player has changed it since) to the current one."""
     record = pictures.picture(backend().pictures, player)
     if record is None:
-        return redirect(url_for("images.default", player=player), code=302)
+        return redirect(url_for("pictures.default", player=player), code=302)
     if pictures.rendition(backend().bucket, player, record.picture_id, size) is None:
         return _missing(player)  # the table names objects the store no longer has
-    response = redirect(url(player, record.picture_id, size), code=302)
+    response = redirect(picture_url(player, record.picture_id, size), code=302)
     response.headers["Cache-Control"] = "no-cache"
     return response
 

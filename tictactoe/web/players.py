@@ -6,9 +6,9 @@ from flask import Blueprint, render_template
 
 from tictactoe.rules import ratings
 from tictactoe.services import players
-from tictactoe.services.backend import backend
 from tictactoe.web import auth
-from tictactoe.web import pictures as images
+from tictactoe.web.current import backend
+from tictactoe.web.pictures import LARGE, picture_url, remember_pictures
 
 bp = Blueprint("players", __name__)
 
@@ -17,8 +17,8 @@ bp = Blueprint("players", __name__)
 @auth.signed_in
 def player(name: str) -> str:
     found = players.player(backend().ladder, name)
-    images.remember({found.name: found.picture})  # the Users item carries the picture's hash
-    large = images.url(found.name, found.picture, images.LARGE)
+    remember_pictures({found.name: found.picture})  # the Users item carries the picture's hash
+    large = picture_url(found.name, found.picture, LARGE)
     return render_template("player.html", player=found, large=large, shown=ratings.shown)
 
 
@@ -26,5 +26,5 @@ def player(name: str) -> str:
 @auth.signed_in
 def leaderboard() -> str:
     top = players.leaderboard(backend().ladder)
-    images.remember({p.name: p.picture for p in top})
+    remember_pictures({p.name: p.picture for p in top})
     return render_template("leaderboard.html", players=top, shown=ratings.shown)

@@ -7,9 +7,9 @@ from typing import Any
 
 from tictactoe.rules import ratings
 from tictactoe.rules.board import EMPTY, Game, claimable_at, is_board
-from tictactoe.services.backend import backend
 from tictactoe.store import Player
-from tictactoe.web import pictures as images
+from tictactoe.web.current import backend
+from tictactoe.web.pictures import LARGE, picture_url
 
 _ETAG = re.compile(r'(?:W/)?"(\d+)-([XO-]{9})"')
 
@@ -17,8 +17,8 @@ _ETAG = re.compile(r'(?:W/)?"(\d+)-([XO-]{9})"')
 def game_json(game: Game, turn_timeout: int | None = None) -> dict[str, Any]:
     """Return the API's representation of a game (`turn_timeout`: the app's, by default)."""
     # The game carries its players' picture hashes, so its JSON costs no read.
-    host_url = images.url(game.host, game.host_picture)
-    opponent_url = images.url(game.opponent, game.opponent_picture) if game.opponent else None
+    host_url = picture_url(game.host, game.host_picture)
+    opponent_url = picture_url(game.opponent, game.opponent_picture) if game.opponent else None
     if turn_timeout is None:
         turn_timeout = backend().settings.turn_timeout_seconds
     line = game.line
@@ -57,11 +57,11 @@ def seen_board(header_or_field: str | None) -> str | None:
     return board if is_board(board) else None
 
 
-def player_json(player: Player, size: int = images.LARGE) -> dict[str, Any]:
+def player_json(player: Player, size: int = LARGE) -> dict[str, Any]:
     """Return the API's representation of a player's results (the rating rounded for display)."""
     return {
         "username": player.name,
-        "avatar_url": images.url(player.name, player.picture, size),
+        "avatar_url": picture_url(player.name, player.picture, size),
         "wins": player.wins,
         "losses": player.losses,
         "ties": player.ties,

@@ -5,7 +5,7 @@ object, nested at most MAX_DEPTH deep); form fields of the pages. No text anywhe
 NUL or a lone surrogate, or run over MAX_TEXT characters, so such values never reach a view, a
 password hash or DynamoDB. A refusal is a 400 (or 415 for a body that is neither JSON under
 /api nor a form on the pages) and happens before anything is read from or written to storage.
-Picture uploads check their own body once their raised limit applies (see images.py).
+Picture uploads check their own body once their raised limit applies (see pictures.py).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.formparser import FormDataParser
 
 from tictactoe.services.errors import Invalid
-from tictactoe.web import pictures as images
+from tictactoe.web import pictures
 
 MAX_TEXT = 1024  # characters in any one field; the longest real one is a 256-character password
 MAX_DEPTH = 32  # every body the API takes is one flat object
@@ -111,7 +111,7 @@ def _is_upload() -> bool:
     """Picture uploads read their own (larger) body; reading it here would hit the 64 KiB cap."""
     view = current_app.view_functions.get(request.endpoint or "")
     while view is not None:  # accepts_upload may sit under other decorators (signed_in)
-        if view in images.UPLOAD_VIEWS:
+        if view in pictures.UPLOAD_VIEWS:
             return True
         view = getattr(view, "__wrapped__", None)
     return False

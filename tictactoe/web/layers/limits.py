@@ -9,9 +9,9 @@ from typing import Any
 from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from tictactoe.services.backend import backend
 from tictactoe.services.limits import Gate, Limits, client_key, too_many_logins
 from tictactoe.store.limits import Counters
+from tictactoe.web.current import backend
 
 
 def install(app: Flask) -> None:

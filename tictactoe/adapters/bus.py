@@ -1,0 +1,137 @@
+"""The push bus: notices between instances on Redis or Valkey pub/sub ([push].url).
+
+DynamoDB is the record; the bus only says "this changed" (tictactoe/rules/notices.py).
+
+Publishing never fails and never waits: `publish` puts the notice on a bounded queue that one
+thread per process sends, with short timeouts. When the bus is down or slow the notices are
+dropped (the pages heal at their next event, reconnect or backstop poll) and the failure is
+logged once, until the bus answers again.
+
+Listening is one subscription per process, on one channel: `listen` starts a thread that
+calls `on_notice` for every notice and `on_state(True | False)` when the subscription comes
+up or goes down, reconnecting with a backoff for as long as the process lives.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+
+import redis
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+from redis.retry import Retry
+
+from tictactoe.rules import notices
+from tictactoe.rules.notices import Notice
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "tictactoe:notices"
+WAITING = 1000  # notices queued for sending at most; more are dropped
+TIMEOUT = 0.5  # seconds for a connect or a publish: a slow bus must not back the queue up
+IDLE_CHECK = 5  # seconds between the subscription's PINGs, so a dead connection is noticed
+BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)  # seconds between attempts to subscribe again
+
+
+class Bus:
+    """Publish and receive notices on one Redis/Valkey channel."""
+
+    def __init__(self, url: str, channel: str = CHANNEL) -> None:
+        self.url = url
+        self._channel = channel
+        self._outbox: queue.Queue[str] = queue.Queue(WAITING)
+        self._sender: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._failing = False  # logged once per outage
+
+    def publish(self, notice: Notice) -> None:
+        """Queue `notice` for every instance; never raises, never blocks."""
+        self._start_sender()
+        try:
+            self._outbox.put_nowait(notices.encode(notice))
+        except queue.Full:
+            self._failed("too many notices are waiting to be sent")
+
+    def listen(
+        self, on_notice: Callable[[Notice], None], on_state: Callable[[bool], None]
+    ) -> threading.Thread:
+        """Start the subscription's thread (see the module's docstring); return it."""
+        thread = threading.Thread(
+            target=self._subscribe, args=(on_notice, on_state), name="push-bus", daemon=True
+        )
+        thread.start()
+        return thread
+
+    def _start_sender(self) -> None:
+        with self._lock:  # started on first use, so after gunicorn forked this worker
+            if self._sender is None or not self._sender.is_alive():
+                self._sender = threading.Thread(target=self._send, name="push-send", daemon=True)
+                self._sender.start()
+
+    def _send(self) -> None:
+        client = self._client(TIMEOUT)
+        while True:
+            text = self._outbox.get()
+            try:
+                client.publish(self._channel, text)
+            except (RedisError, OSError) as err:
+                self._failed(err)
+            else:
+                self._recovered()
+
+    def _subscribe(
+        self, on_notice: Callable[[Notice], None], on_state: Callable[[bool], None]
+    ) -> None:
+        failures = 0
+        while True:
+            pubsub = self._client(IDLE_CHECK * 2).pubsub(ignore_subscribe_messages=True)
+            try:
+                pubsub.subscribe(self._channel)
+                on_state(True)
+                failures = 0
+                self._recovered()
+                while True:
+                    message = pubsub.get_message(timeout=IDLE_CHECK)
+                    if message is None:
+                        pubsub.ping()  # a dead connection raises here, or on the next read
+                    elif message.get("type") == "message":
+                        notice = notices.decode(message["data"])
+                        if notice is not None:
+                            on_notice(notice)
+            except (RedisError, OSError) as err:
+                self._failed(err)
+            finally:
+                on_state(False)
+                try:
+                    pubsub.close()
+                except (RedisError, OSError):
+                    pass
+            time.sleep(BACKOFF[min(failures, len(BACKOFF) - 1)])
+            failures += 1
+
+    def _client(self, read_timeout: float) -> redis.Redis:
+        # No retries inside a call: a notice that could not go is dropped, and a frozen bus
+        # costs the sender one timeout per notice, not several.
+        return redis.Redis.from_url(
+            self.url,
+            socket_connect_timeout=TIMEOUT,
+            socket_timeout=read_timeout,
+            health_check_interval=IDLE_CHECK,
+            retry=Retry(NoBackoff(), 0),
+        )
+
+    def _failed(self, why: object) -> None:
+        with self._lock:
+            first, self._failing = not self._failing, True
+        if first:
+            log.warning("The push bus is not answering (%s); pages fall back to polling", why)
+
+    def _recovered(self) -> None:
+        with self._lock:
+            back, self._failing = self._failing, False
+        if back:
+            log.info("The push bus answers again")

@@ -1,0 +1,180 @@
+"""Server-Sent Events: a game's stream and a player's own, while push is on ([push].url).
+
+    GET /api/games/<id>/events   who may GET /api/games/<id> (401 signed out, 404 unknown)
+    GET /api/me/events           the signed-in player's games: only games they are in
+
+Each stream starts with the current state (a game's stream: `event: game` with the game's
+JSON, `id:` its ETag), so a reconnect (with Last-Event-ID or not) catches up at once; then one
+event per change, as the hub delivers them (tictactoe/services/hub.py). A comment line keeps
+the connection open every HEARTBEAT seconds, through nginx and the load balancer. A stream
+ends when its session is revoked (at once, by a notice on the bus; and the session is checked
+against the account every RECHECK_SECONDS as a backstop), when it falls behind, when the bus
+goes down, and when the process stops (SIGTERM), so a deploy does not wait for it.
+
+In production these paths are served by their own gunicorn process with gevent workers
+(Procfile `stream:`, behind the instance's nginx), so thousands of open streams cost a
+greenlet each and never wait behind a password hash or a picture.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from flask import Blueprint, Flask, Response, stream_with_context
+
+from tictactoe.rules.board import Game
+from tictactoe.services import accounts, games
+from tictactoe.services.hub import Closed, Down, Event, Hub, Stream
+from tictactoe.web import auth
+from tictactoe.web.current import backend
+from tictactoe.web.present import etag, game_json
+
+HEARTBEAT = 15  # seconds between comment lines; nginx and the load balancer wait 60
+RECHECK_SECONDS = 300  # the backstop check of a stream's session against the account
+RETRY_MS = 1000  # how long EventSource waits before it reconnects
+# Each stream holds a socket (and nginx two): enough for the Procfile's 4,096 connections.
+OPEN_FILES = 8192
+
+bp = Blueprint("streams", __name__, url_prefix="/api")
+_stopping = threading.Lock()  # held once the SIGTERM hook is in place
+
+
+def register(app: Flask) -> None:
+    """Tell the templates whether push is on, so pages open streams or poll."""
+    app.context_processor(lambda: {"push": backend().hub is not None})
+    if app.extensions["tictactoe"].hub is not None:
+        _allow_open_files(OPEN_FILES)
+
+
+def _allow_open_files(wanted: int) -> None:
+    """Raise this process's soft limit on open files towards `wanted` (as far as the hard
+    limit allows): a service's default soft limit, 1024, would cap it near 1,000 streams."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
+@bp.get("/games/<game_id:game_id>/events")
+@auth.signed_in
+def game_events(game_id: str):  # type: ignore[no-untyped-def]
+    hub = _hub()
+    # Open first, then read: a change landing in between is then delivered, not missed; and
+    # a refused stream (503, 429) costs no read.
+    stream = hub.open(auth.player(), _epoch(), game_id)
+    try:
+        game = games.game(backend().games, game_id)
+    except Exception:  # 404 and the rest: the error handler answers; nothing stays open
+        hub.close(stream)
+        raise
+    stream.fresh(game)
+    return _respond(hub, stream, game)
+
+
+@bp.get("/me/events")
+@auth.signed_in
+def my_events():  # type: ignore[no-untyped-def]
+    hub = _hub()
+    return _respond(hub, hub.open(auth.player(), _epoch()), None)
+
+
+def _hub() -> Hub:
+    hub = backend().hub
+    if hub is None:
+        raise Down("Live updates are off on this server; the page polls.", 30)
+    _stop_on_sigterm(hub)
+    return hub
+
+
+def _epoch() -> int:
+    claims = auth.holder()
+    return claims.epoch if claims else 0
+
+
+def _respond(hub: Hub, stream: Stream, first: Game | None) -> Response:
+    claims = auth.holder()
+    users = backend().users
+
+    def still_signed_in() -> bool:
+        return claims is not None and accounts.check(users, claims) is not None
+
+    body = stream_with_context(_events(hub, stream, first, still_signed_in))
+    response = Response(body, mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
+    # A body that is never read (HEAD, or a client gone before the first chunk) never starts
+    # _events, so its `finally` would not run: closing the response forgets the stream too.
+    response.call_on_close(lambda: hub.close(stream))
+    return response
+
+
+def _events(
+    hub: Hub, stream: Stream, first: Game | None, still_signed_in: Callable[[], bool]
+) -> Iterator[str]:
+    checked = time.monotonic()
+    try:
+        yield f"retry: {RETRY_MS}\n\n"
+        yield _game_event(first) if first else ": connected\n\n"
+        while True:
+            item = stream.next(HEARTBEAT)
+            if isinstance(item, Closed):
+                yield f": closed, {item.reason}\n\n"
+                return
+            if isinstance(item, Event):
+                yield _game_event(item.game) if item.game else _gone_event(item.game_id)
+                if item.game is None and stream.game_id:
+                    return  # the game of this stream is gone: nothing more will come
+                continue
+            if time.monotonic() - checked >= RECHECK_SECONDS:
+                if not still_signed_in():
+                    return
+                checked = time.monotonic()
+            yield ": keep-alive\n\n"
+    finally:
+        hub.close(stream)
+
+
+def _game_event(game: Game) -> str:
+    data = json.dumps(game_json(game), separators=(",", ":"))
+    return f"event: game\nid: {etag(game)}\ndata: {data}\n\n"
+
+
+def _gone_event(game_id: str) -> str:
+    return f"event: gone\ndata: {json.dumps({'id': game_id})}\n\n"
+
+
+def _stop_on_sigterm(hub: Hub) -> None:
+    """End every stream when this process is told to stop, then let gunicorn do its part.
+
+    Only where requests run on the process's main thread (gevent's greenlets do): Python
+    sets signal handlers from there alone. Elsewhere gunicorn's graceful timeout ends them."""
+    if not _stopping.acquire(blocking=False):
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def stop(signum: int, frame: Any) -> None:
+        _soon(lambda: hub.close_all("the server is stopping"))
+        if callable(previous):
+            previous(signum, frame)
+
+    try:
+        signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread (gthread workers, tests): leave it to gunicorn
+        _stopping.release()
+
+
+def _soon(work: Callable[[], None]) -> None:
+    """Run `work` outside the signal handler, which must not block."""
+    if "gevent" in sys.modules:
+        import gevent  # the stream process's workers; never imported otherwise
+
+        gevent.spawn(work)
+    else:
+        threading.Thread(target=work, daemon=True).start()
