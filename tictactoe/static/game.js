@@ -1,13 +1,20 @@
 // The game page, enhanced: moves without a reload, and the opponent's moves appear by
-// themselves. Polls only while waiting for the other player: every 2 s while the tab is
-// visible, every 10 s while it is hidden (so a hidden tab's title can say "Your turn"); each
-// poll is a conditional GET that usually answers 304. A finished game can be replayed.
+// themselves. With push on (data-push), the game's stream brings each change as it happens.
+// Without it, or while no stream has been open for 5 s, the page polls while waiting for the
+// other player: every 2 s while the tab is visible, every 10 s while it is hidden (so a hidden
+// tab's title can say "Your turn"); each poll is a conditional GET that usually answers 304.
+// A finished game can be replayed.
 (() => {
   "use strict";
   const root = document.getElementById("game");
   if (!root) return;
   const POLL_MS = 2000;
   const HIDDEN_POLL_MS = 10000;
+  // While a stream is open, one backstop poll at most every 120 s instead: a read where
+  // polling costs 60, and a change whose notice the bus lost shows at the next event or
+  // reconnect (which starts with the game as it is) if not at this poll.
+  const BACKSTOP_MS = 120000;
+  const FALLBACK_MS = 5000; // no stream open for this long: poll as without push
   const RETRY_MS = 300;
   const LINES = [[0, 1, 2], [3, 4, 5], [6, 7, 8], [0, 3, 6], [1, 4, 7], [2, 5, 8], [0, 4, 8], [2, 4, 6]];
   const me = root.dataset.me;
@@ -27,13 +34,18 @@
   let state = root.dataset.state;
   let timer = null;
   let busy = false;
+  const push = root.dataset.push === "1" && "EventSource" in window && "openLive" in window;
+  let streaming = push; // rely on the stream; false: poll as without push
+  let fallback = null; // the timer that turns polling on when no stream opens
+  let live = null; // the stream, while push is on
+  let gone = false; // the game was deleted (a withdrawn or declined invitation)
   // The server's clock decides; this one only shows the button once the time has come.
   const serverSaidClaimable = claim && !claim.hidden ? game.updated_at : null;
 
   const myTurn = (g) => g.status === "IN_PROGRESS" && g.turn === me;
-  const waiting = () =>
+  const waiting = () => !gone && (
     (game.status === "PENDING" && game.host === me) ||
-    (game.status === "IN_PROGRESS" && game.turn !== me);
+    (game.status === "IN_PROGRESS" && game.turn !== me));
 
   function statusText(g) {
     if (g.status === "PENDING" && g.opponent === null) {
@@ -126,12 +138,21 @@
     open.replaceWith(link);
   }
 
+  // A state (an ETag's value) is "<version>-<board>".
+  const versionOf = (s) => parseInt(s, 10) || 0;
+
   function take(json, etag) {
+    const next = etag ? etag.replace(/^W\//, "").replace(/"/g, "") : null;
+    // An answer may overtake a newer one (a poll in flight when an event came): never go back.
+    if (next && versionOf(next) < versionOf(state)) return;
     const wasMyTurn = myTurn(game);
     if (game.opponent === null && json.opponent) showTaker(json.opponent, json.opponent_avatar_url);
     game = json;
-    if (json.moves) { moves = json.moves; shown = moves.length; }
-    if (etag) state = etag.replace(/^W\//, "").replace(/"/g, "");
+    if (json.moves) {
+      if (json.moves.length !== moves.length) shown = json.moves.length; // a replay stays put
+      moves = json.moves;
+    }
+    if (next) state = next;
     render();
     if (document.hidden && myTurn(game) && !wasMyTurn) document.title = `Your turn · ${title}`;
   }
@@ -147,8 +168,46 @@
 
   function schedule(delay = POLL_MS) {
     clearTimeout(timer);
-    const pace = document.hidden ? Math.max(delay, HIDDEN_POLL_MS) : delay;
+    let pace = document.hidden ? Math.max(delay, HIDDEN_POLL_MS) : delay;
+    if (streaming) pace = BACKSTOP_MS;
     timer = waiting() ? setTimeout(poll, pace) : null;
+  }
+
+  // No stream is open (yet, or any more): poll as without push unless one opens in time.
+  function lost() {
+    if (!streaming || fallback) return;
+    fallback = setTimeout(() => {
+      fallback = null;
+      streaming = false;
+      if (waiting()) poll();
+    }, FALLBACK_MS);
+  }
+
+  function listen() {
+    lost();
+    live = window.openLive(`/api/games/${encodeURIComponent(game.id)}/events`, {
+      open() { // each stream starts with the game as it is: polling stops, the backstop stays
+        clearTimeout(fallback);
+        fallback = null;
+        streaming = true;
+        schedule();
+      },
+      error: lost,
+      game(event) {
+        take(JSON.parse(event.data), event.lastEventId);
+        say("");
+        schedule(); // the backstop counts from the last news
+      },
+      gone() { // a withdrawn or declined invitation: nothing more will come, nothing to do
+        gone = true;
+        live.close();
+        clearTimeout(fallback);
+        clearTimeout(timer);
+        root.querySelectorAll("[data-when]").forEach((el) => { el.hidden = true; });
+        statusLine.textContent = game.opponent === null ? "This challenge was withdrawn."
+          : "This invitation was withdrawn or declined.";
+      },
+    });
   }
 
   async function poll() {
@@ -225,10 +284,12 @@
     document.getElementById("resign-cancel").addEventListener("click", () => dialog.close());
   }
   document.addEventListener("visibilitychange", () => {
+    if (streaming) { if (!document.hidden) document.title = title; return; } // events come anyway
     if (document.hidden) { schedule(); return; } // on at the hidden pace
     document.title = title; // seen: "Your turn" has done its job
     if (waiting()) poll();
   });
   render();
+  if (push) listen();
   schedule();
 })();

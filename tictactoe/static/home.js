@@ -1,0 +1,156 @@
+// The home page, live: with push on (data-push), the player's own stream brings every game
+// they are in as it changes, and the lists follow without a reload. A new invitation appears
+// (and is announced), a game accepted or taken moves to the games in progress with whose turn
+// it is, a finished one to the finished games, and a withdrawn or declined one goes. After a
+// broken stream the lists are read once more (GET /api/games): what changed meanwhile sent this
+// page nothing. Without push the page stays as the server sent it; it never polls.
+(() => {
+  "use strict";
+  const home = document.getElementById("home");
+  if (!home || home.dataset.push !== "1" || !("EventSource" in window) || !window.openLive) return;
+  const LIST_LENGTH = 10; // as many as the server lists (tictactoe/store/lists.py)
+  const LABELS = { in_progress: "Open the game", sent: "Open the invitation", finished: "Open the finished game" };
+  const me = home.dataset.me;
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const news = document.getElementById("home-news");
+  const lists = {}; // "invites", "in_progress", "sent", "finished" -> the element holding its rows
+  home.querySelectorAll("[data-list]").forEach((el) => { lists[el.dataset.list] = el; });
+
+  // Which list a game belongs in: the same rules as the server's lists.
+  function listOf(g) {
+    if (g.status === "FINISHED") return "finished";
+    if (g.status === "IN_PROGRESS") return "in_progress";
+    return g.opponent === me ? "invites" : "sent";
+  }
+
+  function badgeOf(g) { // [words, class]
+    if (g.status === "IN_PROGRESS") return g.turn === me ? ["Your turn", "go"] : ["Their turn", ""];
+    if (g.status === "PENDING") return ["Invited", ""];
+    if (g.winner === null) return ["Tie", ""];
+    return g.winner === me ? ["Won", "won"] : ["Lost", "lost"];
+  }
+
+  const gameUrl = (g) => `/games/${encodeURIComponent(g.id)}`;
+  const clone = (id) => document.getElementById(id).content.firstElementChild.cloneNode(true);
+  const rowOfGame = (id) => home.querySelector(`[data-game="${CSS.escape(id)}"]`);
+
+  function fillPlayer(link, name, picture) {
+    link.href = `/players/${encodeURIComponent(name)}`;
+    link.querySelector("img").src = picture;
+    link.append(name);
+  }
+
+  // A row for `g`, from the page's <template>s; its forms post as the server's rows do.
+  function rowOf(g) {
+    const list = listOf(g);
+    const other = g.host === me ? g.opponent : g.host;
+    let row;
+    if (list === "invites") {
+      row = clone("invite-row");
+      fillPlayer(row.querySelector(".player"), g.host, g.host_avatar_url);
+    } else if (list === "sent" && other === null) { // an open challenge
+      row = clone("challenge-row");
+      const link = new URL(gameUrl(g), location.href).href;
+      const copy = row.querySelector("button.copy");
+      row.querySelector("input.share-link").value = link;
+      copy.dataset.copy = link;
+      copy.hidden = !navigator.clipboard; // copy.js copies; without it, copy by hand
+      row.querySelector("a.button").href = gameUrl(g);
+    } else {
+      row = clone("game-row");
+      fillPlayer(row.querySelector(".player"), other, g.host === me ? g.opponent_avatar_url : g.host_avatar_url);
+      const [words, kind] = badgeOf(g);
+      const badge = row.querySelector(".badge");
+      badge.textContent = words;
+      if (kind) badge.classList.add(kind);
+      row.querySelector(".row-link").href = gameUrl(g);
+      row.querySelector(".row-link .sr-only").textContent = `${LABELS[list]} against ${other}`;
+    }
+    row.querySelectorAll("form[data-action]").forEach((form) => {
+      form.action = `${gameUrl(g)}/${form.dataset.action}`;
+      form.elements.csrf_token.value = csrf;
+    });
+    row.dataset.game = g.id;
+    return row;
+  }
+
+  const controls = (row) => [...row.querySelectorAll("a[href], button:not([hidden]), input:not([type=hidden])")];
+
+  // Rows are replaced, never edited. Keep the keyboard's place: the same control of the same
+  // game's row (or its first), else the heading of the section the row has left.
+  function keepingFocus(change) {
+    const row = document.activeElement && document.activeElement.closest("[data-game]");
+    if (!row || !home.contains(row)) { change(); return; }
+    const at = controls(row).indexOf(document.activeElement);
+    const section = row.closest("section");
+    change();
+    if (row.isConnected) return;
+    const now = rowOfGame(row.dataset.game);
+    (now ? controls(now)[at] || controls(now)[0] : section.querySelector("h2")).focus();
+  }
+
+  function showEmpties() {
+    home.querySelectorAll("[data-empty]").forEach((p) => {
+      p.hidden = p.dataset.empty.split(" ").some((name) => lists[name].children.length > 0);
+    });
+  }
+
+  function show(g) {
+    const row = rowOf(g);
+    const list = lists[listOf(g)];
+    const old = rowOfGame(g.id);
+    keepingFocus(() => {
+      if (old && old.parentElement === list) { old.replaceWith(row); return; } // stays in place
+      if (old) old.remove();
+      list.prepend(row); // newest first, as the server lists them
+      row.classList.add("fresh");
+      while (list.children.length > LIST_LENGTH) list.lastElementChild.remove();
+    });
+    if (!old && list === lists.invites) news.textContent = `${g.host} invited you to a game.`;
+    showEmpties();
+  }
+
+  function drop(id) {
+    const old = rowOfGame(id);
+    if (old) keepingFocus(() => old.remove());
+    showEmpties();
+  }
+
+  let broken = false; // a stream broke: read the lists again when the next one opens
+  let queued = null; // while they are read: the events that came meanwhile, to apply after
+
+  async function refresh() {
+    queued = [];
+    try {
+      const r = await fetch("/api/games", { headers: { Accept: "application/json" }, cache: "no-store" });
+      if (!r.ok) throw new Error(`Error ${r.status}`);
+      const json = await r.json();
+      keepingFocus(() => {
+        Object.entries(lists).forEach(([name, list]) => list.replaceChildren(...json[name].map(rowOf)));
+      });
+      showEmpties();
+    } catch {
+      broken = true; // try again at the next reconnect; the events still come meanwhile
+    }
+    const later = queued;
+    queued = null;
+    later.forEach((apply) => apply());
+  }
+
+  const handle = (apply) => (event) => {
+    const data = JSON.parse(event.data);
+    if (queued) queued.push(() => apply(data));
+    else apply(data);
+  };
+
+  window.openLive("/api/me/events", {
+    open() {
+      if (!broken) return;
+      broken = false;
+      refresh();
+    },
+    error() { broken = true; },
+    game: handle(show),
+    gone: handle((g) => drop(g.id)),
+  });
+})();
