@@ -39,6 +39,12 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("CONFIG_FILE", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _no_push_url_from_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Push is off unless a test turns it on: TICTACTOE_PUSH_URL of the shell is not read."""
+    monkeypatch.delenv("TICTACTOE_PUSH_URL", raising=False)
+
+
 def unique(prefix: str) -> str:
     """Return a name no other test (or xdist worker) uses."""
     return f"{prefix}{next(_names)}{uuid.uuid4().hex[:6]}"

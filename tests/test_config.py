@@ -11,10 +11,11 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.support import ROOT
 from tictactoe import config
+from tictactoe.adapters import ssm as ssm_keys
 from tictactoe.config import ConfigError
 
-ROOT = Path(__file__).resolve().parent.parent
 FULL = """
 [dynamodb]
 region = "eu-west-1"
@@ -265,7 +266,7 @@ def with_parameter(tmp_path: Path) -> Path:
 def test_the_keys_can_come_from_an_ssm_securestring(tmp_path: Path, ssm: Any) -> None:
     new, old = "n" * 40, "o" * 40
     ssm.put_parameter(Name=PARAMETER, Value=f"{new}\n{old}\n", Type="SecureString")
-    s = config.load(with_parameter(tmp_path))
+    s = config.load(with_parameter(tmp_path), read_keys=ssm_keys.read_keys)
     assert (s.secret_key, s.previous_secret_keys) == (new, (old,))
 
 
@@ -273,7 +274,7 @@ def test_the_environment_key_wins_and_the_parameter_is_not_read(
     tmp_path: Path, ssm: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TICTACTOE_SECRET_KEY", LONG)  # the parameter does not even exist
-    assert config.load(with_parameter(tmp_path)).secret_key == LONG
+    assert config.load(with_parameter(tmp_path), read_keys=ssm_keys.read_keys).secret_key == LONG
 
 
 @pytest.mark.parametrize(
@@ -293,9 +294,17 @@ def test_an_unusable_parameter_stops_start_up_with_one_line(
         ssm.put_parameter(Name=PARAMETER, Value=stored[0], Type=stored[1])
     path = with_parameter(tmp_path)
     with pytest.raises(ConfigError) as caught:
-        config.load(path)
+        config.load(path, read_keys=ssm_keys.read_keys)
     assert str(caught.value).startswith(f"{path}: ")
     assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_tool_that_reads_no_ssm_says_so(tmp_path: Path) -> None:
+    path = with_parameter(tmp_path)
+    with pytest.raises(
+        ConfigError, match="secret_key_parameter is set, but this tool reads no SSM"
+    ):
+        config.load(path)
 
 
 def test_a_key_in_the_file_and_a_parameter_are_one_too_many(tmp_path: Path) -> None:
@@ -326,3 +335,108 @@ def test_check_config_command_reports_the_mistake(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "[dynamodb].region must be a non-empty string" in done.stderr
+
+
+# -- [push] url and TICTACTOE_PUSH_URL (live updates) --------------------------------------
+
+PUSH = '[dynamodb]\nregion = "x"\nendpoint = "http://127.0.0.1:8000"\n'
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["redis://127.0.0.1:6379/0", "redis://cache.internal", "rediss://cache.example.com:6380/3",
+     "redis://:secret@cache.internal:6379", "rediss://user:pw@cache.internal/15"],
+)  # fmt: skip
+def test_push_url_is_read_from_the_file(tmp_path: Path, url: str) -> None:
+    assert config.load(write(tmp_path, f'{PUSH}[push]\nurl = "{url}"\n')).push_url == url
+
+
+def test_push_is_off_without_a_url(tmp_path: Path) -> None:
+    assert config.load(write(tmp_path, PUSH)).push_url is None
+    assert config.load(write(tmp_path, f"{PUSH}[push]\n")).push_url is None
+
+
+def test_the_environment_push_url_wins_over_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(config.PUSH_URL_ENV, "rediss://from-env.example:6380/0")
+    with_file = tmp_path / "with-push.toml"
+    with_file.write_text(f'{PUSH}[push]\nurl = "redis://from-file:6379/0"\n')
+    assert config.load(with_file).push_url == "rediss://from-env.example:6380/0"
+    assert config.load(write(tmp_path, PUSH)).push_url == "rediss://from-env.example:6380/0"
+    monkeypatch.setenv(config.PUSH_URL_ENV, "")  # set but empty: the file's
+    assert config.load(with_file).push_url == "redis://from-file:6379/0"
+
+
+BAD_PUSH_URLS = [
+    ("http://cache:6379", "must be a redis:// or rediss:// URL"),
+    ("cache.internal:6379", "must be a redis:// or rediss:// URL"),
+    ("redis://", "must be a redis:// or rediss:// URL"),
+    ("redis:///0", "must be a redis:// or rediss:// URL"),
+    ("unix:///run/redis.sock", "must be a redis:// or rediss:// URL"),
+    ("redis://cache:port/0", "has a port that is not a number"),
+    ("redis://cache:99999", "has a port that is not a number"),
+    ("redis://cache:6379/zero", "the database (after the host) must be a number"),
+    ("redis://cache:6379/0/1", "the database (after the host) must be a number"),
+]
+
+
+@pytest.mark.parametrize(("url", "message"), BAD_PUSH_URLS)
+def test_a_bad_push_url_in_the_file_is_named(tmp_path: Path, url: str, message: str) -> None:
+    path = write(tmp_path, f'{PUSH}[push]\nurl = "{url}"\n')
+    with pytest.raises(ConfigError) as caught:
+        config.load(path)
+    assert str(caught.value).startswith(f"{path}: [push].url")
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("[push]\nurl = ''\n", "[push].url must be a non-empty string"),
+     ("[push]\nurl = 6379\n", "[push].url must be a non-empty string"),
+     ("[push]\nhost = 'cache'\n", "unknown key [push].host")],
+)  # fmt: skip
+def test_the_push_section_takes_one_string(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, PUSH + text)
+    with pytest.raises(ConfigError) as caught:
+        config.load(path)
+    assert str(caught.value) == f"{path}: {message}"
+
+
+@pytest.mark.parametrize(("url", "message"), BAD_PUSH_URLS[:3] + BAD_PUSH_URLS[-2:])
+def test_a_bad_push_url_in_the_environment_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str, message: str
+) -> None:
+    monkeypatch.setenv(config.PUSH_URL_ENV, url)
+    good_file = write(tmp_path, f'{PUSH}[push]\nurl = "redis://cache:6379/0"\n')
+    with pytest.raises(ConfigError) as caught:
+        config.load(good_file)
+    assert str(caught.value).startswith(config.PUSH_URL_ENV) and message in str(caught.value)
+
+
+def check_config(config_file: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    code = "from tictactoe.__main__ import main; raise SystemExit(main(['check-config']))"
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          env={"CONFIG_FILE": str(config_file), "PATH": "/usr/bin:/bin", **env},
+                          timeout=60)  # fmt: skip
+
+
+def test_check_config_rejects_a_bad_push_url_in_one_line(tmp_path: Path) -> None:
+    path = write(tmp_path, f'{PUSH}[push]\nurl = "http://cache:6379"\n')
+    done = check_config(path)
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert line == (f"configuration error: {path}: [push].url must be a redis:// or rediss:// "
+                    "URL, got 'http://cache:6379'")  # fmt: skip
+    assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_check_config_rejects_a_bad_push_url_from_the_environment(tmp_path: Path) -> None:
+    path = write(tmp_path, PUSH)
+    done = check_config(path, **{config.PUSH_URL_ENV: "redis://cache:6379/db"})
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith(f"configuration error: {config.PUSH_URL_ENV}: the database")
+    good = check_config(path, **{config.PUSH_URL_ENV: "rediss://cache:6380/1"})
+    assert good.returncode == 0 and "error" not in good.stderr  # (a local stack's key warning)
+    assert good.stdout.strip() == "x: configuration is valid"

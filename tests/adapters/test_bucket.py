@@ -3,7 +3,7 @@
 moto ignores ExpectedBucketOwner and lets any account use any bucket, so the refusals come
 from a tiny S3 stand-in here that does what S3 documents: 403 when the expected owner is not
 the bucket's. That every S3 call names the owner is checked on moto's recorded calls in
-tests/test_policy.py.
+tests/deploy/test_policy.py.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from moto import mock_aws
 
 from devstack import processes
 from tests.conftest import make_settings, passthrough
+from tests.support import ROOT
 from tictactoe import create_app
 from tictactoe.adapters.bucket import NotOurBucket
 from tictactoe.services.backend import build
 
-ROOT = Path(__file__).resolve().parent.parent
 THEIRS = "210987654321"  # the account that really owns the stand-in's buckets
 
 

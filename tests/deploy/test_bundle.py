@@ -18,9 +18,9 @@ import pytest
 import yaml
 from moto import mock_aws
 
+from tests.support import ROOT
 from tictactoe.config import parse
 
-ROOT = Path(__file__).resolve().parent.parent
 SECRET = "s" * 20 + "0123456789abcdefghij"
 
 
@@ -60,8 +60,10 @@ def test_the_zip_holds_the_app_at_its_root_and_nothing_else(zip_path: Path) -> N
         names = zf.namelist()
         infos = zf.infolist()
     for required in ("application.py", "requirements.txt", "Procfile", "beanstalk.toml",
-                     "tictactoe/__init__.py", ".ebextensions/01-app.config",
-                     ".platform/nginx/conf.d/uploads.conf"):  # fmt: skip
+                     "tictactoe/__init__.py", "tictactoe/static/style.css",
+                     ".ebextensions/01-app.config", ".ebextensions/04-push.config",
+                     ".platform/nginx/nginx.conf", ".platform/nginx/conf.d/uploads.conf",
+                     ".platform/nginx/conf.d/elasticbeanstalk/streams.conf"):  # fmt: skip
         assert required in names
     tops = {name.split("/")[0] for name in names}
     assert tops <= {"application.py", "requirements.txt", "Procfile", "beanstalk.toml",
@@ -315,6 +317,8 @@ def test_the_platform_settings_name_the_config_and_the_health_check() -> None:
         "aws:elasticbeanstalk:application:environment",
         "aws:elasticbeanstalk:environment",
         "aws:elasticbeanstalk:environment:process:default",
+        "aws:elasticbeanstalk:environment:proxy:staticfiles",
+        "aws:elbv2:loadbalancer",
         "aws:elasticbeanstalk:cloudwatch:logs",
         "aws:elasticbeanstalk:healthreporting:system",
         "aws:autoscaling:asg",
@@ -328,6 +332,10 @@ def test_the_platform_settings_name_the_config_and_the_health_check() -> None:
     assert settings["aws:elasticbeanstalk:environment:process:default"]["HealthCheckPath"] == (
         "/health"
     )
+    # The platform's nginx serves /static from the folder this names (not its default, static/).
+    static = settings["aws:elasticbeanstalk:environment:proxy:staticfiles"]
+    assert static == {"/static": "tictactoe/static"}
+    assert (ROOT / static["/static"] / "style.css").is_file()
     web = [line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:")]
     assert len(web) == 1 and "--bind :8000" in web[0] and "application:application" in web[0]
     production = parse(ROOT / "beanstalk.toml")
@@ -364,7 +372,7 @@ def test_a_plain_python_without_the_apps_packages_builds_the_same_zip(
 
 
 def test_logs_stream_for_30_days_with_enhanced_health_and_auto_scaling() -> None:
-    from tests.test_bundle_https import RETENTION_DAYS, documented
+    from tests.deploy.test_bundle_https import RETENTION_DAYS, documented
 
     settings = platform_settings()
     for namespace, options in settings.items():
@@ -391,7 +399,7 @@ def test_log_streaming_needs_no_grant_in_the_apps_policy() -> None:
     AWSElasticBeanstalkWebTier (its CloudWatchLogsAccess statement: logs:CreateLogStream,
     PutLogEvents, DescribeLogStreams and DescribeLogGroups on /aws/elasticbeanstalk* groups)
     is what docs/deploy.md's instance-role step attaches; iam/policy.json holds only what the app
-    itself calls, which tests/test_policy.py proves both ways.
+    itself calls, which tests/deploy/test_policy.py proves both ways.
     """
     assert platform_settings()["aws:elasticbeanstalk:cloudwatch:logs"]["StreamLogs"] == "true"
     deploy_doc = (ROOT / "docs" / "deploy.md").read_text()

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.test_bundle import ROOT, SECRET, printed, run
+from tests.deploy.test_bundle import SECRET, printed, run
+from tests.support import ROOT
 from tictactoe.config import parse
 
 ARN = "arn:aws:acm:us-west-2:123456789012:certificate/12345678-90ab-cdef-1234-567890abcdef"
@@ -21,6 +22,8 @@ ARN = "arn:aws:acm:us-west-2:123456789012:certificate/12345678-90ab-cdef-1234-56
 DOCUMENTED = {
     "aws:elasticbeanstalk:application:environment": None,  # any environment property
     "aws:elasticbeanstalk:environment": {"LoadBalancerType"},
+    # Any URL path, each mapped to a folder of the bundle.
+    "aws:elasticbeanstalk:environment:proxy:staticfiles": None,
     "aws:elasticbeanstalk:environment:process:default": {
         "HealthCheckPath", "MatcherHTTPCode", "HealthCheckInterval", "HealthCheckTimeout",
         "HealthyThresholdCount", "UnhealthyThresholdCount", "DeregistrationDelay",
@@ -32,6 +35,10 @@ DOCUMENTED = {
     },
     # aws:elbv2:listenerrule:rule_name
     "aws:elbv2:listenerrule": {"HostHeaders", "PathPatterns", "Priority", "Process"},
+    "aws:elbv2:loadbalancer": {
+        "AccessLogsS3Bucket", "AccessLogsS3Enabled", "AccessLogsS3Prefix", "IdleTimeout",
+        "ManagedSecurityGroup", "SecurityGroups",
+    },
     "aws:elasticbeanstalk:cloudwatch:logs": {"StreamLogs", "DeleteOnTerminate", "RetentionInDays"},
     "aws:elasticbeanstalk:healthreporting:system": {
         "SystemType", "ConfigDocument", "HealthCheckSuccessThreshold",
@@ -117,10 +124,10 @@ def test_http_is_redirected_except_the_health_check_path(
         "Priority": "1",
         "Process": "default",
     }]  # fmt: skip
-    # Everything else: the port 80 listener's default action, a 301 to HTTPS.
-    (name,) = resources
-    listener = resources[name]
-    assert name == "AWSEBV2LoadBalancerListener"  # the name Elastic Beanstalk gives it
+    # Everything else: the port 80 listener's default action, a 301 to HTTPS. (The push cache's
+    # resources come from .ebextensions/04-push.config, tests/deploy/test_push_resources.py.)
+    assert set(resources) == {"AWSEBV2LoadBalancerListener", "PushCache", "PushCacheSecurityGroup"}
+    listener = resources["AWSEBV2LoadBalancerListener"]  # the name Elastic Beanstalk gives it
     assert listener["Type"] == "AWS::ElasticLoadBalancingV2::Listener"
     props = listener["Properties"]
     assert (props["Port"], props["Protocol"]) == (80, "HTTP")

@@ -1,16 +1,25 @@
 """The bundle runs as Elastic Beanstalk would run it, with local stand-ins for AWS.
 
 Build the zip with scripts/bundle.py, unzip it into an empty folder, make a fresh virtualenv,
-install only the bundle's requirements.txt, and start the Procfile's `web:` command from the
-unzipped folder with the environment properties that .ebextensions sets. A missing file,
-dependency or setting fails here.
+install only the bundle's requirements.txt, and start both of the Procfile's processes (`web:`
+and `stream:`) from the unzipped folder with the environment properties that .ebextensions
+sets. A missing file, dependency or setting fails here.
 
-Two substitutions, and only these: beanstalk.toml in the unzipped copy gains `endpoint` keys
-for a DynamoDB Local and moto's S3 server (instead of AWS), and the Procfile's `--bind :8000`
-becomes `--bind 127.0.0.1:<free port>` (8000 may be taken). Everything else, the generated
-secret key included, is what the zip holds. In front, as on the platform, an nginx with
-nginx's default body limit includes the bundle's .platform/nginx/conf.d/*.conf in its http
-block and proxies to gunicorn; the players talk to it, and one uploads a picture over 1 MB.
+Substitutions, and only these: beanstalk.toml in the unzipped copy gains `endpoint` keys for a
+DynamoDB Local and moto's S3 server (instead of AWS); TICTACTOE_PUSH_URL, which .ebextensions
+builds from the ElastiCache cache's endpoint (resolved by CloudFormation on AWS), names a
+redis-server the test starts instead; and each Procfile `--bind` (`:8000` for web,
+`127.0.0.1:8001` for stream) becomes a free loopback port (those may be taken). Everything
+else, the generated secret key included, is what the zip holds.
+
+In front, nginx is configured from the bundle as the platform configures it
+(devstack/platform_nginx.py): the bundle's .platform/nginx/nginx.conf, its conf.d/*.conf in the
+http block and its conf.d/elasticbeanstalk/*.conf in the server block, beside what the platform
+generates there: the default proxy to the web process, the /static alias (the Python
+platform's default, /static to a top-level static/, unless .ebextensions maps it elsewhere)
+and the health log. The players talk to it: one uploads a picture over nginx's default 1 MB
+body limit, one follows a game's event stream while the other moves, and the static files
+must come from nginx, from tictactoe/static, with the headers Flask used to send.
 
 A second bundle is built with --certificate-arn: the load balancer would end TLS and add
 X-Forwarded-Proto, which the platform's nginx passes through; here the test adds it itself.
@@ -20,7 +29,6 @@ in both).
 
 from __future__ import annotations
 
-import getpass
 import io
 import json
 import os
@@ -32,6 +40,7 @@ import time
 import venv
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +49,10 @@ import requests
 import yaml
 from PIL import Image
 
-from devstack import dynamodb_local, moto_server, processes
+from devstack import dynamodb_local, moto_server, platform_nginx, processes, redis_server
+from tests.support import ROOT
 from tests.support.players import ApiPlayer
 
-ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.stack
 
 
@@ -63,10 +72,10 @@ class HttpClient:
         return self.open(path, "GET", **kwargs)
 
 
-def web_command(app_dir: Path) -> list[str]:
-    """Return the Procfile's web: command as arguments."""
+def procfile_command(app_dir: Path, name: str) -> list[str]:
+    """Return the Procfile's `name:` command as arguments."""
     lines = (app_dir / "Procfile").read_text().splitlines()
-    (command,) = [line.split(":", 1)[1] for line in lines if line.startswith("web:")]
+    (command,) = [line.split(":", 1)[1] for line in lines if line.startswith(f"{name}:")]
     return shlex.split(command)
 
 
@@ -80,10 +89,14 @@ def environment_properties(app_dir: Path) -> dict[str, str]:
     return found
 
 
-def rebind(args: list[str], address: str) -> list[str]:
-    """Replace the value of --bind (the Procfile says :8000) with `address`."""
+# Where the platform's nginx sends each process's requests (devstack/platform_nginx.py).
+BINDS = {"web": ":8000", "stream": platform_nginx.STREAM}
+
+
+def rebind(args: list[str], name: str, address: str) -> list[str]:
+    """Replace the value of --bind (what the platform's nginx expects) with `address`."""
     index = args.index("--bind")
-    assert args[index + 1] == ":8000", "the platform's proxy forwards to :8000"
+    assert args[index + 1] == BINDS[name], f"the platform's proxy forwards {name} to {BINDS[name]}"
     return [*args[: index + 1], address, *args[index + 2 :]]
 
 
@@ -95,31 +108,6 @@ def point_at_local(config: Path, dynamodb_url: str, s3_url: str) -> None:
                               count=1, flags=re.MULTILINE)  # fmt: skip
         assert count == 1, f"beanstalk.toml has no [{section}] table"
     config.write_text(text)
-
-
-def nginx_conf(home: Path, port: int, app_dir: Path, upstream: str) -> str:
-    """The platform's proxy in miniature: nginx defaults, plus the bundle's conf.d files."""
-    user = f"user {getpass.getuser()};\n" if os.geteuid() == 0 else ""  # not "nobody"
-    temps = "".join(f"  {kind}_temp_path {home}/{kind}_temp;\n"
-                    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))  # fmt: skip
-    return f"""{user}worker_processes 1;
-pid {home}/nginx.pid;
-error_log {home}/error.log warn;
-events {{ worker_connections 64; }}
-http {{
-  access_log {home}/access.log;
-{temps}  include {app_dir}/.platform/nginx/conf.d/*.conf;
-  server {{
-    listen 127.0.0.1:{port};
-    location / {{
-      proxy_pass http://{upstream};
-      proxy_http_version 1.1;
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    }}
-  }}
-}}
-"""
 
 
 CERTIFICATE = "arn:aws:acm:us-west-2:123456789012:certificate/12345678-90ab-cdef-1234-567890abcdef"
@@ -155,37 +143,50 @@ def bundle_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home / "bin"
 
 
+@dataclass(frozen=True)
+class Stack:
+    base: str  # nginx, where the players connect
+    web_log: Path  # each process's output: its JSON request lines and gunicorn's messages
+    stream_log: Path
+
+
 @pytest.fixture
-def server(tmp_path: Path, unpacked: Path, bundle_venv: Path) -> Iterator[tuple[str, Path]]:
-    """Start DynamoDB Local, moto's S3 and the bundle's web: command; yield URL and log."""
+def server(tmp_path: Path, unpacked: Path, bundle_venv: Path) -> Iterator[Stack]:
+    """Start DynamoDB Local, moto's S3, redis, the Procfile's processes and nginx in front."""
     started: list[subprocess.Popen[bytes]] = []
-    log = tmp_path / "web.log"
+    logs = {name: tmp_path / f"{name}.log" for name in ("web", "stream")}
     try:
-        dynamodb_port, s3_port, web_port = (processes.free_port() for _ in range(3))
+        dynamodb_port, s3_port, redis_port = (processes.free_port() for _ in range(3))
         started.append(dynamodb_local.start(dynamodb_port, tmp_path / "db", tmp_path / "db.log"))
         started.append(moto_server.start(s3_port, tmp_path / "s3.log"))
+        started.append(redis_server.start(redis_port, tmp_path / "redis.log"))
         point_at_local(unpacked / "beanstalk.toml", f"http://127.0.0.1:{dynamodb_port}",
                        f"http://127.0.0.1:{s3_port}")  # fmt: skip
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-        env |= environment_properties(unpacked)
+        properties = environment_properties(unpacked)
+        # On AWS a CloudFormation function, resolved to the cache's endpoint when the stack is
+        # made (tests/deploy/test_push_resources.py checks what it builds).
+        assert properties["TICTACTOE_PUSH_URL"].startswith("`{"), properties
+        env |= properties | {"TICTACTOE_PUSH_URL": redis_server.url(redis_port)}
         env["PATH"] = f"{bundle_venv}{os.pathsep}{env.get('PATH', '')}"
-        args = rebind(web_command(unpacked), f"127.0.0.1:{web_port}")
-        # Not processes.start: it merges os.environ back, and PYTHONPATH must stay unset.
-        with log.open("ab") as out:
-            proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env,
-                                    cwd=unpacked, start_new_session=True)  # fmt: skip
-        started.append(proc)
-        processes.wait_for_port(web_port, proc, timeout=60)
+        ports = {name: processes.free_port() for name in logs}
+        for name, log in logs.items():
+            args = rebind(procfile_command(unpacked, name), name, f"127.0.0.1:{ports[name]}")
+            # Not processes.start: it merges os.environ back, and PYTHONPATH must stay unset.
+            with log.open("ab") as out:
+                started.append(subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT,
+                                                env=env, cwd=unpacked,
+                                                start_new_session=True))  # fmt: skip
+            try:
+                processes.wait_for_port(ports[name], started[-1], timeout=60)
+            except (RuntimeError, TimeoutError) as err:  # say why: the process's own words
+                raise AssertionError(f"{name}: {err}\n{log.read_text()[-3000:]}") from None
         home, proxy_port = tmp_path / "nginx", processes.free_port()
-        home.mkdir()
-        (home / "nginx.conf").write_text(
-            nginx_conf(home, proxy_port, unpacked, f"127.0.0.1:{web_port}")
-        )
-        started.append(processes.start(
-            ["nginx", "-p", str(home), "-e", str(home / "error.log"), "-c",
-             str(home / "nginx.conf"), "-g", "daemon off;"], log=home / "stdout.log"))  # fmt: skip
+        conf = platform_nginx.write(unpacked, home, proxy_port, f"127.0.0.1:{ports['web']}",
+                                    f"127.0.0.1:{ports['stream']}")  # fmt: skip
+        started.append(platform_nginx.start(conf, home))
         processes.wait_for_port(proxy_port, started[-1], timeout=10)
-        yield f"http://127.0.0.1:{proxy_port}", log
+        yield Stack(f"http://127.0.0.1:{proxy_port}", logs["web"], logs["stream"])
     finally:
         for proc in reversed(started):
             processes.stop(proc)
@@ -204,8 +205,29 @@ def wait_healthy(base: str, timeout: float = 90) -> None:
         time.sleep(1)
 
 
-def test_the_unzipped_bundle_serves_a_whole_game(unpacked: Path, server: tuple[str, Path]) -> None:
-    base, log = server
+def sse_events(response: requests.Response, deadline: float) -> Iterator[tuple[str, str]]:
+    """Yield (event name, data) for each event of a text/event-stream, until `deadline`."""
+    name, data = "message", []
+    for line in response.iter_lines(chunk_size=None, decode_unicode=True):
+        assert time.monotonic() < deadline, "the event never came"
+        if not line:
+            if data:
+                yield name, "\n".join(data)
+            name, data = "message", []
+        elif line.startswith("event:"):
+            name = line.removeprefix("event:").strip()
+        elif line.startswith("data:"):
+            data.append(line.removeprefix("data:").strip())
+
+
+def request_lines(log: Path) -> list[dict[str, Any]]:
+    """The app's request log lines (JSON on stdout; gunicorn's own lines are plain text)."""
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    return [r for r in lines if r["logger"] == "tictactoe.requests"]
+
+
+def test_the_unzipped_bundle_serves_a_whole_game(unpacked: Path, server: Stack) -> None:
+    base = server.base
     assert environment_properties(unpacked)["CONFIG_FILE"] == "beanstalk.toml"
     wait_healthy(base)
 
@@ -214,12 +236,28 @@ def test_the_unzipped_bundle_serves_a_whole_game(unpacked: Path, server: tuple[s
     game = alice.invite(bob)
     game = bob.accept(game)
     by_name = {alice.name: alice, bob.name: bob}
+    # The player who moves second follows the game's event stream, through nginx to the
+    # stream process; the first move must reach it.
+    watcher = by_name[game["o_player"]]
+    stream = watcher.client.session.get(f"{base}/api/games/{game['id']}/events", stream=True,
+                                        timeout=(5, 30))  # fmt: skip
+    assert stream.status_code == 200, stream.text
+    assert stream.headers["Content-Type"].startswith("text/event-stream")
+    events = sse_events(stream, time.monotonic() + 60)
+    first = next(events)  # the game as it is when the stream opens
+    assert first[0] == "game" and json.loads(first[1])["board"] == [""] * 9
     cells = {game["x_player"]: iter([0, 1, 2]), game["o_player"]: iter([3, 4])}
+    watching = True
     while game["status"] != "FINISHED":
         mover = game["turn"]
         response = by_name[mover].move(game, next(cells[mover]))
         assert response.status_code == 200, response.text
         game = response.json()
+        if watching and mover != watcher.name:
+            name, data = next(events)  # the other player's move, pushed
+            assert name == "game" and json.loads(data)["board"][0] == "X"
+            stream.close()
+            watching = False
 
     seen = alice.call("GET", f"/api/games/{game['id']}").json()
     assert seen["winner"] == game["x_player"] == bob.name
@@ -243,17 +281,55 @@ def test_the_unzipped_bundle_serves_a_whole_game(unpacked: Path, server: tuple[s
     assert bob.client.get("/static/style.css").status_code == 200
     # The app's request log goes to stdout, a JSON object a line (gunicorn's access log is off;
     # its own messages are plain text on stderr, in the same file here).
-    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
-    assert any(r["route"] == "/health" and r["request_id"] for r in lines
-               if r["logger"] == "tictactoe.requests")  # fmt: skip
+    web = request_lines(server.web_log)
+    assert any(r["route"] == "/health" and r["request_id"] for r in web)
+    # nginx sent the stream to the stream process, and nothing else there.
+    routes = {"/api/games/<game_id:game_id>/events", "/api/games/<game_id>/events"}
+    assert not [r for r in web if r["route"] in routes]
+    deadline = time.monotonic() + 15  # the stream's line is written when it ends
+    while not [r for r in request_lines(server.stream_log) if r["route"] in routes]:
+        assert time.monotonic() < deadline, server.stream_log.read_text()[-2000:]
+        time.sleep(0.2)
+    assert {r["route"] for r in request_lines(server.stream_log)} <= routes
+
+
+def test_static_files_come_from_nginx_with_the_headers_flask_sent(
+    unpacked: Path, server: Stack
+) -> None:
+    wait_healthy(server.base)
+    folder = unpacked / "tictactoe" / "static"
+    names = sorted(p.name for p in folder.iterdir() if p.is_file())
+    assert "style.css" in names and any(n.endswith(".js") for n in names)
+    for name in names:
+        response = requests.get(f"{server.base}/static/{name}", timeout=15)
+        assert response.status_code == 200, name
+        assert response.content == (folder / name).read_bytes(), name
+        # Flask sent these for its static files: revalidate each time, a 304 when unchanged.
+        assert response.headers["Cache-Control"] == "no-cache", name
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+        kinds = {"text/css"} if name.endswith(".css") else {"application/javascript",
+                                                             "text/javascript"}  # fmt: skip
+        kind, _, charset = response.headers["Content-Type"].partition("; ")
+        assert kind in kinds and charset == "charset=utf-8", (name, response.headers)
+        assert response.headers["Last-Modified"] and "Content-Disposition" not in response.headers
+        again = requests.get(f"{server.base}/static/{name}", timeout=15,
+                             headers={"If-None-Match": response.headers["ETag"]})  # fmt: skip
+        assert again.status_code == 304 and again.headers["Cache-Control"] == "no-cache"
+    assert requests.get(f"{server.base}/static/nope.css", timeout=15).status_code == 404
+    # Served by nginx alone: the app never saw them. Its own answers keep their own headers.
+    assert not [r for r in request_lines(server.web_log) if r["route"].startswith("/static")]
+    # (requests joins repeated headers with ", ": these are the app's, once.)
+    health = requests.get(f"{server.base}/health", timeout=15)
+    assert health.headers["Cache-Control"] == "no-store"
+    assert health.headers["X-Content-Type-Options"] == "nosniff"
+    assert health.headers["Content-Type"] == "application/json"  # no charset added by nginx
 
 
 @pytest.mark.parametrize("unpacked", [("--certificate-arn", CERTIFICATE)], ids=["https"],
                          indirect=True)  # fmt: skip
-def test_the_https_bundle_redirects_plain_http_but_not_the_health_check(
-    server: tuple[str, Path],
-) -> None:
-    base, _ = server
+def test_the_https_bundle_redirects_plain_http_but_not_the_health_check(server: Stack) -> None:
+    base = server.base
     wait_healthy(base)  # /health over plain HTTP (no X-Forwarded-Proto at all): a 200
     http, https = {"X-Forwarded-Proto": "http"}, {"X-Forwarded-Proto": "https"}
     health = requests.get(base + "/health", headers=http, allow_redirects=False, timeout=15)

@@ -1,7 +1,7 @@
 """iam/deploy-policy.json and iam/deploy-trust.json: parliament's verdict, the trust limited to
 this repository's main branch, wildcards only where IAM allows nothing narrower, and the
 placeholders docs/deploy.md names. (iam/policy.json, the instances' policy, has its parliament
-check in tests/test_policy.py.)"""
+check in tests/deploy/test_policy.py.)"""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import deploy_iam
+from tests.support import ROOT, deploy_iam
 from tests.support.deploy_iam import EXAMPLE, POLICY, TRUST
 
 OIDC_HOST = "token.actions.githubusercontent.com"
@@ -69,7 +69,7 @@ def test_the_files_hold_only_the_placeholders_the_readme_names(path: Path) -> No
         TRUST: {"AWS_ACCOUNT_ID", "GITHUB_REPOSITORY"},
     }[path]
     assert deploy_iam.placeholders(path) == expected
-    deploy_doc = (Path(__file__).resolve().parent.parent / "docs" / "deploy.md").read_text()
+    deploy_doc = (ROOT / "docs" / "deploy.md").read_text()
     assert all(f"{name}=" in deploy_doc for name in expected)
     assert "$" not in deploy_iam.filled(path)
 

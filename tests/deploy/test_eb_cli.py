@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
 
 import yaml
 
-from tests.support import workflow
-from tests.test_bundle import bundle
+from tests.deploy.test_bundle import bundle
+from tests.support import ROOT, workflow
 
-ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / ".elasticbeanstalk" / "config.yml"
 
 

@@ -43,6 +43,7 @@ import pytest
 from moto import mock_aws
 from PIL import Image
 
+from tests.support import ROOT
 from tests.support.aws_calls import (
     ACCOUNT,
     Need,
@@ -58,7 +59,6 @@ from tictactoe import create_app
 from tictactoe.config import parse
 from tictactoe.store.schema import LADDER_INDEX
 
-ROOT = Path(__file__).resolve().parent.parent
 POLICY = ROOT / "iam" / "policy.json"
 NEW_PASSWORD = "velvet quarry lantern"
 
@@ -256,7 +256,7 @@ def test_the_policy_grants_nothing_the_app_does_not_use(recorded: Recorder) -> N
 
 def test_every_aws_call_in_the_code_was_exercised(recorded: Recorder) -> None:
     # Export and import (OPERATOR_ONLY) run with an operator's credentials, never the
-    # instance role's: tests/test_operator_policy.py proves their policy the same way.
+    # instance role's: tests/deploy/test_operator_policy.py proves their policy the same way.
     called = calls_in(app_code())
     assert {"PutItem", "UpdateItem", "Query", "PutObject"} <= called.keys()  # the scan works
     seen = {operation for _, operation in recorded.operations}

@@ -19,7 +19,8 @@ PlayerFactory = Callable[..., BrowserPlayer]
 
 @pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """DynamoDB Local, moto's S3, two gunicorn instances (2 workers each) behind nginx."""
+    """DynamoDB Local, moto's S3, redis-server (the push bus) and two instances, each a web and
+    a stream gunicorn (the Procfile's two processes), behind nginx."""
     running = Stack(tmp_path_factory.mktemp("e2e-stack"))
     try:
         running.start()

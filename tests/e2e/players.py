@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -19,6 +20,17 @@ POLL_PERIOD = 2.0
 SEE_MOVE_WITHIN = POLL_PERIOD + 1.0
 WIN = [0, 3, 1, 4, 2]  # X takes the top row
 TIE = [0, 1, 2, 4, 3, 5, 7, 6, 8]  # X O X / X O O / O X X
+_POLL = re.compile(r"/api/games/[A-Za-z0-9_-]+")  # a game's GET, not its stream (/events)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A request the page sent, and when (time.monotonic())."""
+
+    at: float
+    method: str
+    path: str
+    kind: str  # Playwright's resource type: "document", "fetch", "eventsource", ...
 
 
 @dataclass
@@ -27,6 +39,11 @@ class BrowserPlayer:
     context: BrowserContext
     page: Page
     failures: list[str] = field(default_factory=list)
+    # Streams that broke off (an instance went away): the browser reconnects by itself, and
+    # the player sees nothing of it. Refused streams (a status >= 400) are failures.
+    stream_failures: list[str] = field(default_factory=list)
+    sent: list[Sent] = field(default_factory=list)
+    opened: list[Sent] = field(default_factory=list)  # streams that answered 200
 
     @classmethod
     def open(cls, browser: Browser, base_url: str, width: int, height: int) -> BrowserPlayer:
@@ -38,11 +55,18 @@ class BrowserPlayer:
             extra_http_headers={"X-E2E-Player": name},
         )
         context.set_default_timeout(10_000)
-        player = cls(name, context, context.new_page())
-        player.page.on("response", player._check_response)
-        player.page.on("requestfailed", player._check_failed)
-        player.page.on("pageerror", lambda err: player.failures.append(f"script error {err}"))
-        return player
+        return cls(name, context, context.new_page())._watch()
+
+    def tab(self) -> BrowserPlayer:
+        """Another tab of this player's browser (same cookies), watched as this one is."""
+        return BrowserPlayer(self.name, self.context, self.context.new_page())._watch()
+
+    def _watch(self) -> BrowserPlayer:
+        self.page.on("request", self._record)
+        self.page.on("response", self._check_response)
+        self.page.on("requestfailed", self._check_failed)
+        self.page.on("pageerror", lambda err: self.failures.append(f"script error {err}"))
+        return self
 
     def close(self) -> None:
         self.context.close()
@@ -50,11 +74,30 @@ class BrowserPlayer:
     def _check_response(self, response: Response) -> None:
         if response.status >= 400:
             self.failures.append(f"{response.status} {response.request.method} {response.url}")
+        elif response.request.resource_type == "eventsource":  # its headers: the stream is open
+            self.opened.append(_sent(response.request))
 
     def _check_failed(self, request: Request) -> None:
-        # Leaving a page cancels its poll in flight; the player sees nothing of that.
-        if request.failure != "net::ERR_ABORTED":
-            self.failures.append(f"{request.failure} {request.method} {request.url}")
+        # Leaving a page cancels its poll in flight, and ends its stream; the player sees
+        # nothing of that.
+        if request.failure == "net::ERR_ABORTED":
+            return
+        seen = self.stream_failures if request.resource_type == "eventsource" else self.failures
+        seen.append(f"{request.failure} {request.method} {request.url}")
+
+    def _record(self, request: Request) -> None:
+        self.sent.append(_sent(request))
+
+    def polls(self, since: float = 0.0) -> list[Sent]:
+        """The page's polls (GET /api/games/<id>, not the stream) sent at `since` or later."""
+        return [
+            s for s in self.sent
+            if s.at >= since and s.method == "GET" and _POLL.fullmatch(s.path.split("?")[0])
+        ]  # fmt: skip
+
+    def streams(self, since: float = 0.0) -> list[Sent]:
+        """The streams the page opened (or tried to) at `since` or later."""
+        return [s for s in self.sent if s.at >= since and s.kind == "eventsource"]
 
     # -- the UI --------------------------------------------------------------------------------
 
@@ -128,6 +171,11 @@ def play(
                 f"X saw {x.board()} {x.failures}, O saw {o.board()} {o.failures}"
             ) from err
     return seen
+
+
+def _sent(request: Request) -> Sent:
+    path = "/" + request.url.split("/", 3)[3]
+    return Sent(time.monotonic(), request.method, path, request.resource_type)
 
 
 def board_after(cells: list[int]) -> str:

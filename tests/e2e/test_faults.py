@@ -95,6 +95,12 @@ def test_database_outage_says_try_again_and_the_game_resumes(
     whole_stack: Stack, players: PlayerFactory, artifacts: Path
 ) -> None:
     x, o = new_game(whole_stack, players)
+    # With push the waiting page hears nothing while nothing changes (its stream stays open):
+    # refuse its streams, so it polls as a page without push does, and its poll reports.
+    refuse = re.compile(r"/events$")
+    o.page.route(refuse, lambda route: route.fulfill(status=503, body=""))
+    with o.page.expect_request(re.compile(r"/api/games/[A-Za-z0-9_-]+$"), timeout=10_000):
+        o.page.reload()  # its stream refused, the page polls 5 s later
     play(x, o, WIN[:2])
 
     whole_stack.stop_dynamodb()
@@ -114,6 +120,7 @@ def test_database_outage_says_try_again_and_the_game_resumes(
     x.screenshot(artifacts / "outage-game.png")
 
     whole_stack.start_dynamodb()
+    o.page.unroute(refuse)
     x.cell(WIN[2]).click()  # the same move again
     expect(x.cell(WIN[2])).to_have_text("X")
     expect(x.problem).to_be_hidden()

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
+from tests.api.test_pictures import photo, upload
 from tests.support.players import ApiPlayer
-from tests.test_avatars_api import photo, upload
 
 # The views that choose their own caching; every other response is no-store.
-OWN_CACHING = {"api.get_game", "images.picture", "images.default", "static"}
+OWN_CACHING = {"api.get_game", "pictures.picture", "pictures.default", "static"}
 
 
 @pytest.fixture

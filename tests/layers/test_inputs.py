@@ -238,7 +238,10 @@ def test_head_answers_like_get_without_a_body(
 ) -> None:
     path = site.url(rule)
     got, head = site.send("GET", path), site.send("HEAD", path)
-    assert head.status_code == got.status_code < 500 and head.get_data() == b""
+    # This app has push off: its streams answer 503 "poll instead", by contract (the stream
+    # tests, tests/api/test_streams.py, cover them with push on).
+    off = 503 if endpoint.startswith("streams.") else 499
+    assert head.status_code == got.status_code <= off and head.get_data() == b""
     assert head.headers.get("Content-Type") == got.headers.get("Content-Type")
 
 

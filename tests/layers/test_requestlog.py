@@ -19,9 +19,9 @@ from moto import mock_aws
 from bench.capacity import Recorder
 from bench.flows import WIN_IN_7, new_pair, play_game
 from tests.conftest import make_settings, passthrough
+from tests.services.test_accounts import Clock
+from tests.services.test_limits import ATTACKER, WRONG, from_address, limited_app, log_in
 from tests.support.openapi import CheckedClient
-from tests.test_accounts import Clock
-from tests.test_limits import ATTACKER, WRONG, from_address, limited_app, log_in
 from tictactoe import create_app, logs
 from tictactoe.web import auth
 from tictactoe.web.layers.requestlog import request_id_from, route_of

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.test_pages import Browser, game_id, signed_up
+from tests.pages.test_pages import Browser, game_id, signed_up
 
 WIN = [0, 3, 1, 4, 2]  # X takes the top row
 

@@ -7,8 +7,8 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.pages.test_pages import Browser, game_id, signed_up
 from tests.support.players import PASSWORD
-from tests.test_pages import Browser, game_id, signed_up
 from tictactoe.web.returns import safe_next
 
 ATTEMPTS = [

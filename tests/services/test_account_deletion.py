@@ -6,8 +6,8 @@ from typing import Any
 
 import boto3
 
+from tests.api.test_pictures import photo, upload
 from tests.support.players import PASSWORD, ApiPlayer
-from tests.test_avatars_api import photo, upload
 from tictactoe.services.backend import Backend
 from tictactoe.store.games import DELETED_PLAYER
 from tictactoe.store.users import CLAIM

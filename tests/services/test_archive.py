@@ -17,6 +17,7 @@ import pytest
 from moto import mock_aws
 
 from tests.conftest import make_settings, passthrough, running_dynamodb_local
+from tests.support import ROOT
 from tests.support.stacks import app_on, everything, fail_after, play, plenty, signs_in
 from tictactoe.adapters.archive_file import check, line
 from tictactoe.commands.archive import report
@@ -27,7 +28,6 @@ from tictactoe.services.pacing import TokenBucket
 from tictactoe.store import ensure_tables
 
 ROLES = ("games", "users", "avatars")
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """Logins and sign-ups are throttled: 429 with Retry-After, nothing changed, no oracle, and the
 real player still gets in from another address. Plus the client's address behind proxies and
-the bound on password hashing. On moto; tests/test_limits_shared.py runs the shared parts on
-DynamoDB Local too."""
+the bound on password hashing. On moto; tests/services/test_limits_shared.py runs the shared
+parts on DynamoDB Local too."""
 
 from __future__ import annotations
 

@@ -12,9 +12,7 @@ from moto import mock_aws
 
 from bench.capacity import Recorder
 from tests.conftest import make_settings, passthrough, unique
-from tests.support.openapi import CheckedClient
-from tests.support.players import PASSWORD
-from tests.test_limits import (
+from tests.services.test_limits import (
     ATTACKER,
     PLAYER_HOME,
     WRONG,
@@ -23,6 +21,8 @@ from tests.test_limits import (
     log_in,
     sign_up,
 )
+from tests.support.openapi import CheckedClient
+from tests.support.players import PASSWORD
 from tictactoe import create_app
 from tictactoe.config import Settings
 from tictactoe.services.limits import failed_once_more

@@ -11,8 +11,8 @@ from moto import mock_aws
 from werkzeug.security import generate_password_hash
 
 from tests.conftest import make_settings, passthrough
+from tests.pages.test_pages import Browser
 from tests.support.players import PASSWORD, ApiPlayer
-from tests.test_pages import Browser
 from tictactoe.config import Settings
 from tictactoe.rules.names import skeleton
 from tictactoe.rules.passwords import password_problem

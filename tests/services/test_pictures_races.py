@@ -8,7 +8,7 @@ orders, from no picture and from a record of before upload ids. Afterwards the r
 objects that exist, the Users pointer agrees with it, and nothing is left over.
 
 The 3,360 runs use small in-memory stores with the same conditional semantics as the real
-ones (whose conditions tests/test_avatars_store.py checks on moto and on DynamoDB Local);
+ones (whose conditions tests/store/test_pictures.py checks on moto and on DynamoDB Local);
 a sample of orders also runs on moto's DynamoDB and S3 through the real stores.
 """
 

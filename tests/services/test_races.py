@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from tests.conftest import make_settings
+from tests.support import ROOT
 from tests.support.players import ApiPlayer, signed_in
 from tictactoe.rules.board import EMPTY, winning_mark
 
-ROOT = Path(__file__).resolve().parent.parent
 THREADS_PER_PLAYER = 6
 
 

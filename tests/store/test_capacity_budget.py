@@ -18,7 +18,6 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,13 +26,12 @@ from moto import mock_aws
 from bench.capacity import Recorder
 from bench.flows import TIE_IN_9, WIN_IN_7, Browser, new_pair, play_game
 from tests.conftest import make_settings, passthrough
-from tests.test_accounts import Clock
+from tests.services.test_accounts import Clock
+from tests.support import ROOT
 from tictactoe import create_app
 from tictactoe.services.accounts import RECHECK_SECONDS
 from tictactoe.store.ladder import LADDER_SHARDS
 from tictactoe.web import auth
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)

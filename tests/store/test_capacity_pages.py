@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from bench.flows import WIN_IN_7, Browser, play_game
-from tests.test_capacity_budget import (  # noqa: F401 (clock and recorded are fixtures)
+from tests.store.test_capacity_budget import (  # noqa: F401 (clock and recorded are fixtures)
     BUDGETS,
     REMATCH_BUDGETS,
     RESULTS,

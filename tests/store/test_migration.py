@@ -7,6 +7,7 @@ no deletion protection, no point-in-time recovery, TTL on), with accounts in the
 
 from __future__ import annotations
 
+import ast
 import logging
 import threading
 import time
@@ -24,6 +25,7 @@ from botocore.config import Config
 from moto import mock_aws
 
 from tests.conftest import make_settings, passthrough, running_dynamodb_local
+from tests.support import ROOT
 from tests.support.openapi import CheckedClient
 from tictactoe import __main__ as cli
 from tictactoe import create_app
@@ -34,7 +36,6 @@ from tictactoe.store.schema import LADDER_INDEX, TTL_ATTRIBUTE, definitions, exp
 from tictactoe.web import health
 
 PLAYERS = [f"player{n}" for n in range(12)]
-ROOT = Path(__file__).resolve().parent.parent
 EXTRA_INDEX = "Extra-index"  # an operator's own index, not in the schema
 
 
@@ -146,8 +147,18 @@ def successful_updates() -> Iterator[list[tuple[str, dict[str, Any]]]]:
 
 
 def test_three_instances_starting_at_once_migrate_once_and_all_come_up_healthy(
-    dynamodb_local_url: str,
+    dynamodb_local_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Three apps built in three threads of one process (instances are separate processes):
+    # CPython 3.11 can fail ast.parse run in threads at once ("AST constructor recursion
+    # depth mismatch"), which Werkzeug uses to compile each URL rule. One parse at a time.
+    parsing, parse = threading.Lock(), ast.parse
+
+    def one_at_a_time(*args: Any, **kwargs: Any) -> Any:
+        with parsing:
+            return parse(*args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", one_at_a_time)
     with mock_aws(config=passthrough(dynamodb_local_url)):
         settings = make_settings(endpoint=dynamodb_local_url)
         old = previous_version(settings)

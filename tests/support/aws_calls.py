@@ -18,12 +18,19 @@ from typing import Any
 import boto3
 import botocore.session
 
+from tests.support import ROOT
+
 ACCOUNT = "123456789012"  # moto's account
-ROOT = Path(__file__).resolve().parent.parent.parent
 # Code that only an operator runs, from their own machine with their own credentials
 # (export and import): its calls are proven against iam/operator-policy.json by
-# tests/test_operator_policy.py, not against the instance role's policy.
-OPERATOR_ONLY = frozenset({"tictactoe/services/archive.py", "tictactoe/store/archive.py"})
+# tests/deploy/test_operator_policy.py, not against the instance role's policy.
+OPERATOR_ONLY = frozenset(
+    {
+        "tictactoe/services/archive.py",
+        "tictactoe/store/archive.py",
+        "tictactoe/adapters/archive_bucket.py",
+    }
+)
 # Methods boto3 adds to the S3 client, and the operation each performs.
 S3_HELPERS = {"upload_file": "PutObject", "upload_fileobj": "PutObject",
               "download_file": "GetObject", "download_fileobj": "GetObject",

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+from tests.support import ROOT
+
 POLICY = ROOT / "iam" / "deploy-policy.json"
 TRUST = ROOT / "iam" / "deploy-trust.json"
 

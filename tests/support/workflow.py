@@ -20,7 +20,8 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+from tests.support import ROOT
+
 WORKFLOW = ROOT / ".github" / "workflows" / "deploy.yml"
 
 STUB_AWS = """\
