@@ -3,8 +3,9 @@
 Runs in a few minutes on 2 cores: capacity per game (in-process app, real DynamoDB Local),
 waiting cost (headless chromium against the in-process app), throughput and latency (a load
 process against gunicorn with 2 workers), move latency while one client floods /api/login
-(bench/flood.py), page weight (chromium against gunicorn), and the avatar figures when
-bench/avatars.py is there.
+(bench/flood.py), page weight (chromium against gunicorn), the avatar figures when
+bench/avatars.py is there, and push (bench/push.py: move-to-screen latency, waiting cost,
+open streams, CPU per game; its own instances behind nginx, on the same DynamoDB Local).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import flood, game_costs, load, pages, report
+from . import flood, game_costs, load, pages, push, report
 from . import results as counting
 from .flows import TIE_IN_9, WIN_IN_7, picture
 from .stack import ROOT, Stack, local_stack
@@ -49,7 +50,13 @@ def machine() -> dict[str, Any]:
     }
 
 
-def run(runs: int, load_runs: int, seconds: float, wait_seconds: float) -> dict[str, Any]:
+def run(
+    runs: int,
+    load_runs: int,
+    seconds: float,
+    wait_seconds: float,
+    push_sizes: push.Sizes | None = None,
+) -> dict[str, Any]:
     results: dict[str, Any] = {"machine": machine(), "runs": runs}
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp, local_stack(Path(tmp)) as stack:
         app, recorder = game_costs.instrumented_app(stack.settings)
@@ -85,6 +92,10 @@ def run(runs: int, load_runs: int, seconds: float, wait_seconds: float) -> dict[
             "seconds": calls["seconds"],
             "moves_sent": moves_sent,
         }
+        if push_sizes is not None:  # the app above is stopped; its DynamoDB Local and S3 serve
+            log.info("push: live updates against polling (bench/push.py)")
+            results["push"] = push.run(push_sizes, stack.settings.endpoint,
+                                       stack.settings.s3_endpoint)  # fmt: skip
     results["machine"]["load_after"] = os.getloadavg()[0]
     results["avatars"] = _avatars()
     return results
@@ -145,10 +156,27 @@ def main() -> int:
     parser.add_argument("--load-runs", type=int, default=5, help="throughput runs per size")
     parser.add_argument("--seconds", type=float, default=6, help="each throughput run")
     parser.add_argument("--wait-seconds", type=float, default=20, help="each waiting run")
+    sizes = push.Sizes()
+    parser.add_argument("--push-moves", type=int, default=sizes.moves,
+                        help="moves per push latency run")  # fmt: skip
+    parser.add_argument("--push-wait-seconds", type=float, default=sizes.wait_seconds,
+                        help="the push waiting window")  # fmt: skip
+    parser.add_argument("--push-cpu-games", type=int, default=sizes.cpu_games,
+                        help="games per mode in the push CPU comparison")  # fmt: skip
+    parser.add_argument("--push-streams", type=int, default=sizes.streams,
+                        help="streams held open")  # fmt: skip
+    parser.add_argument("--push-load-seconds", type=float, default=sizes.load_seconds,
+                        help="each move-p99 run beside the open streams")  # fmt: skip
+    parser.add_argument("--no-push", action="store_true", help="leave the push figures out")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
+    push_sizes = None if args.no_push else push.Sizes(
+        moves=args.push_moves, wait_seconds=args.push_wait_seconds,
+        cpu_games=args.push_cpu_games, streams=args.push_streams,
+        load_seconds=args.push_load_seconds,
+    )  # fmt: skip
     started = time.monotonic()
-    results = run(args.runs, args.load_runs, args.seconds, args.wait_seconds)
+    results = run(args.runs, args.load_runs, args.seconds, args.wait_seconds, push_sizes)
     results["machine"]["bench_seconds"] = time.monotonic() - started
     (Path(tempfile.gettempdir()) / "bench-results.json").write_text(
         json.dumps(results, indent=1, default=str)

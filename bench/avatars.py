@@ -1,7 +1,7 @@
 """Benchmark: avatar processing (draft-mode decode) against a naive full decode + resize,
 and the memory ceiling against adversarial uploads (bench/avatar_ceiling.py).
 
-    python -m bench.pictures
+    python -m bench.avatars
 
 Three generated pictures: a 12 MP JPEG, a 24 MP JPEG and a 4000x3000 PNG, all under the
 5 MiB upload limit. Each (picture, path) pair runs in a fresh Python process, so its peak
@@ -106,7 +106,7 @@ def _status_mb(field: str) -> float:
 
 
 def _in_subprocess(path: Path, which: str) -> dict[str, float]:
-    code = "import json, sys; from bench.pictures import measure; "
+    code = "import json, sys; from bench.avatars import measure; "
     code += "print(json.dumps(measure(sys.argv[1], sys.argv[2])))"
     done = subprocess.run(
         [sys.executable, "-c", code, str(path), which],

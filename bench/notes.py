@@ -7,6 +7,7 @@ import statistics
 from collections.abc import Callable
 from typing import Any
 
+from . import push_report
 from .figures import SAMPLE, calls_per_move, capacity, cell, cpu_per_move, num
 from .results import AWS_MODEL
 
@@ -181,6 +182,10 @@ WHY: dict[str, Callable[[dict[str, Any]], str]] = {
     "CPU ms per move": _cpu_why,
     "DynamoDB calls per move": _calls_why,
     "Avatars": _avatar_why,
+    # The push figures (bench/push.py); their explanations live with their report.
+    "the other screen": push_report.why_latency,
+    "RCU per waiting game-minute": push_report.why_waiting,
+    "open streams ÷ without": push_report.why_streams,
 }
 
 

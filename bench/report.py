@@ -6,7 +6,7 @@ import statistics
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import flood
+from . import flood, push_report
 from . import results as counting
 from .figures import SAMPLE, calls_per_move, capacity, cell, cpu_per_move, num
 from .notes import cost_model, missed_notes
@@ -111,7 +111,16 @@ def rows(results: dict[str, Any]) -> list[Row]:
             )
         )
     out += avatar_rows(results.get("avatars"))
+    out += push_rows(results.get("push"))
     return out
+
+
+def push_rows(push: dict[str, Any] | None) -> list[Row]:
+    """The push figures (bench/push.py), each against its target from the push issue."""
+    if not push:
+        return []
+    return [Row(name, values, target, ok, today) for name, values, target, ok, today in
+            push_report.summary(push)]  # fmt: skip
 
 
 def avatar_rows(avatars: dict[str, Any] | None) -> list[Row]:
@@ -189,7 +198,7 @@ def render(results: dict[str, Any]) -> str:
         "",
         "## Summary",
         "",
-        "| figure | ours: median (min–max) | target | classic sample (ratio) | |",
+        "| figure | ours: median (min–max) | target | classic sample (ratio), or polling today | |",
         "|---|---|---|---|---|",
         *(row.line() for row in summary),
         "",
@@ -198,6 +207,7 @@ def render(results: dict[str, Any]) -> str:
         "## How each figure is measured",
         "",
         *METHOD,
+        *(push_report.method() if results.get("push") else []),
         "",
         "## Capacity of a 7-move win, per request type",
         "",
@@ -248,6 +258,7 @@ def render(results: dict[str, Any]) -> str:
         out.append("bench/avatars.py was not in the tree when this ran: no avatar figures.")
     else:
         out.append(avatars.get("_markdown", ""))
+    out += ["", *push_report.markdown(results.get("push"))]
     return "\n".join(out) + "\n"
 
 
