@@ -49,7 +49,8 @@ _stopping = threading.Lock()  # held once the SIGTERM hook is in place
 def register(app: Flask) -> None:
     """Tell the templates whether push is on, so pages open streams or poll."""
     app.context_processor(lambda: {"push": backend().hub is not None})
-    if app.extensions["tictactoe"].hub is not None:
+    built = app.extensions.get("tictactoe")  # (a bare app, for its URL map, has none)
+    if built is not None and built.hub is not None:
         _allow_open_files(OPEN_FILES)
 
 
