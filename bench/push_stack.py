@@ -30,8 +30,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -295,20 +293,7 @@ def _spawn(running: PushStack, process: Process, args: list[str], config: Path,
 
 
 def wait_healthy(process: Process, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        assert process.proc is not None
-        if process.proc.poll() is not None:
-            raise RuntimeError(f"{process.label} exited; see its log")
-        try:
-            with urllib.request.urlopen(f"http://{process.addr}/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{process.label} not healthy in {timeout} s")
-        time.sleep(0.2)
+    processes.wait_healthy(process.proc, f"http://{process.addr}", process.label, timeout)
 
 
 def nginx_conf(running: PushStack) -> str:

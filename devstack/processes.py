@@ -7,6 +7,8 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -62,3 +64,22 @@ def stop(proc: subprocess.Popen[bytes], timeout: float = 10) -> None:
         proc.wait(timeout)
     except ProcessLookupError:
         pass
+
+
+def wait_healthy(
+    proc: subprocess.Popen[bytes] | None, url: str, label: str, timeout: float = 90
+) -> None:
+    """Wait until `url`/health answers 200 (a first start creates the tables first)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{label} exited before it was healthy; see its log")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass  # still starting
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{label} not healthy within {timeout} s")
+        time.sleep(0.2)

@@ -17,6 +17,7 @@ from moto import mock_aws
 from devstack import dynamodb_local, processes
 from tests.support.openapi import CheckedClient
 from tests.support.players import ApiPlayer
+from tests.support.streams import running_redis
 from tictactoe import create_app
 from tictactoe.config import Settings
 from tictactoe.services.backend import Backend, build
@@ -150,3 +151,10 @@ def local_app(dynamodb_local_url: str) -> Iterator[Any]:
     """The app on this worker's DynamoDB Local (for races that need the real thing)."""
     with mock_aws(config=passthrough(dynamodb_local_url)):
         yield create_app(make_settings(endpoint=dynamodb_local_url))
+
+
+@pytest.fixture(scope="module")
+def bus_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A push bus of this test module's own: a redis-server on a free loopback port."""
+    with running_redis(tmp_path_factory.mktemp("redis")) as server:
+        yield server.url

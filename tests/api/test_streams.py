@@ -25,7 +25,6 @@ from tests.support.streams import (
     Message,
     game_events,
     push_app,
-    running_redis,
     started,
     tab,
     watch,
@@ -36,12 +35,6 @@ from tictactoe.web import streams
 
 REAL_HEARTBEAT = streams.HEARTBEAT  # before the fixture below shortens it
 WIN = [(0, "x"), (3, "o"), (1, "x"), (4, "o"), (2, "x")]  # X (the opponent) takes the top row
-
-
-@pytest.fixture(scope="module")
-def bus_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_redis(tmp_path_factory.mktemp("redis")) as server:
-        yield server.url
 
 
 @pytest.fixture(autouse=True)

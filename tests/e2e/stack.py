@@ -16,8 +16,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -377,18 +375,5 @@ http {{
 
 def wait_healthy(instance: Instance, timeout: float = 60) -> None:
     """Wait until both of the instance's processes answer /health with 200."""
-    deadline = time.monotonic() + timeout
     for proc, url in ((instance.proc, instance.web_url), (instance.stream, instance.stream_url)):
-        while True:
-            assert proc is not None
-            if proc.poll() is not None:
-                raise RuntimeError(f"instance {instance.name} exited; see {instance.log}")
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"instance {instance.name} not healthy in {timeout} s")
-            time.sleep(0.2)
+        processes.wait_healthy(proc, url, f"instance {instance.name} ({instance.log})", timeout)

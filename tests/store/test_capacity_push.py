@@ -26,18 +26,12 @@ from bench.capacity import Recorder, request_type
 from tests.conftest import make_settings, passthrough
 from tests.services.test_accounts import Clock
 from tests.support.players import ApiPlayer
-from tests.support.streams import game_events, running_redis, started, watch
+from tests.support.streams import game_events, started, watch
 from tictactoe import create_app
 from tictactoe.adapters import capacity
 from tictactoe.web import auth, streams
 
 WIN = [(0, "x"), (3, "o"), (1, "x"), (4, "o"), (2, "x")]  # X (the opponent) takes the top row
-
-
-@pytest.fixture(scope="module")
-def bus_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_redis(tmp_path_factory.mktemp("redis")) as server:
-        yield server.url
 
 
 @pytest.fixture(autouse=True)
