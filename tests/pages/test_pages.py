@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -195,3 +196,21 @@ def test_a_database_outage_is_503_try_again_not_500(moto: None) -> None:
 def test_health_is_ok_when_the_database_answers(app: Any) -> None:
     response = app.test_client().get("/health")
     assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("push", [False, True])
+def test_pages_open_streams_only_when_push_is_on(moto: None, push: bool) -> None:
+    """The page is told, and loads the stream script, only when the app has a bus; without
+    one it is the page of before push (it polls). No bus is contacted to render a page."""
+    settings = make_settings()
+    if push:  # nothing listens there: building the app and rendering its pages need no bus
+        settings = replace(settings, push_url=f"redis://127.0.0.1:{free_port()}/0")
+    app = create_app(settings)
+    host, guest = signed_up(app, "pia"), signed_up(app, "pat")
+    host.submit("/games", opponent="pat")
+    pages = [host.page]
+    guest.get("/")
+    pages.append(guest.page)
+    for page in pages:
+        assert ('data-push="1"' in page) is push
+        assert ("/static/live.js" in page) is push
