@@ -21,10 +21,11 @@ import json
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from . import load
 from .stack import Stack
@@ -65,14 +66,37 @@ def run(
     return out
 
 
+def loopback_only(url: str) -> SplitResult:
+    """Return `url`'s parts; refuse any host but loopback (every load here stays on it)."""
+    where = urlsplit(url)
+    if not ipaddress.ip_address(where.hostname or "").is_loopback:
+        raise ValueError(f"loads run against loopback only, not {url}")
+    return where
+
+
+def run_workers(
+    worker: Callable[[int], None], source: str, statuses: Counter[int]
+) -> dict[str, Any]:
+    """Run `worker` on CONNECTIONS threads until each returns; sum up the answers it counted."""
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(CONNECTIONS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    took = time.perf_counter() - started
+    total = sum(statuses.values())
+    return {"source": source, "seconds": took, "requests": total,
+            "per_s": total / took if took else 0.0,
+            "statuses": {str(k): v for k, v in sorted(statuses.items())}}  # fmt: skip
+
+
 def flood_logins(
     base_url: str, source: str, seconds: float, rate: float | None = RATE
 ) -> dict[str, Any]:
     """Send wrong passwords from `source` for `seconds` (at `rate` a second, or as fast as
     the connections go); count the answers by status."""
-    where = urlsplit(base_url)
-    if not ipaddress.ip_address(where.hostname or "").is_loopback:
-        raise ValueError("the flood runs against loopback only")
+    where = loopback_only(base_url)
     statuses: Counter[int] = Counter()
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
@@ -98,17 +122,7 @@ def flood_logins(
                 statuses[response.status] += 1
         connection.close()
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(CONNECTIONS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    took = time.perf_counter() - started
-    total = sum(statuses.values())
-    return {"source": source, "seconds": took, "requests": total,
-            "per_s": total / took if took else 0.0,
-            "statuses": {str(k): v for k, v in sorted(statuses.items())}}  # fmt: skip
+    return run_workers(worker, source, statuses)
 
 
 def ratios(results: dict[str, Any]) -> list[float]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.client
-import ipaddress
 import json
 import math
 import multiprocessing
@@ -13,7 +12,6 @@ import threading
 import time
 from collections import Counter
 from typing import Any
-from urllib.parse import urlsplit
 
 from playwright.sync_api import sync_playwright
 
@@ -105,9 +103,7 @@ def flood_signups(url: str, source: str, seconds: float, rate: float | None, sto
                   out: Any) -> None:  # fmt: skip
     """Sign up new names from `source` at `rate` a second over flood.CONNECTIONS keep-alive
     connections, until `stop` is set or `seconds` pass (at most flood.MAX_REQUESTS)."""
-    where = urlsplit(url)
-    if not ipaddress.ip_address(where.hostname or "").is_loopback:
-        raise ValueError("the flood runs against loopback only")
+    where = flood.loopback_only(url)
     statuses: Counter[int] = Counter()
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
@@ -143,17 +139,7 @@ def flood_signups(url: str, source: str, seconds: float, rate: float | None, sto
                 csrf, cookie = token(connection, fresh or cookie)
         connection.close()
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(flood.CONNECTIONS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    took = time.perf_counter() - started
-    total = sum(statuses.values())
-    out.put({"source": source, "seconds": took, "requests": total,
-             "per_s": total / took if took else 0.0,
-             "statuses": {str(k): v for k, v in sorted(statuses.items())}})  # fmt: skip
+    out.put(flood.run_workers(worker, source, statuses))
 
 
 def flooded_screens(url: str, host: Player, opponent: Player, moves: int, rate: float,

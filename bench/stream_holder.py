@@ -12,14 +12,14 @@ everything itself after `max_seconds` even if nobody asks it to.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import multiprocessing
 import statistics
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+
+from .flood import loopback_only
 
 MAX_STREAMS = 5000
 CONCURRENT = 32  # streams connecting at once
@@ -38,9 +38,7 @@ class StreamHolder:
 
     def open(self) -> dict[str, Any]:
         """Open every stream; return how many answered, by status, and how fast."""
-        where = urlsplit(self.url)
-        if not ipaddress.ip_address(where.hostname or "").is_loopback:
-            raise ValueError("streams are opened against loopback only")
+        where = loopback_only(self.url)
         if len(self.streams) > MAX_STREAMS:
             raise ValueError(f"at most {MAX_STREAMS} streams")
         context = multiprocessing.get_context("spawn")
