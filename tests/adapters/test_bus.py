@@ -12,6 +12,7 @@ import queue
 import socket
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,8 @@ from devstack import processes, redis_server
 from tests.support.streams import WAIT, RedisServer, eventually, running_redis
 from tictactoe.adapters import bus as buses
 from tictactoe.adapters.bus import Bus
+from tictactoe.rules import notices
+from tictactoe.rules.board import Game
 from tictactoe.rules.notices import Changed, Gone, Notice, Revoked
 
 NOTICES: list[Notice] = [
@@ -82,6 +85,18 @@ def test_every_notice_published_reaches_every_listener(server: RedisServer) -> N
         publisher.publish(notice)
     assert [first.notice() for _ in NOTICES] == NOTICES
     assert [second.notice() for _ in NOTICES] == NOTICES
+
+
+def test_a_game_crosses_signed_and_only_instances_holding_a_key_take_it(
+    server: RedisServer,
+) -> None:
+    name, new, old = channel("signed"), notices.key("new secret"), notices.key("old secret")
+    game = Game.invitation("game0001", "alice", "bob", "2026-01-01T00:00:00Z")
+    rotated = Listener().listen(Bus(server.url, name, keys=(new, old)))
+    stranger = Listener().listen(Bus(server.url, name, keys=(notices.key("another app"),)))
+    Bus(server.url, name, keys=(old,)).publish(notices.changed(game))  # not yet rotated
+    assert rotated.notice() == notices.changed(game)
+    assert stranger.notice() == replace(notices.changed(game), game=None)  # it must read
 
 
 def test_anything_else_on_the_channel_is_ignored(server: RedisServer) -> None:

@@ -6,12 +6,17 @@ into an exception or a half-made notice.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
 import pytest
 
 from tictactoe.rules import notices
-from tictactoe.rules.board import Game
+from tictactoe.rules.board import Game, Status
 from tictactoe.rules.notices import Changed, Gone, Revoked
 
 NOTICES = [
@@ -38,7 +43,9 @@ def test_every_notice_survives_the_round_trip(notice: notices.Notice) -> None:
 
 def test_a_game_names_its_players_and_version() -> None:
     invited = Game.invitation("g1234567", "alice", "bob", "2026-01-01T00:00:00Z")
-    assert notices.changed(invited) == Changed("g1234567", invited.version, ("alice", "bob"))
+    assert notices.changed(invited) == Changed(
+        "g1234567", invited.version, ("alice", "bob"), invited
+    )
     assert notices.gone(invited) == Gone("g1234567", ("alice", "bob"))
     open_challenge = Game.invitation("c1234567", "alice", None, "2026-01-01T00:00:00Z")
     assert notices.changed(open_challenge).players == ("alice",)
@@ -101,6 +108,63 @@ def test_missing_players_mean_none_and_extra_fields_are_ignored() -> None:
     assert notices.decode(extra) == Changed("g1", 2, ("a",))
 
 
-def test_a_notice_never_carries_the_record() -> None:
-    text = notices.encode(Changed("g1", 4, ("alice", "bob")))
+KEY = notices.key("the app's secret key")
+OLD_KEY = notices.key("the key before the last rotation")
+PLAYED = replace(
+    Game.invitation("g1234567", "alice", "bob", "2026-01-01T00:00:00Z", ("ab12", None), 99),
+    status=Status.IN_PROGRESS, board="X---O----", turn="bob", version=3, moves=(0, 4),
+    updated_at="2026-01-01T00:01:00Z", x_is_host=True,
+)  # fmt: skip
+
+
+def test_a_signed_notice_carries_the_game_as_written() -> None:
+    text = notices.encode(notices.changed(PLAYED), KEY)
+    assert notices.decode(text, (KEY,)) == Changed("g1234567", 3, ("alice", "bob"), PLAYED)
+    assert notices.decode(text, (OLD_KEY, KEY)) == notices.changed(PLAYED)  # after a rotation
+
+
+def test_without_a_key_a_notice_names_the_change_only() -> None:
+    text = notices.encode(notices.changed(PLAYED))
     assert set(json.loads(text)) == {"game", "version", "players"}
+    assert notices.decode(text, (KEY,)) == Changed("g1234567", 3, ("alice", "bob"))
+
+
+def _forged(change: Callable[[dict[str, Any]], None]) -> str:
+    body = json.loads(notices.encode(notices.changed(PLAYED), KEY))
+    change(body)
+    return json.dumps(body)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda b: b["state"].update(board="XXX-O-O--"),  # a board the game never had
+        lambda b: b["state"].update(winner="bob"),
+        lambda b: b.update(version=4),  # the state relabelled as a newer version
+        lambda b: b.update(game="other123"),  # another game's state
+        lambda b: b.update(sig="0" * 64),
+        lambda b: b.pop("sig"),
+        lambda b: b.update(state="X--------"),
+    ],
+)
+def test_a_state_not_signed_by_the_app_is_dropped(change: Callable[[dict[str, Any]], None]) -> None:
+    found = notices.decode(_forged(change), (KEY,))
+    assert isinstance(found, Changed) and found.game is None  # the forwarder reads the table
+
+
+def test_a_state_signed_with_another_key_is_dropped() -> None:
+    text = notices.encode(notices.changed(PLAYED), notices.key("someone else's key"))
+    found = notices.decode(text, (KEY,))
+    assert isinstance(found, Changed) and found.game is None
+    assert notices.decode(text) == Changed("g1234567", 3, ("alice", "bob"))  # no keys: no game
+
+
+def test_a_newer_release_s_extra_fields_are_ignored() -> None:
+    def add_field(body: dict[str, Any]) -> None:
+        body["state"]["shiny"] = 1
+        body["sig"] = hmac.new(KEY, json.dumps({k: v for k, v in body.items() if k != "sig"},
+                               sort_keys=True, separators=(",", ":")).encode(),
+                               hashlib.sha256).hexdigest()  # fmt: skip
+
+    found = notices.decode(_forged(add_field), (KEY,))
+    assert isinstance(found, Changed) and found.game == PLAYED

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tictactoe.rules import notices
 from tictactoe.rules.board import Game
 from tictactoe.rules.notices import Changed, Gone, Notice, Revoked
 from tictactoe.services import hub as hubs
@@ -145,6 +146,22 @@ def test_each_notice_is_read_once_for_every_stream_that_wants_it(
     for stream in streams:
         assert got(stream) == Event(game.id, game)
     assert games.reads == [(game.id, 3)]  # once, asking for at least the notice's version
+
+
+def test_a_notice_that_carries_its_game_is_sent_without_a_read(
+    hub: Hub, bus: FakeBus, games: Games
+) -> None:
+    game = games.add("game0001", "alice", "bob", version=2)
+    streams = [hub.open("alice", 0, game.id), hub.open("bob", 0), hub.open("zoe", 0, game.id)]
+    moved = replace(game, version=3, board="X--------")  # as the write returned it
+    bus.tell(notices.changed(moved))
+    for stream in streams:
+        assert got(stream) == Event(game.id, moved)
+    bus.tell(notices.changed(game))  # an older change arriving late: never sent after a newer
+    bus.tell(notices.changed(moved))  # the same change from a second instance: sent once
+    for stream in streams:
+        nothing(stream)
+    assert games.reads == []
 
 
 def test_a_stream_gets_each_version_once_and_never_an_older_one(

@@ -1,6 +1,7 @@
 """The push bus: notices between instances on Redis or Valkey pub/sub ([push].url).
 
-DynamoDB is the record; the bus only says "this changed" (tictactoe/rules/notices.py).
+DynamoDB is the record; the bus says "this changed", with the game as written, signed with
+`keys[0]` (notices signed with none of `keys` arrive without it: tictactoe/rules/notices.py).
 
 Publishing never fails and never waits: `publish` puts the notice on a bounded queue that one
 thread per process sends, with short timeouts. When the bus is down or slow the notices are
@@ -40,8 +41,9 @@ BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)  # seconds between attempts to subscribe aga
 class Bus:
     """Publish and receive notices on one Redis/Valkey channel."""
 
-    def __init__(self, url: str, channel: str = CHANNEL) -> None:
+    def __init__(self, url: str, channel: str = CHANNEL, keys: tuple[bytes, ...] = ()) -> None:
         self.url = url
+        self._keys = keys  # sign with the first, accept any (a rotated-out key still reads)
         self._channel = channel
         self._outbox: queue.Queue[str] = queue.Queue(WAITING)
         self._sender: threading.Thread | None = None
@@ -52,7 +54,7 @@ class Bus:
         """Queue `notice` for every instance; never raises, never blocks."""
         self._start_sender()
         try:
-            self._outbox.put_nowait(notices.encode(notice))
+            self._outbox.put_nowait(notices.encode(notice, self._keys[0] if self._keys else None))
         except queue.Full:
             self._failed("too many notices are waiting to be sent")
 
@@ -99,7 +101,7 @@ class Bus:
                     if message is None:
                         pubsub.ping()  # a dead connection raises here, or on the next read
                     elif message.get("type") == "message":
-                        notice = notices.decode(message["data"])
+                        notice = notices.decode(message["data"], self._keys)
                         if notice is not None:
                             on_notice(notice)
             except (RedisError, OSError) as err:

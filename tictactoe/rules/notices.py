@@ -1,15 +1,22 @@
 """Notices on the push bus: "this game changed", "this game is gone", "these sessions ended".
 
-A notice names what changed and who it concerns, never the record itself: whoever forwards it
-reads the game from the Games table, under the same rules as a GET. Pure values, no I/O.
+A notice names what changed and who it concerns. A "changed" notice also carries the game as
+its write left it, signed with a key derived from the app's secret key (HMAC-SHA256): whoever
+forwards it then has the game without reading the Games table. A notice whose state is missing
+or not signed with one of the app's keys (an older instance during a deploy, a key that was
+rotated out, anyone else who can publish on the bus) carries no game: the forwarder reads it
+from the table, under the same rules as a GET. Pure values, no I/O.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
-from tictactoe.rules.board import Game
+from tictactoe.rules.board import Game, Status
 
 
 @dataclass(frozen=True)
@@ -19,6 +26,7 @@ class Changed:
     game_id: str
     version: int
     players: tuple[str, ...]
+    game: Game | None = None  # the game at `version`, when the notice carried it signed
 
 
 @dataclass(frozen=True)
@@ -42,7 +50,12 @@ Notice = Changed | Gone | Revoked
 
 def changed(game: Game) -> Changed:
     """Return the notice that `game` changed (was created, accepted, moved, finished ...)."""
-    return Changed(game.id, game.version, _players(game))
+    return Changed(game.id, game.version, _players(game), game)
+
+
+def key(secret: str) -> bytes:
+    """Return the key that signs notices, derived from one of the app's secret keys."""
+    return hashlib.sha256(b"tictactoe notices\0" + secret.encode()).digest()
 
 
 def gone(game: Game) -> Gone:
@@ -50,18 +63,25 @@ def gone(game: Game) -> Gone:
     return Gone(game.id, _players(game))
 
 
-def encode(notice: Notice) -> str:
-    """Return the notice as the JSON text the bus carries."""
+def encode(notice: Notice, signing: bytes | None = None) -> str:
+    """Return the notice as the JSON text the bus carries (its game signed with `signing`)."""
     if isinstance(notice, Changed):
-        body: dict[str, object] = {"game": notice.game_id, "version": notice.version}
-        return json.dumps(body | {"players": list(notice.players)})
+        body: dict[str, Any] = {"game": notice.game_id, "version": notice.version,
+                                "players": list(notice.players)}  # fmt: skip
+        if signing is not None and notice.game is not None:
+            body["state"] = _state(notice.game)
+            body["sig"] = _signature(signing, body)
+        return json.dumps(body)
     if isinstance(notice, Gone):
         return json.dumps({"gone": notice.game_id, "players": list(notice.players)})
     return json.dumps({"revoked": notice.player, "epoch": notice.epoch})
 
 
-def decode(text: str | bytes) -> Notice | None:
-    """Return the notice in `text`, or None for anything malformed (the bus is shared)."""
+def decode(text: str | bytes, keys: tuple[bytes, ...] = ()) -> Notice | None:
+    """Return the notice in `text`, or None for anything malformed (the bus is shared).
+
+    A changed game's state is kept only when it is signed with one of `keys`.
+    """
     try:
         body = json.loads(text)
     except (ValueError, UnicodeDecodeError):
@@ -72,13 +92,42 @@ def decode(text: str | bytes) -> Notice | None:
     if not isinstance(players, list) or not all(isinstance(p, str) for p in players):
         return None
     if isinstance(body.get("game"), str) and _whole(body.get("version")):
-        return Changed(body["game"], body["version"], tuple(players))
+        game = _signed_game(body, keys)
+        return Changed(body["game"], body["version"], tuple(players), game)
     if isinstance(body.get("gone"), str):
         return Gone(body["gone"], tuple(players))
     epoch = body.get("epoch")
     if isinstance(body.get("revoked"), str) and (epoch is None or _whole(epoch)):
         return Revoked(body["revoked"], epoch)
     return None
+
+
+def _state(game: Game) -> dict[str, Any]:
+    state = {f.name: getattr(game, f.name) for f in fields(Game)}
+    return state | {"status": str(game.status), "moves": list(game.moves)}
+
+
+def _signature(signing: bytes, body: dict[str, Any]) -> str:
+    unsigned = {k: v for k, v in body.items() if k != "sig"}
+    text = json.dumps(unsigned, sort_keys=True, separators=(",", ":"))
+    return hmac.new(signing, text.encode(), hashlib.sha256).hexdigest()
+
+
+def _signed_game(body: dict[str, Any], keys: tuple[bytes, ...]) -> Game | None:
+    """Return the game a notice carries, if one of `keys` signed it and it names that game."""
+    state, sig = body.get("state"), body.get("sig")
+    if not isinstance(state, dict) or not isinstance(sig, str):
+        return None
+    if not any(hmac.compare_digest(_signature(k, body), sig) for k in keys):
+        return None
+    known = {f.name for f in fields(Game)}
+    given = {k: v for k, v in state.items() if k in known}  # a newer release's extras dropped
+    try:  # signed by this app, so well-formed
+        given |= {"status": Status(given["status"]), "moves": tuple(given.get("moves", ()))}
+        game = Game(**given)
+    except (KeyError, TypeError, ValueError):
+        return None
+    return game if (game.id, game.version) == (body["game"], body["version"]) else None
 
 
 def _players(game: Game) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ from tictactoe.adapters import clients
 from tictactoe.adapters.bucket import BucketOwner, Objects
 from tictactoe.adapters.bus import Bus
 from tictactoe.config import Settings
+from tictactoe.rules import notices
 from tictactoe.services.hub import Hub
 from tictactoe.store import Games, Ladder, Pictures, Users
 
@@ -49,13 +50,14 @@ def build(settings: Settings) -> Backend:
         pictures=Pictures(dynamodb, settings.avatars_table),
         bucket=Objects(s3, settings.bucket, settings.avatar_region, owner),
         ladder=Ladder(dynamodb, settings.users_table),
-        hub=_push(settings.push_url, games, users) if settings.push_url else None,
+        hub=_push(settings, games, users) if settings.push_url else None,
     )
 
 
-def _push(url: str, games: Games, users: Users) -> Hub:
+def _push(settings: Settings, games: Games, users: Users) -> Hub:
     """Turn push on: every change the stores write is announced; the hub feeds the streams."""
-    bus = Bus(url)
+    secret_keys = (settings.secret_key, *settings.previous_secret_keys)
+    bus = Bus(str(settings.push_url), keys=tuple(notices.key(s) for s in secret_keys if s))
     games.announce = bus.publish
     users.announce = bus.publish
     return Hub(bus, lambda game_id, version: games.get(game_id, at_least=version))

@@ -1,11 +1,12 @@
 """The open streams of this process, and the notices that feed them. No Flask here.
 
-One bus subscription per process feeds every stream (tictactoe/adapters/bus.py). For a notice
-that a game changed, the hub reads the game once, from the Games table (the bus never carries
-the record), and hands it to each stream that watches that game, or that belongs to one of its
-players; a game that is gone reaches its players' streams as such. A notice that sessions
-were revoked closes their streams. While the subscription is down no stream is open: they are
-closed (the pages poll), and new ones are refused until it is back.
+One bus subscription per process feeds every stream (tictactoe/adapters/bus.py). A notice that
+a game changed carries the game as written (signed: tictactoe/rules/notices.py); the hub hands
+it to each stream that watches that game, or that belongs to one of its players, without a
+read. A notice that carries no game (from an older release, or unsigned) makes the hub read the
+game once, from the Games table. A game that is gone reaches its players' streams as such. A
+notice that sessions were revoked closes their streams. While the subscription is down no
+stream is open: they are closed (the pages poll), and new ones are refused until it is back.
 
 A stream holds at most QUEUE events it has not sent yet: one that falls that far behind (a
 slow or stalled client) is closed, and its page reconnects to a fresh state.
@@ -157,6 +158,8 @@ class Hub:
             return
         if isinstance(notice, Gone):
             self._deliver(watching, Event(notice.game_id, None))
+        elif notice.game is not None:
+            self._send(notice.game, watching)
         else:
             self._readers.submit(self._fetch, notice, watching)
 
@@ -169,6 +172,9 @@ class Hub:
         except StoreError as err:  # the next notice, reconnect or backstop poll heals it
             log.warning("Could not read game %s for its streams: %s", notice.game_id, err)
             return
+        self._send(game, watching)
+
+    def _send(self, game: Game, watching: list[Stream]) -> None:
         with self._sending:
             self._deliver([s for s in watching if s.fresh(game)], Event(game.id, game))
 
