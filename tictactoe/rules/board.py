@@ -15,6 +15,9 @@ LINES = (
     (0, 4, 8), (2, 4, 6),  # diagonals
 )  # fmt: skip
 NEW_BOARD = EMPTY * 9
+# The computer's seat in a game against it (host, opponent, turn, winner). No one can sign up
+# as it or as a look-alike of it (rules/names.py).
+COMPUTER = "computer"
 
 
 class Status(StrEnum):
@@ -54,7 +57,8 @@ class Game:
     X moves first. The opponent plays X unless `x_is_host` (a rematch gives X to the previous
     game's O player, whoever asked for it). `board` is nine characters, row-major, each X, O or
     EMPTY. `winner` is None for a tie or an open game. `opponent` is None while the game is an
-    open challenge that anyone may take.
+    open challenge that anyone may take. In a game against the computer, `computer` is its
+    level and `opponent` is COMPUTER, which plays its own moves (no one may play them).
     """
 
     id: str
@@ -76,6 +80,7 @@ class Game:
     moves: tuple[int, ...] = ()  # the cells in the order they were played
     rematch: str | None = None  # the id of this finished game's rematch, once asked for
     challenge: bool = False  # created as an open challenge: anyone but the host could take it
+    computer: str | None = None  # the computer's level, in a game against it
 
     @classmethod
     def invitation(
@@ -101,6 +106,12 @@ class Game:
         return self.opponent if self.x_is_host else self.host
 
     @property
+    def players(self) -> tuple[str, ...]:
+        """The people playing: the host and the opponent, not an open seat or the computer."""
+        seats = (self.host, self.opponent)
+        return tuple(p for p in seats if p and not (self.computer and p == COMPUTER))
+
+    @property
     def line(self) -> tuple[int, int, int] | None:
         """The three cells of the winning line, if the game was won on the board."""
         return winning_line(self.board)
@@ -112,11 +123,21 @@ class Game:
 
     def mark_of(self, player: str) -> str:
         """Return the mark `player` plays, or raise NotAPlayer."""
+        if self.computer is not None and player == COMPUTER:
+            raise NotAPlayer("the computer plays its own moves")
         if player is not None and player == self.x_player:
             return X
         if player is not None and player == self.o_player:
             return O
         raise NotAPlayer(f"{player} is not playing this game")
+
+
+@dataclass(frozen=True)
+class Seen:
+    """The state of a game as a player last saw it: the board, and the computer's level if any."""
+
+    board: str
+    computer: str | None = None
 
 
 @dataclass(frozen=True)

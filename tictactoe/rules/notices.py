@@ -131,7 +131,7 @@ def _signed_game(body: dict[str, Any], keys: tuple[bytes, ...]) -> Game | None:
 
 
 def _players(game: Game) -> tuple[str, ...]:
-    return tuple(p for p in (game.host, game.opponent) if p)
+    return game.players  # people only: never the computer's seat, which no stream is for
 
 
 def _whole(value: object) -> bool:

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from werkzeug.security import generate_password_hash
 
 from tictactoe.adapters.bucket import Objects
-from tictactoe.rules.names import NAME, skeleton
+from tictactoe.rules.names import NAME, is_kept, skeleton
 from tictactoe.rules.passwords import MAX_PASSWORD, length_problem, password_problem
 from tictactoe.services import pictures
 from tictactoe.services.errors import Conflict, Forbidden, Invalid, WrongCredentials
 from tictactoe.services.limits import UNLIMITED, Gate
-from tictactoe.store import Games, Pictures, User, Users
+from tictactoe.store import Games, Pictures, TooSimilar, User, Users
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +65,14 @@ def check_name(name: object, what: str = "username") -> str:
 def register(users: Users, name: object, password: object, gate: Gate = UNLIMITED) -> User:
     """Create an account; the name and its look-alikes are claimed atomically.
 
-    Raises Invalid (a bad name, a weak password), store.Taken, store.TooSimilar, or the
-    gate's refusal once the client's sign-ups are over the limit. The attempt is counted
-    before the strength estimate and the hash, so a flood of sign-ups is refused from memory.
+    Raises Invalid (a bad name, a weak password), store.Taken, store.TooSimilar (also for a
+    name kept for the game, like "computer", and its look-alikes), or the gate's refusal once
+    the client's sign-ups are over the limit. The attempt is counted before the strength
+    estimate and the hash, so a flood of sign-ups is refused from memory.
     """
     name = check_name(name)
+    if is_kept(name):  # refused as a name too similar to an existing one would be
+        raise TooSimilar(f"the name {name} is too similar to the computer opponent's")
     problem = length_problem(password)
     if problem is not None:
         raise Invalid(problem)

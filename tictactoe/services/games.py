@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from random import Random
 
 from tictactoe.rules import board
-from tictactoe.rules.board import Game
+from tictactoe.rules.board import Game, Seen
 from tictactoe.rules.clock import now
+from tictactoe.services import computer
 from tictactoe.services.accounts import check_name
 from tictactoe.services.errors import Conflict, Forbidden, Invalid
 from tictactoe.store import Games, Lists, NotFound, Rejected, Users
@@ -63,26 +65,38 @@ def cancel(games: Games, game_id: str, player: str) -> None:
         raise Conflict("this invitation has already been answered") from None
 
 
-def move(games: Games, game_id: str, player: str, cell: object, seen: str | None = None) -> Game:
-    """Play `cell` for `player`: one conditional write when `seen` (the board the player saw)
-    is given, a read and a write otherwise."""
+def move(
+    games: Games, game_id: str, player: str, cell: object, seen: Seen | None = None,
+    rng: Random | None = None,
+) -> Game:  # fmt: skip
+    """Play `cell` for `player`: one conditional write when `seen` (the state the player saw)
+    is given, a read and a write otherwise.
+
+    In a game against the computer the same write holds its reply (services/computer.py).
+    A `seen` that names the wrong kind of game fails that write's condition; the game that
+    comes back says the real kind, and the move is tried again as that.
+    """
     index = board.check_cell(cell)
-    if seen is None or not board.is_board(seen):
+    if seen is None or not computer.well_formed(seen):
         current = games.get(game_id)
         board.check_move(current, player, index)
-        seen = current.board
+        seen = Seen(current.board, current.computer)
     for _ in range(3):
-        placed = board.place(seen, index)
+        placed = board.place(seen.board, index)
         try:
-            return games.move(game_id, player, seen, placed)
+            if seen.computer is None:
+                return games.move(game_id, player, seen.board, placed)
+            return computer.move(games, game_id, player, seen.board, seen.computer, index, rng)
         except Rejected as rejected:
             current = rejected.current
         if current is None:
             raise NotFound("no such game")
-        if current.board == placed.board and current.board[index] == current.mark_of(player):
+        if current.board[index] == current.mark_of(player) and (
+            current.board == placed.board or computer.landed(current, placed)
+        ):
             return current  # this very move already landed (a retried request)
         board.check_move(current, player, index)  # raises the real reason, if there is one
-        seen = current.board  # the player's view was stale but the move is still legal
+        seen = Seen(current.board, current.computer)  # stale, but the move is still legal
     raise Conflict("the game is changing too fast; try again")
 
 
@@ -140,6 +154,8 @@ def _may_resign(games: Games, current: Game, player: str) -> None:
 def _may_claim(games: Games, current: Game, player: str) -> None:
     current.mark_of(player)
     board.check_in_progress(current)
+    if current.computer is not None:
+        raise Forbidden("there is no win to claim from the computer: it always replies at once")
     if current.turn == player:
         raise Forbidden("it is your turn: you cannot claim the win, play a move instead")
     when = board.claimable_at(current, games.turn_timeout_seconds)
@@ -157,20 +173,22 @@ def challenge(games: Games, host: str, picture: str | None = None) -> Game:
 
 
 def rematch(
-    games: Games, game_id: str, player: str, picture: str | None = None
-) -> tuple[Game, bool]:
+    games: Games, game_id: str, player: str, picture: str | None = None,
+    rng: Random | None = None,
+) -> tuple[Game, bool]:  # fmt: skip
     """Ask for (or accept) the one rematch of a finished game; True when this created it.
 
     The rematch is an invitation from the first to ask to the other player; when the other
-    player had asked already, this accepts their invitation and the game starts.
+    player had asked already, this accepts their invitation and the game starts. Against the
+    computer it is a new game at the same level, started at once, the marks swapped.
     """
     try:
-        return games.rematch(game_id, player, picture)
+        return games.rematch(game_id, player, picture, computer.opener(rng))
     except Rejected as rejected:
         current = rejected.current
     if current is None:
         raise NotFound("no such game")
-    if player not in (current.host, current.opponent):
+    if player not in current.players:
         raise Forbidden("only the game's players can ask for a rematch")
     if current.status is not board.Status.FINISHED:
         raise Conflict("a rematch can only follow a finished game")

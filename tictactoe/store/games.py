@@ -1,8 +1,9 @@
 """The Games table: every read and write of a game, with the rules that must hold under races.
 
 How a game is stored, its item and its indexes, is in items.py. Invitations also take a lock
-per pair of players and count against the host's cap (invitations.py). Every write announces
-its change once it succeeded (`announce`: the push bus, when push is on).
+per pair of players and count against the host's cap (invitations.py). Games against the
+computer have their own writes (`Games.computer`, computer.py). Every write announces its
+change once it succeeded (`announce`: the push bus, when push is on).
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from tictactoe.rules import notices
+from tictactoe.rules import computer, notices
 from tictactoe.rules.board import Game, O, Placed, Status
 from tictactoe.rules.clock import now
 from tictactoe.rules.notices import Notice
+from tictactoe.store.computer import ComputerGames
 from tictactoe.store.errors import NotFound, Rejected, Unavailable, error_code, translated
 from tictactoe.store.invitations import Invitations
 from tictactoe.store.items import (
@@ -54,6 +56,8 @@ class Games:
         self._invitations = Invitations(client, table, lambda i: self._read(i, consistent=False))
         self._listing = Listing(client, table)
         self._results = Results(client, table, users_table, self._read)  # games that end
+        self.computer = ComputerGames(client, table, lambda: self.clock(), self._update,
+                                      self._told)  # fmt: skip
         self._rematches = Rematches(
             client,
             table,
@@ -64,6 +68,7 @@ class Games:
             self.expired,
             self.accept,
             self._told,
+            self.computer.check_room,
         )
 
     def create(
@@ -153,7 +158,8 @@ class Games:
         still `seen` (so `player` plays the mark placed). So two racing moves can never both
         land, and a game that a move ended is always marked finished by that same write. The
         cell is appended to Moves, in the same write. The move that ends the game also counts
-        its result, in one transaction (see results.py).
+        its result, in one transaction (see results.py). A game against the computer refuses
+        it (Rejected): its moves are `computer.move`.
         """
         if placed.over:
             return self._told(self._results.move(game_id, player, seen, placed, now()))
@@ -168,7 +174,8 @@ class Games:
         return self._told(
             self._update(
                 game_id,
-                condition="#st = :playing AND Turn = :me AND Board = :seen",
+                condition="#st = :playing AND Turn = :me AND Board = :seen"
+                " AND attribute_not_exists(Computer)",
                 update="SET " + ", ".join(sets),
                 values=values,
             )
@@ -176,6 +183,8 @@ class Games:
 
     def resign(self, game: Game, player: str) -> Game:
         """Finish `game` (in progress, as read) as `player`'s resignation, and count it."""
+        if game.computer is not None:
+            return self.computer.resign(game, player)  # not counted
         return self._told(self._results.resign(game, player, now(self.clock())))
 
     def claim(self, game: Game, player: str) -> Game:
@@ -197,13 +206,17 @@ class Games:
         self._invitations.check_room(host, self._live_after(moment))
         return self._told(self._rematches.challenge(host, picture, moment))
 
-    def rematch(self, game_id: str, player: str, picture: str | None) -> tuple[Game, bool]:
+    def rematch(
+        self, game_id: str, player: str, picture: str | None,
+        opening: computer.Opening | None = None,
+    ) -> tuple[Game, bool]:  # fmt: skip
         """Return the one rematch of a finished game, asking or accepting it (see rematches.py).
 
         True when this call created it. Raises Rejected (with the game) when `player` may not
-        ask for a rematch of it.
+        ask for a rematch of it. `opening` gives the computer's first cell at a level, for a
+        rematch against the computer in which it plays X.
         """
-        return self._rematches.ask(game_id, player, picture)
+        return self._rematches.ask(game_id, player, picture, opening)
 
     # -- internals -------------------------------------------------------------------------
 
@@ -218,7 +231,8 @@ class Games:
                 TableName=self._table, Key={"GameId": s(game_id)}, ConsistentRead=consistent
             )
         item = found.get("Item")
-        return game_from_item(item) if item else None
+        # An item without HostId is no game: a cancelled Play-now wait's tombstone (quick.py).
+        return game_from_item(item) if item and "HostId" in item else None
 
     def _update(
         self, game_id: str, condition: str, update: str, values: dict[str, Any], stamp: str = ""
@@ -245,7 +259,7 @@ class Games:
         if error_code(err) != "ConditionalCheckFailedException":
             return err
         item = err.response.get("Item")
-        return Rejected(game_from_item(item) if item else None)
+        return Rejected(game_from_item(item) if item and "HostId" in item else None)
 
     def _live_after(self, moment: float) -> str:
         """Return the creation time before which an invitation has expired."""
@@ -300,7 +314,7 @@ class Games:
         """
         for _ in range(3):
             game = self._read(game_id, consistent=True)
-            if game is None or player not in (game.host, game.opponent):
+            if game is None or player not in game.players:
                 return
             try:
                 self._forget(game, player)

@@ -10,6 +10,14 @@ Item layout (one item per game):
                removed by the accept
   Winner, FinalBoard                         written once, by the move that ends the game
 
+A game against the computer (store/computer.py) is one item of the same table: HostId is the
+player, there is no OpponentId (so the opponent index holds no entry of it, and no
+"computer" partition gets hot), and Computer holds its level. It is IN_PROGRESS from the
+start (StatusDate OPEN_<created>, no invitation), XIsHost when the player plays X, and Turn
+is always the player's between requests: the computer's reply is written with their move.
+An index entry with no OpponentId under OPEN_ or FINISHED_ is such a game (an open challenge
+has none either, but is always INVITED_).
+
 The two indexes are keyed on (player, StatusDate) and project only attributes that never
 change during play, so a move writes the table alone. An index entry is written when the
 game is created and rewritten when it is accepted and when it finishes. Because 'F' < 'I' <
@@ -22,7 +30,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tictactoe.rules.board import EMPTY, Game, Status
+from tictactoe.rules.board import COMPUTER, EMPTY, Game, Status
 from tictactoe.store.invitations import INVITED
 from tictactoe.store.schema import TTL_ATTRIBUTE
 
@@ -49,7 +57,7 @@ def game_from_item(item: dict[str, Any]) -> Game:
     return Game(
         id=item["GameId"]["S"],
         host=item["HostId"]["S"],
-        opponent=text(item, "OpponentId"),
+        opponent=text(item, "OpponentId") or (COMPUTER if "Computer" in item else None),
         status=Status(item["Status"]["S"]),
         board=item["Board"]["S"],
         turn=text(item, "Turn"),
@@ -64,6 +72,7 @@ def game_from_item(item: dict[str, Any]) -> Game:
         moves=moves_of(item),
         rematch=text(item, "Rematch"),
         challenge=item.get("Challenge", {}).get("BOOL", False),
+        computer=text(item, "Computer"),
     )
 
 
@@ -99,6 +108,28 @@ def invitation_item(game: Game) -> dict[str, Any]:
                          ("OpponentPicture", game.opponent_picture)):  # fmt: skip
         if digest:
             item[name] = s(digest)
+    return item
+
+
+def computer_item(game: Game) -> dict[str, Any]:
+    """Return the table item of a new game against the computer (no OpponentId, see above)."""
+    item = {
+        "GameId": s(game.id),
+        "HostId": s(game.host),
+        "Computer": s(game.computer or ""),
+        "StatusDate": s(OPEN + game.created_at),
+        "Status": s(game.status),
+        "Board": s(game.board),
+        "Turn": s(game.host),
+        "Moves": {"L": [{"N": str(cell)} for cell in game.moves]},
+        "CreatedAt": s(game.created_at),
+        "UpdatedAt": s(game.updated_at),
+        "Version": {"N": str(game.version)},
+    }
+    if game.x_is_host:
+        item["XIsHost"] = {"BOOL": True}
+    if game.host_picture:
+        item["HostPicture"] = s(game.host_picture)
     return item
 
 

@@ -4,6 +4,10 @@ Index entries sort by StatusDate: OPEN_ (in progress) > INVITED_ > FINISHED_. Re
 first, a player's games in progress come before any invitation, so no number of
 invitations can push one out of its list. Invitations and finished games are built from
 their index entries; only the games in progress are read from the table, in one batch.
+
+Games against the computer are listed with the player's other games: an entry with no
+OpponentId under OPEN_ or FINISHED_ is one (items.py). A finished one shows "computer" as the
+opponent, its level unknown (the entry does not hold it; the game's own JSON has it).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from tictactoe.rules.board import Game, Status
+from tictactoe.rules.board import COMPUTER, Game, Status
 from tictactoe.store.errors import translated
 from tictactoe.store.invitations import INVITED, invited_range
 from tictactoe.store.items import FINISHED, OPEN, game_from_item, s, text
@@ -160,7 +164,7 @@ def _finished_from_index(entry: dict[str, Any]) -> Game:
     return Game(
         id=entry["GameId"]["S"],
         host=entry["HostId"]["S"],
-        opponent=entry["OpponentId"]["S"],
+        opponent=text(entry, "OpponentId") or COMPUTER,  # none: a game against the computer
         status=Status.FINISHED,
         board=entry["FinalBoard"]["S"],
         turn=None,

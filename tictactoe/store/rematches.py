@@ -22,6 +22,11 @@ already allows one per finished game, and a finished game needs both players to 
 it, so rematches cannot be used to pester strangers; the lock would add three calls (its read,
 its holder's read, its write) and a way to fail after Rematch is written.
 
+A rematch of a game against the computer is a new game against it at the same level, by the
+same protocol: Rematch is named in the finished game, then the new game is put under that id,
+already in progress (the marks swap, so when the computer plays X its first move is on the
+board). Its player's cap of games in progress against the computer is checked first.
+
 An open challenge is an invitation with no OpponentId, so only the host index holds it (the
 host's "sent" list). It expires like an invitation and counts against the host's cap; its
 host withdraws it with the usual cancel; Games.accept lets anyone but the host take it.
@@ -36,10 +41,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from tictactoe.rules import computer
 from tictactoe.rules.board import Game, Status
 from tictactoe.rules.clock import now
 from tictactoe.store.errors import Rejected, Unavailable, error_code, translated
-from tictactoe.store.items import game_from_item, invitation_item, s
+from tictactoe.store.items import computer_item, game_from_item, invitation_item, s
 
 _ATTEMPTS = 3
 
@@ -60,6 +66,7 @@ class Rematches:
         expired: Callable[[Game], bool],
         accept: Callable[[str, str, str | None], Game],
         told: Callable[[Game], Game],
+        computer_room: Callable[[str], None],
     ) -> None:  # fmt: skip
         self._client = client
         self._table = table
@@ -70,6 +77,7 @@ class Rematches:
         self._expired = expired  # has this pending game lapsed?
         self._accept = accept  # (game id, player, picture) -> the game, started
         self._told = told  # announces a game that a write of ours changed; returns it
+        self._computer_room = computer_room  # raises when a player has too many such games
 
     def challenge(self, host: str, picture: str | None, moment: float) -> Game:
         """Store a new open challenge from `host`, created at epoch `moment`."""
@@ -84,18 +92,20 @@ class Rematches:
             )
         return game
 
-    def ask(self, game_id: str, player: str, picture: str | None) -> tuple[Game, bool]:
+    def ask(
+        self, game_id: str, player: str, picture: str | None,
+        opening: computer.Opening | None = None,
+    ) -> tuple[Game, bool]:  # fmt: skip
         """Return the rematch of finished game `game_id`, and True if this call created it.
 
         Raises Rejected with the finished game (None: no such game) when `player` may not
-        have a rematch of it.
+        have a rematch of it. `opening` gives the computer's first cell at a level.
         """
         finished, new_id = self._read(game_id, consistent=False), new_game_id()
-        if (
-            finished is not None
-            and finished.rematch is None
-            and player in (finished.host, finished.opponent)
-        ):  # the write's condition decides, on the game as it is now
+        if finished is not None and finished.rematch is None and player in finished.players:
+            if finished.computer is not None and finished.status is Status.FINISHED:
+                self._computer_room(player)  # before anything is written
+            # The write's condition decides, on the game as it is now.
             finished = self._mark(finished.id, player, new_id)
         if finished is None or finished.rematch is None or not self._allowed(finished, player):
             raise Rejected(finished)
@@ -105,7 +115,7 @@ class Rematches:
             fresh = attempt == 0 and finished.rematch == new_id
             found = None if fresh else self._read(finished.rematch, consistent=attempt > 0)
             if found is None or self._expired(found):
-                invitation = self._invitation(finished, player, picture)
+                invitation = self._next_game(finished, player, picture, opening)
                 if self._put(invitation):
                     return self._told(invitation), True
             elif found.status is Status.PENDING and found.opponent == player:
@@ -121,9 +131,25 @@ class Rematches:
         """Return True when `player` may have a rematch of `game` (as far as `game` shows)."""
         return (
             game.status is Status.FINISHED
-            and player in (game.host, game.opponent)
+            and player in game.players
             and self._deleted not in (game.host, game.opponent)
         )
+
+    def _next_game(
+        self, finished: Game, player: str, picture: str | None,
+        opening: computer.Opening | None,
+    ) -> Game:  # fmt: skip
+        """The rematch: an invitation, or a new game against the computer (see above)."""
+        if finished.computer is None:
+            return self._invitation(finished, player, picture)
+        assert finished.rematch is not None
+        level, first = finished.computer, None
+        if finished.x_is_host:  # the player played X: the computer does now, and opens
+            if opening is None:
+                raise ValueError("a rematch against the computer needs its opening move")
+            first = opening(level)
+        return computer.new_game(finished.rematch, player, level, now(self._clock()), first,
+                                 picture)  # fmt: skip
 
     def _invitation(self, finished: Game, player: str, picture: str | None) -> Game:
         """The rematch invitation from `player` to the other player: O of `finished` plays X."""
@@ -170,11 +196,12 @@ class Rematches:
         A lapsed invitation under that id (not yet deleted by TTL) is replaced.
         """
         clock = {"N": str(int(self._clock()))}
+        item = computer_item(invitation) if invitation.computer else invitation_item(invitation)
         with translated("creating a rematch"):
             try:
                 self._client.put_item(
                     TableName=self._table,
-                    Item=invitation_item(invitation),
+                    Item=item,
                     ConditionExpression="attribute_not_exists(GameId)"
                     " OR (#st = :pending AND ExpiresAt <= :clock)",
                     ExpressionAttributeNames={"#st": "Status"},

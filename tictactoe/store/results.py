@@ -14,6 +14,9 @@ player finished meanwhile, the transaction is cancelled on that player's item an
 again with ratings read strongly. A player whose account is gone is not counted. The
 ClientRequestToken is derived from the game, its version and the writes, so botocore's own
 retry of a call whose answer was lost replays it instead of applying it twice.
+
+A game against the computer is not counted: it finishes in one UpdateItem of the game alone,
+built by the same `finishing` (store/computer.py).
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ class Ending:
     winner: str | None  # None: a tie
     condition: str = ""  # beyond "in progress, at the version read"
     values: dict[str, Any] = field(default_factory=dict)
-    cell: int | None = None  # the move that ended it, if one did
+    cells: tuple[int, ...] = ()  # the move that ended it, if one did (and a reply to it)
 
 
 @dataclass(frozen=True)
@@ -74,15 +77,16 @@ class Results:
         board seen, so the game is read first: eventually consistent (0.5 RCU), strongly only
         when that copy is not the board seen (stale, or the move is refused anyway).
         """
-        playing = (Status.IN_PROGRESS, player, seen)
+        # A game against the computer finishes in its own single write (store/computer.py).
+        playing = (Status.IN_PROGRESS, player, seen, None)
         game = self._read(game_id, False)
-        if game is None or (game.status, game.turn, game.board) != playing:
+        if game is None or (game.status, game.turn, game.board, game.computer) != playing:
             game = self._read(game_id, True)
-        if game is None or (game.status, game.turn, game.board) != playing:
+        if game is None or (game.status, game.turn, game.board, game.computer) != playing:
             raise Rejected(game)
         ending = Ending(placed.board, player if placed.won else None,
                         "Turn = :me AND Board = :seen", {":me": s(player), ":seen": s(seen)},
-                        placed.cell)  # fmt: skip
+                        (placed.cell,))  # fmt: skip
         return self.finish(game, ending, stamp)
 
     def resign(self, game: Game, player: str, stamp: str) -> Game:
@@ -137,25 +141,16 @@ class Results:
 
     def _game_write(self, game: Game, ending: Ending, stamp: str) -> dict[str, Any]:
         condition = "attribute_exists(GameId) AND #st = :playing AND Version = :v"
-        sets = ["#st = :over", "StatusDate = :sd", "Board = :board", "FinalBoard = :board",
-                "Version = Version + :one", "UpdatedAt = :now"]  # fmt: skip
-        values = {":playing": s(Status.IN_PROGRESS), ":v": {"N": str(game.version)},
-                  ":over": s(Status.FINISHED), ":sd": s(FINISHED + stamp),
-                  ":board": s(ending.board), ":one": {"N": "1"}, ":now": s(stamp),
-                  **ending.values}  # fmt: skip
+        update, values = finishing(ending, stamp)
+        values |= {":playing": s(Status.IN_PROGRESS), ":v": {"N": str(game.version)},
+                   **ending.values}  # fmt: skip
         if ending.condition:
             condition += f" AND {ending.condition}"
-        if ending.winner:
-            sets.append("Winner = :winner")
-            values[":winner"] = s(ending.winner)
-        if ending.cell is not None:
-            sets.append("Moves = list_append(if_not_exists(Moves, :none), :cell)")
-            values |= {":none": {"L": []}, ":cell": {"L": [{"N": str(ending.cell)}]}}
         return {"Update": {
             "TableName": self._games,
             "Key": {"GameId": s(game.id)},
             "ConditionExpression": condition,
-            "UpdateExpression": "SET " + ", ".join(sets) + " REMOVE Turn, Waiting",
+            "UpdateExpression": update,
             "ExpressionAttributeNames": {"#st": "Status"},
             "ExpressionAttributeValues": values,
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
@@ -212,6 +207,25 @@ class Results:
         return []
 
 
+def finishing(ending: Ending, stamp: str) -> tuple[str, dict[str, Any]]:
+    """Return the update (and its values) that marks a game finished the way `ending` says.
+
+    Status and StatusDate move to FINISHED (the index entries with them), the final board and
+    winner are written once, and Turn and Waiting go. The caller adds the condition.
+    """
+    sets = ["#st = :over", "StatusDate = :sd", "Board = :board", "FinalBoard = :board",
+            "Version = Version + :one", "UpdatedAt = :now"]  # fmt: skip
+    values = {":over": s(Status.FINISHED), ":sd": s(FINISHED + stamp), ":board": s(ending.board),
+              ":one": {"N": "1"}, ":now": s(stamp)}  # fmt: skip
+    if ending.winner:
+        sets.append("Winner = :winner")
+        values[":winner"] = s(ending.winner)
+    if ending.cells:
+        sets.append("Moves = list_append(if_not_exists(Moves, :none), :cells)")
+        values |= {":none": {"L": []}, ":cells": {"L": [{"N": str(c)} for c in ending.cells]}}
+    return "SET " + ", ".join(sets) + " REMOVE Turn, Waiting", values
+
+
 def _standing(item: dict[str, Any]) -> Standing:
     return Standing(item.get("Rating", {}).get("N"), int(item.get("Wins", {}).get("N", "0")))
 
@@ -225,7 +239,7 @@ def _token(game: Game, writes: list[dict[str, Any]]) -> str:
 
 def _finished(game: Game, ending: Ending, stamp: str) -> Game:
     """Return the game as the finishing write left it (the write returns nothing)."""
-    moves = game.moves + (ending.cell,) if ending.cell is not None else game.moves
+    moves = game.moves + ending.cells
     if len(moves) != sum(c != EMPTY for c in ending.board):
         moves = ()  # a game from before moves were recorded (as items.moves_of reads it)
     return replace(game, status=Status.FINISHED, board=ending.board, turn=None,

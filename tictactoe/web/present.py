@@ -5,13 +5,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask import Response, jsonify
+
 from tictactoe.rules import ratings
-from tictactoe.rules.board import EMPTY, Game, claimable_at, is_board
+from tictactoe.rules.board import EMPTY, Game, Seen, claimable_at
+from tictactoe.rules.computer import LEVELS
 from tictactoe.store import Player
 from tictactoe.web.current import backend
 from tictactoe.web.pictures import LARGE, picture_url
 
-_ETAG = re.compile(r'(?:W/)?"(\d+)-([XO-]{9})"')
+# "<version>-<board>", and "-<level>" after it in a game against the computer.
+_ETAG = re.compile(r'(?:W/)?"(\d+)-([XO-]{9})(?:-(' + "|".join(LEVELS) + r'))?"')
 
 
 def game_json(game: Game, turn_timeout: int | None = None) -> dict[str, Any]:
@@ -40,21 +44,34 @@ def game_json(game: Game, turn_timeout: int | None = None) -> dict[str, Any]:
         "line": list(line) if line else None,
         "rematch": game.rematch,
         "claimable_at": claimable_at(game, turn_timeout),
+        "computer": game.computer,
     }
 
 
+def game_response(game: Game, status: int = 200) -> Response:
+    """Return the game's JSON with the ETag of its state, to be revalidated on every use."""
+    response = jsonify(game_json(game))
+    response.status_code = status
+    response.set_etag(etag(game))
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
 def etag(game: Game) -> str:
-    """Name the game's state: its version, and the board, which lets a move skip a read."""
-    return f"{game.version}-{game.board}"
+    """Name the game's state: its version, and the board, which lets a move skip a read.
+
+    A game against the computer adds its level, so its moves skip the read too.
+    """
+    level = f"-{game.computer}" if game.computer else ""
+    return f"{game.version}-{game.board}{level}"
 
 
-def seen_board(header_or_field: str | None) -> str | None:
-    """Return the board named by a game state the client echoes back (its ETag), if well-formed."""
+def seen_board(header_or_field: str | None) -> Seen | None:
+    """Return the state (board, and level) a client echoes back in the ETag, if well-formed."""
     if not header_or_field:
         return None
     found = _ETAG.fullmatch(header_or_field.strip()) or _ETAG.fullmatch(f'"{header_or_field}"')
-    board = found.group(2) if found else None
-    return board if is_board(board) else None
+    return Seen(found.group(2), found.group(3)) if found else None
 
 
 def player_json(player: Player, size: int = LARGE) -> dict[str, Any]:
