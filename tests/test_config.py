@@ -38,6 +38,7 @@ trusted_proxies = 2
 [game]
 invitation_expiry_seconds = 3600
 turn_timeout_seconds = 600
+quick_play_wait_seconds = 45
 
 [limits]
 failed_logins_per_account = 3
@@ -68,7 +69,7 @@ def test_every_key_of_the_contract_is_read(tmp_path: Path) -> None:
     assert s.secret_key == "from-file"
     assert s.previous_secret_keys == ("older", "oldest")
     assert (s.force_https, s.trusted_proxies, s.invitation_expiry_seconds) == (True, 2, 3600)
-    assert s.turn_timeout_seconds == 600
+    assert (s.turn_timeout_seconds, s.quick_play_wait_seconds) == (600, 45)
     assert (s.failed_logins_per_account, s.login_attempts_per_client, s.signups_per_client) == (
         3,
         0,
@@ -85,6 +86,7 @@ def test_defaults_and_s3_region_following_dynamodb(tmp_path: Path) -> None:
     assert (s.force_https, s.trusted_proxies, s.previous_secret_keys) == (False, 0, ())
     assert s.invitation_expiry_seconds == 7 * 24 * 3600
     assert s.turn_timeout_seconds == 3 * 24 * 3600
+    assert s.quick_play_wait_seconds == 60
     assert (s.failed_logins_per_account, s.login_attempts_per_client, s.signups_per_client) == (
         10,
         60,
@@ -142,6 +144,14 @@ def test_config_file_comes_from_the_environment(
         (
             "[dynamodb]\nregion = 'x'\n[game]\nturn_timeout_seconds = -5\n",
             "[game].turn_timeout_seconds must be a whole number of seconds, more than 0",
+        ),
+        (
+            "[dynamodb]\nregion = 'x'\n[game]\nquick_play_wait_seconds = 0\n",
+            "[game].quick_play_wait_seconds must be a whole number of seconds, more than 0",
+        ),
+        (
+            "[dynamodb]\nregion = 'x'\n[game]\nquick_play_wait_seconds = 1.5\n",
+            "[game].quick_play_wait_seconds must be a whole number of seconds, more than 0",
         ),
         (
             "[dynamodb]\nregion = 'x'\n[s3]\nexpected_bucket_owner = '12345'\n",

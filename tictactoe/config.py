@@ -46,6 +46,7 @@ class Settings:
     expected_bucket_owner: str | None = None  # the bucket's AWS account id, when set
     invitation_expiry_seconds: int = 7 * 24 * 3600
     turn_timeout_seconds: int = 3 * 24 * 3600  # the waiting player may then claim the win
+    quick_play_wait_seconds: int = 60  # a "Play now" wait that no one answered lapses
     # [limits]: 0 switches a limit off.
     failed_logins_per_account: int = 10  # per account and client, per 15 minutes
     login_attempts_per_client: int = 60  # per minute, any account
@@ -102,6 +103,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, tuple[Any, str], bool]]] = {
     "game": {
         "invitation_expiry_seconds": ("invitation_expiry_seconds", _SECONDS, False),
         "turn_timeout_seconds": ("turn_timeout_seconds", _SECONDS, False),
+        "quick_play_wait_seconds": ("quick_play_wait_seconds", _SECONDS, False),
     },
     "limits": {
         "failed_logins_per_account": ("failed_logins_per_account", _COUNT, False),

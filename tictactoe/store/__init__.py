@@ -1,10 +1,12 @@
 """Everything that talks to DynamoDB."""
 
+from tictactoe.store.computer import TooManyGames
 from tictactoe.store.errors import NotFound, StoreError, Taken, Unavailable
 from tictactoe.store.games import Games, Lists, Rejected
 from tictactoe.store.invitations import MAX_SENT, OpenInvitation, TooManyInvitations
 from tictactoe.store.ladder import Ladder, Player
 from tictactoe.store.pictures import Changed, PictureRecord, Pictures, StoredSize
+from tictactoe.store.quick import Paired, Quick, Waiting
 from tictactoe.store.schema import definitions, ensure_tables, tables_ready
 from tictactoe.store.users import TooSimilar, User, Users
 
@@ -18,16 +20,20 @@ __all__ = [
     "MAX_SENT",
     "NotFound",
     "OpenInvitation",
+    "Paired",
     "Player",
+    "Quick",
     "Rejected",
     "StoreError",
     "StoredSize",
     "Taken",
+    "TooManyGames",
     "TooManyInvitations",
     "TooSimilar",
     "Unavailable",
     "User",
     "Users",
+    "Waiting",
     "definitions",
     "ensure_tables",
     "tables_ready",

@@ -5,7 +5,18 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import BaseConverter
 
-from tictactoe.web import api, auth, errors, health, pages, pictures, players, streams
+from tictactoe.web import (
+    api,
+    auth,
+    computer,
+    errors,
+    health,
+    pages,
+    pictures,
+    players,
+    quick,
+    streams,
+)
 from tictactoe.web.layers import caching, inputs
 
 
@@ -20,6 +31,8 @@ def register(app: Flask) -> None:
     app.url_map.converters["game_id"] = GameIdConverter
     auth.register(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(computer.bp)
+    app.register_blueprint(quick.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(players.bp)
     app.register_blueprint(health.bp)

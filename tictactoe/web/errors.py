@@ -18,6 +18,7 @@ from tictactoe.store import (
     NotFound,
     OpenInvitation,
     Taken,
+    TooManyGames,
     TooManyInvitations,
     TooSimilar,
     Unavailable,
@@ -43,6 +44,7 @@ STATUS: dict[type[Exception], int] = {
     pillow.BadImage: 400,
     pillow.TooLarge: 413,
     TooManyInvitations: 429,
+    TooManyGames: 429,
 }
 UNAVAILABLE = "The game is temporarily unavailable. Please try again in a moment."
 

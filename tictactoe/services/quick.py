@@ -1,0 +1,26 @@
+"""Play now: pair a player with the one who waits, or have them wait. No Flask here.
+
+How pairing stays right across instances and tabs is the store's (tictactoe/store/quick.py).
+"""
+
+from __future__ import annotations
+
+from tictactoe.store import Paired, Quick, Waiting
+
+
+def play(quick: Quick, player: str, picture: str | None = None) -> Waiting | Paired:
+    """Pair `player` with the player waiting (who then plays X), or make them wait.
+
+    Raises store.TooManyInvitations when `player` has store.MAX_SENT open invitations.
+    """
+    return quick.play(player, picture)
+
+
+def state(quick: Quick, player: str) -> Waiting | Paired | None:
+    """Return `player`'s wait, the game in progress it became, or None: not waiting."""
+    return quick.state(player)
+
+
+def stop(quick: Quick, player: str) -> None:
+    """Stop `player`'s wait, if any; a wait already paired keeps its game."""
+    quick.stop(player)

@@ -1,0 +1,51 @@
+"""Play now, under /api/quick-play: press to pair or wait, see the wait, stop waiting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify
+
+from tictactoe.rules.clock import now
+from tictactoe.services import quick
+from tictactoe.store import Paired, Waiting
+from tictactoe.web import auth
+from tictactoe.web.current import backend
+from tictactoe.web.present import etag, game_json
+
+bp = Blueprint("quick", __name__, url_prefix="/api")
+
+
+@bp.post("/quick-play")
+@auth.signed_in
+def play():  # type: ignore[no-untyped-def]
+    outcome = quick.play(backend().quick, auth.player(), auth.my_picture())
+    if isinstance(outcome, Paired):
+        response = jsonify(game_json(outcome.game))
+        response.status_code = 201
+        response.set_etag(etag(outcome.game))
+        return response
+    return waiting(outcome), 202
+
+
+@bp.get("/quick-play")
+@auth.signed_in
+def state():  # type: ignore[no-untyped-def]
+    found = quick.state(backend().quick, auth.player())
+    if isinstance(found, Paired):
+        return {"status": "paired", "game": game_json(found.game)}
+    if isinstance(found, Waiting):
+        return waiting(found)
+    return {"status": "idle"}
+
+
+@bp.delete("/quick-play")
+@auth.signed_in
+def stop():  # type: ignore[no-untyped-def]
+    quick.stop(backend().quick, auth.player())
+    return Response(status=204)
+
+
+def waiting(wait: Waiting) -> dict[str, Any]:
+    """The answer while a player waits: until when, in the app's time format."""
+    return {"status": "waiting", "expires_at": now(wait.expires_at)}
