@@ -3,7 +3,8 @@
 // Without it, or while no stream has been open for 5 s, the page polls while waiting for the
 // other player: every 2 s while the tab is visible, every 10 s while it is hidden (so a hidden
 // tab's title can say "Your turn"); each poll is a conditional GET that usually answers 304.
-// A finished game can be replayed.
+// A finished game can be replayed. Against the computer, the move's answer already holds its
+// reply: the player's mark shows at once, the reply a beat later, so the eye can follow.
 (() => {
   "use strict";
   const root = document.getElementById("game");
@@ -16,6 +17,8 @@
   const BACKSTOP_MS = 120000;
   const FALLBACK_MS = 5000; // no stream open for this long: poll as without push
   const RETRY_MS = 300;
+  const REPLY_MS = 300; // the beat between the player's mark and the computer's reply
+  const COMPUTER = "computer"; // the computer's seat in a game against it
   const LINES = [[0, 1, 2], [3, 4, 5], [6, 7, 8], [0, 3, 6], [1, 4, 7], [2, 5, 8], [0, 4, 8], [2, 4, 6]];
   const me = root.dataset.me;
   const board = document.getElementById("board");
@@ -25,6 +28,7 @@
   const replay = document.getElementById("replay");
   const replayAt = document.getElementById("replay-at");
   const claim = document.getElementById("claim");
+  const movesNews = document.getElementById("moves-news"); // a game against the computer only
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const timeoutMs = Number(root.dataset.timeout || 0) * 1000;
   const title = document.title;
@@ -47,6 +51,10 @@
     (game.status === "PENDING" && game.host === me) ||
     (game.status === "IN_PROGRESS" && game.turn !== me));
 
+  // A seat in words: a player's name, or the computer at its level.
+  const nameOf = (seat) => (game.computer && seat === COMPUTER ? `Computer (${game.computer})` : seat);
+  const cellName = (i) => `row ${Math.floor(i / 3) + 1}, column ${(i % 3) + 1}`;
+
   function statusText(g) {
     if (g.status === "PENDING" && g.opponent === null) {
       return g.host === me ? "Your challenge is open: send the link to a friend."
@@ -55,9 +63,10 @@
     if (g.status === "PENDING") {
       return g.opponent === me ? `${g.host} invited you to a game.` : `Waiting for ${g.opponent} to accept…`;
     }
-    if (g.status === "IN_PROGRESS") return g.turn === me ? "Your turn." : `${g.turn}'s turn…`;
+    if (g.status === "IN_PROGRESS" && g.turn === me) return "Your turn.";
+    if (g.status === "IN_PROGRESS") return g.computer ? `${nameOf(g.turn)} is playing…` : `${g.turn}'s turn…`;
     if (g.winner === null) return "It's a tie.";
-    return g.winner === me ? "You won!" : `${g.winner} won.`;
+    return g.winner === me ? "You won!" : `${nameOf(g.winner)} won.`;
   }
 
   // The board after the first `count` moves (X moves first), or the game's own board.
@@ -140,9 +149,13 @@
 
   // A state (an ETag's value) is "<version>-<board>".
   const versionOf = (s) => parseInt(s, 10) || 0;
+  const stateOf = (etag) => (etag ? etag.replace(/^W\//, "").replace(/"/g, "") : null);
 
-  function take(json, etag) {
-    const next = etag ? etag.replace(/^W\//, "").replace(/"/g, "") : null;
+  function take(json, etag, own = false) {
+    // Against the computer, news while a move is in flight is that move and its reply: the
+    // move's answer brings them, in two steps (takeMove), so the news is not shown first.
+    if (game.computer && busy && !own) return;
+    const next = stateOf(etag);
     // An answer may overtake a newer one (a poll in flight when an event came): never go back.
     if (next && versionOf(next) < versionOf(state)) return;
     const wasMyTurn = myTurn(game);
@@ -155,6 +168,24 @@
     if (next) state = next;
     render();
     if (document.hidden && myTurn(game) && !wasMyTurn) document.title = `Your turn · ${title}`;
+  }
+
+  // The answer to the player's own move (the board stays busy until it is shown). Against the
+  // computer it holds the reply too: the player's mark shows first, the reply a beat later,
+  // and a screen reader hears both.
+  async function takeMove(json, etag, cell) {
+    const played = json.moves || [];
+    const replied = json.computer && played.length >= 2 && played[played.length - 2] === cell;
+    if (!replied) { busy = false; take(json, etag, true); return; }
+    const reply = played[played.length - 1];
+    const board = json.board.slice();
+    board[reply] = "";
+    take({ ...json, board, moves: played.slice(0, -1), status: "IN_PROGRESS", turn: COMPUTER,
+      winner: null, line: null }, null, true);
+    await new Promise((resolve) => setTimeout(resolve, REPLY_MS));
+    busy = false;
+    take(json, etag, true);
+    movesNews.textContent = `You played ${cellName(cell)}. ${nameOf(COMPUTER)} played ${cellName(reply)}.`;
   }
 
   function say(message) {
@@ -249,9 +280,8 @@
     render();
     try {
       const r = await send(cell);
-      busy = false;
-      if (r.ok) { take(await r.json(), r.headers.get("ETag")); say(""); }
-      else { say(await errorOf(r)); render(); if (r.status === 409) poll(); }
+      if (r.ok) { await takeMove(await r.json(), r.headers.get("ETag"), cell); say(""); }
+      else { busy = false; say(await errorOf(r)); render(); if (r.status === 409) poll(); }
     } catch {
       busy = false;
       say("Connection lost. Your move was not confirmed; try again.");

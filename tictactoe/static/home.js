@@ -3,13 +3,16 @@
 // (and is announced), a game accepted or taken moves to the games in progress with whose turn
 // it is, a finished one to the finished games, and a withdrawn or declined one goes. After a
 // broken stream the lists are read once more (GET /api/games): what changed meanwhile sent this
-// page nothing. Without push the page stays as the server sent it; it never polls.
+// page nothing. Without push the page stays as the server sent it; it never polls. The
+// stream's news is passed on to play.js (a "live" event on #home), which waits for a pairing.
 (() => {
   "use strict";
   const home = document.getElementById("home");
   if (!home || home.dataset.push !== "1" || !("EventSource" in window) || !window.openLive) return;
   const LIST_LENGTH = 10; // as many as the server lists (tictactoe/store/lists.py)
   const LABELS = { in_progress: "Open the game", sent: "Open the invitation", finished: "Open the finished game" };
+  const COMPUTER = "computer"; // the computer's seat in a game against it
+  const seatName = (name, level) => (name === COMPUTER ? `Computer${level ? ` (${level})` : ""}` : name);
   const me = home.dataset.me;
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const news = document.getElementById("home-news");
@@ -34,7 +37,17 @@
   const clone = (id) => document.getElementById(id).content.firstElementChild.cloneNode(true);
   const rowOfGame = (id) => home.querySelector(`[data-game="${CSS.escape(id)}"]`);
 
-  function fillPlayer(link, name, picture) {
+  function fillPlayer(link, name, picture, level) {
+    if (name === COMPUTER) { // no page, no picture: the page's own robot, at its level
+      const seat = clone("computer-player");
+      if (level) {
+        const shown = Object.assign(document.createElement("span"), { className: "level" });
+        shown.textContent = `(${level})`;
+        seat.lastElementChild.append(" ", shown);
+      }
+      link.replaceWith(seat);
+      return;
+    }
     link.href = `/players/${encodeURIComponent(name)}`;
     link.querySelector("img").src = picture;
     link.append(name);
@@ -58,13 +71,14 @@
       row.querySelector("a.button").href = gameUrl(g);
     } else {
       row = clone("game-row");
-      fillPlayer(row.querySelector(".player"), other, g.host === me ? g.opponent_avatar_url : g.host_avatar_url);
+      const picture = g.host === me ? g.opponent_avatar_url : g.host_avatar_url;
+      fillPlayer(row.querySelector(".player"), other, picture, g.computer);
       const [words, kind] = badgeOf(g);
       const badge = row.querySelector(".badge");
       badge.textContent = words;
       if (kind) badge.classList.add(kind);
       row.querySelector(".row-link").href = gameUrl(g);
-      row.querySelector(".row-link .sr-only").textContent = `${LABELS[list]} against ${other}`;
+      row.querySelector(".row-link .sr-only").textContent = `${LABELS[list]} against ${seatName(other, g.computer)}`;
     }
     row.querySelectorAll("form[data-action]").forEach((form) => {
       form.action = `${gameUrl(g)}/${form.dataset.action}`;
@@ -141,15 +155,21 @@
     const data = JSON.parse(event.data);
     if (queued) queued.push(() => apply(data));
     else apply(data);
+    tell(event.type);
   };
+
+  // Play now (play.js) learns from the same stream: any news of the player's games may be
+  // its pairing. One stream per page, so the page's events are passed on, not opened twice.
+  const tell = (what) => home.dispatchEvent(new CustomEvent("live", { detail: what }));
 
   window.openLive("/api/me/events", {
     open() {
+      tell("open");
       if (!broken) return;
       broken = false;
       refresh();
     },
-    error() { broken = true; },
+    error() { broken = true; tell("error"); },
     game: handle(show),
     gone: handle((g) => drop(g.id)),
   });

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
+
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from tictactoe.adapters import pillow
-from tictactoe.services import accounts, games, pictures
+from tictactoe.services import accounts, computer, games, pictures, quick
 from tictactoe.services.errors import Conflict, Forbidden, Invalid, WrongCredentials
 from tictactoe.services.limits import Refused
-from tictactoe.store import OpenInvitation, Taken
+from tictactoe.store import OpenInvitation, Paired, Taken, Waiting
 from tictactoe.web import auth, game_page, returns
 from tictactoe.web.current import backend
 from tictactoe.web.errors import STATUS
@@ -25,6 +27,7 @@ from tictactoe.web.pictures import (
 from tictactoe.web.present import etag, game_json, seen_board
 
 bp = Blueprint("pages", __name__)
+QUICK_REFRESH = 3  # seconds between the looks of the Play now page without JavaScript
 
 
 @bp.get("/")
@@ -95,6 +98,44 @@ def game(game_id: str):  # type: ignore[no-untyped-def]
 @auth.signed_in
 def challenge() -> Response:
     game = games.challenge(backend().games, auth.player(), auth.my_picture())
+    return _see(url_for("pages.game", game_id=game.id, v=game.version))
+
+
+@bp.post("/quick-play")
+@auth.signed_in
+def quick_play() -> Response:
+    """Play now without JavaScript: to the game when paired, else to the wait's page."""
+    outcome = quick.play(backend().quick, auth.player(), auth.my_picture())
+    if isinstance(outcome, Paired):
+        return _see(url_for("pages.game", game_id=outcome.game.id, v=outcome.game.version))
+    return _see(url_for("pages.quick_wait"))
+
+
+@bp.get("/quick-play")
+@auth.signed_in
+def quick_wait():  # type: ignore[no-untyped-def]
+    """Show the wait; it looks again every few seconds and opens the game once paired."""
+    b = backend()
+    found = quick.state(b.quick, auth.player())
+    if isinstance(found, Paired):
+        return _see(url_for("pages.game", game_id=found.game.id, v=found.game.version))
+    waited = found.expires_at - b.games.clock() if isinstance(found, Waiting) else 0
+    return render_template("quick.html", seconds_left=max(0, math.ceil(waited)),
+                           refresh=QUICK_REFRESH)  # fmt: skip
+
+
+@bp.post("/quick-play/cancel")
+@auth.signed_in
+def quick_cancel() -> Response:
+    quick.stop(backend().quick, auth.player())
+    return _see(url_for("pages.home"))
+
+
+@bp.post("/computer-games")
+@auth.signed_in
+def computer_game() -> Response:
+    level, first = request.form.get("level"), request.form.get("first", "me")
+    game = computer.start(backend().games, auth.player(), level, first, auth.my_picture())
     return _see(url_for("pages.game", game_id=game.id, v=game.version))
 
 

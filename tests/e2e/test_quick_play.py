@@ -1,0 +1,186 @@
+"""Play now in real browsers: two players who press it play each other (the first to press plays
+X), a reload keeps the wait, a cancelled wait is never paired; and the home page's four ways to
+play, reached with Tab and used with Enter and Space alone.
+
+The e2e group shares one stack: every test here leaves nobody waiting, or the next press in
+another test would be paired with its player.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from .conftest import PlayerFactory
+from .players import BrowserPlayer
+from .stack import Stack
+from .test_phone_and_keyboard import DESKTOP, PHONE, fits
+
+pytestmark = [pytest.mark.browser, pytest.mark.stack, pytest.mark.xdist_group("e2e")]
+
+GAME_URL = re.compile(r"/games/[A-Za-z0-9_-]+(\?v=\d+)?$")
+# Paired players learn of it over their stream at once; polling would take one period (2 s).
+PAIRED_WITHIN_MS = 5_000
+
+
+def press_play_now(player: BrowserPlayer) -> None:
+    player.page.goto("/")
+    player.page.get_by_role("button", name="Play now").click()
+
+
+def waiting(player: BrowserPlayer) -> Locator:
+    return player.page.locator("#quick").get_by_text("Looking for an opponent…")
+
+
+def quick_state(page: Page) -> Any:
+    """What the server says of this player's wait (GET /api/quick-play)."""
+    return page.evaluate("fetch('/api/quick-play').then((r) => r.json())")
+
+
+def stop_waiting(page: Page) -> None:
+    """Leave the shared stack with nobody waiting, whatever the test got to."""
+    token = page.locator('meta[name="csrf-token"]').get_attribute("content")
+    page.evaluate(
+        "(token) => fetch('/api/quick-play', {method: 'DELETE', headers: {'X-CSRFToken': token}})",
+        token,
+    )
+
+
+def test_two_players_who_press_play_now_play_each_other(
+    whole_stack: Stack, players: PlayerFactory
+) -> None:
+    first, second = players(whole_stack.url).sign_up(), players(whole_stack.url).sign_up()
+    try:
+        press_play_now(first)
+        expect(waiting(first)).to_be_visible()
+        expect(first.page.locator("#quick-left")).to_have_text(re.compile(r"^(1:00|0:[45]\d)$"))
+        first.page.reload()  # the wait goes on, and the page picks it up again
+        expect(waiting(first)).to_be_visible()
+        assert quick_state(first.page)["status"] == "waiting"
+
+        press_play_now(second)  # someone is waiting: paired at once
+        expect(second.page).to_have_url(GAME_URL)
+        expect(first.page).to_have_url(GAME_URL, timeout=PAIRED_WITHIN_MS)
+        assert first.page.url.split("?")[0] == second.page.url.split("?")[0]
+    finally:
+        stop_waiting(first.page)
+
+    expect(first.status).to_have_text("Your turn.")  # waited longer: plays X, moves first
+    expect(second.status).to_have_text(f"{first.name}'s turn…")
+    first.cell(4).click()
+    expect(second.cell(4)).to_have_text("X")
+    expect(second.status).to_have_text("Your turn.")
+    assert first.failures == second.failures == []
+
+
+def test_a_cancelled_wait_is_never_paired(whole_stack: Stack, players: PlayerFactory) -> None:
+    quitter, later = players(whole_stack.url).sign_up(), players(whole_stack.url).sign_up()
+    try:
+        press_play_now(quitter)
+        expect(waiting(quitter)).to_be_visible()
+        quitter.page.get_by_role("button", name="Cancel").click()
+        expect(quitter.page.get_by_role("button", name="Play now")).to_be_visible()
+        expect(waiting(quitter)).to_be_hidden()
+        assert quick_state(quitter.page) == {"status": "idle"}
+
+        press_play_now(later)  # the only other player stopped waiting: this one waits
+        expect(waiting(later)).to_be_visible()
+        assert quick_state(later.page)["status"] == "waiting"
+        assert quick_state(quitter.page) == {"status": "idle"}
+        later.page.wait_for_timeout(2_500)  # a poll period, and still nobody to play
+        expect(waiting(later)).to_be_visible()
+        assert GAME_URL.search(later.page.url) is None
+    finally:
+        for player in (quitter, later):
+            stop_waiting(player.page)
+    assert quitter.failures == later.failures == []
+
+
+def tab_to(page: Page, target: Locator, limit: int = 40) -> None:
+    """Press Tab until `target` has the focus, and check that the focus shows."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if target.evaluate("(el) => el === document.activeElement"):
+            ring = target.evaluate(
+                "(el) => { const ring = el.type === 'radio' ? el.closest('label') : el;"
+                " const s = getComputedStyle(ring);"
+                " return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2; }"
+            )
+            assert ring, f"no visible focus on {target}"
+            return
+    raise AssertionError(f"Tab never reached {target}")
+
+
+# Each control Tab stops at, named as a player hears it (radio groups are one stop each).
+_FOCUSED = """() => { const el = document.activeElement;
+  return (el.getAttribute('aria-label') || el.labels?.[0]?.textContent || el.placeholder
+    || el.textContent).trim(); }"""
+WAYS = ["Play now", "Easy", "Me", "Play the computer", "Opponent's username", "Invite",
+        "Create a challenge link"]  # fmt: skip
+
+
+def test_the_four_ways_to_play_work_from_the_keyboard(
+    whole_stack: Stack, players: PlayerFactory, artifacts: Path
+) -> None:
+    me, friend = players(whole_stack.url).sign_up(), players(whole_stack.url).sign_up()
+    page = me.page
+    role = page.get_by_role
+
+    def from_the_top() -> None:
+        page.goto("/")
+        page.locator("body").focus()  # Tab starts from the top of the page
+
+    from_the_top()
+    stops = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate(_FOCUSED))
+    assert [s for s in stops if s in WAYS] == WAYS, stops  # in the order they read
+
+    from_the_top()  # 1. Play now: Enter presses it, Space cancels
+    tab_to(page, role("button", name="Play now"))
+    try:
+        page.keyboard.press("Enter")
+        expect(waiting(me)).to_be_visible()
+        expect(role("button", name="Cancel")).to_be_focused()  # the keyboard's place follows
+        page.keyboard.press(" ")
+        expect(role("button", name="Play now")).to_be_focused()
+    finally:
+        stop_waiting(page)
+    assert quick_state(page) == {"status": "idle"}
+
+    # 2. The computer: arrows choose in each group, Tab moves on, Space starts.
+    tab_to(page, role("radio", name="Easy", exact=True))
+    page.keyboard.press("ArrowRight")
+    expect(role("radio", name="Medium", exact=True)).to_be_checked()
+    tab_to(page, role("radio", name="Me", exact=True), limit=1)
+    page.keyboard.press("ArrowRight")
+    expect(role("radio", name="The computer", exact=True)).to_be_checked()
+    tab_to(page, role("button", name="Play the computer"), limit=1)
+    page.keyboard.press(" ")
+    expect(page.locator(".players")).to_contain_text("Computer (medium)")
+    expect(me.status).to_have_text("Your turn.")
+    assert me.board().count("X") == 1  # the computer played first, as X
+
+    from_the_top()  # 3. an invitation by name: type it, Enter sends it
+    tab_to(page, page.get_by_placeholder("Opponent's username"))
+    page.keyboard.type(friend.name)
+    page.keyboard.press("Enter")
+    expect(me.status).to_have_text(f"Waiting for {friend.name} to accept…")
+
+    from_the_top()  # 4. a challenge link: Enter creates it
+    tab_to(page, role("button", name="Create a challenge link"))
+    page.keyboard.press("Enter")
+    expect(me.status).to_have_text("Your challenge is open: send the link to a friend.")
+
+    page.goto("/")  # the home page lists the three games; it reads at both widths
+    expect(page.locator(".row", has_text="Computer (medium)")).to_be_visible()
+    for width, height in (DESKTOP, PHONE):
+        page.set_viewport_size({"width": width, "height": height})
+        fits(page)
+        me.screenshot(artifacts / f"home-ways-{width}.png")
+    assert me.failures == friend.failures == []

@@ -1,0 +1,215 @@
+// The home page's two quickest ways to play, without a reload. "Play now" pairs the player
+// with the next one who presses it (POST /api/quick-play): paired at once, the page goes to
+// the game; else it shows the wait, with a countdown and a Cancel button. While it waits it
+// learns of the pairing from the player's stream where push is on (home.js passes the
+// stream's news on: any news -> GET /api/quick-play), else by polling that GET every 2 s;
+// with a stream open, a poll every 10 s is the backstop. A reload picks a wait up again (the
+// GET on load). "Play the computer" posts its level and who starts (POST /api/computer-games)
+// and goes to the game. Without JavaScript both are the plain form posts of their forms.
+(() => {
+  "use strict";
+  const home = document.getElementById("home");
+  const card = document.getElementById("quick");
+  if (!home || !card) return;
+  const POLL_MS = 2000;
+  const BACKSTOP_MS = 10000;
+  const TICK_MS = 250; // the countdown's redraw: it shows whole seconds
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const news = document.getElementById("home-news");
+  const left = document.getElementById("quick-left");
+  const quickProblem = document.getElementById("quick-problem");
+  const buttons = {
+    start: document.getElementById("quick-start"),
+    cancel: document.getElementById("quick-cancel"),
+    again: document.getElementById("quick-again"),
+  };
+  let phase = "idle"; // "idle", "waiting", "ended": which part of the card shows
+  let endsAt = 0; // when the wait ends, on this page's clock
+  let streaming = false; // the player's stream is open (home.js says so)
+  let poller = null;
+  let ticker = null;
+  let checking = false; // a GET is in flight: news meanwhile asks for one more after it
+  let again = false;
+
+  function api(method, path, body) {
+    const headers = { Accept: "application/json" };
+    if (method !== "GET") headers["X-CSRFToken"] = csrf;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const json = body === undefined ? undefined : JSON.stringify(body);
+    return fetch(path, { method, headers, body: json, cache: "no-store" });
+  }
+
+  async function errorOf(response) {
+    try { return (await response.json()).error; } catch { return `Error ${response.status}`; }
+  }
+
+  function say(where, message) {
+    where.textContent = message || "";
+    where.hidden = !message;
+  }
+
+  // The game page, asking for at least the version the answer named (its ETag), if any.
+  function go(game, etag) {
+    stop();
+    phase = "leaving";
+    const version = etag ? parseInt(etag.replace(/^W\//, "").replace(/"/g, ""), 10) : 0;
+    news.textContent = "Opening the game…";
+    location.assign(`/games/${encodeURIComponent(game.id)}${version ? `?v=${version}` : ""}`);
+  }
+
+  // Show one part of the card; the keyboard's place moves to the part now shown.
+  function show(next, focus) {
+    const hadFocus = card.contains(document.activeElement);
+    phase = next;
+    card.querySelectorAll("[data-quick]").forEach((el) => { el.hidden = el.dataset.quick !== next; });
+    if (hadFocus || focus) buttons[{ idle: "start", waiting: "cancel", ended: "again" }[next]].focus();
+  }
+
+  function stop() {
+    clearTimeout(poller);
+    clearInterval(ticker);
+    poller = ticker = null;
+  }
+
+  // `answer` is a 202 or a GET's {"status": "waiting", "expires_at"}; `response` its Date.
+  function wait(answer, response, focus) {
+    // The server's clock says when the wait ends; its Date header says how far this one is off.
+    const served = Date.parse(response.headers.get("Date") || "");
+    const skew = Number.isNaN(served) ? 0 : served - Date.now();
+    endsAt = Date.parse(answer.expires_at) - skew;
+    if (phase !== "waiting") {
+      show("waiting", focus);
+      news.textContent = "Looking for an opponent…";
+    }
+    clearInterval(ticker);
+    ticker = setInterval(tick, TICK_MS);
+    tick();
+    schedule();
+  }
+
+  function tick() {
+    const ms = Math.max(0, endsAt - Date.now());
+    const seconds = Math.ceil(ms / 1000);
+    left.textContent = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+    if (ms === 0) over();
+  }
+
+  function schedule() {
+    clearTimeout(poller);
+    poller = setTimeout(check, streaming ? BACKSTOP_MS : POLL_MS);
+  }
+
+  // Ask where the wait stands: paired (go), still waiting, or over.
+  async function check() {
+    if (checking) { again = true; return; }
+    checking = true;
+    try {
+      const r = await api("GET", "/api/quick-play");
+      if (!r.ok) throw new Error(await errorOf(r));
+      const answer = await r.json();
+      say(quickProblem, "");
+      if (phase !== "waiting") return;
+      if (answer.status === "paired") go(answer.game);
+      else if (answer.status === "waiting") wait(answer, r);
+      else ended();
+    } catch (err) {
+      if (phase === "waiting") { say(quickProblem, err.message || "Connection lost. Still trying…"); schedule(); }
+    } finally {
+      checking = false;
+      if (again && phase === "waiting") { again = false; check(); }
+    }
+  }
+
+  function ended() {
+    stop();
+    show("ended");
+    news.textContent = "Nobody else was looking for a game just now. You can try again.";
+  }
+
+  // Stop waiting (the countdown ran out, or Cancel), then look once more: a pairing that
+  // came meanwhile keeps its game, and then the page goes to it.
+  async function leave(then) {
+    phase = "leaving"; // news meanwhile is not a reason to look again
+    stop();
+    try {
+      const r = await api("DELETE", "/api/quick-play");
+      if (!r.ok) throw new Error(await errorOf(r));
+      const look = await api("GET", "/api/quick-play");
+      const answer = look.ok ? await look.json() : {};
+      if (answer.status === "paired") { go(answer.game); return; }
+      say(quickProblem, "");
+      then();
+    } catch (err) {
+      say(quickProblem, err.message || "Connection lost; try again.");
+      if (Date.now() >= endsAt) { ended(); return; } // the server ends the wait by itself
+      phase = "waiting"; // still waiting, as far as this page knows: Cancel again, or let it run out
+      ticker = setInterval(tick, TICK_MS);
+      schedule();
+    }
+  }
+
+  const over = () => { if (phase === "waiting") leave(ended); };
+
+  async function start() {
+    buttons.start.disabled = buttons.again.disabled = true;
+    say(quickProblem, "");
+    try {
+      const r = await api("POST", "/api/quick-play");
+      if (r.status === 201) { go(await r.json(), r.headers.get("ETag")); return; }
+      if (r.status === 202) { wait(await r.json(), r, true); return; }
+      say(quickProblem, await errorOf(r));
+    } catch {
+      say(quickProblem, "Connection lost; try again.");
+    } finally {
+      buttons.start.disabled = buttons.again.disabled = false;
+    }
+  }
+
+  document.getElementById("quick-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    start();
+  });
+  buttons.again.addEventListener("click", start);
+  buttons.cancel.addEventListener("click", () => {
+    if (phase !== "waiting") return;
+    leave(() => {
+      show("idle");
+      news.textContent = "You stopped looking for an opponent.";
+    });
+  });
+
+  home.addEventListener("live", (event) => {
+    streaming = event.detail !== "error" && (streaming || event.detail === "open");
+    if (phase !== "waiting") return;
+    if (event.detail === "error") schedule(); // back to polling at once
+    else check(); // news, or a stream (re)opened: news may have come while it was closed
+  });
+
+  // A reload, or another tab, while this player waits: pick the wait up again.
+  (async () => {
+    try {
+      const r = await api("GET", "/api/quick-play");
+      const answer = r.ok ? await r.json() : {};
+      if (answer.status === "waiting" && phase === "idle") wait(answer, r);
+    } catch { /* the button still works */ }
+  })();
+
+  // Play the computer: the game is created with the player's choices, then shown.
+  const computer = document.getElementById("computer-form");
+  const computerProblem = document.getElementById("computer-problem");
+  computer.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = computer.querySelector("button");
+    const choice = { level: computer.elements.level.value, first: computer.elements.first.value };
+    button.disabled = true;
+    say(computerProblem, "");
+    try {
+      const r = await api("POST", "/api/computer-games", choice);
+      if (r.status === 201) { go(await r.json(), r.headers.get("ETag")); return; }
+      say(computerProblem, await errorOf(r));
+    } catch {
+      say(computerProblem, "Connection lost; try again.");
+    }
+    button.disabled = false;
+  });
+})();
