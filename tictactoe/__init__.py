@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tictactoe import config, logs, web
@@ -20,9 +21,41 @@ from tictactoe.web.layers.csrf import RotatingCSRFProtect
 log = logging.getLogger(__name__)
 
 
+class _KeptKeys(TimestampSigner):
+    """itsdangerous's TimestampSigner, deriving each key once per process instead of on every
+    cookie: the same HMAC of the same salt, so the signature is unchanged."""
+
+    _derived: dict[tuple[object, ...], bytes] = {}
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        found = (self.secret_keys[-1] if secret_key is None else secret_key, self.salt,
+                 self.key_derivation, self.digest_method)  # fmt: skip
+        key = self._derived.get(found)
+        if key is None:
+            key = self._derived[found] = super().derive_key(secret_key)
+        return key
+
+
 class _SessionInterface(SecureCookieSessionInterface):
-    """Mark the session cookie Secure when the player reached us over HTTPS, or always when
-    [flask].force_https is on (SESSION_COOKIE_SECURE)."""
+    """Flask's signed-cookie session, with its serializer built once per set of keys rather
+    than on every request; and the cookie marked Secure when the player reached us over
+    HTTPS, or always when [flask].force_https is on (SESSION_COOKIE_SECURE)."""
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple[object, ...], URLSafeTimedSerializer] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        if not app.secret_key:
+            return None
+        keys = (*app.config["SECRET_KEY_FALLBACKS"], app.secret_key)  # the current key last
+        found = self._serializers.get(keys)
+        if found is None:
+            found = self._serializers[keys] = URLSafeTimedSerializer(
+                list(keys), salt=self.salt, serializer=self.serializer, signer=_KeptKeys,
+                signer_kwargs={"key_derivation": self.key_derivation,
+                               "digest_method": self.digest_method},
+            )  # fmt: skip
+        return found
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure

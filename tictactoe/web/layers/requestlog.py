@@ -17,6 +17,7 @@ and no other length can reach the logs or a page.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import secrets
@@ -154,6 +155,7 @@ def _note(response: Any) -> Any:
     return response
 
 
+@functools.cache  # one entry per URL rule of the app: worked out once, not on every request
 def route_of(rule: str) -> str:
     """Drop a URL rule's converters: "/games/<game_id:game_id>" -> "/games/<game_id>"."""
     return _CONVERTER.sub(r"<\1>", rule)
