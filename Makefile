@@ -43,8 +43,9 @@ test: $(STAMP) .local/dynamodb/DynamoDBLocal.jar browser-deps bus-deps
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -n 2 --dist loadgroup
 
+# BASELINE=<git ref> compares against that ref (default: the latest tag, else origin/main).
 bench: $(STAMP) .local/dynamodb/DynamoDBLocal.jar browser-deps bus-deps
-	$(PY) -m bench
+	BASELINE="$(BASELINE)" $(PY) -m bench
 
 lint: $(STAMP)
 	$(PY) -m ruff check --fix .

@@ -4,8 +4,12 @@ Runs in a few minutes on 2 cores: capacity per game (in-process app, real Dynamo
 waiting cost (headless chromium against the in-process app), throughput and latency (a load
 process against gunicorn with 2 workers), move latency while one client floods /api/login
 (bench/flood.py), page weight (chromium against gunicorn), the avatar figures when
-bench/avatars.py is there, and push (bench/push.py: move-to-screen latency, waiting cost,
-open streams, CPU per game; its own instances behind nginx, on the same DynamoDB Local).
+bench/avatars.py is there, push (bench/push.py: move-to-screen latency, waiting cost,
+open streams, CPU per game; its own instances behind nginx, on the same DynamoDB Local), and
+baseline against current (bench/compare.py: a git ref in a temporary worktree against this
+tree, the browser flow with push on, rounds interleaved, then py-spy profiles of both). The
+capacity scenarios also carry what AWS bills for the same calls (bench/billing_meter.py).
+`--quick` runs everything small, for development (a few minutes).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import flood, game_costs, load, pages, push, report
+from . import compare, flood, game_costs, load, pages, push, report
 from . import results as counting
 from .flows import TIE_IN_9, WIN_IN_7, picture
 from .stack import ROOT, Stack, local_stack
@@ -56,6 +60,7 @@ def run(
     seconds: float,
     wait_seconds: float,
     push_sizes: push.Sizes | None = None,
+    plan: compare.Plan | None = None,
 ) -> dict[str, Any]:
     results: dict[str, Any] = {"machine": machine(), "runs": runs}
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp, local_stack(Path(tmp)) as stack:
@@ -92,7 +97,12 @@ def run(
             "seconds": calls["seconds"],
             "moves_sent": moves_sent,
         }
-        if push_sizes is not None:  # the app above is stopped; its DynamoDB Local and S3 serve
+        if plan is not None:  # the app above is stopped; its DynamoDB Local and S3 serve
+            log.info("baseline against current (bench/compare.py)")
+            results["compare"] = compare.run(plan, stack.settings.endpoint or "",
+                                             stack.settings.s3_endpoint or "", stack.db.pid,
+                                             Path(tmp))  # fmt: skip
+        if push_sizes is not None:
             log.info("push: live updates against polling (bench/push.py)")
             results["push"] = push.run(push_sizes, stack.settings.endpoint,
                                        stack.settings.s3_endpoint)  # fmt: skip
@@ -168,15 +178,26 @@ def main() -> int:
     parser.add_argument("--push-load-seconds", type=float, default=sizes.load_seconds,
                         help="each move-p99 run beside the open streams")  # fmt: skip
     parser.add_argument("--no-push", action="store_true", help="leave the push figures out")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--no-compare", action="store_true",
+                        help="leave baseline against current out")  # fmt: skip
+    parser.add_argument("--quick", action="store_true",
+                        help="small and once, into /tmp (development)")  # fmt: skip
+    parser.add_argument("--out", type=Path, help="docs/benchmarks.md (--quick: /tmp)")
     args = parser.parse_args()
     push_sizes = None if args.no_push else push.Sizes(
         moves=args.push_moves, wait_seconds=args.push_wait_seconds,
         cpu_games=args.push_cpu_games, streams=args.push_streams,
         load_seconds=args.push_load_seconds,
     )  # fmt: skip
+    plan = None if args.no_compare else compare.Plan.quick() if args.quick else compare.Plan()
+    if args.out is None:
+        args.out = (Path(tempfile.gettempdir()) / "benchmarks-quick.md" if args.quick
+                    else ROOT / "docs" / "benchmarks.md")  # fmt: skip
+    if args.quick:
+        args.runs, args.load_runs, args.seconds, args.wait_seconds = 1, 1, 3, 5
+        push_sizes = None if args.no_push else push.Sizes.quick()
     started = time.monotonic()
-    results = run(args.runs, args.load_runs, args.seconds, args.wait_seconds, push_sizes)
+    results = run(args.runs, args.load_runs, args.seconds, args.wait_seconds, push_sizes, plan)
     results["machine"]["bench_seconds"] = time.monotonic() - started
     (Path(tempfile.gettempdir()) / "bench-results.json").write_text(
         json.dumps(results, indent=1, default=str)

@@ -4,7 +4,9 @@
 (tictactoe/adapters/capacity.py: every call asks for ReturnConsumedCapacity=INDEXES) and adds
 up what comes back, per table and index, attributed to the Flask request being served (home, create,
 accept, move, poll, page, login ...). Only the benchmarks and the budget test listen; the
-request log adds the same calls up per request.
+request log adds the same calls up per request. `install(client, bill=True)` also keeps what
+AWS would bill for the same calls (bench/billing_meter.py), which DynamoDB Local reports its
+own way (transactions, index writes, queries that find nothing).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Any
 from flask import has_request_context, request
 
 from tictactoe.adapters import capacity
+
+from .billing import generic
 
 # Flask endpoint -> the request type a report is grouped by.
 REQUEST_TYPES = {
@@ -89,14 +93,24 @@ class Recorder:
     seconds: dict[tuple[str, str], float] = field(default_factory=lambda: defaultdict(float))
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    # With `bill`: what AWS would bill for the same calls (bench/billing_meter.py), in "aws".
+    biller: Any = None
+
     @classmethod
-    def install(cls, client: Any) -> Recorder:
-        """Start recording the calls of `client` (a botocore DynamoDB client)."""
+    def install(cls, client: Any, bill: bool = False) -> Recorder:
+        """Start recording the calls of `client` (a botocore DynamoDB client); with `bill`,
+        also what AWS bills for them (it reads items around every call: not for timed runs)."""
         recorder = cls()
         capacity.install(client).subscribe(recorder._record)
+        if bill:
+            from .billing_meter import Biller, reader_for
+
+            recorder.biller = Biller.install(client, reader_for(client), request_type)
         return recorder
 
     def reset(self) -> None:
+        if self.biller is not None:
+            self.biller.reset()
         with self._lock:
             self.by_type.clear()
             self.by_target.clear()
@@ -122,7 +136,7 @@ class Recorder:
                     f"{k}:{op}": n for (k, op), n in sorted(self.by_operation.items())
                 },
                 "seconds": {f"{k}:{op}": t for (k, op), t in sorted(self.seconds.items())},
-            }
+            } | ({"aws": self.biller.snapshot()} if self.biller is not None else {})
 
     # -- the app's capacity hook --------------------------------------------------------------
 
@@ -133,17 +147,10 @@ class Recorder:
             self.seconds[(kind, operation)] += call.seconds
             for target, units in call.targets:
                 part = Usage(calls=1, rcu=units) if call.is_read else Usage(calls=1, wcu=units)
-                self.by_target[_generic(target)].add(part)
+                self.by_target[generic(target)].add(part)
             self.by_type[kind].add(Usage(calls=1, rcu=call.rcu, wcu=call.wcu))
             if not call.targets:
                 self.by_target["(no capacity reported)"].calls += 1
-
-
-def _generic(target: str) -> str:
-    """Drop the unique suffix benchmarks and tests give table names ("Games3a9f" -> "Games")."""
-    table, _, index = target.partition("/")
-    name = next((n for n in ("Games", "Users", "Avatars") if table.startswith(n)), table)
-    return f"{name}/{index}" if index else name
 
 
 def _plain(usage: Usage) -> dict[str, float]:

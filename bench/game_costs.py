@@ -25,9 +25,10 @@ from .pages import watch_waiting
 
 
 def instrumented_app(settings: Settings) -> tuple[Flask, Recorder]:
-    """Build the app as production does and hook a capacity recorder onto its client."""
+    """Build the app as production does and hook a capacity recorder onto its client, which
+    also keeps what AWS would bill for the same calls (bench/billing_meter.py)."""
     app = create_app(settings)
-    return app, Recorder.install(app.extensions["tictactoe"].dynamodb)
+    return app, Recorder.install(app.extensions["tictactoe"].dynamodb, bill=True)
 
 
 def game_capacity(

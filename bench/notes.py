@@ -8,7 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 from . import push_report
-from .figures import SAMPLE, calls_per_move, capacity, cell, cpu_per_move, num
+from .figures import calls_per_move, cell, cpu_per_move, num
+from .report_bill import game_bill
 from .results import AWS_MODEL
 
 
@@ -62,26 +63,37 @@ def _tie_why(results: dict[str, Any]) -> str:
     )
 
 
-def _counting(results: dict[str, Any]) -> tuple[float, int]:
-    """Return DynamoDB Local's WCU for a finishing move, and AWS's bill for the same move."""
+def counting(results: dict[str, Any]) -> tuple[float, float]:
+    """Return DynamoDB Local's WCU for a finishing move, and AWS's bill for the same move
+    (measured by bench/billing_meter.py; the hand count of bench/results.py without it)."""
     runs = (results.get("counting") or {}).get("finishing move (win)") or []
     local = statistics.median(r["total"]["wcu"] for r in runs) if runs else 0.0
-    return local, AWS_MODEL["established players"]
+    billed = [r["aws"]["total"]["wcu"] for r in runs if "aws" in r]
+    return local, statistics.median(billed) if billed else AWS_MODEL["established players"]
+
+
+def billed_game(results: dict[str, Any], wcu: float, rcu: float) -> tuple[float, float]:
+    """AWS's WCU and RCU for the 7-move win: measured, or Local's with the transaction fixed."""
+    measured = game_bill(results)
+    if measured is not None:
+        return measured["wcu"], measured["rcu"]
+    local, aws = counting(results)
+    return wcu - local + aws, rcu
 
 
 def _invitations_why(results: dict[str, Any]) -> str:
-    local, aws = _counting(results)
+    local, aws = counting(results)
     wins = results["capacity"]["win"]
     game = statistics.median(g["capacity"]["total"]["wcu"] for g in wins)
     reads = statistics.median(g["capacity"]["total"]["rcu"] for g in wins)
-    billed = game - local + aws
+    billed, reads = billed_game(results, game, reads)
     return (
         "Two issues' safeguards, which the targets of issue 6 predate (15 WCU, cost 87 then). "
         f"Issue 12 (results counted exactly once): the move that ends a game is one "
         f"TransactWriteItems that finishes the game and counts it in both players' Users items "
         f"and the leaderboard index. DynamoDB Local reports it as {local:g} WCU; as AWS bills it, "
-        f"{aws} WCU (see 'Counting results'), where the finishing move cost 5 before. So on "
-        f"AWS's bill this game is about {billed:g} WCU and cost {5 * billed + reads:g} with its "
+        f"{aws:g} WCU (see 'Counting results'), where the finishing move cost 5 before. So on "
+        f"AWS's bill this game is {billed:g} WCU and cost {5 * billed + reads:g} with its "
         "reads, against the sample's 34 WCU and cost 180; in DynamoDB Local's units it looks "
         "worse than the sample. "
         "Issue 10 (invitations that cannot be abused): accepting moves the game from INVITED_ "
@@ -169,7 +181,36 @@ def _pictures_why(results: dict[str, Any]) -> str:
     )
 
 
+def _bill_why(results: dict[str, Any]) -> str:
+    win = results["capacity"]["win"][0]["capacity"]["aws"]
+    spent = ", ".join(f"{kind} {num(u['wcu'])} WCU" for kind, u in win["by_type"].items()
+                      if u["wcu"])  # fmt: skip
+    return (
+        f"As AWS bills the first run's game: {spent}, and {num(win['total']['rcu'])} RCU in all "
+        "(per request and per table in 'What AWS bills'). The writes are the invitation and its "
+        "lock, the accept moving both list entries, one write per move, and the transaction "
+        "that finishes the game and counts it; writing less per game is issue 19's part 3."
+    )
+
+
+def _browser_why(results: dict[str, Any]) -> str:
+    found = ((results.get("compare") or {}).get("profiles") or {}).get("current", {})
+    parts = []
+    for kind in ("move", "stream event (hub)", "stream (opened)", "game_page", "home"):
+        got = found.get("requests", {}).get(kind)
+        if got:
+            top = ", ".join(f"{g} {100 * s:.0f}%" for g, s in list(got["groups"].items())[:3])
+            parts.append(f"{kind} ({num(got['ms_per'])} ms a {got['per']}): {top}")
+    return (
+        "What the profile of the current side says (see 'Profiles'): " + "; ".join(parts) + "."
+        if parts
+        else "No profile was recorded (py-spy missing)."
+    )
+
+
 WHY: dict[str, Callable[[dict[str, Any]], str]] = {
+    "AWS-billed cost": _bill_why,
+    "Browser flow": _browser_why,
     "players with pictures": _pictures_why,
     "RCU per 7-move win": _rcu_why,
     "WCU per 7-move win": _invitations_why,
@@ -187,49 +228,3 @@ WHY: dict[str, Callable[[dict[str, Any]], str]] = {
     "RCU per waiting game-minute": push_report.why_waiting,
     "open streams ÷ without": push_report.why_streams,
 }
-
-
-# On-demand, us-east-1, Standard table class: the prices after AWS's November 2024 cut, as
-# quoted from https://aws.amazon.com/dynamodb/pricing/on-demand/ by public write-ups dated
-# May-October 2026 (AWS cannot be reached from here to check them).
-PRICE_WRITE = 0.625 / 1e6  # USD per write request unit
-PRICE_READ = 0.125 / 1e6  # USD per read request unit
-GAME_MINUTES = 2  # assumed length of a game: invite, accept, ~15 s per move
-
-
-def cost_model(results: dict[str, Any]) -> list[str]:
-    """What a game, a minute of waiting and 1,000 concurrent games cost on demand."""
-    wcu = statistics.median(capacity(results, "win", "wcu"))
-    rcu = statistics.median(capacity(results, "win", "rcu"))
-    wait = statistics.median(w["rcu_per_minute"] for w in results["waiting"])
-    games = 1000 * 60 / GAME_MINUTES
-
-    def hourly(w: float, r: float, per_minute: float) -> float:
-        return games * (w * PRICE_WRITE + r * PRICE_READ) + 1000 * 60 * per_minute * PRICE_READ
-
-    ours = hourly(wcu, rcu, wait)
-    local, aws = _counting(results)
-    billed = wcu - local + aws  # the finishing transaction as AWS bills it, not as Local reports
-    sample = hourly(SAMPLE["win_wcu"], SAMPLE["win_rcu"], SAMPLE["wait_rcu_min"])
-    return [
-        "## Cost model",
-        "",
-        f"- A complete 7-move game: {num(wcu)} WCU + {num(rcu)} RCU = "
-        f"${(wcu * PRICE_WRITE + rcu * PRICE_READ) * 1e6:.2f} per million games, in DynamoDB "
-        f"Local's units. As AWS bills the transaction that ends it ({aws} WCU, where Local "
-        f"reports {local:g}): {num(billed)} WCU = "
-        f"${(billed * PRICE_WRITE + rcu * PRICE_READ) * 1e6:.2f} per million games.",
-        f"- A minute of waiting: {num(wait)} RCU per game (one screen polls) = "
-        f"${wait * PRICE_READ * 1e6:.2f} per million game-minutes.",
-        f"- 1,000 concurrent games for an hour, each lasting {GAME_MINUTES} minutes "
-        f"({games:,.0f} games, and one player of each always waiting): about ${ours:.2f} an "
-        f"hour in Local's units, ${hourly(billed, rcu, wait):.2f} as AWS bills it, against "
-        f"${sample:.2f} for the classic sample's figures. The waiting figure also "
-        "counts the polls that see moves, so this is a slight overestimate.",
-        "- Prices: DynamoDB on-demand, us-east-1, Standard table class, $0.625 per million write "
-        "request units and $0.125 per million read request units (AWS's on-demand pricing page, "
-        "https://aws.amazon.com/dynamodb/pricing/on-demand/, as quoted by public write-ups dated "
-        "May to October 2026, after the November 2024 price cut; AWS cannot be reached from "
-        "here to check them). Storage and data transfer are not included.",
-        "",
-    ]

@@ -108,10 +108,11 @@ def stop_all(started: list[subprocess.Popen[bytes]], timeout: float = 20) -> Non
             processes.stop(proc, timeout=5)  # SIGTERM again, then SIGKILL to its group
 
 
-def procfile() -> dict[str, list[str]]:
-    """The Procfile's gunicorn arguments per process type ("web", "stream")."""
+def procfile(root: Path = ROOT) -> dict[str, list[str]]:
+    """The Procfile's gunicorn arguments per process type ("web", "stream"), of the tree at
+    `root` (this one, or the baseline's worktree)."""
     found = {}
-    for line in (ROOT / "Procfile").read_text().splitlines():
+    for line in (root / "Procfile").read_text().splitlines():
         name, sep, command = line.partition(":")
         if not sep or not command.strip():
             continue
@@ -124,7 +125,7 @@ def procfile() -> dict[str, list[str]]:
     return found
 
 
-def _rebind(args: list[str], addr: str) -> list[str]:
+def rebind(args: list[str], addr: str) -> list[str]:
     """The same arguments, bound to `addr` instead."""
     out, skip = [], False
     for arg in args:
@@ -165,7 +166,7 @@ def _spawn(running: PushStack, process: Process, args: list[str], config: Path,
         "PYTHONPATH": str(ROOT),
     }
     return processes.start(
-        [sys.executable, "-m", "gunicorn", *_rebind(args, process.addr),
+        [sys.executable, "-m", "gunicorn", *rebind(args, process.addr),
          "--config", str(ROOT / "bench" / "push_conf.py")],
         log=running.home / f"{process.label}.log", env=env, cwd=ROOT,
     )  # fmt: skip

@@ -123,8 +123,9 @@ def markdown(results: dict[str, list[dict[str, Any]]] | None) -> list[str]:
     out += [
         "",
         "DynamoDB Local reports a transaction as 4 WCU per table whatever the number of items, "
-        "and doubles or quadruples the index writes, so its figures overstate AWS's bill. As "
-        "AWS bills it (2 WCU per transactional item, index writes at the usual rate): "
+        "and doubles or quadruples the index writes, so its figures overstate AWS's bill. "
+        "Counted by hand as AWS bills it (2 WCU per transactional item, index writes at the "
+        "usual rate; the bill model's figures from the same calls are in 'What AWS bills'): "
         + "; ".join(
             f"{k} {v} WCU, {v - BEFORE} more than before (the cap is {CAP})"
             for k, v in AWS_MODEL.items()
