@@ -74,6 +74,13 @@ def run(
             for name, cells in (("win", WIN_IN_7), ("tie", TIE_IN_9))
             for suffix, history, pictures in SCENARIOS
         }
+        log.info("capacity per game with push on (the pages' streams instead of polls)")
+        with game_costs.push_app(stack.settings, Path(tmp)) as (live, live_recorder):
+            for name, cells in (("win", WIN_IN_7), ("tie", TIE_IN_9)):
+                results["capacity"][f"{name}_push"] = [
+                    game_costs.game_capacity(live, live_recorder, cells, True, push=True)
+                    for _ in range(runs)
+                ]
         log.info("counting results: finishing moves, resign, claim, player, leaderboard")
         results["counting"] = counting.measure(app, recorder, runs)
         log.info("session checks per game at %d paces", len(game_costs.PACES))

@@ -48,6 +48,8 @@ REQUEST_TYPES = {
     "api.set_avatar": "picture",
     "api.remove_avatar": "picture",
     "api.resign": "resign",
+    "streams.game_events": "stream",  # a game page's stream, opened: its first event
+    "streams.my_events": "stream",
     "api.claim": "claim",
     "api.player": "player",
     "api.leaderboard": "leaderboard",

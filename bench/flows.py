@@ -19,6 +19,8 @@ from typing import Any
 
 from PIL import Image
 
+from .flow_stream import GameStream
+
 PASSWORD = "correct horse battery"
 # X (the invited opponent) moves first. A win on the 7th move, and a full-board tie.
 WIN_IN_7 = (0, 4, 8, 2, 6, 3, 7)
@@ -63,6 +65,7 @@ class Browser:
     name: str
     csrf: str = ""
     state: str = ""
+    stream: GameStream | None = None  # the game page's own stream, with push on
 
     def load(self, path: str) -> str:
         """GET a page, following a redirect like a browser, and keep its CSRF token."""
@@ -117,6 +120,26 @@ class Browser:
         game: dict[str, Any] = response.get_json()
         return game
 
+    def watch(self, game_id: str) -> None:
+        """Open the game page's stream, as its script does with push on; read its first event."""
+        self.stream = GameStream(self.client, game_id)
+        self.state = self.stream.next_state()
+
+    def see(self, game_id: str, push: bool) -> int:
+        """See the other player's change: through the page's stream, else its poll."""
+        if not push or self.stream is None:
+            return self.poll(game_id)
+        while True:  # the page's stream also carries this player's own moves: skip them
+            state = self.stream.next_state()
+            if state != self.state:
+                self.state = state
+                return 200
+
+    def unwatch(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+            self.stream = None
+
     def poll(self, game_id: str) -> int:
         """Poll as the waiting page does; return the status (200 when something changed)."""
         response = self.client.get(
@@ -146,10 +169,13 @@ def play_game(
     opponent: Browser,
     cells: tuple[int, ...],
     step: Callable[[str], None] = lambda name: None,
+    push: bool = False,
 ) -> dict[str, Any]:
     """Play one complete game from login to the home pages after it; return the final game.
 
-    `step(name)` is called after each step, so a caller can measure them one by one.
+    `step(name)` is called after each step, so a caller can measure them one by one. With
+    `push` (an app with push on), each game page opens its stream when it loads, and the
+    other page sees each change there instead of by polling.
     """
     host.log_in()
     step("host logs in")
@@ -157,20 +183,28 @@ def play_game(
     step("opponent logs in")
     game_id = host.invite(opponent.name)
     step("host invites")
+    if push:
+        host.watch(game_id)
+        step("host's page opens its stream")
     opponent.load("/")
     step("opponent loads home")
     opponent.accept(game_id)
     step("opponent accepts")
-    _expect_change(host.poll(game_id), "the host's page sees the accept")
-    step("host's poll sees the accept")
+    if push:
+        opponent.watch(game_id)
+        step("opponent's page opens its stream")
+    _expect_change(host.see(game_id, push), "the host's page sees the accept")
+    step("host's page sees the accept")
     players = (opponent, host)  # X, the opponent, moves first
     final: dict[str, Any] = {}
     for turn, cell in enumerate(cells):
         mover, watcher = players[turn % 2], players[(turn + 1) % 2]
         final = mover.move(game_id, cell)
         step(f"move {turn + 1}")
-        _expect_change(watcher.poll(game_id), f"the other page sees move {turn + 1}")
-        step(f"poll sees move {turn + 1}")
+        _expect_change(watcher.see(game_id, push), f"the other page sees move {turn + 1}")
+        step(f"the other page sees move {turn + 1}")
+    for player in (host, opponent):
+        player.unwatch()
     host.load("/")
     step("host loads home")
     opponent.load("/")

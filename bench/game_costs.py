@@ -9,12 +9,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from werkzeug.serving import make_server
 
-from devstack import processes
+from devstack import processes, redis_server
 from tictactoe import create_app
 from tictactoe.config import Settings
 from tictactoe.web import auth
@@ -31,16 +33,29 @@ def instrumented_app(settings: Settings) -> tuple[Flask, Recorder]:
     return app, Recorder.install(app.extensions["tictactoe"].dynamodb, bill=True)
 
 
+@contextmanager
+def push_app(settings: Settings, workdir: Path) -> Iterator[tuple[Flask, Recorder]]:
+    """The instrumented app with push on, through a redis-server of its own on loopback."""
+    port = processes.free_port()
+    bus = redis_server.start(port, workdir / "capacity-redis.log")
+    try:
+        yield instrumented_app(replace(settings, push_url=redis_server.url(port)))
+    finally:
+        processes.stop(bus)
+
+
 def game_capacity(
-    app: Flask, recorder: Recorder, cells: tuple[int, ...], history: bool, pictures: bool = False
-) -> dict[str, Any]:
+    app: Flask, recorder: Recorder, cells: tuple[int, ...], history: bool, pictures: bool = False,
+    push: bool = False,
+) -> dict[str, Any]:  # fmt: skip
     """Capacity of one complete game, from both players' login to their last home page.
 
     With `history`, the two players have already played each other twice, once as host and
     once invited, so every home query returns entries, as on an established account (and as
     AWS bills a query). Without it, the game is the first of two new accounts, the
     situation of a fresh database: DynamoDB Local then bills an index query that finds
-    nothing 0 units. With `pictures`, both players have uploaded a picture first.
+    nothing 0 units. With `pictures`, both players have uploaded a picture first. With
+    `push` (an app from push_app), the game pages see each change on their streams.
     """
     host, opponent = new_pair(app, pictures)
     if history:
@@ -53,7 +68,7 @@ def game_capacity(
         Browser(app.test_client(), opponent.name),
     )
     recorder.reset()
-    final = play_game(host, opponent, cells)
+    final = play_game(host, opponent, cells, push=push)
     return {"final": final, "capacity": recorder.snapshot()}
 
 

@@ -182,7 +182,8 @@ def _pictures_why(results: dict[str, Any]) -> str:
 
 
 def _bill_why(results: dict[str, Any]) -> str:
-    win = results["capacity"]["win"][0]["capacity"]["aws"]
+    found = results["capacity"].get("win_push") or results["capacity"]["win"]
+    win = found[0]["capacity"]["aws"]
     spent = ", ".join(f"{kind} {num(u['wcu'])} WCU" for kind, u in win["by_type"].items()
                       if u["wcu"])  # fmt: skip
     return (

@@ -125,7 +125,11 @@ METHOD = [
     "log in and load home, the host invites and lands on the game page, the opponent loads "
     "home, accepts and lands on the game page, the host's poll sees the accept; each move is "
     "the API POST the page sends with `X-Game-State`, and the other player's poll sees it "
-    "once; both load home at the end. Cost = 5 × WCU + RCU.",
+    "once; both load home at the end. Cost = 5 × WCU + RCU. The 'push on' scenarios play "
+    "the same game on the same app built with push on (a redis-server of the benchmark's "
+    "own): each game page opens its stream when it loads (its first event reads the game), "
+    "and the other page sees the accept and each move on that stream instead of by a poll "
+    "(bench/flow_stream.py), as the pages do whenever push is on.",
     "- **Waiting**: headless chromium opens the game page on both players' screens while one "
     "waits for the other's move, against the same instrumented app served on loopback; the "
     "polls are the page's own (`game.js`, every 2 s while waiting), counted in the browser, "
