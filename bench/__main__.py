@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import compare, flood, game_costs, load, pages, push, report
+from . import compare, cuts, flood, game_costs, load, pages, push, report
 from . import results as counting
 from .flows import TIE_IN_9, WIN_IN_7, picture
 from .stack import ROOT, Stack, local_stack
@@ -85,6 +85,8 @@ def run(
         results["counting"] = counting.measure(app, recorder, runs)
         log.info("session checks per game at %d paces", len(game_costs.PACES))
         results["session_checks"] = game_costs.session_checks(app, recorder, WIN_IN_7)
+        log.info("app CPU per request, each cut of 7fcaba5 off and on (bench/cuts.py)")
+        results["cuts"] = cuts.measure(stack.settings, quick=runs < 2)
         log.info("waiting: %d runs of %.0f s in chromium", runs, wait_seconds)
         with game_costs.serving(app) as url:
             results["waiting"] = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import flood, push_report, report_bill, report_compare
+from . import flood, push_report, report_bill, report_compare, report_cuts
 from . import report_tables as tables
 from . import results as counting
 from .cost_model import cost_model
@@ -167,4 +167,5 @@ def render(results: dict[str, Any]) -> str:
         out.append(avatars.get("_markdown", ""))
     out += ["", *push_report.markdown(results.get("push"))]
     out += ["", *report_compare.markdown(results.get("compare"))]
+    out += ["", *report_cuts.markdown(results.get("cuts"))]
     return "\n".join(out) + "\n"
