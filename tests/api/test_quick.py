@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import make_settings
-from tests.support.players import ApiPlayer, signed_in
+from tests.support.players import PASSWORD, ApiPlayer, signed_in
 from tests.support.streams import push_app, started, watch
 from tictactoe.rules.clock import now
 from tictactoe.store import MAX_SENT
@@ -161,3 +161,11 @@ def test_the_waiting_player_learns_of_the_pairing_from_their_stream(push: Any) -
         event = mine.next_event()
         assert (event.event, event.json()) == ("game", game)
         assert event.id == walt.call("GET", f"/api/games/{game['id']}").headers["ETag"].strip('"')
+
+
+def test_deleting_the_account_of_a_waiting_player_stops_the_wait(app: Any, player: Any) -> None:
+    walt, pete = player(), player()
+    press(walt, 202)
+    assert walt.call("DELETE", "/api/me", {"password": PASSWORD}).status_code == 204
+    assert quick_items(app, walt.name) == [None, None]
+    assert press(pete, 202)["status"] == "waiting"  # nobody is paired with a deleted account

@@ -20,7 +20,7 @@ from tictactoe.rules.passwords import MAX_PASSWORD, length_problem, password_pro
 from tictactoe.services import pictures
 from tictactoe.services.errors import Conflict, Forbidden, Invalid, WrongCredentials
 from tictactoe.services.limits import UNLIMITED, Gate
-from tictactoe.store import Games, Pictures, TooSimilar, User, Users
+from tictactoe.store import Games, Pictures, Quick, TooSimilar, User, Users
 
 log = logging.getLogger(__name__)
 
@@ -131,19 +131,23 @@ def sign_out_everywhere(users: Users, user: User) -> None:
 def delete_account(
     users: Users,
     games: Games,
+    quick: Quick,
     avatars: Pictures,
     objects: Objects,
     user: User,
     password: object,
     gate: Gate,
 ) -> None:
-    """Delete the player's pictures, picture record, account and name claim; leave their
-    games to their opponents, with "deleted player" in their place.
+    """Stop the player's Play now wait; delete their pictures, picture record, account and
+    name claim; leave their games to their opponents, with "deleted player" in their place.
 
     Ordered so that a failure part-way (a 503) leaves an account that still signs in, and
-    trying again finishes the job: games first, then the picture, then the account.
+    trying again finishes the job: the wait (so nobody is paired with the account from now
+    on; a pairing that won the race is a game like the others), games, the picture, the
+    account.
     """
     confirm_password(user, password, gate)
+    quick.stop(user.name)
     _forget_games(games, user.name)
     pictures.remove_picture(avatars, objects, users, user.name)
     users.delete(user)

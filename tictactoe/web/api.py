@@ -86,7 +86,9 @@ def me():  # type: ignore[no-untyped-def]
 @auth.signed_in
 def delete_me():  # type: ignore[no-untyped-def]
     password, user, b = _body().get("password"), auth.fresh_user(), backend()
-    accounts.delete_account(b.users, b.games, b.pictures, b.bucket, user, password, limits.gate())
+    accounts.delete_account(
+        b.users, b.games, b.quick, b.pictures, b.bucket, user, password, limits.gate()
+    )
     auth.sign_out()
     return Response(status=204)
 

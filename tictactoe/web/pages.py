@@ -269,7 +269,7 @@ def delete_account():  # type: ignore[no-untyped-def]
             raise Invalid("tick the box to confirm deleting your account")
         password = request.form.get("password")
         accounts.delete_account(
-            b.users, b.games, b.pictures, b.bucket, user, password, limits.gate()
+            b.users, b.games, b.quick, b.pictures, b.bucket, user, password, limits.gate()
         )
     except (Invalid, Forbidden, Refused) as err:
         return _refused(_profile(delete_error=str(err)), err)
