@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import compare, cuts, flood, game_costs, load, pages, push, report
+from . import compare, cuts, designs, flood, game_costs, load, pages, push, report
 from . import results as counting
 from .flows import TIE_IN_9, WIN_IN_7, picture
 from .stack import ROOT, Stack, local_stack
@@ -87,6 +87,8 @@ def run(
         results["session_checks"] = game_costs.session_checks(app, recorder, WIN_IN_7)
         log.info("app CPU per request, each cut of 7fcaba5 off and on (bench/cuts.py)")
         results["cuts"] = cuts.measure(stack.settings, quick=runs < 2)
+        log.info("table designs that write less per game (bench/designs.py)")
+        results["designs"] = designs.measure(stack.settings.endpoint or "")
         log.info("waiting: %d runs of %.0f s in chromium", runs, wait_seconds)
         with game_costs.serving(app) as url:
             results["waiting"] = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import flood, push_report, report_bill, report_compare, report_cuts
+from . import flood, push_report, report_bill, report_compare, report_cuts, report_designs
 from . import report_tables as tables
 from . import results as counting
 from .cost_model import cost_model
@@ -127,6 +127,7 @@ def render(results: dict[str, Any]) -> str:
         *tables.session_checks_table(results.get("session_checks")),
         *counting.markdown(results.get("counting")),
         *report_bill.markdown(results),
+        *report_designs.markdown(results),
         "## Capacity of a 9-move tie, per request type",
         "",
         *tables.usage_table(tie, "by_type", "request"),
