@@ -20,8 +20,10 @@ def nginx_conf(running: PushStack) -> str:
     for mode in MODES:
         for kind in ("web", "stream"):
             members = "".join(f"    server {getattr(i, kind).addr};\n" for i in running.of(mode))
-            keep = "    keepalive 64;\n" if kind == "web" else ""
-            upstreams.append(f"  upstream {kind}_{mode} {{\n{members}{keep}  }}\n")
+            # No idle connections kept to the web processes, as on Elastic Beanstalk (its
+            # default proxy opens one per request): a pool here races gunicorn's 2 s
+            # keep-alive, and a POST sent on a connection gunicorn just closed is a 502.
+            upstreams.append(f"  upstream {kind}_{mode} {{\n{members}  }}\n")
         servers.append(f"""  server {{
     listen 127.0.0.1:{running.ports[mode]};
     location ~ {STREAM_PATHS} {{
