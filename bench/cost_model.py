@@ -7,6 +7,7 @@ from typing import Any
 
 from .figures import SAMPLE, capacity, num
 from .notes import billed_game, counting
+from .report_bill import game_bill
 
 # On-demand, us-east-1, Standard table class: the prices after AWS's November 2024 cut, as
 # quoted from https://aws.amazon.com/dynamodb/pricing/on-demand/ by public write-ups dated
@@ -45,10 +46,27 @@ def cost_model(results: dict[str, Any]) -> list[str]:
         f"hour in Local's units, ${hourly(billed, billed_rcu, wait):.2f} as AWS bills it, against "
         f"${sample:.2f} for the classic sample's figures. The waiting figure also "
         "counts the polls that see moves, so this is a slight overestimate.",
+        *_with_push(results, hourly),
         "- Prices: DynamoDB on-demand, us-east-1, Standard table class, $0.625 per million write "
         "request units and $0.125 per million read request units (AWS's on-demand pricing page, "
         "https://aws.amazon.com/dynamodb/pricing/on-demand/, as quoted by public write-ups dated "
         "May to October 2026, after the November 2024 price cut; AWS cannot be reached from "
         "here to check them). Storage and data transfer are not included.",
         "",
+    ]
+
+
+def _with_push(results: dict[str, Any], hourly: Any) -> list[str]:
+    """The same hour with push on: pages on their streams, waiting at the push figure."""
+    game = game_bill(results, "win_push")
+    waiting = (results.get("push") or {}).get("waiting")
+    if game is None or not waiting:
+        return []
+    wait = waiting["rcu_per_minute"]
+    return [
+        f"- The same hour with push on, as AWS bills it: a game {num(game['wcu'])} WCU + "
+        f"{num(game['rcu'])} RCU (the pages see moves on their streams, not by polls) and "
+        f"{num(wait)} RCU per waiting game-minute (the backstop poll and the streams' session "
+        f"checks): about ${hourly(game['wcu'], game['rcu'], wait):.2f} an hour in DynamoDB; "
+        "the push bus (ElastiCache Serverless Valkey on AWS) is billed apart, see docs/cost.md.",
     ]
