@@ -100,6 +100,36 @@ def test_a_cancelled_wait_is_never_paired(whole_stack: Stack, players: PlayerFac
     assert quitter.failures == later.failures == []
 
 
+def test_a_home_load_asks_about_a_wait_only_while_one_is_remembered(
+    whole_stack: Stack, players: PlayerFactory
+) -> None:
+    me = players(whole_stack.url).sign_up()
+    asked: list[str] = []
+    me.page.on("request", lambda r: asked.append(r.method) if "/api/quick-play" in r.url else None)
+
+    def load_home() -> None:
+        asked.clear()
+        me.page.goto("/")
+        expect(me.page.locator("#quick")).to_be_attached()
+        me.page.wait_for_timeout(1_000)  # the script's look on load has gone, if it was to
+
+    try:
+        load_home()
+        assert asked == []  # nothing remembered: the home page costs no read for Play now
+        me.page.get_by_role("button", name="Play now").click()
+        expect(waiting(me)).to_be_visible()
+        load_home()  # a wait remembered: looked up once, and picked up again
+        expect(waiting(me)).to_be_visible()
+        assert asked[:1] == ["GET"]
+        me.page.get_by_role("button", name="Cancel").click()
+        expect(waiting(me)).to_be_hidden()
+        load_home()
+        assert asked == []
+    finally:
+        stop_waiting(me.page)
+    assert me.failures == []
+
+
 def tab_to(page: Page, target: Locator, limit: int = 40) -> None:
     """Press Tab until `target` has the focus, and check that the focus shows."""
     for _ in range(limit):

@@ -3,8 +3,11 @@
 // the game; else it shows the wait, with a countdown and a Cancel button. While it waits it
 // learns of the pairing from the player's stream where push is on (home.js passes the
 // stream's news on: any news -> GET /api/quick-play), else by polling that GET every 2 s;
-// with a stream open, a poll every 10 s is the backstop. A reload picks a wait up again (the
-// GET on load). "Play the computer" posts its level and who starts (POST /api/computer-games)
+// with a stream open, a poll every 10 s is the backstop. A reload, or another tab of the same
+// browser, picks a wait up again: the GET on load, made only while this browser remembers a
+// wait that may still run (localStorage), so an ordinary home load costs no read for it. A
+// wait started on another device is not shown here; its game still reaches the home lists
+// through the player's stream. "Play the computer" posts its level and who starts (POST /api/computer-games)
 // and goes to the game. Without JavaScript both are the plain form posts of their forms.
 (() => {
   "use strict";
@@ -31,6 +34,16 @@
   let checking = false; // a GET is in flight: news meanwhile asks for one more after it
   let again = false;
 
+  // The end of this browser's latest wait (the server's ISO time), kept across reloads and
+  // tabs; null where storage is refused (the GET on load is then always made).
+  const KEPT = "tictactoe.quickWait";
+  const kept = {
+    get() { try { return localStorage.getItem(KEPT) || ""; } catch { return null; } },
+    set(until) { try { localStorage.setItem(KEPT, until); } catch { /* not kept */ } },
+    clear() { try { localStorage.removeItem(KEPT); } catch { /* nothing kept */ } },
+  };
+  const SKEW_MS = 60000; // a wait the clocks may disagree on by this much is still looked up
+
   function api(method, path, body) {
     const headers = { Accept: "application/json" };
     if (method !== "GET") headers["X-CSRFToken"] = csrf;
@@ -51,6 +64,7 @@
   // The game page, asking for at least the version the answer named (its ETag), if any.
   function go(game, etag) {
     stop();
+    kept.clear();
     phase = "leaving";
     const version = etag ? parseInt(etag.replace(/^W\//, "").replace(/"/g, ""), 10) : 0;
     news.textContent = "Opening the game…";
@@ -77,6 +91,7 @@
     const served = Date.parse(response.headers.get("Date") || "");
     const skew = Number.isNaN(served) ? 0 : served - Date.now();
     endsAt = Date.parse(answer.expires_at) - skew;
+    kept.set(answer.expires_at);
     if (phase !== "waiting") {
       show("waiting", focus);
       news.textContent = "Looking for an opponent…";
@@ -122,6 +137,7 @@
 
   function ended() {
     stop();
+    kept.clear();
     show("ended");
     news.textContent = "Nobody else was looking for a game just now. You can try again.";
   }
@@ -173,6 +189,7 @@
   buttons.cancel.addEventListener("click", () => {
     if (phase !== "waiting") return;
     leave(() => {
+      kept.clear();
       show("idle");
       news.textContent = "You stopped looking for an opponent.";
     });
@@ -187,10 +204,16 @@
 
   // A reload, or another tab, while this player waits: pick the wait up again.
   (async () => {
+    const until = kept.get();
+    if (until === "") return; // no wait remembered: nothing to pick up
+    if (until && !(Date.parse(until) + SKEW_MS > Date.now())) { kept.clear(); return; }
     try {
       const r = await api("GET", "/api/quick-play");
       const answer = r.ok ? await r.json() : {};
-      if (answer.status === "waiting" && phase === "idle") wait(answer, r);
+      if (phase !== "idle" || !r.ok) return;
+      if (answer.status === "waiting") wait(answer, r);
+      else if (answer.status === "paired") go(answer.game); // paired while the page reloaded
+      else kept.clear();
     } catch { /* the button still works */ }
   })();
 
