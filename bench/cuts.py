@@ -21,11 +21,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from devstack import dynamodb_local, moto_server, processes
 from tictactoe import create_app, logs
 from tictactoe.config import Settings
 from tictactoe.web.layers import requestlog
@@ -33,7 +32,7 @@ from tictactoe.web.layers import requestlog
 from . import report_cuts
 from .cut_switches import CANDIDATE, CUTS, Switches, orjson_version
 from .flows import WIN_IN_7, Browser, FlowError, new_pair
-from .stack import SECRET
+from .stack import local_services
 
 log = logging.getLogger("bench")
 KINDS = ("move", "poll", "game page", "home page")
@@ -175,20 +174,6 @@ def _request_log() -> Iterator[None]:
             logger.propagate = propagate
 
 
-@contextmanager
-def local_settings(workdir: Path) -> Iterator[Settings]:
-    """DynamoDB Local and moto's S3 on free loopback ports, stopped (by PID) on the way out."""
-    with ExitStack() as stack:
-        db_port, s3_port = processes.free_port(), processes.free_port()
-        db = dynamodb_local.start(db_port, workdir / "data", workdir / "dynamodb.log")
-        stack.callback(processes.stop, db)
-        s3 = moto_server.start(s3_port, workdir / "moto-s3.log")
-        stack.callback(processes.stop, s3)
-        yield Settings(region="us-west-2", endpoint=f"http://127.0.0.1:{db_port}",
-                       s3_endpoint=f"http://127.0.0.1:{s3_port}", secret_key=SECRET,
-                       login_attempts_per_client=0, signups_per_client=0)  # fmt: skip
-
-
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("tictactoe").setLevel(logging.WARNING)
@@ -199,7 +184,7 @@ def main() -> int:
     args = parser.parse_args()
     with (
         tempfile.TemporaryDirectory(prefix="bench-cuts-") as tmp,
-        local_settings(Path(tmp)) as settings,
+        local_services(Path(tmp)) as (settings, _),
     ):
         results = measure(settings, args.quick, args.rounds, args.seconds)
     print("\n".join(report_cuts.markdown(results)))

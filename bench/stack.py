@@ -45,23 +45,35 @@ class Stack:
 
 
 @contextmanager
-def local_stack(workdir: Path) -> Iterator[Stack]:
-    """Start everything on free loopback ports; stop it all (by PID) on the way out."""
+def local_services(workdir: Path) -> Iterator[tuple[Settings, subprocess.Popen[bytes]]]:
+    """DynamoDB Local and moto's S3 on free loopback ports, and the settings of an in-process
+    app on them; both stopped (by PID) on the way out. Also returns DynamoDB Local's process."""
     with ExitStack() as stack:
-        db_port, s3_port, app_port = (processes.free_port() for _ in range(3))
+        db_port, s3_port = processes.free_port(), processes.free_port()
         db = dynamodb_local.start(db_port, workdir / "data", workdir / "dynamodb.log")
         stack.callback(processes.stop, db)
         s3 = moto_server.start(s3_port, workdir / "moto-s3.log")
         stack.callback(processes.stop, s3)
-        settings = Settings(
-            region="us-west-2",
-            endpoint=f"http://127.0.0.1:{db_port}",
-            s3_endpoint=f"http://127.0.0.1:{s3_port}",
-            secret_key=SECRET,
-            # The in-process app measures capacity: many sign-ups and logins from 127.0.0.1.
-            login_attempts_per_client=0,
-            signups_per_client=0,
+        yield (
+            Settings(
+                region="us-west-2",
+                endpoint=f"http://127.0.0.1:{db_port}",
+                s3_endpoint=f"http://127.0.0.1:{s3_port}",
+                secret_key=SECRET,
+                # The in-process app measures capacity: many sign-ups and logins from 127.0.0.1.
+                login_attempts_per_client=0,
+                signups_per_client=0,
+            ),
+            db,
         )
+
+
+@contextmanager
+def local_stack(workdir: Path) -> Iterator[Stack]:
+    """Start everything on free loopback ports; stop it all (by PID) on the way out."""
+    with ExitStack() as stack:
+        settings, db = stack.enter_context(local_services(workdir))
+        app_port = processes.free_port()
         config = workdir / "bench.toml"
         config.write_text(
             f'[dynamodb]\nregion = "us-west-2"\nendpoint = "{settings.endpoint}"\n\n'

@@ -7,8 +7,9 @@
 // browser, picks a wait up again: the GET on load, made only while this browser remembers a
 // wait that may still run (localStorage), so an ordinary home load costs no read for it. A
 // wait started on another device is not shown here; its game still reaches the home lists
-// through the player's stream. "Play the computer" posts its level and who starts (POST /api/computer-games)
-// and goes to the game. Without JavaScript both are the plain form posts of their forms.
+// through the player's stream. "Play the computer" posts its level and who starts (POST
+// /api/computer-games) and goes to the game. Without JavaScript both are the plain form posts
+// of their forms.
 (() => {
   "use strict";
   const home = document.getElementById("home");
