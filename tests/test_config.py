@@ -47,6 +47,8 @@ signups_per_client = 5
 """
 
 
+# The status that makes gunicorn's master halt instead of restarting the worker forever.
+GUNICORN_BOOT_ERROR = 3
 LONG = "k" * 32  # the shortest key a deployed app accepts
 DEPLOYED = '[dynamodb]\nregion = "us-west-2"\n[s3]\nbucket = "b"\n'
 
@@ -256,7 +258,7 @@ def test_previous_keys_come_from_the_file_or_the_environment(
 def test_a_short_key_stops_the_app_with_one_line(tmp_path: Path) -> None:
     path = write(tmp_path, f'{DEPLOYED}[flask]\nsecret_key = "short"\n')
     done = run_python("import application", path)
-    assert done.returncode == 1
+    assert done.returncode == GUNICORN_BOOT_ERROR
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith(f"configuration error: {path}: [flask].secret_key is 5 characters")
 
@@ -333,7 +335,7 @@ def run_python(code: str, config_file: Path) -> subprocess.CompletedProcess[str]
 def test_a_bad_config_stops_the_app_with_one_line_and_no_traceback(tmp_path: Path) -> None:
     path = write(tmp_path, "[dynamodb]\nregion = 'x'\ncolour = 'blue'\n")
     done = run_python("import application", path)
-    assert done.returncode == 1
+    assert done.returncode == GUNICORN_BOOT_ERROR
     assert done.stderr.strip() == f"configuration error: {path}: unknown key [dynamodb].colour"
     assert "Traceback" not in done.stderr
 
