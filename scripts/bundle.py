@@ -1,7 +1,7 @@
 """Build the Elastic Beanstalk source bundle and print how to launch it.
 
-    python scripts/bundle.py --bucket my-bucket
-    python scripts/bundle.py --upload s3://my-bucket/tictactoe/app.zip
+    python scripts/bundle.py --upload s3://my-bucket/tictactoe/v1.zip --alarm-email ops@example.com
+    python scripts/bundle.py --bucket my-bucket                  # offline: build only
     python scripts/bundle.py --certificate-arn arn:aws:acm:... --no-secret --bucket my-bucket
     python scripts/bundle.py --secret-from-env CI_SESSION_KEY    # the key from a CI secret
 
@@ -11,6 +11,11 @@ config (as beanstalk.toml, which CONFIG_FILE names). The same sources and secret
 same bytes, so the sha256 names a release. With --certificate-arn the zip also holds
 .ebextensions/02-https.config (scripts/bundle_https.py) and the config turns on force_https;
 with --no-secret it holds no session key at all (the environment provides it).
+
+With --upload the script first does every account-level step, each one idempotent
+(scripts/bundle_account.py): the instance role and profile, the session key as an SSM
+SecureString that the bundled config names (never overwritten), and the VPC and subnets
+(scripts/bundle_network.py) with --alarm-email in the generated .ebextensions/90-account.config.
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ def _sibling(name: str) -> ModuleType:
 
 _settings = _sibling("bundle_config")  # the config that goes into the zip, and its key
 _https = _sibling("bundle_https")  # --certificate-arn
+_account = _sibling("bundle_account")  # --upload's account steps, --alarm-email
+_network = _sibling("bundle_network")  # --upload: the VPC and subnets
 BundleError: type[Exception] = _settings.BundleError
 ConfigError: type[Exception] = _settings.ConfigError
 SECRET_ENV: str = _settings.SECRET_ENV
@@ -70,6 +77,7 @@ FILE_MODE = 0o100644
 DEFAULT_OUTPUT = Path("dist") / "tictactoe.zip"
 
 PLATFORM = "Python 3.11 running on 64bit Amazon Linux 2023"
+INSTANCE_TYPE = "t4g.micro"  # Graviton (arm64); every pinned wheel has an aarch64 build
 CONSOLE = "https://console.aws.amazon.com/elasticbeanstalk/home"
 
 
@@ -89,18 +97,27 @@ def main(argv: list[str] | None = None) -> int:
         _check_options(args)
         from_env = args.secret_from_env
         secret = None if from_env is None else _settings.secret_from_env(from_env)
+        parameter = _key_parameter(args)
         config_text, settings, generated = bundled_config(
-            args.config, secret, no_secret=args.no_secret, force_https=bool(args.certificate_arn)
-        )
+            args.config, secret, no_secret=args.no_secret, force_https=bool(args.certificate_arn),
+            key_parameter=parameter,
+        )  # fmt: skip
         extra: dict[str, str] = {}
         if args.certificate_arn:
             _certificate(args.certificate_arn, settings.region)
             extra[_https.CONFIG_NAME] = _https.listener_config(args.certificate_arn)
         output = args.output or ROOT / DEFAULT_OUTPUT
+        if args.upload:
+            extra[_account.CONFIG_NAME] = _account_steps(args, settings, parameter, output)
+        elif args.alarm_email:
+            extra[_account.CONFIG_NAME] = _account.account_config(None, args.alarm_email, False)
+        if args.waf:
+            waf = _waf()
+            extra[waf.CONFIG_NAME] = waf.config_text()
         bundle = build(output, config_text, generated, extra=extra)
         if args.upload:
             upload(bundle.path, bucket, key, settings.region)
-    except (BundleError, ConfigError) as err:
+    except (BundleError, ConfigError, _account.AccountError) as err:
         print(f"bundle.py: error: {err}", file=sys.stderr)
         return 2
     _report(args, bundle, settings, bucket, key)
@@ -124,8 +141,8 @@ def _parser() -> argparse.ArgumentParser:
                         "(the same secret and sources give a byte-identical zip)")  # fmt: skip
     parser.add_argument("--no-secret", action="store_true",
                         help=f"put no session key in the zip: set {SECRET_ENV} as an Elastic "
-                        "Beanstalk environment property instead (docs/deploy.md, "
-                        "step 6)")  # fmt: skip
+                        "Beanstalk environment property instead; with --upload the key is in "
+                        "SSM anyway (docs/deploy.md, \"Where the session key lives\")")  # fmt: skip
     parser.add_argument("--certificate-arn", metavar="ARN",
                         help="ACM certificate (in the config's region): adds an HTTPS "
                         "listener, redirects HTTP to it, turns on force_https")  # fmt: skip
@@ -143,8 +160,27 @@ def _parser() -> argparse.ArgumentParser:
                         default="LoadBalancing",
                         help="LoadBalancing (default; health checks on /health) or "
                         "SingleInstance (cheaper, no load balancer)")  # fmt: skip
-    launch.add_argument("--instance-type", default="t3.micro",
-                        help="EC2 instance type (default: %(default)s)")  # fmt: skip
+    launch.add_argument("--instance-type", default=INSTANCE_TYPE,
+                        help="EC2 instance type (default: %(default)s, Graviton: the same work "
+                        "for less than t3.micro)")  # fmt: skip
+    launch.add_argument("--alarm-email", metavar="ADDRESS",
+                        help="where the alarms send e-mail: bundled as the custom option "
+                        "AlarmEmail")  # fmt: skip
+    launch.add_argument("--waf", action="store_true",
+                        help="add an AWS WAF web ACL to the load balancer "
+                        "(scripts/bundle_waf.py; off by default)")  # fmt: skip
+    account = parser.add_argument_group("the account steps of --upload (each done only once)")
+    account.add_argument("--role", default=_account.ROLE,
+                         help="instance role and instance profile to create when missing, "
+                         "with iam/policy.json (default: %(default)s)")  # fmt: skip
+    account.add_argument("--secret-parameter", metavar="NAME",
+                         help="SSM SecureString holding the session key, created when "
+                         "missing, never overwritten (default: "
+                         "/tictactoe/<application-name>/secret-key)")  # fmt: skip
+    account.add_argument("--vpc", help="VPC to launch in (default: the region's default VPC)")
+    account.add_argument("--subnets", metavar="A,B",
+                         help="its subnets, in two Availability Zones or more (default: the "
+                         "default VPC's default subnets)")  # fmt: skip
     return parser
 
 
@@ -170,6 +206,70 @@ def _check_options(args: argparse.Namespace) -> None:
             "--certificate-arn needs a load balancer: a SingleInstance environment has none to "
             "hold the certificate. Use LoadBalancing (the default)"
         )
+    if args.waf and args.environment_type == "SingleInstance":
+        raise BundleError("--waf guards the load balancer, and a SingleInstance environment has "
+                          "none. Use LoadBalancing (the default)")  # fmt: skip
+    if not args.upload and (args.vpc or args.subnets or args.role != _account.ROLE):
+        raise BundleError("--role, --vpc and --subnets are account steps: they need --upload")
+    _account.check_names(args.role, args.secret_parameter)
+    if args.alarm_email is not None:
+        _account.check_email(args.alarm_email)
+
+
+def _key_parameter(args: argparse.Namespace) -> str | None:
+    """Return the SSM parameter the bundle reads its session key from, or None for none.
+
+    Offline, only one named with --secret-parameter (the build behaves as before). With
+    --upload, unless --secret-from-env puts the key in the zip: the one named by the flag or
+    the config, or the application's default.
+    """
+    if args.secret_from_env is not None:
+        if args.secret_parameter:
+            raise BundleError("give --secret-parameter or --secret-from-env, not both")
+        return None
+    if not args.upload:
+        return args.secret_parameter
+    named = _settings.parse(args.config).secret_key_parameter
+    return args.secret_parameter or named or _account.default_parameter(args.application_name)
+
+
+def _account_steps(
+    args: argparse.Namespace, settings: Settings, parameter: str | None, output: Path
+) -> str:
+    """Do --upload's account steps, printing a line each; return the generated config."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        subnets = _network.subnet_ids(args.subnets) if args.subnets else ()
+        aws = boto3.session.Session(region_name=settings.region)
+        account = aws.client("sts").get_caller_identity()["Account"]
+        network = _network.find(aws.client("ec2"), args.vpc, subnets)
+        print(f"network: {_network.describe(network)}")
+        key = parameter or _account.default_parameter(args.application_name)
+        policy = _account.instance_policy(account, settings.region, key)
+        iam = aws.client("iam")
+        copy = output.with_name(f"{args.role}-policy.json")
+        print(*_account.ensure_role(iam, args.role, policy, copy), sep="\n")
+        print(_account.ensure_instance_profile(iam, args.role))
+        if parameter:
+            print(_account.ensure_session_key(aws.client("ssm"), parameter))
+    except (BotoCoreError, ClientError) as err:
+        raise BundleError(f"an account step failed: {err}") from err
+    except _network.NetworkError as err:
+        raise BundleError(str(err)) from err
+    if not network.public:
+        print("warning: the subnets are private: the load balancer shares them, so nothing on "
+              "the internet reaches it", file=sys.stderr)  # fmt: skip
+    load_balanced = args.environment_type == "LoadBalancing"
+    return _account.account_config(network, args.alarm_email, load_balanced)
+
+
+def _waf() -> ModuleType:
+    """Load scripts/bundle_waf.py, the web ACL's generated config, only when --waf asks."""
+    if not Path(__file__).with_name("bundle_waf.py").is_file():
+        raise BundleError("--waf: scripts/bundle_waf.py is missing from this checkout")
+    return _sibling("bundle_waf")
 
 
 def _certificate(arn: str, region: str) -> None:
@@ -265,7 +365,7 @@ def _report_https(args: argparse.Namespace, settings: Settings) -> None:
     else:
         print("warning: no --certificate-arn: the site is served over plain HTTP, so passwords "
               "and session cookies travel unencrypted. Request an ACM certificate and pass "
-              "--certificate-arn ARN (docs/deploy.md, step 3: Get a certificate for your domain)",
+              "--certificate-arn ARN (docs/deploy.md, step 1: a certificate for your domain)",
               file=sys.stderr)  # fmt: skip
 
 
@@ -276,7 +376,7 @@ def launch_now_url(
     application: str = "tictactoe",
     platform: str = PLATFORM,
     environment_type: str = "LoadBalancing",
-    instance_type: str = "t3.micro",
+    instance_type: str = INSTANCE_TYPE,
 ) -> str:
     """Return the console's new-application URL with everything filled in."""
     params = {
@@ -308,8 +408,8 @@ def _report(
               f"{settings.secret_key_parameter} (or {SECRET_ENV}, which wins)")  # fmt: skip
     elif not settings.secret_key:
         print(f"secret:  none in the bundle; the environment property {SECRET_ENV} must hold "
-              "it, or the app refuses to start (docs/deploy.md, step 6: Give the environment "
-              "its session key)")  # fmt: skip
+              "it, or the app refuses to start (docs/deploy.md, \"Where the session key "
+              "lives\"); --upload keeps it in SSM instead")  # fmt: skip
     _report_https(args, settings)
     if settings.bucket.endswith("change-me"):
         print(f"warning: [s3].bucket is still the placeholder {settings.bucket!r}: S3 bucket "

@@ -72,11 +72,13 @@ def secret_from_env(name: str = SECRET_ENV) -> str:
 
 
 def bundled_config(
-    path: Path, secret: str | None = None, *, no_secret: bool = False, force_https: bool = False
-) -> tuple[str, Settings, bool]:
+    path: Path, secret: str | None = None, *, no_secret: bool = False, force_https: bool = False,
+    key_parameter: str | None = None,
+) -> tuple[str, Settings, bool]:  # fmt: skip
     """Return the config text to bundle, its Settings, and whether a key was generated.
 
-    The file on disk is never changed: the key and force_https go into the returned copy only.
+    The file on disk is never changed: the key, the key's parameter (`key_parameter`, named in
+    [flask].secret_key_parameter) and force_https go into the returned copy only.
     """
     settings = parse(path)  # the app's own loader: same rules, same messages
     text = path.read_text(encoding="utf-8")
@@ -89,13 +91,16 @@ def bundled_config(
             )
     if no_secret:
         _refuse_keys(path, settings)
+    if key_parameter is not None:
+        text = _with_key_parameter(path, settings, text, key_parameter)
     elif (settings.secret_key or settings.secret_key_parameter) and secret is not None:
         raise BundleError(
             f"{path} already has [flask].secret_key or secret_key_parameter; remove it or drop "
             "--secret-from-env"
         )
     # A key named by secret_key_parameter is read at start-up: the bundle needs none.
-    needs_key = not (no_secret or settings.secret_key or settings.secret_key_parameter)
+    needs_key = not (no_secret or key_parameter or settings.secret_key
+                     or settings.secret_key_parameter)  # fmt: skip
     generated = needs_key and secret is None
     if needs_key:
         text = with_secret_key(text, secret or secrets.token_urlsafe(48))
@@ -114,6 +119,23 @@ def bundled_config(
     if text != path.read_text(encoding="utf-8"):
         settings = _parse_text(text, path)
     return text, settings, generated
+
+
+def _with_key_parameter(path: Path, settings: Settings, text: str, name: str) -> str:
+    """Return `text` naming the SSM parameter `name` in [flask].secret_key_parameter."""
+    if settings.secret_key or settings.previous_secret_keys:
+        raise BundleError(
+            f"{path} holds session keys in [flask], but this bundle reads its key from the SSM "
+            f"parameter {name}: remove them (or build with --secret-from-env)"
+        )
+    if settings.secret_key_parameter == name:
+        return text
+    if settings.secret_key_parameter:
+        raise BundleError(
+            f"{path} names the SSM parameter {settings.secret_key_parameter}, not {name}: "
+            "change one of them (--secret-parameter chooses the name)"
+        )
+    return with_flask_line(text, 'secret_key_parameter = "' + name + '"')
 
 
 def _refuse_keys(path: Path, settings: Settings) -> None:

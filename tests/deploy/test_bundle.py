@@ -22,6 +22,9 @@ from tests.support import ROOT
 from tictactoe.config import parse
 
 SECRET = "s" * 20 + "0123456789abcdefghij"
+# --upload attaches AWS's managed AWSElasticBeanstalkWebTier to the role it creates: moto knows
+# AWS's managed policies only when asked to load them.
+AWS_AS_AN_ACCOUNT: Any = {"iam": {"load_aws_managed_policies": True}}
 
 
 def _load() -> Any:
@@ -249,7 +252,7 @@ def test_the_launch_now_url_prefills_the_console(
         "sourceBundleUrl": ["https://my-bucket.s3.us-west-2.amazonaws.com/releases/v%201.zip"],
         "environmentType": ["SingleInstance"],
         "tierName": ["WebServer"],
-        "instanceType": ["t3.micro"],
+        "instanceType": ["t4g.micro"],  # Graviton by default
     }
 
 
@@ -257,7 +260,7 @@ def test_upload_puts_the_zip_in_the_bucket(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TICTACTOE_SECRET_KEY", SECRET)
-    with mock_aws():
+    with mock_aws(config=AWS_AS_AN_ACCOUNT):
         s3 = boto3.client("s3", region_name="us-west-2")
         s3.create_bucket(
             Bucket="releases", CreateBucketConfiguration={"LocationConstraint": "us-west-2"}
@@ -274,7 +277,7 @@ def test_upload_puts_the_zip_in_the_bucket(
 def test_upload_refuses_a_bucket_in_another_region(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with mock_aws():
+    with mock_aws(config=AWS_AS_AN_ACCOUNT):
         s3 = boto3.client("s3", region_name="eu-west-1")
         s3.create_bucket(
             Bucket="far-away", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
@@ -323,6 +326,10 @@ def test_the_platform_settings_name_the_config_and_the_health_check() -> None:
         "aws:elasticbeanstalk:healthreporting:system",
         "aws:autoscaling:asg",
         "aws:autoscaling:trigger",
+        # 07-upkeep.config: managed platform updates, IMDSv2 only
+        "aws:elasticbeanstalk:managedactions",
+        "aws:elasticbeanstalk:managedactions:platformupdate",
+        "aws:autoscaling:launchconfiguration",
     }
     assert all(isinstance(v, str) for options in settings.values() for v in options.values())
     assert settings["aws:elasticbeanstalk:environment"]["LoadBalancerType"] == "application"
