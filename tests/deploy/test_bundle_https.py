@@ -51,6 +51,13 @@ DOCUMENTED = {
         "EvaluationPeriods", "Statistic", "Unit", "UpperBreachScaleIncrement", "UpperThreshold",
     },
 }  # fmt: skip
+# scripts/bundle.py --upload's generated 90-account.config: the network ("General options for
+# all environments", aws:ec2:vpc) and the alarms' address (developer guide, "Custom options":
+# any name).
+DOCUMENTED["aws:ec2:vpc"] = {
+    "VPCId", "Subnets", "ELBSubnets", "ELBScheme", "AssociatePublicIpAddress", "DBSubnets",
+}  # fmt: skip
+DOCUMENTED["aws:elasticbeanstalk:customoption"] = None
 # The retention periods the option reference allows for RetentionInDays.
 RETENTION_DAYS = {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653}
 
