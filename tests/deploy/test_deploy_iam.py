@@ -10,6 +10,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.support import ROOT, deploy_iam
 from tests.support.deploy_iam import EXAMPLE, POLICY, TRUST
@@ -100,3 +101,60 @@ def test_no_grant_is_wider_than_iam_can_make_it() -> None:
                 continue
             for action in statement["Action"]:
                 assert resource_types(action) == {""}, f"{action} can be scoped"
+
+
+# What each deployment policy makes Elastic Beanstalk do with the deploying caller's rights,
+# beyond an in-place deploy ("Deployment policies and settings"; the actions as AWS's own
+# AWSElasticBeanstalkManagedUpdatesCustomerRolePolicy grants them, on the environment's Auto
+# Scaling group). RollingWithAdditionalBatch changes the capacity of the existing group: Auto
+# Scaling launches the extra instance from the group's own launch template, and checks the
+# caller's ec2:RunInstances only when a request names a launch template ("Control Amazon EC2
+# launch template usage in Auto Scaling groups"). Immutable makes a second group, so the
+# caller must create groups, run instances and pass the instance role.
+ADD_BATCH = {
+    "autoscaling:SetDesiredCapacity",
+    "autoscaling:TerminateInstanceInAutoScalingGroup",
+    "autoscaling:UpdateAutoScalingGroup",
+}
+DEPLOYMENT_POLICY_NEEDS = {
+    "AllAtOnce": set(),
+    "Rolling": set(),
+    "RollingWithAdditionalBatch": ADD_BATCH,
+    "Immutable": ADD_BATCH | {"autoscaling:CreateAutoScalingGroup",
+                              "autoscaling:DeleteAutoScalingGroup", "ec2:RunInstances",
+                              "iam:PassRole"},
+}  # fmt: skip
+# The environment's group, as CloudFormation names it inside Elastic Beanstalk's stack.
+GROUP = (
+    f"arn:aws:autoscaling:{EXAMPLE['AWS_REGION']}:{EXAMPLE['AWS_ACCOUNT_ID']}:autoScalingGroup:"
+    "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0:autoScalingGroupName/"
+    "awseb-e-abcd1234ef-stack-AWSEBAutoScalingGroup-1A2B3C4D5E6F"
+)
+OTHER_GROUP = GROUP.replace("awseb-e-abcd1234ef-stack", "payroll")
+
+
+def bundled_deployment_policy() -> str:
+    """Return the DeploymentPolicy the bundle sets (AllAtOnce, the default, if none)."""
+    found = "AllAtOnce"
+    for path in sorted((ROOT / ".ebextensions").glob("*.config")):
+        options = yaml.safe_load(path.read_text()).get("option_settings", {})
+        found = options.get("aws:elasticbeanstalk:command", {}).get("DeploymentPolicy", found)
+    return found
+
+
+def test_the_deploy_role_may_do_what_the_bundled_deployment_policy_needs_and_no_more() -> None:
+    needed = DEPLOYMENT_POLICY_NEEDS[bundled_deployment_policy()]
+    assert needed, "the bundle deploys all at once or in place: every deploy costs capacity"
+    policy = deploy_iam.statements(POLICY)
+    for action in needed:
+        need = deploy_iam.Need(action, GROUP)
+        assert any(deploy_iam.allows(s, need) for s in policy), f"cannot {action} on the group"
+        # ...and only on the environment's own group, not on any other in the account.
+        other = deploy_iam.Need(action, OTHER_GROUP)
+        assert not any(deploy_iam.allows(s, other) for s in policy), f"{action} is too wide"
+    (batch,) = [s for s in policy if s["Sid"] == "OnBehalfAddBatch"]
+    assert set(batch["Action"]) == needed  # granted for this policy, for nothing else
+    granted = {a for s in policy for a in s["Action"]}
+    for other_policy, wanted in DEPLOYMENT_POLICY_NEEDS.items():
+        if wanted - needed:
+            assert not wanted - needed <= granted, f"the role could also deploy {other_policy}"
