@@ -323,6 +323,7 @@ def test_the_platform_settings_name_the_config_and_the_health_check() -> None:
         "aws:elasticbeanstalk:environment:proxy:staticfiles",
         "aws:elbv2:loadbalancer",
         "aws:elasticbeanstalk:cloudwatch:logs",
+        "aws:elasticbeanstalk:command",  # 05-deploy.config: the deployment policy
         "aws:elasticbeanstalk:healthreporting:system",
         "aws:autoscaling:asg",
         "aws:autoscaling:trigger",

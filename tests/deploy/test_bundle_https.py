@@ -40,6 +40,10 @@ DOCUMENTED = {
         "ManagedSecurityGroup", "SecurityGroups",
     },
     "aws:elasticbeanstalk:cloudwatch:logs": {"StreamLogs", "DeleteOnTerminate", "RetentionInDays"},
+    # 05-deploy.config: the deployment policy
+    "aws:elasticbeanstalk:command": {
+        "DeploymentPolicy", "Timeout", "BatchSizeType", "BatchSize", "IgnoreHealthCheck",
+    },
     "aws:elasticbeanstalk:healthreporting:system": {
         "SystemType", "ConfigDocument", "HealthCheckSuccessThreshold",
     },

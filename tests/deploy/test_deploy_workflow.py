@@ -55,6 +55,13 @@ ON_BEHALF = {
         "cloudformation:UpdateStack",
     },
     "OnBehalfPauseScaling": {"autoscaling:ResumeProcesses", "autoscaling:SuspendProcesses"},
+    # The deployment policy's extra instance (.ebextensions/05-deploy.config; which policy
+    # needs which is tests/deploy/test_deploy_iam.py's).
+    "OnBehalfAddBatch": {
+        "autoscaling:SetDesiredCapacity",
+        "autoscaling:TerminateInstanceInAutoScalingGroup",
+        "autoscaling:UpdateAutoScalingGroup",
+    },
     "OnBehalfRollInstances": {
         "elasticloadbalancing:DeregisterTargets",
         "elasticloadbalancing:RegisterTargets",
