@@ -16,6 +16,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +42,8 @@ LOG_FORMAT = '$http_x_e2e_player "$request" $status "$upstream_addr" "$upstream_
 _LINE = re.compile(
     r'(?P<player>\S+) "(?P<request>[^"]*)" (?P<status>\d+) "(?P<up>[^"]*)" "(?P<ups>[^"]*)"'
 )
+# Where the load balancer says which routes it has (Stack.route): nginx answers it itself.
+ROUTES = "/__e2e_routes"
 # The paths the stream process serves (Procfile `stream:`); nginx sends them there.
 STREAM_PATHS = r"^/api/(games/[A-Za-z0-9_-]+|me)/events$"
 
@@ -73,6 +77,7 @@ class Instance:
     log: Path  # both processes', as one instance's logs would be read
     proc: subprocess.Popen[bytes] | None = None  # the web process
     stream: subprocess.Popen[bytes] | None = None
+    app_dir: Path = ROOT  # where its code comes from: the checkout, or an unzipped bundle
 
     @property
     def addr(self) -> str:
@@ -112,7 +117,9 @@ class Stack:
     s3_port: int = field(default_factory=processes.free_port)
     nginx_port: int = field(default_factory=processes.free_port)
     redis_port: int = field(default_factory=processes.free_port)
-    instances: list[Instance] = field(default_factory=list)
+    instances: list[Instance] = field(default_factory=list)  # those the load balancer routes to
+    started: list[Instance] = field(default_factory=list)  # every one ever started, for `stop`
+    routes: int = 0  # how many times nginx has been told which instances to route to
     dynamodb: subprocess.Popen[bytes] | None = None
     s3: subprocess.Popen[bytes] | None = None
     redis: subprocess.Popen[bytes] | None = None
@@ -152,7 +159,7 @@ class Stack:
 
     def stop(self) -> None:
         """Stop every process this stack started, last started first."""
-        instances = [p for i in reversed(self.instances) for p in (i.stream, i.proc)]
+        instances = [p for i in reversed(self.started) for p in (i.stream, i.proc)]
         for proc in [self.nginx, *instances, self.redis, self.s3, self.dynamodb]:
             if proc is not None:
                 processes.stop(proc)
@@ -181,6 +188,44 @@ class Stack:
     def restart_instance(self, instance: Instance) -> None:
         self._spawn(instance, self.home / "app.toml")
         wait_healthy(instance)
+
+    # -- deploys -----------------------------------------------------------------------------
+
+    def launch(self, old: Instance, app_dir: Path, in_place: bool = False) -> Instance:
+        """Start an instance running the code in `app_dir` with the stack's config, to replace
+        `old`: on ports of its own, not routed to until `route` says so (a new instance); or,
+        `in_place`, on the ports of `old`, which must have stopped (a deploy to the same
+        machine, still registered with the load balancer).
+
+        It keeps the name (and so the log) of the one it replaces, as a deploy keeps the
+        environment's log groups: what the first instances logged is still read there."""
+        free = processes.free_port
+        ports = (old.port, old.stream_port, old.front_port)
+        if not in_place:
+            ports = (free(), free(), free())
+        assert not in_place or not any(p.poll() is None for p in old.procs), "stop it first"
+        instance = Instance(old.name, *ports, old.log, app_dir=app_dir)
+        self._spawn(instance, self.home / "app.toml")
+        return instance
+
+    def route(self, instances: list[Instance]) -> None:
+        """Make the load balancer send new requests to `instances` only, as registering and
+        deregistering targets does; requests and streams under way finish where they are.
+
+        nginx rereads its config at SIGHUP: new workers take the new requests and the old ones
+        end once their connections have. Returns once a new worker has answered."""
+        assert self.nginx is not None
+        self.routes += 1
+        self.instances = list(instances)
+        home = self.home / "nginx"
+        (home / "nginx.conf").write_text(nginx_conf(home, self.nginx_port, self.instances,
+                                                    self.routes))  # fmt: skip
+        os.kill(self.nginx.pid, signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while routed(self.url) != self.routes:
+            if time.monotonic() > deadline or self.nginx.poll() is not None:
+                raise RuntimeError(f"nginx did not take the new routes; see {home}/error.log")
+            time.sleep(0.05)
 
     def start_redis(self) -> None:
         """Start the push bus on the stack's port (the instances' config names it)."""
@@ -251,6 +296,8 @@ class Stack:
         return path
 
     def _spawn(self, instance: Instance, config: Path) -> None:
+        if instance not in self.started:
+            self.started.append(instance)
         unset = [arg for name in UNSET for arg in ("-u", name)]
         python = ["env", *unset, sys.executable, "-m", "gunicorn"]
         env = {**AWS_ENV, "CONFIG_FILE": str(config)}
@@ -260,13 +307,13 @@ class Stack:
              "application:application"],
             log=instance.log,
             env=env,
-            cwd=ROOT,
+            cwd=instance.app_dir,
         )  # fmt: skip
         instance.stream = processes.start(
             [*python, *procfile_stream_args(instance.stream_addr), "--access-logfile", "-"],
             log=instance.log,
             env=env,
-            cwd=ROOT,
+            cwd=instance.app_dir,
         )
 
     def _start_nginx(self) -> None:
@@ -308,9 +355,10 @@ def established(port: int) -> int:
     return sum(r.split()[1] == local and r.split()[3] == "01" for r in rows)  # 01: ESTABLISHED
 
 
-def nginx_conf(home: Path, port: int, instances: list[Instance]) -> str:
+def nginx_conf(home: Path, port: int, instances: list[Instance], routes: int = 0) -> str:
     """The load balancer on `port`: round-robin over the instances, no stickiness; and each
-    instance's own nginx on its `front_port`. All state inside `home`.
+    instance's own nginx on its `front_port`. All state inside `home`. `routes` numbers the
+    config: the load balancer answers it at ROUTES, so a caller sees when a reload is done.
 
     The stream paths go to the stream processes, unbuffered, as each instance's nginx sends
     them on Elastic Beanstalk; everything else to the web processes. The streams have a log of
@@ -336,6 +384,7 @@ def nginx_conf(home: Path, port: int, instances: list[Instance]) -> str:
         )
         return f"""  server {{
     listen 127.0.0.1:{listen};
+    location = {ROUTES} {{ access_log off; return 200 "{routes}"; }}
     location ~ {STREAM_PATHS} {{
       proxy_pass http://{streams};
 {proxy}      proxy_buffering off;
@@ -357,9 +406,10 @@ def nginx_conf(home: Path, port: int, instances: list[Instance]) -> str:
     ]
     for i in instances:
         blocks += [
-            upstream(f"app_{i.name}", [i.addr]),
-            upstream(f"streams_{i.name}", [i.stream_addr]),
-            server(i.front_port, f"app_{i.name}", f"streams_{i.name}"),
+            # By port: while one replaces another, two instances of the same name are routed.
+            upstream(f"app_{i.port}", [i.addr]),
+            upstream(f"streams_{i.port}", [i.stream_addr]),
+            server(i.front_port, f"app_{i.port}", f"streams_{i.port}"),
         ]
     return f"""{user}worker_processes 1;
 pid {home}/nginx.pid;
@@ -371,6 +421,16 @@ http {{
 {temps}  client_max_body_size 8m;
 {"".join(blocks)}}}
 """
+
+
+def routed(url: str) -> int:
+    """Which routes the nginx at `url` answers with (a new connection: a new worker's, once
+    a reload is done); -1 while it does not answer."""
+    try:
+        with urllib.request.urlopen(url + ROUTES, timeout=2) as response:
+            return int(response.read())
+    except (urllib.error.URLError, OSError, ValueError):
+        return -1
 
 
 def wait_healthy(instance: Instance, timeout: float = 60) -> None:
