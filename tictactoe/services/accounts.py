@@ -3,13 +3,16 @@
 A session names the account it was issued for (its CreatedAt, so a name taken again after a
 deletion is another account) and the account's session epoch at the time. Advancing the
 epoch in the Users item (password change, "sign out everywhere") makes every older session
-stale; deleting the item makes all of them stale. Sessions are checked against the item at
-most once every RECHECK_SECONDS, and always before a sensitive action.
+stale; deleting the item makes all of them stale. Signing out ends one session: its id is
+listed on the item (Users.sign_out), so a copy of its cookie stops working too. Sessions are
+checked against the item at most once every RECHECK_SECONDS, and always before a sensitive
+action; the same read sees the epoch and the list.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass
 
 from werkzeug.security import generate_password_hash
@@ -41,6 +44,7 @@ class Holder:
     epoch: int  # the account's session epoch when the session was issued (or renewed)
     since: float  # when the player signed in (epoch seconds)
     checked: float  # when the session was last checked against the account
+    session: str | None = None  # the session's own id (None: a session from before ids)
 
     def expired(self, now: float) -> bool:
         """Return True when the session is too old, or went unused too long."""
@@ -52,7 +56,10 @@ class Holder:
 
     def holds(self, user: User | None) -> bool:
         """Return True if this session still speaks for `user` (None: no such account)."""
-        return user is not None and user.created_at == self.account and user.epoch <= self.epoch
+        return (
+            user is not None and user.created_at == self.account and user.epoch <= self.epoch
+            and self.session not in user.signed_out
+        )  # fmt: skip
 
 
 def check_name(name: object, what: str = "username") -> str:
@@ -121,6 +128,21 @@ def change_password(users: Users, user: User, current: object, new: object, gate
     if epoch is None:
         raise Conflict("your account changed meanwhile; reload and try again")
     return epoch
+
+
+def new_session_id() -> str:
+    """Return a fresh id for one session (72 random bits: never the same twice in practice)."""
+    return secrets.token_urlsafe(9)
+
+
+def end_session(users: Users, holder: Holder, now: float) -> None:
+    """End this one session on the server: every copy of its cookie stops working within
+    RECHECK_SECONDS. The entry is kept until the session would have expired anyway (a
+    check's margin added: a copy checked just now lives IDLE_SECONDS more at most)."""
+    if holder.session is None:
+        return  # a session from before ids; it gets one at its next check
+    until = min(now + IDLE_SECONDS + RECHECK_SECONDS, holder.since + LIFETIME_SECONDS)
+    users.sign_out(holder.name, holder.account, holder.session, int(until) + 1, int(now))
 
 
 def sign_out_everywhere(users: Users, user: User) -> None:

@@ -8,6 +8,10 @@ Item layout:
   Skeleton       the name's look-alike skeleton, when this account holds its claim; "" for
                  an account from before claims whose look-alike claimed first; absent on
                  accounts from before claims until their next sign-in
+  SignedOut      [[session id, until], ...]: sessions signed out before they expired, each
+                 kept until (epoch seconds) every copy of its cookie has expired anyway; at
+                 most MAX_SIGNED_OUT live ones (see sign_out)
+  SignedOutVersion  a counter, advanced by every write of SignedOut, so pruning is safe
 
 A look-alike claim is an item of its own, UserKey "skeleton#<skeleton>", Owner the claiming
 account's UserKey. '#' is never part of a name, so claims and accounts cannot collide.
@@ -31,6 +35,9 @@ from tictactoe.store.limits import PROJECTION as FAILURES_PROJECTION
 from tictactoe.store.limits import Failures, failures_of
 
 CLAIM = "skeleton#"
+# Live signed-out sessions one account keeps. Each entry is about 30 bytes, so the item stays
+# well under 1 KB (one write unit) and 4 KB (half a read unit), read at every session check.
+MAX_SIGNED_OUT = 16
 _ATTEMPTS = 3  # a transaction that collided with a concurrent one is tried again
 
 
@@ -46,6 +53,7 @@ class User:
     created_at: str = ""
     epoch: int = 0  # the SessionEpoch; absent on accounts older than it: 0
     skeleton: str | None = None  # set when this account holds its look-alike claim
+    signed_out: frozenset[str] = frozenset()  # ids of sessions signed out on the server
     # Clients that recently failed to sign in as this player (see store/limits.py).
     login_failures: Failures = field(default_factory=Failures, repr=False)
 
@@ -120,7 +128,7 @@ class Users:
                 TableName=self._table,
                 Key={"UserKey": s(name.lower())},
                 ProjectionExpression=(
-                    "#n, PasswordHash, Picture, CreatedAt, SessionEpoch, Skeleton, "
+                    "#n, PasswordHash, Picture, CreatedAt, SessionEpoch, Skeleton, SignedOut, "
                     + FAILURES_PROJECTION
                 ),
                 ExpressionAttributeNames={"#n": "Name"},
@@ -136,6 +144,7 @@ class Users:
             created_at=item.get("CreatedAt", {}).get("S", ""),
             epoch=int(item.get("SessionEpoch", {}).get("N", "0")),
             skeleton=item.get("Skeleton", {}).get("S"),
+            signed_out=frozenset(session for session, _ in _signed_out(item)),
             login_failures=failures_of(item),
         )
 
@@ -174,6 +183,40 @@ class Users:
         epoch = self._advance(name, "ADD SessionEpoch :one", "attribute_exists(UserKey)", {})
         return self._revoked(name, epoch)
 
+    def sign_out(self, name: str, account: str, session: str, until: int, at: int) -> None:
+        """Record that `session` of the account created at `account` has ended, until `until`.
+
+        One write, which returns the list it made (for no read unit). Only when an entry has
+        passed its time or the list is over MAX_SIGNED_OUT does a second write follow, guarded
+        by the version: it drops the old entries or, when more than MAX_SIGNED_OUT are live,
+        advances the session epoch instead, which ends every session of the account (the
+        safe side: dropping a live entry would bring a copied cookie back to life).
+        """
+        new = {"L": [{"L": [s(session), {"N": str(until)}]}]}
+        done = self._update_if(
+            name,
+            "SET SignedOut = list_append(if_not_exists(SignedOut, :none), :new) "
+            "ADD SignedOutVersion :one",
+            "CreatedAt = :account",  # not a deleted account's successor, nor a new item
+            {":none": {"L": []}, ":new": new, ":account": s(account)},
+        )
+        if done is None:
+            return  # the account is gone: its sessions ended with it
+        entries = _signed_out(done)
+        live = [entry for entry in entries if entry[1] >= at]
+        if len(live) == len(entries) <= MAX_SIGNED_OUT:
+            return
+        version = {":v": done["SignedOutVersion"]}
+        if len(live) > MAX_SIGNED_OUT:
+            update = "SET SignedOut = :none ADD SessionEpoch :one, SignedOutVersion :one"
+            values = {**version, ":none": {"L": []}}
+            self._revoked(name, self._advance(name, update, "SignedOutVersion = :v", values))
+            return
+        kept = {"L": [{"L": [s(sid), {"N": str(end)}]} for sid, end in live]}
+        # A concurrent sign-out changed the version meanwhile: it prunes, or the next one will.
+        self._update_if(name, "SET SignedOut = :kept ADD SignedOutVersion :one",
+                        "SignedOutVersion = :v", {**version, ":kept": kept})  # fmt: skip
+
     def delete(self, user: User) -> None:
         """Delete the account and, if it holds one, its look-alike claim, together."""
         key = s(user.name.lower())
@@ -204,6 +247,13 @@ class Users:
     def _advance(
         self, name: str, update: str, condition: str, values: dict[str, Any]
     ) -> int | None:
+        done = self._update_if(name, update, condition, values)
+        return None if done is None else int(done["SessionEpoch"]["N"])
+
+    def _update_if(
+        self, name: str, update: str, condition: str, values: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Update the player's item if `condition` holds; return the attributes it wrote."""
         with translated("updating a player"):
             try:
                 done = self._client.update_item(
@@ -218,7 +268,8 @@ class Users:
                 if error_code(err) == "ConditionalCheckFailedException":
                     return None
                 raise
-        return int(done["Attributes"]["SessionEpoch"]["N"])
+        attributes: dict[str, Any] = done["Attributes"]
+        return attributes
 
     def _transact(self, writes: list[dict[str, Any]], what: str) -> list[str]:
         """Run the writes as one transaction; return [] or each write's cancellation reason."""
@@ -232,3 +283,8 @@ class Users:
                 reasons = [r.get("Code") or "None" for r in found]
                 return reasons + ["None"] * (len(writes) - len(reasons))
         return []
+
+
+def _signed_out(item: dict[str, Any]) -> list[tuple[str, int]]:
+    """Return the item's signed-out sessions as (session id, until) pairs."""
+    return [(e["L"][0]["S"], int(e["L"][1]["N"])) for e in item.get("SignedOut", {}).get("L", [])]

@@ -70,7 +70,7 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
-    auth.sign_out()
+    auth.end_session()
     return Response(status=204)
 
 

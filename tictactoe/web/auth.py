@@ -1,27 +1,31 @@
 """Who is asking: the signed-in player, kept in the signed session cookie.
 
 The session holds the player, the account it was issued for and that account's session
-epoch, when they signed in and when the session was last checked against their Users item.
-Before each request, `check_session` ends a session that is too old or went unused too long,
-and at most once every accounts.RECHECK_SECONDS reads the account to see whether the session
-was revoked. The check time changes the session, so the cookie is re-signed at most that
-often (the app re-signs only changed sessions). Sensitive actions call `fresh_user()`, which
-always reads the account, strongly.
+epoch, its own id, when they signed in and when the session was last checked against their
+Users item. Before each request, `check_session` ends a session that is too old or went
+unused too long, and at most once every accounts.RECHECK_SECONDS reads the account to see
+whether the session was revoked or signed out. The check time changes the session, so the
+cookie is re-signed at most that often (the app re-signs only changed sessions). Sensitive
+actions call `fresh_user()`, which always reads the account, strongly. Signing out
+(`end_session`) lists the session's id on the account, so a copy of the cookie stops too.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 from typing import Any
 
-from flask import Flask, session
+from flask import Flask, current_app, session
 
 from tictactoe.services import accounts
-from tictactoe.store import User
+from tictactoe.store import StoreError, User
 from tictactoe.web.current import backend
+
+log = logging.getLogger(__name__)
 
 clock: Callable[[], float] = time.time  # seconds since the epoch; tests move it along
 
@@ -43,7 +47,8 @@ def sign_in(user: User) -> None:
     now = int(clock())
     session.clear()
     session.update(player=user.name, picture=user.picture, account=user.created_at,
-                   epoch=user.epoch, since=now, checked=now)  # fmt: skip
+                   epoch=user.epoch, since=now, checked=now,
+                   sid=accounts.new_session_id())  # fmt: skip
     session.permanent = True
 
 
@@ -65,6 +70,8 @@ def check_session() -> None:
             sign_out()
         else:
             session["checked"] = int(now)
+            if claims.session is None:  # a session from before ids: from now on it has one
+                session["sid"] = accounts.new_session_id()
 
 
 def fresh_user() -> User:
@@ -90,7 +97,25 @@ def set_my_picture(digest: str | None) -> None:
 
 
 def sign_out() -> None:
+    """Forget the session in this browser (the server's checks end it elsewhere)."""
     session.clear()
+
+
+def end_session() -> None:
+    """Sign out: end this session on the server, so a copy of its cookie stops working within
+    accounts.RECHECK_SECONDS, then forget it here.
+
+    Best effort on the server: the browser is signed out even when DynamoDB is not answering,
+    and in read-only maintenance, which writes nothing.
+    """
+    claims = holder()
+    maintenance = current_app.extensions.get("maintenance")
+    if claims is not None and not (maintenance and maintenance.read_only):
+        try:
+            accounts.end_session(backend().users, claims, clock())
+        except StoreError as err:
+            log.warning("Could not end the session of %s on the server: %s", claims.name, err)
+    sign_out()
 
 
 def current_player() -> str | None:
@@ -135,4 +160,7 @@ def holder() -> accounts.Holder | None:
     if not (isinstance(name, str) and isinstance(account, str) and isinstance(epoch, int)
             and isinstance(since, int) and isinstance(checked, int)):  # fmt: skip
         return None
-    return accounts.Holder(name, account, epoch, since, checked)
+    sid = session.get("sid")
+    return accounts.Holder(
+        name, account, epoch, since, checked, sid if isinstance(sid, str) else None
+    )

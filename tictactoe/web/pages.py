@@ -65,7 +65,7 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 def logout() -> Response:
-    auth.sign_out()
+    auth.end_session()
     return _see(url_for("pages.home"))
 
 
