@@ -2,6 +2,12 @@
 
 Asked at most every few seconds. A table made by an older version that lacks an index is
 not ready: the check starts adding it (store/migration.py) and says 503 until it is built.
+
+This is what the load balancer and a rolling deploy wait for before sending an instance
+players, so it answers only once the process can serve: create_app has read the session key
+and checked the tables before any request reaches here. The push bus is left out on purpose:
+every instance shares it, so an outage would take them all out of service at once, while the
+pages only need to poll until it is back (tests/api/test_health.py).
 """
 
 from __future__ import annotations
