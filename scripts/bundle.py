@@ -52,6 +52,7 @@ _settings = _sibling("bundle_config")  # the config that goes into the zip, and 
 _https = _sibling("bundle_https")  # --certificate-arn
 _account = _sibling("bundle_account")  # --upload's account steps, --alarm-email
 _network = _sibling("bundle_network")  # --upload: the VPC and subnets
+_balancer = _sibling("bundle_balancer")  # the load balancer's attributes (load-balanced only)
 BundleError: type[Exception] = _settings.BundleError
 ConfigError: type[Exception] = _settings.ConfigError
 SECRET_ENV: str = _settings.SECRET_ENV
@@ -103,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
             key_parameter=parameter,
         )  # fmt: skip
         extra: dict[str, str] = {}
+        if args.environment_type != "SingleInstance":  # a single instance has no load balancer
+            extra[_balancer.CONFIG_NAME] = _balancer.config_text()
         if args.certificate_arn:
             _certificate(args.certificate_arn, settings.region)
             extra[_https.CONFIG_NAME] = _https.listener_config(args.certificate_arn)

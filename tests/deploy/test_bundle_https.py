@@ -54,6 +54,19 @@ DOCUMENTED = {
         "BreachDuration", "LowerBreachScaleIncrement", "LowerThreshold", "MeasureName", "Period",
         "EvaluationPeriods", "Statistic", "Unit", "UpperBreachScaleIncrement", "UpperThreshold",
     },
+    # 07-upkeep.config (managed platform updates, IMDSv2)
+    "aws:elasticbeanstalk:managedactions": {
+        "ManagedActionsEnabled", "PreferredStartTime", "ServiceRoleForManagedUpdates",
+    },
+    "aws:elasticbeanstalk:managedactions:platformupdate": {
+        "UpdateLevel", "InstanceRefreshEnabled",
+    },
+    "aws:autoscaling:launchconfiguration": {
+        "BlockDeviceMappings", "DisableDefaultEC2SecurityGroup", "DisableIMDSv1", "EC2KeyName",
+        "IamInstanceProfile", "ImageId", "InstanceType", "MonitoringInterval", "RootVolumeIOPS",
+        "RootVolumeSize", "RootVolumeThroughput", "RootVolumeType", "SecurityGroups",
+        "SSHSourceRestriction",
+    },
 }  # fmt: skip
 # scripts/bundle.py --upload's generated 90-account.config: the network ("General options for
 # all environments", aws:ec2:vpc) and the alarms' address (developer guide, "Custom options":
@@ -135,9 +148,13 @@ def test_http_is_redirected_except_the_health_check_path(
         "Priority": "1",
         "Process": "default",
     }]  # fmt: skip
-    # Everything else: the port 80 listener's default action, a 301 to HTTPS. (The push cache's
-    # resources come from .ebextensions/04-push.config, tests/deploy/test_push_resources.py.)
-    assert set(resources) == {"AWSEBV2LoadBalancerListener", "PushCache", "PushCacheSecurityGroup"}
+    # Everything else: the port 80 listener's default action, a 301 to HTTPS. The HTTPS file adds
+    # that one resource; the others come from the files every bundle has (the push cache, the
+    # alarms, the load balancer's attributes: tests/deploy/test_push_resources.py and
+    # test_upkeep.py).
+    https_only = yaml.safe_load(https_zip[0][".ebextensions/02-https.config"])["Resources"]
+    assert set(https_only) == {"AWSEBV2LoadBalancerListener"}
+    assert resources["AWSEBV2LoadBalancerListener"] == https_only["AWSEBV2LoadBalancerListener"]
     listener = resources["AWSEBV2LoadBalancerListener"]  # the name Elastic Beanstalk gives it
     assert listener["Type"] == "AWS::ElasticLoadBalancingV2::Listener"
     props = listener["Properties"]

@@ -50,6 +50,13 @@ PROPERTIES: dict[str, set[str]] = {
         "AlpnPolicy", "Certificates", "DefaultActions", "ListenerAttributes", "LoadBalancerArn",
         "MutualAuthentication", "Port", "Protocol", "SslPolicy",
     },
+    # {CFN}/aws-resource-elasticloadbalancingv2-loadbalancer.html (07-balancer.config's attributes)
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": {
+        "EnableCapacityReservationProvisionStabilize", "EnablePrefixForIpv6SourceNat",
+        "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic", "IpAddressType",
+        "Ipv4IpamPoolId", "LoadBalancerAttributes", "MinimumLoadBalancerCapacity", "Name",
+        "Scheme", "SecurityGroups", "SubnetMappings", "Subnets", "Tags", "Type",
+    },
 }  # fmt: skip
 NESTED: dict[str, set[str]] = {
     # {CFN}/aws-properties-elasticache-serverlesscache-cacheusagelimits.html, -datastorage.html,
@@ -84,6 +91,10 @@ EB_RESOURCES = {
     "AWSEBV2LoadBalancer": "AWS::ElasticLoadBalancingV2::LoadBalancer",
 }
 PSEUDO = {"AWS::StackName", "AWS::Region", "AWS::AccountId"}
+# The options a resource may read with Fn::GetOptionSetting, each as the option reference
+# documents it: aws:ec2:vpc Subnets ("a single comma-delimited string"), aws:elbv2:loadbalancer
+# IdleTimeout (seconds, 1 to 3600).
+OPTIONS_READ = {("aws:ec2:vpc", "Subnets"), ("aws:elbv2:loadbalancer", "IdleTimeout")}
 # Elastic Beanstalk's "Functions" page: Ref, Fn::GetAtt, Fn::Join and Fn::GetOptionSetting;
 # the rest of the template is CloudFormation's, which evaluates Fn::Split.
 FUNCTIONS = {"Ref", "Fn::GetAtt", "Fn::Join", "Fn::GetOptionSetting", "Fn::Split"}
@@ -237,8 +248,7 @@ def test_every_function_is_documented_and_names_what_exists(
             assert attribute in ATTRIBUTES[types[logical]], (logical, attribute)
         elif name == "Fn::GetOptionSetting":
             assert set(argument) <= {"Namespace", "OptionName", "DefaultValue"}, argument
-            # Option reference, aws:ec2:vpc: Subnets, "a single comma-delimited string".
-            assert (argument["Namespace"], argument["OptionName"]) == ("aws:ec2:vpc", "Subnets")
+            assert (argument["Namespace"], argument["OptionName"]) in OPTIONS_READ, argument
     assert {"Ref", "Fn::GetAtt", "Fn::Join"} <= seen
 
 
