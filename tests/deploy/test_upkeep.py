@@ -20,13 +20,7 @@ import pytest
 
 from tests.deploy.test_bundle import bundle, run
 from tests.deploy.test_bundle_https import documented
-from tests.deploy.test_push_resources import (
-    NESTED,
-    PROPERTIES,
-    functions,
-    load,
-    resources_of,
-)
+from tests.deploy.test_push_resources import PROPERTIES, functions, load, resources_of
 from tests.support import ROOT
 from tictactoe.web.streams import HEARTBEAT
 
@@ -50,6 +44,9 @@ ALB_ATTRIBUTES = {
     "routing.http2.enabled", "waf.fail_open.enabled", "zonal_shift.config.enabled",
 }  # fmt: skip
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+# CloudFormation template reference, AWS::ElasticLoadBalancingV2::LoadBalancer LoadBalancerAttribute
+# (aws-properties-elasticloadbalancingv2-loadbalancer-loadbalancerattribute.html).
+ATTRIBUTE_PROPERTIES = {"Key", "Value"}
 
 
 def configs_of(tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
@@ -193,7 +190,7 @@ def test_cloudformations_schema_accepts_the_load_balancer_as_elastic_beanstalk_m
     props = override["Properties"]
     assert set(props) <= PROPERTIES[override["Type"]]
     for attribute in props["LoadBalancerAttributes"]:
-        assert set(attribute) <= NESTED.get("LoadBalancerAttributes", {"Key", "Value"})
+        assert set(attribute) == ATTRIBUTE_PROPERTIES
     # A stand-in for the load balancer Elastic Beanstalk makes, with its own attribute list;
     # the bundle's properties take the place of the same properties.
     made: dict[str, Any] = {
