@@ -36,6 +36,7 @@ class Tally:
     lock: threading.Lock = field(default_factory=threading.Lock)
     requests: int = 0
     failed: list[str] = field(default_factory=list)  # 5xx and connection errors
+    failed_at: list[float] = field(default_factory=list)  # when each of them came back
     refused: list[str] = field(default_factory=list)  # other 4xx answers, which none expects
     # (host's name, game id, cell, mark) of each move answered 200
     acked: list[tuple[str, str, int, str]] = field(default_factory=list)
@@ -46,6 +47,7 @@ class Tally:
             self.requests += 1
             if status is None or status >= 500:
                 self.failed.append(f"{what}: {status or 'no answer'}")
+                self.failed_at.append(time.monotonic())
             elif status >= 400:
                 self.refused.append(f"{what}: {status}")
 

@@ -134,6 +134,10 @@ def drill(stack: Stack, deploy: Callable[[], None]) -> dict[str, Any]:
         "deploy_seconds": round(took, 1),
         "requests": tally.requests,
         "failed_requests": len(tally.failed),
+        # from the first failed request to the last: how long players met errors
+        "seconds_failing": round(
+            max(tally.failed_at, default=0) - min(tally.failed_at, default=0), 1
+        ),
         "failed_examples": sorted(set(tally.failed))[:5],
         "refused_requests": tally.refused[:5],
         "moves_acknowledged": len(tally.acked),
