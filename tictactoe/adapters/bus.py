@@ -26,6 +26,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
+from tictactoe.adapters import metrics
 from tictactoe.rules import notices
 from tictactoe.rules.notices import Notice
 
@@ -56,6 +57,7 @@ class Bus:
         try:
             self._outbox.put_nowait(notices.encode(notice, self._keys[0] if self._keys else None))
         except queue.Full:
+            metrics.count(metrics.NOTICES_DROPPED)
             self._failed("too many notices are waiting to be sent")
 
     def listen(
@@ -81,6 +83,7 @@ class Bus:
             try:
                 client.publish(self._channel, text)
             except (RedisError, OSError) as err:
+                metrics.count(metrics.NOTICES_DROPPED)
                 self._failed(err)
             else:
                 self._recovered()
@@ -126,10 +129,16 @@ class Bus:
             retry=Retry(NoBackoff(), 0),
         )
 
+    @property
+    def failing(self) -> bool:
+        """True from a failed publish or subscription until the bus answers again."""
+        return self._failing
+
     def _failed(self, why: object) -> None:
         with self._lock:
             first, self._failing = not self._failing, True
         if first:
+            metrics.count(metrics.BUS_OUTAGES)
             log.warning("The push bus is not answering (%s); pages fall back to polling", why)
 
     def _recovered(self) -> None:

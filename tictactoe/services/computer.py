@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 
+from tictactoe.adapters import metrics
 from tictactoe.rules import computer
 from tictactoe.rules.board import COMPUTER, NEW_BOARD, Game, Placed, Seen, is_board
 from tictactoe.services.errors import Forbidden, Invalid
@@ -34,7 +35,9 @@ def start(
     if player == COMPUTER:  # an account from before the name was kept
         raise Forbidden("the computer cannot play itself")
     opening = opener(rng)(level) if first == "computer" else None
-    return games.computer.start(player, level, opening, picture)
+    started = games.computer.start(player, level, opening, picture)
+    metrics.count(metrics.GAMES_STARTED)
+    return started
 
 
 def opener(rng: random.Random | None = None) -> computer.Opening:

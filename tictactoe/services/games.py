@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from random import Random
 
+from tictactoe.adapters import metrics
 from tictactoe.rules import board
-from tictactoe.rules.board import Game, Seen
+from tictactoe.rules.board import Game, Seen, Status
 from tictactoe.rules.clock import now
 from tictactoe.services import computer
 from tictactoe.services.accounts import check_name
@@ -85,8 +86,10 @@ def move(
         placed = board.place(seen.board, index)
         try:
             if seen.computer is None:
-                return games.move(game_id, player, seen.board, placed)
-            return computer.move(games, game_id, player, seen.board, seen.computer, index, rng)
+                return _moved(games.move(game_id, player, seen.board, placed))
+            return _moved(
+                computer.move(games, game_id, player, seen.board, seen.computer, index, rng)
+            )
         except Rejected as rejected:
             current = rejected.current
         if current is None:
@@ -98,6 +101,14 @@ def move(
         board.check_move(current, player, index)  # raises the real reason, if there is one
         seen = Seen(current.board, current.computer)  # stale, but the move is still legal
     raise Conflict("the game is changing too fast; try again")
+
+
+def _moved(game: Game) -> Game:
+    """Count a move that landed (and the game, if it ended it); return the game."""
+    metrics.count(metrics.MOVES)
+    if game.status is Status.FINISHED:
+        metrics.count(metrics.GAMES_FINISHED)
+    return game
 
 
 def game(games: Games, game_id: str, at_least: int = 0) -> Game:
@@ -138,11 +149,14 @@ def _finish(
     for _ in range(3):
         check(games, current, player)
         try:
-            return finish(current, player)
+            finished = finish(current, player)
         except Rejected as rejected:
             if rejected.current is None:
                 raise NotFound("no such game") from None
             current = rejected.current
+        else:
+            metrics.count(metrics.GAMES_FINISHED)
+            return finished
     raise Conflict("the game is changing too fast; try again")
 
 
@@ -183,9 +197,13 @@ def rematch(
     computer it is a new game at the same level, started at once, the marks swapped.
     """
     try:
-        return games.rematch(game_id, player, picture, computer.opener(rng))
+        game, created = games.rematch(game_id, player, picture, computer.opener(rng))
     except Rejected as rejected:
         current = rejected.current
+    else:
+        if created and game.status is Status.IN_PROGRESS:  # the computer's starts at once
+            metrics.count(metrics.GAMES_STARTED)  # (an accepted one: counted by the store)
+        return game, created
     if current is None:
         raise NotFound("no such game")
     if player not in current.players:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from tictactoe.adapters import metrics
 from tictactoe.adapters.bus import Bus
 from tictactoe.rules.board import Game
 from tictactoe.rules.notices import Changed, Gone, Notice, Revoked
@@ -134,6 +135,12 @@ class Hub:
         with self._lock:
             return len(self._streams)
 
+    def bus_down(self) -> bool:
+        """True while this process cannot publish, or its subscription is down."""
+        with self._lock:
+            unsubscribed = self._listening and not self._up
+        return unsubscribed or self._bus.failing
+
     def _listen(self) -> None:
         with self._lock:
             start, self._listening = not self._listening, True
@@ -183,6 +190,7 @@ class Hub:
             try:
                 stream.events.put_nowait(event)
             except queue.Full:
+                metrics.count(metrics.NOTICES_DROPPED)
                 self.close(stream)
                 _end(stream, "fell behind")
                 continue

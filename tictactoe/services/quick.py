@@ -5,6 +5,7 @@ How pairing stays right across instances and tabs is the store's (tictactoe/stor
 
 from __future__ import annotations
 
+from tictactoe.adapters import metrics
 from tictactoe.store import Paired, Quick, Waiting
 
 
@@ -13,7 +14,10 @@ def play(quick: Quick, player: str, picture: str | None = None) -> Waiting | Pai
 
     Raises store.TooManyInvitations when `player` has store.MAX_SENT open invitations.
     """
-    return quick.play(player, picture)
+    outcome = quick.play(player, picture)
+    if isinstance(outcome, Paired):
+        metrics.count(metrics.GAMES_STARTED)
+    return outcome
 
 
 def state(quick: Quick, player: str) -> Waiting | Paired | None:

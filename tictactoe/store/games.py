@@ -15,6 +15,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from tictactoe.adapters import metrics
 from tictactoe.rules import computer, notices
 from tictactoe.rules.board import Game, O, Placed, Status
 from tictactoe.rules.clock import now
@@ -137,6 +138,7 @@ class Games:
             | ({":pic": s(picture)} if picture else {}),
             stamp=stamp,
         )  # fmt: skip
+        metrics.count(metrics.GAMES_STARTED)  # an invitation, a challenge or a rematch
         return self._told(started)
 
     def reject(self, game_id: str, player: str) -> None:

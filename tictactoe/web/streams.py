@@ -29,6 +29,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, stream_with_context
 
+from tictactoe.adapters import metrics
 from tictactoe.rules.board import Game
 from tictactoe.services import accounts, games
 from tictactoe.services.hub import Closed, Down, Event, Hub, Stream
@@ -52,6 +53,10 @@ def register(app: Flask) -> None:
     built = app.extensions.get("tictactoe")  # (a bare app, for its URL map, has none)
     if built is not None and built.hub is not None:
         _allow_open_files(OPEN_FILES)
+    if built is not None:  # once a minute, to CloudWatch (tictactoe/adapters/metrics.py)
+        hub = built.hub
+        metrics.gauge(metrics.OPEN_STREAMS, hub.count if hub else None)
+        metrics.gauge(metrics.BUS_DOWN, (lambda: int(hub.bus_down())) if hub else None)
 
 
 def _allow_open_files(wanted: int) -> None:

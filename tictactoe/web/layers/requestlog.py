@@ -6,7 +6,8 @@ when the app has answered writes one record to the `tictactoe.requests` logger: 
 route (the URL rule, so "/api/games/<game_id>/moves", never a raw path with names in it),
 status, duration, the player when signed in, and the DynamoDB calls the request made
 with the read and write units they consumed (tictactoe/adapters/capacity.py). Flask tells it
-the route and the player through the WSGI environ.
+the route and the player through the WSGI environ. The same figures, and what the request did,
+go to CloudWatch as metrics when they are on (tictactoe/adapters/metrics.py).
 
 The id is the load balancer's trace id (the Root of X-Amzn-Trace-Id, which the ALB adds and
 writes into its own access logs) when it has that exact shape, else a new one of the same
@@ -29,7 +30,7 @@ from typing import Any
 from flask import Flask, has_request_context, request, session
 
 from tictactoe import logs
-from tictactoe.adapters import capacity
+from tictactoe.adapters import capacity, metrics
 
 log = logging.getLogger("tictactoe.requests")
 
@@ -97,6 +98,7 @@ class RequestLog:
                       environ.get("REQUEST_METHOD", "?"), time.perf_counter())  # fmt: skip
         environ[_ENVIRON_KEY] = tally
         token = logs.request_id.set(tally.request_id)
+        counting = metrics.begin()  # what the request does (moves, games) goes on its line
 
         def start(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
             tally.status = int(status.split(" ", 1)[0])
@@ -109,7 +111,10 @@ class RequestLog:
             tally.status = tally.status or 500
             raise
         finally:
-            log.info("request", extra=tally.fields())
+            fields = tally.fields()
+            log.info("request", extra=fields)
+            metrics.request(counting, tally.route, fields["status"] or 500,
+                            fields["duration_ms"], tally.rcu, tally.wcu)  # fmt: skip
             logs.request_id.reset(token)
 
 
@@ -124,7 +129,9 @@ def current_request_id() -> str | None:
 
 
 def install(app: Flask, dynamodb: Any) -> None:
-    """Wrap `app` in the request log, and count `dynamodb`'s calls for it."""
+    """Wrap `app` in the request log, and count `dynamodb`'s calls for it; turn metrics on
+    when TICTACTOE_METRICS_FILE says where they go."""
+    metrics.configure()
     capacity.install(dynamodb).subscribe(_count)
     app.before_request(_note_player)
     app.after_request(_note)
