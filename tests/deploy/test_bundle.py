@@ -324,6 +324,7 @@ def test_the_platform_settings_name_the_config_and_the_health_check() -> None:
         "aws:elbv2:loadbalancer",
         "aws:elasticbeanstalk:cloudwatch:logs",
         "aws:elasticbeanstalk:command",  # 05-deploy.config: the deployment policy
+        "aws:elasticbeanstalk:cloudwatch:logs:health",  # 03-operations.config: health streaming
         "aws:elasticbeanstalk:healthreporting:system",
         "aws:autoscaling:asg",
         "aws:autoscaling:trigger",

@@ -44,6 +44,9 @@ DOCUMENTED = {
     "aws:elasticbeanstalk:command": {
         "DeploymentPolicy", "Timeout", "BatchSizeType", "BatchSize", "IgnoreHealthCheck",
     },
+    "aws:elasticbeanstalk:cloudwatch:logs:health": {
+        "HealthStreamingEnabled", "DeleteOnTerminate", "RetentionInDays",
+    },
     "aws:elasticbeanstalk:healthreporting:system": {
         "SystemType", "ConfigDocument", "HealthCheckSuccessThreshold",
     },

@@ -57,6 +57,32 @@ PROPERTIES: dict[str, set[str]] = {
         "Ipv4IpamPoolId", "LoadBalancerAttributes", "MinimumLoadBalancerCapacity", "Name",
         "Scheme", "SecurityGroups", "SubnetMappings", "Subnets", "Tags", "Type",
     },
+    # 06-alarms.config: {CFN}/aws-resource-sns-topic.html, aws-resource-sns-subscription.html,
+    # aws-resource-cloudwatch-alarm.html, aws-resource-cloudwatch-dashboard.html,
+    # aws-resource-logs-loggroup.html
+    "AWS::SNS::Topic": {
+        "ArchivePolicy", "ContentBasedDeduplication", "DataProtectionPolicy",
+        "DeliveryStatusLogging", "DisplayName", "FifoThroughputScope", "FifoTopic",
+        "KmsMasterKeyId", "SignatureVersion", "Subscription", "Tags", "TopicName",
+        "TracingConfig",
+    },
+    "AWS::SNS::Subscription": {
+        "DeliveryPolicy", "Endpoint", "FilterPolicy", "FilterPolicyScope", "Protocol",
+        "RawMessageDelivery", "RedrivePolicy", "Region", "ReplayPolicy", "SubscriptionRoleArn",
+        "TopicArn",
+    },
+    "AWS::CloudWatch::Alarm": {
+        "ActionsEnabled", "AlarmActions", "AlarmDescription", "AlarmName", "ComparisonOperator",
+        "DatapointsToAlarm", "Dimensions", "EvaluateLowSampleCountPercentile",
+        "EvaluationPeriods", "ExtendedStatistic", "InsufficientDataActions", "MetricName",
+        "Metrics", "Namespace", "OKActions", "Period", "Statistic", "Tags", "Threshold",
+        "ThresholdMetricId", "TreatMissingData", "Unit",
+    },
+    "AWS::CloudWatch::Dashboard": {"DashboardBody", "DashboardName"},
+    "AWS::Logs::LogGroup": {
+        "DataProtectionPolicy", "DeletionProtectionEnabled", "FieldIndexPolicies", "KmsKeyId",
+        "LogGroupClass", "LogGroupName", "ResourcePolicyDocument", "RetentionInDays", "Tags",
+    },
 }  # fmt: skip
 NESTED: dict[str, set[str]] = {
     # {CFN}/aws-properties-elasticache-serverlesscache-cacheusagelimits.html, -datastorage.html,
@@ -74,6 +100,14 @@ NESTED: dict[str, set[str]] = {
         "CidrIp", "CidrIpv6", "Description", "DestinationPrefixListId",
         "DestinationSecurityGroupId", "FromPort", "IpProtocol", "ToPort",
     },
+    # {CFN}/aws-properties-cloudwatch-alarm-metricdataquery.html, -metricstat.html,
+    # -metric.html, -dimension.html
+    "MetricDataQuery": {
+        "AccountId", "Expression", "Id", "Label", "MetricStat", "Period", "ReturnData",
+    },
+    "MetricStat": {"Metric", "Period", "Stat", "Unit"},
+    "Metric": {"Dimensions", "MetricName", "Namespace"},
+    "Dimension": {"Name", "Value"},
 }  # fmt: skip
 # Fn::GetAtt attributes per type (each reference page's "Return values").
 ATTRIBUTES: dict[str, set[str]] = {
@@ -83,6 +117,11 @@ ATTRIBUTES: dict[str, set[str]] = {
     },
     "AWS::EC2::SecurityGroup": {"GroupId", "VpcId"},
     "AWS::ElasticLoadBalancingV2::Listener": {"ListenerArn"},
+    "AWS::SNS::Topic": {"TopicArn", "TopicName"},
+    "AWS::SNS::Subscription": {"Arn"},
+    "AWS::CloudWatch::Alarm": {"Arn"},
+    "AWS::CloudWatch::Dashboard": set(),
+    "AWS::Logs::LogGroup": {"Arn"},
 }  # fmt: skip
 # Resources Elastic Beanstalk puts in every environment's stack, by the names its developer guide
 # gives them ("Modifying the resources that Elastic Beanstalk creates for your environment").
@@ -91,10 +130,17 @@ EB_RESOURCES = {
     "AWSEBV2LoadBalancer": "AWS::ElasticLoadBalancingV2::LoadBalancer",
 }
 PSEUDO = {"AWS::StackName", "AWS::Region", "AWS::AccountId"}
+# Parameters of Elastic Beanstalk's stack that a Ref may name: the environment's name, as the
+# developer guide's sample configuration files use it.
+EB_PARAMETERS = {"AWSEBEnvironmentName"}
 # The options a resource may read with Fn::GetOptionSetting, each as the option reference
 # documents it: aws:ec2:vpc Subnets ("a single comma-delimited string"), aws:elbv2:loadbalancer
 # IdleTimeout (seconds, 1 to 3600).
 OPTIONS_READ = {("aws:ec2:vpc", "Subnets"), ("aws:elbv2:loadbalancer", "IdleTimeout")}
+# Custom options (developer guide, "Custom options"), read with a DefaultValue, since nothing
+# may set them: where alarms go, and the cost guard's threshold (06-alarms.config).
+CUSTOM_OPTIONS = {"AlarmEmail", "CostGuardUnitsPerHour"}
+OPTIONS_READ |= {("aws:elasticbeanstalk:customoption", name) for name in CUSTOM_OPTIONS}
 # Elastic Beanstalk's "Functions" page: Ref, Fn::GetAtt, Fn::Join and Fn::GetOptionSetting;
 # the rest of the template is CloudFormation's, which evaluates Fn::Split.
 FUNCTIONS = {"Ref", "Fn::GetAtt", "Fn::Join", "Fn::GetOptionSetting", "Fn::Split"}
@@ -212,7 +258,25 @@ def nested(kind: str, props: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]
         return [("CacheUsageLimits", limits)] + [
             (key, limits[key]) for key in ("DataStorage", "ECPUPerSecond") if key in limits
         ]
+    if kind == "AWS::CloudWatch::Alarm":
+        queries = props.get("Metrics", [])
+        stats = [q["MetricStat"] for q in queries if "MetricStat" in q]
+        return ([("MetricDataQuery", q) for q in queries] + [("MetricStat", m) for m in stats]
+                + [("Metric", m["Metric"]) for m in stats]
+                + [("Dimension", d) for m in stats for d in m["Metric"].get("Dimensions", [])]
+                + [("Dimension", d) for d in props.get("Dimensions", [])])  # fmt: skip
     return []
+
+
+def stand_in_options(value: Any) -> Any:
+    """`value` with each Fn::GetOptionSetting that has a DefaultValue replaced by it."""
+    if isinstance(value, list):
+        return [stand_in_options(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if list(value) == ["Fn::GetOptionSetting"] and "DefaultValue" in value["Fn::GetOptionSetting"]:
+        return value["Fn::GetOptionSetting"]["DefaultValue"]
+    return {key: stand_in_options(item) for key, item in value.items()}
 
 
 def test_every_resource_is_a_documented_type_with_documented_properties(
@@ -242,13 +306,15 @@ def test_every_function_is_documented_and_names_what_exists(
         assert name in FUNCTIONS, f"{name}: not a function Elastic Beanstalk documents"
         seen.add(name)
         if name == "Ref":
-            assert argument in types or argument in PSEUDO, argument
+            assert argument in types or argument in PSEUDO | EB_PARAMETERS, argument
         elif name == "Fn::GetAtt":
             logical, attribute = argument
             assert attribute in ATTRIBUTES[types[logical]], (logical, attribute)
         elif name == "Fn::GetOptionSetting":
             assert set(argument) <= {"Namespace", "OptionName", "DefaultValue"}, argument
             assert (argument["Namespace"], argument["OptionName"]) in OPTIONS_READ, argument
+            if argument["Namespace"] == "aws:elasticbeanstalk:customoption":
+                assert argument.get("DefaultValue"), argument
     assert {"Ref", "Fn::GetAtt", "Fn::Join"} <= seen
 
 
@@ -325,7 +391,9 @@ def test_cloudformations_own_schemas_accept_the_resources(
     text = json.dumps(resources).replace(json.dumps(subnets), '"subnet-0a1b2c3d,subnet-4e5f6a7b"')
     template = {
         "AWSTemplateFormatVersion": "2010-09-09",
-        "Resources": json.loads(text) | {
+        # Elastic Beanstalk's stack has the environment's name as a parameter.
+        "Parameters": {name: {"Type": "String"} for name in EB_PARAMETERS},
+        "Resources": stand_in_options(json.loads(text)) | {
             # Stand-ins for what Elastic Beanstalk puts in the stack.
             "AWSEBSecurityGroup": {"Type": "AWS::EC2::SecurityGroup", "Properties": {
                 "GroupDescription": "instances", "VpcId": "vpc-0a1b2c3d"}},
