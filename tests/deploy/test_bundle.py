@@ -407,11 +407,11 @@ def test_log_streaming_needs_no_grant_in_the_apps_policy() -> None:
 
     AWSElasticBeanstalkWebTier (its CloudWatchLogsAccess statement: logs:CreateLogStream,
     PutLogEvents, DescribeLogStreams and DescribeLogGroups on /aws/elasticbeanstalk* groups)
-    is what docs/deploy.md's instance-role step attaches; iam/policy.json holds only what the app
-    itself calls, which tests/deploy/test_policy.py proves both ways.
+    is what bundle.py --upload attaches to the instance role it creates
+    (tests/deploy/test_bundle_account.py); iam/policy.json holds only what the app itself calls,
+    which tests/deploy/test_policy.py proves both ways.
     """
     assert platform_settings()["aws:elasticbeanstalk:cloudwatch:logs"]["StreamLogs"] == "true"
-    deploy_doc = (ROOT / "docs" / "deploy.md").read_text()
-    assert "--policy-arn arn:aws:iam::aws:policy/AWSElasticBeanstalkWebTier" in deploy_doc
+    assert bundle._account.WEB_TIER == "arn:aws:iam::aws:policy/AWSElasticBeanstalkWebTier"
     policy = (ROOT / "iam" / "policy.json").read_text()
     assert '"logs:' not in policy
