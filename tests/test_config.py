@@ -452,3 +452,59 @@ def test_check_config_rejects_a_bad_push_url_from_the_environment(tmp_path: Path
     good = check_config(path, **{config.PUSH_URL_ENV: "rediss://cache:6380/1"})
     assert good.returncode == 0 and "error" not in good.stderr  # (a local stack's key warning)
     assert good.stdout.strip() == "x: configuration is valid"
+
+
+ORIGIN_BASE = '[dynamodb]\nregion = "x"\nendpoint = "http://127.0.0.1:8000"\n[flask]\n'
+
+
+@pytest.mark.parametrize(
+    ("given", "read"),
+    [("https://ttt.example.com", "https://ttt.example.com"),
+     ("https://TTT.Example.com/", "https://ttt.example.com"),
+     ("https://ttt.example.com:443", "https://ttt.example.com"),
+     ("https://ttt.example.com:8443", "https://ttt.example.com:8443"),
+     ("http://127.0.0.1:5000", "http://127.0.0.1:5000"),
+     ("http://[::1]:5000", "http://[::1]:5000")],
+)  # fmt: skip
+def test_the_public_origin_is_read_as_scheme_and_host(
+    tmp_path: Path, given: str, read: str
+) -> None:
+    path = write(tmp_path, f'{ORIGIN_BASE}public_origin = "{given}"\n')
+    assert config.load(path).public_origin == read
+    assert config.load(write(tmp_path, ORIGIN_BASE)).public_origin is None  # unset: none
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [("ttt.example.com", "scheme and host only"),
+     ("ftp://ttt.example.com", "scheme and host only"),
+     ("https://ttt.example.com/play", "scheme and host only"),
+     ("https://ttt.example.com/?x=1", "scheme and host only"),
+     ("https://ttt.example.com#top", "scheme and host only"),
+     ("https://me:pw@ttt.example.com", "scheme and host only"),
+     ("https://", "scheme and host only"),
+     ("https://ttt.example.com:port", "has a port that is not a number")],
+)  # fmt: skip
+def test_a_bad_public_origin_is_named(tmp_path: Path, given: str, message: str) -> None:
+    path = write(tmp_path, f'{ORIGIN_BASE}public_origin = "{given}"\n')
+    with pytest.raises(ConfigError) as caught:
+        config.load(path)
+    assert str(caught.value).startswith(f"{path}: [flask].public_origin")
+    assert message in str(caught.value)
+
+
+def test_the_environment_public_origin_wins_over_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, f'{ORIGIN_BASE}public_origin = "https://file.example"\n')
+    monkeypatch.setenv(config.PUBLIC_ORIGIN_ENV, "https://Env.example/")
+    assert config.load(path).public_origin == "https://env.example"
+    monkeypatch.setenv(config.PUBLIC_ORIGIN_ENV, "env.example")
+    with pytest.raises(ConfigError, match=f"^{config.PUBLIC_ORIGIN_ENV} must be the address"):
+        config.load(path)
+
+
+def test_force_https_needs_an_https_public_origin(tmp_path: Path) -> None:
+    path = write(tmp_path, f'{ORIGIN_BASE}force_https = true\npublic_origin = "http://t.example"\n')
+    with pytest.raises(ConfigError, match="force_https is on, so public_origin must be https"):
+        config.load(path)

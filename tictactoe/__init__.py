@@ -15,7 +15,7 @@ from tictactoe.config import ConfigError, Settings
 from tictactoe.services.backend import Backend, build
 from tictactoe.store import ensure_tables
 from tictactoe.store.errors import StoreError, Unavailable
-from tictactoe.web.layers import https, limits, maintenance, requestlog
+from tictactoe.web.layers import hosts, https, limits, maintenance, requestlog
 from tictactoe.web.layers.csrf import RotatingCSRFProtect
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings = config.load(read_keys=ssm.read_keys)
     app = Flask(__name__)
     _configure(app, settings)
+    hosts.register(app, settings.public_origin)  # first: a request for another host goes no further
     if settings.force_https:
         # First, so a plain-HTTP request is redirected before the CSRF check refuses it.
         https.register(app, settings.trusted_proxies)

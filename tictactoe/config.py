@@ -20,6 +20,9 @@ PREVIOUS_SECRETS_ENV = "TICTACTOE_PREVIOUS_SECRET_KEYS"  # comma-separated, newe
 # The push bus ([push].url): the environment property wins over the file, so Elastic
 # Beanstalk can hand the app the cache endpoint it created (.ebextensions/04-push.config).
 PUSH_URL_ENV = "TICTACTOE_PUSH_URL"
+# [flask].public_origin, likewise: an environment's address is known only once it exists, so
+# an operator can set it as an environment property without building another bundle.
+PUBLIC_ORIGIN_ENV = "TICTACTOE_PUBLIC_ORIGIN"
 # A session key anyone could guess or brute-force lets them sign a cookie for any player.
 MIN_SECRET_LENGTH = 32
 
@@ -43,6 +46,9 @@ class Settings:
     previous_secret_keys: tuple[str, ...] = ()  # still accepted on cookies, never used to sign
     force_https: bool = False
     trusted_proxies: int = 0  # proxies in front of gunicorn that append to X-Forwarded-For
+    # scheme://host[:port] players use: absolute links and the HTTPS redirect are built from
+    # it, and requests naming another host are refused. None: the request's Host is used.
+    public_origin: str | None = None
     expected_bucket_owner: str | None = None  # the bucket's AWS account id, when set
     invitation_expiry_seconds: int = 7 * 24 * 3600
     turn_timeout_seconds: int = 3 * 24 * 3600  # the waiting player may then claim the win
@@ -99,6 +105,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, tuple[Any, str], bool]]] = {
         "previous_secret_keys": ("previous_secret_keys", _TEXTS, False),
         "force_https": ("force_https", _FLAG, False),
         "trusted_proxies": ("trusted_proxies", _COUNT, False),
+        "public_origin": ("public_origin", _TEXT, False),
     },
     "game": {
         "invitation_expiry_seconds": ("invitation_expiry_seconds", _SECONDS, False),
@@ -171,6 +178,8 @@ def parse(path: Path) -> Settings:
                 _check_url(path, f"[{section}].{key}", value)
             if section == "push":
                 _check_push_url(f"{path}: [push].url", value)
+            if field == "public_origin":
+                value = _origin(f"{path}: [flask].public_origin", value)
             values[field] = tuple(value) if isinstance(value, list) else value
     for section, keys in _SCHEMA.items():
         for key, (field, _, required) in keys.items():
@@ -181,6 +190,13 @@ def parse(path: Path) -> Settings:
     if from_env:
         _check_push_url(PUSH_URL_ENV, from_env)
         values["push_url"] = from_env
+    origin_from_env = os.environ.get(PUBLIC_ORIGIN_ENV)
+    if origin_from_env:
+        values["public_origin"] = _origin(PUBLIC_ORIGIN_ENV, origin_from_env)
+    origin = values.get("public_origin")
+    if values.get("force_https") and origin and not origin.startswith("https://"):
+        raise ConfigError(f"{path}: [flask].force_https is on, so public_origin must be "
+                          f"https://, got {origin!r}")  # fmt: skip
     return Settings(**values)
 
 
@@ -276,6 +292,25 @@ def _check_push_url(name: str, value: str) -> None:
     database = parts.path.strip("/")
     if database and not database.isdigit():
         raise ConfigError(f"{name}: the database (after the host) must be a number, got {value!r}")
+
+
+def _origin(name: str, value: str) -> str:
+    """Return `value` as scheme://host[:port], or refuse anything more or less than that."""
+    parts = urlsplit(value.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        raise ConfigError(f"{name} has a port that is not a number: {value!r}") from None
+    if (parts.scheme not in ("http", "https") or not parts.hostname or parts.username
+            or parts.password or parts.path not in ("", "/") or parts.query or parts.fragment
+            or "?" in value or "#" in value):  # fmt: skip
+        raise ConfigError(
+            f"{name} must be the address players use, scheme and host only, such as "
+            f"https://tictactoe.example.com, got {value!r}"
+        )
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    default = {"http": 80, "https": 443}[parts.scheme]
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
 
 
 def _is_loopback(url: str) -> bool:

@@ -3,7 +3,9 @@
 Registered first in create_app, so a request that came over plain HTTP is redirected before
 anything else (the CSRF check included) looks at it. Whether it came over HTTPS is what
 `request.is_secure` says: behind the load balancer that is X-Forwarded-Proto, believed
-through ProxyFix only when [flask].trusted_proxies says there are proxies in front.
+through ProxyFix only when [flask].trusted_proxies says there are proxies in front. The
+redirect goes to [flask].public_origin's host when it is set (hosts.py), never to one that
+only the request's Host header names.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import logging
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, redirect, request
+
+from tictactoe.web.layers import hosts
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +42,9 @@ def _redirect_plain_http() -> Response | None:
     if request.is_secure or request.path in EXEMPT_PATHS:
         return None
     url = urlsplit(request.url)
-    host = url.netloc.removesuffix(":80")  # the plain-HTTP port has no place in an https URL
+    public = hosts.origin()
+    # The plain-HTTP port has no place in an https URL.
+    host = urlsplit(public).netloc if public else url.netloc.removesuffix(":80")
     return redirect(url._replace(scheme="https", netloc=host).geturl(), code=301)
 
 
