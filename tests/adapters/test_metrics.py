@@ -213,6 +213,22 @@ def test_the_file_never_grows_past_its_cap(tmp_path: Path) -> None:
     assert [json.loads(line)["n"] for line in last] == list(range(200 - len(last), 200))
 
 
+def test_a_metrics_file_that_cannot_be_written_leaves_the_app_serving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv(metrics.FILE_ENV, str(tmp_path / "no-such-folder" / "metrics.log"))
+    try:
+        with mock_aws():
+            app = create_app(make_settings())
+            player = ApiPlayer(FlaskClient(app), "alice").register()
+            assert player.call("GET", "/api/games").status_code == 200
+        assert not metrics.enabled()
+        assert "Metrics are off: cannot write to" in caplog.text
+    finally:
+        monkeypatch.delenv(metrics.FILE_ENV)
+        metrics.configure()
+
+
 def test_without_a_metrics_file_nothing_is_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

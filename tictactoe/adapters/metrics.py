@@ -88,7 +88,12 @@ def configure(path: str | None = None, environment: str | None = None) -> None:
     if _sink is None or (_sink.path, _sink.environment) != (path, environment):
         with _lock:
             _totals.clear()  # counted for another file: not this one's
-        _sink = Sink(path, environment)
+        try:
+            _sink = Sink(path, environment)
+        except OSError as err:  # no metrics is better than no app
+            log.warning("Metrics are off: cannot write to %s (%s)", path, err)
+            _sink = None
+            return
     _start_reporter()
 
 
