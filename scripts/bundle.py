@@ -16,6 +16,7 @@ With --upload the script first does every account-level step, each one idempoten
 (scripts/bundle_account.py): the instance role and profile, the session key as an SSM
 SecureString that the bundled config names (never overwritten), and the VPC and subnets
 (scripts/bundle_network.py) with --alarm-email in the generated .ebextensions/90-account.config.
+--waf adds the AWS WAF web ACL of scripts/bundle_waf.py (off by default: it is billed monthly).
 """
 
 from __future__ import annotations
@@ -261,10 +262,12 @@ def _account_steps(
         raise BundleError(f"an account step failed: {err}") from err
     except _network.NetworkError as err:
         raise BundleError(str(err)) from err
-    if not network.public:
-        print("warning: the subnets are private: the load balancer shares them, so nothing on "
-              "the internet reaches it", file=sys.stderr)  # fmt: skip
     load_balanced = args.environment_type == "LoadBalancing"
+    if not network.public:
+        print("warning: the subnets give no public addresses: the instances need a NAT to "
+              "reach AWS, and " + ("the load balancer, in the same subnets, is unreachable "
+              "from the internet" if load_balanced else "the instance is unreachable"),
+              file=sys.stderr)  # fmt: skip
     return _account.account_config(network, args.alarm_email, load_balanced)
 
 
