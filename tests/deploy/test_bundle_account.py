@@ -346,6 +346,22 @@ def test_an_offline_build_is_as_before(tmp_path: Path, capsys: pytest.CaptureFix
     assert ".ebextensions/90-account.config" not in unzip(tmp_path / "a.zip")
 
 
+def test_an_offline_build_may_name_the_parameter_and_the_alarm_address(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What a build without account access (a CI job) can still carry: no lookups, no key."""
+    code, out, err = run(capsys, "--output", str(tmp_path / "a.zip"), "--secret-parameter",
+                         PARAMETER, "--alarm-email", "ops@example.com")  # fmt: skip
+    assert code == 0, err
+    files = unzip(tmp_path / "a.zip")
+    (tmp_path / "bundled.toml").write_text(files["beanstalk.toml"])
+    bundled = parse(tmp_path / "bundled.toml")
+    assert bundled.secret_key is None and bundled.secret_key_parameter == PARAMETER
+    options = yaml.safe_load(files[".ebextensions/90-account.config"])["option_settings"]
+    assert options == {"aws:elasticbeanstalk:customoption": {"AlarmEmail": "ops@example.com"}}
+    assert "generated" not in out
+
+
 def test_waf_adds_the_web_acls_config_to_a_load_balanced_bundle_only(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
