@@ -50,6 +50,7 @@ import yaml
 from PIL import Image
 
 from devstack import dynamodb_local, moto_server, platform_nginx, processes, redis_server
+from tests.adapters.test_metrics import check_emf
 from tests.support import ROOT
 from tests.support.players import ApiPlayer
 
@@ -168,6 +169,9 @@ def server(tmp_path: Path, unpacked: Path, bundle_venv: Path) -> Iterator[Stack]
         # made (tests/deploy/test_push_resources.py checks what it builds).
         assert properties["TICTACTOE_PUSH_URL"].startswith("`{"), properties
         env |= properties | {"TICTACTOE_PUSH_URL": redis_server.url(redis_port)}
+        # On AWS the folder is made by 06-alarms.config and the name is the environment's.
+        env |= {"TICTACTOE_METRICS_FILE": str(tmp_path / "metrics.log"),
+                "TICTACTOE_METRICS_ENVIRONMENT": "Tictactoe-env"}  # fmt: skip
         env["PATH"] = f"{bundle_venv}{os.pathsep}{env.get('PATH', '')}"
         ports = {name: processes.free_port() for name in logs}
         for name, log in logs.items():
@@ -291,6 +295,13 @@ def test_the_unzipped_bundle_serves_a_whole_game(unpacked: Path, server: Stack) 
         assert time.monotonic() < deadline, server.stream_log.read_text()[-2000:]
         time.sleep(0.2)
     assert {r["route"] for r in request_lines(server.stream_log)} <= routes
+    # Both processes wrote their CloudWatch metrics (EMF) to the one file the agent ships.
+    metrics = [check_emf(line) for line in (server.web_log.parent / "metrics.log").read_text()
+               .splitlines()]  # fmt: skip
+    assert sum(m.get("Moves", 0) for m in metrics) == 5
+    assert sum(m.get("GamesStarted", 0) for m in metrics) == 1
+    assert sum(m.get("GamesFinished", 0) for m in metrics) == 1
+    assert {m.get("Route") for m in metrics} >= {"/health", "/api/games/<game_id>/events"}
 
 
 def test_static_files_come_from_nginx_with_the_headers_flask_sent(
