@@ -41,6 +41,7 @@ class Tally:
     # (host's name, game id, cell, mark) of each move answered 200
     acked: list[tuple[str, str, int, str]] = field(default_factory=list)
     gaps: list[float] = field(default_factory=list)  # seconds from a stream's end to the next
+    cut: list[str] = field(default_factory=list)  # streams that ended without a `: closed`
 
     def saw(self, what: str, status: int | None) -> None:
         with self.lock:
@@ -204,8 +205,12 @@ class Page:
                         self.tally.gaps.append(time.monotonic() - ended)
                     ended = None
                 self.streaming.set()
-                for _ in lines:  # until it ends, or the page is closed
-                    pass
+                last = ""
+                for line in lines:  # until it ends, or the page is closed
+                    last = line or last
+                if not self.stop.is_set() and not last.startswith(": closed"):
+                    with self.tally.lock:  # broken off, not ended by the server
+                        self.tally.cut.append(last)
             with self.tally.lock:
                 self.response = None
             response.close()

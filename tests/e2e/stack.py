@@ -3,6 +3,7 @@ two instances (each the Procfile's web and stream gunicorns behind its own nginx
 balancer over them (all the nginx parts are one nginx).
 
 Every process is started here, owned by PID and stopped by `Stack.stop`, whatever happened.
+`launch` and `route` replace instances as a deploy does (tests/e2e/test_deploy_drill.py).
 """
 
 from __future__ import annotations

@@ -143,6 +143,7 @@ def drill(stack: Stack, deploy: Callable[[], None]) -> dict[str, Any]:
         "moves_acknowledged": len(tally.acked),
         "moves_missing": len(missing),
         "streams_reopened": len(tally.gaps),
+        "streams_cut": len(tally.cut),  # broken off instead of ended by the stream process
         "seconds_back_on_a_stream": round(max(tally.gaps, default=0.0), 2),
     }
 
@@ -162,6 +163,7 @@ def test_a_rolling_deploy_costs_players_nothing_and_all_at_once_is_measured(
     assert rolling["failed_requests"] == 0, rolling
     assert rolling["refused_requests"] == [], rolling
     assert rolling["moves_missing"] == 0, rolling
+    assert rolling["streams_cut"] == 0, rolling  # each ended at SIGTERM, with a reason
     assert rolling["moves_acknowledged"] > 0 and rolling["streams_reopened"] >= 2, rolling
     assert rolling["seconds_back_on_a_stream"] <= BACK_ON_A_STREAM, rolling
     # The stack is whole again: two instances of the new version, healthy and routed to.
