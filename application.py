@@ -9,7 +9,9 @@ from tictactoe.config import ConfigError
 # SystemExit("...") is 1) is restarted at once, forever; this one makes the master halt with
 # "Worker failed to boot." and exit with it, so the Elastic Beanstalk deploy fails visibly.
 # Both Procfile workers (gthread for web:, gevent for stream:) load the app in init_process,
-# whose SystemExit gunicorn passes through unchanged (arbiter.py spawn_worker).
+# whose SystemExit gunicorn passes through unchanged (arbiter.py spawn_worker). When web:'s
+# two workers fail at the same moment the master may exit 1 instead, with a traceback of its
+# own (its halt meets the second status): stopped either way, never a restart loop.
 WORKER_BOOT_ERROR = 3
 
 try:

@@ -44,7 +44,11 @@ def test_a_bad_config_stops_the_procfile_process(name: str, tmp_path: Path) -> N
             pytest.fail(f"gunicorn ({name}) still running after {EXIT_WITHIN} s:\n{output}")
     line = f"configuration error: {bad}: unknown key [dynamodb].colour"
     lines = output.splitlines()
-    assert master.returncode == BOOT_ERROR, output
+    # The master halts with the workers' status, 3. When two workers fail at once, gunicorn's
+    # halt meets the second one's status too and ends with its own traceback and 1: stopped
+    # all the same, which is what Elastic Beanstalk sees.
+    assert master.returncode == BOOT_ERROR or (workers > 1 and master.returncode == 1), output
+    assert "exited with code 3." in output and "Worker failed to boot." in output, output
     # Once per worker booted before the master halted; a restart loop would print it again.
     assert 1 <= lines.count(line) <= workers, output
-    assert "Worker failed to boot." in output and "Traceback" not in output, output
+    assert "application.py" not in output, output  # no traceback of ours, only the line
