@@ -110,13 +110,18 @@ def run(
         }
         if plan is not None:  # the app above is stopped; its DynamoDB Local and S3 serve
             log.info("baseline against current (bench/compare.py)")
-            results["compare"] = compare.run(plan, stack.settings.endpoint or "",
-                                             stack.settings.s3_endpoint or "", stack.db.pid,
-                                             Path(tmp))  # fmt: skip
+            results["compare"] = compare.run(
+                plan,
+                stack.settings.endpoint or "",
+                stack.settings.s3_endpoint or "",
+                stack.db.pid,
+                Path(tmp),
+            )
         if push_sizes is not None:
             log.info("push: live updates against polling (bench/push.py)")
-            results["push"] = push.run(push_sizes, stack.settings.endpoint,
-                                       stack.settings.s3_endpoint)  # fmt: skip
+            results["push"] = push.run(
+                push_sizes, stack.settings.endpoint, stack.settings.s3_endpoint
+            )
     results["machine"]["load_after"] = os.getloadavg()[0]
     results["avatars"] = _avatars()
     return results
@@ -151,8 +156,9 @@ def _throughput(stack: Stack, runs: int, seconds: float) -> tuple[dict[str, Any]
             done["server_cpu_s"] = {k: after[k] - before[k] for k in after}
             moves_sent += done["moves_sent"]
             results[str(pairs)].append(done)
-            log.info("  %d pairs: %.1f moves/s, p99 %.1f ms", pairs, done["moves_per_s"],
-                     done["p99_ms"])  # fmt: skip
+            log.info(
+                "  %d pairs: %.1f moves/s, p99 %.1f ms", pairs, done["moves_per_s"], done["p99_ms"]
+            )
     return results, moves_sent
 
 
@@ -178,32 +184,55 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=6, help="each throughput run")
     parser.add_argument("--wait-seconds", type=float, default=20, help="each waiting run")
     sizes = push.Sizes()
-    parser.add_argument("--push-moves", type=int, default=sizes.moves,
-                        help="moves per push latency run")  # fmt: skip
-    parser.add_argument("--push-wait-seconds", type=float, default=sizes.wait_seconds,
-                        help="the push waiting window")  # fmt: skip
-    parser.add_argument("--push-cpu-games", type=int, default=sizes.cpu_games,
-                        help="games per mode in the push CPU comparison")  # fmt: skip
-    parser.add_argument("--push-streams", type=int, default=sizes.streams,
-                        help="streams held open")  # fmt: skip
-    parser.add_argument("--push-load-seconds", type=float, default=sizes.load_seconds,
-                        help="each move-p99 run beside the open streams")  # fmt: skip
+    parser.add_argument(
+        "--push-moves", type=int, default=sizes.moves, help="moves per push latency run"
+    )
+    parser.add_argument(
+        "--push-wait-seconds",
+        type=float,
+        default=sizes.wait_seconds,
+        help="the push waiting window",
+    )
+    parser.add_argument(
+        "--push-cpu-games",
+        type=int,
+        default=sizes.cpu_games,
+        help="games per mode in the push CPU comparison",
+    )
+    parser.add_argument("--push-streams", type=int, default=sizes.streams, help="streams held open")
+    parser.add_argument(
+        "--push-load-seconds",
+        type=float,
+        default=sizes.load_seconds,
+        help="each move-p99 run beside the open streams",
+    )
     parser.add_argument("--no-push", action="store_true", help="leave the push figures out")
-    parser.add_argument("--no-compare", action="store_true",
-                        help="leave baseline against current out")  # fmt: skip
-    parser.add_argument("--quick", action="store_true",
-                        help="small and once, into /tmp (development)")  # fmt: skip
+    parser.add_argument(
+        "--no-compare", action="store_true", help="leave baseline against current out"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="small and once, into /tmp (development)"
+    )
     parser.add_argument("--out", type=Path, help="docs/benchmarks.md (--quick: /tmp)")
     args = parser.parse_args()
-    push_sizes = None if args.no_push else push.Sizes(
-        moves=args.push_moves, wait_seconds=args.push_wait_seconds,
-        cpu_games=args.push_cpu_games, streams=args.push_streams,
-        load_seconds=args.push_load_seconds,
-    )  # fmt: skip
+    push_sizes = (
+        None
+        if args.no_push
+        else push.Sizes(
+            moves=args.push_moves,
+            wait_seconds=args.push_wait_seconds,
+            cpu_games=args.push_cpu_games,
+            streams=args.push_streams,
+            load_seconds=args.push_load_seconds,
+        )
+    )
     plan = None if args.no_compare else compare.Plan.quick() if args.quick else compare.Plan()
     if args.out is None:
-        args.out = (Path(tempfile.gettempdir()) / "benchmarks-quick.md" if args.quick
-                    else ROOT / "docs" / "benchmarks.md")  # fmt: skip
+        args.out = (
+            Path(tempfile.gettempdir()) / "benchmarks-quick.md"
+            if args.quick
+            else ROOT / "docs" / "benchmarks.md"
+        )
     if args.quick:
         args.runs, args.load_runs, args.seconds, args.wait_seconds = 1, 1, 3, 5
         push_sizes = None if args.no_push else push.Sizes.quick()

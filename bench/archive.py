@@ -28,13 +28,21 @@ from tictactoe.store import ensure_tables
 
 def game(number: int) -> dict[str, Any]:
     s = lambda v: {"S": v}  # noqa: E731
-    return {"GameId": s(f"g{number:08d}"), "HostId": s(f"host{number % 997}"),
-            "OpponentId": s(f"opp{number % 991}"), "Status": s("FINISHED"),
-            "StatusDate": s("FINISHED_2026-11-29T12:00:00.000000Z"), "Board": s("XXXOO----"),
-            "FinalBoard": s("XXXOO----"), "Winner": s(f"host{number % 997}"),
-            "CreatedAt": s("2026-11-29T11:58:00.000000Z"), "UpdatedAt": s("2026-11-29T12:00:00Z"),
-            "Version": {"N": "7"}, "XIsHost": {"BOOL": True},
-            "Moves": {"L": [{"N": str(c)} for c in (0, 3, 1, 4, 2)]}}  # fmt: skip
+    return {
+        "GameId": s(f"g{number:08d}"),
+        "HostId": s(f"host{number % 997}"),
+        "OpponentId": s(f"opp{number % 991}"),
+        "Status": s("FINISHED"),
+        "StatusDate": s("FINISHED_2026-11-29T12:00:00.000000Z"),
+        "Board": s("XXXOO----"),
+        "FinalBoard": s("XXXOO----"),
+        "Winner": s(f"host{number % 997}"),
+        "CreatedAt": s("2026-11-29T11:58:00.000000Z"),
+        "UpdatedAt": s("2026-11-29T12:00:00Z"),
+        "Version": {"N": "7"},
+        "XIsHost": {"BOOL": True},
+        "Moves": {"L": [{"N": str(c)} for c in (0, 3, 1, 4, 2)]},
+    }
 
 
 def fill(settings: Settings, items: int) -> None:
@@ -67,14 +75,21 @@ def run(items: int) -> dict[str, Any]:
             archive, figures = home / "games.jsonl.gz", {"items": items}
             reads = TokenBucket(1e9)
             _, seconds = timed(export, build(source), archive, reads)
-            figures["export"] = {"seconds": seconds, "read_units": reads.spent,
-                                 "bytes": archive.stat().st_size}  # fmt: skip
+            figures["export"] = {
+                "seconds": seconds,
+                "read_units": reads.spent,
+                "bytes": archive.stat().st_size,
+            }
             paced = TokenBucket(20)
             _, seconds = timed(export, build(source), archive, paced)
-            figures["export_at_20_rcu"] = {"seconds": seconds, "read_units": paced.spent,
-                                           "rcu_per_second": paced.spent / seconds}  # fmt: skip
-            target = replace(source, games_table="Games2", users_table="Users2",
-                             avatars_table="Avatars2")  # fmt: skip
+            figures["export_at_20_rcu"] = {
+                "seconds": seconds,
+                "read_units": paced.spent,
+                "rcu_per_second": paced.spent / seconds,
+            }
+            target = replace(
+                source, games_table="Games2", users_table="Users2", avatars_table="Avatars2"
+            )
             for run_name in ("import", "import_again"):
                 writes = TokenBucket(1e9)
                 _, seconds = timed(import_archive, build(target), archive, writes)

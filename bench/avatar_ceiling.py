@@ -95,18 +95,32 @@ def cases() -> list[tuple[str, Callable[[], bytes]]]:
             ("palette PNG", lambda o=over: png_of_zeros(max_pixels + o * 64, 8, 3)),
             ("1-bit PNG", lambda o=over: png_of_zeros(max_pixels + o * 64, 1, 0)),
             ("GIF, many frames", lambda o=over: gif_of_frames(max_pixels, decoding.MAX_FRAMES + o)),
-            ("lossless RGBA WebP", lambda o=over: _pillow("RGBA", webp + o * 64, "WEBP",
-                                                          lossless=True, quality=0)),
+            (
+                "lossless RGBA WebP",
+                lambda o=over: _pillow("RGBA", webp + o * 64, "WEBP", lossless=True, quality=0),
+            ),
             ("lossy WebP", lambda o=over: _pillow("RGB", webp + o * 64, "WEBP", quality=50)),
             ("baseline JPEG", lambda o=over: _pillow("RGB", max_pixels + o * 64, "JPEG")),
-            ("progressive JPEG 4:2:0", lambda o=over: _pillow(
-                "RGB", _side(3, margin=not o) + o * 64, "JPEG", progressive=True, subsampling=2)),
-            ("progressive JPEG 4:4:4", lambda o=over: _pillow(
-                "RGB", _side(6, margin=not o) + o * 64, "JPEG", progressive=True, subsampling=0)),
+            (
+                "progressive JPEG 4:2:0",
+                lambda o=over: _pillow(
+                    "RGB", _side(3, margin=not o) + o * 64, "JPEG", progressive=True, subsampling=2
+                ),
+            ),
+            (
+                "progressive JPEG 4:4:4",
+                lambda o=over: _pillow(
+                    "RGB", _side(6, margin=not o) + o * 64, "JPEG", progressive=True, subsampling=0
+                ),
+            ),
             ("CMYK JPEG", lambda o=over: _pillow("CMYK", max_pixels + o * 64, "JPEG")),
-            ("progressive CMYK JPEG", lambda o=over: _pillow(
-                "CMYK", _side(8, margin=not o) + o * 64, "JPEG", progressive=True)),
-        ]  # fmt: skip
+            (
+                "progressive CMYK JPEG",
+                lambda o=over: _pillow(
+                    "CMYK", _side(8, margin=not o) + o * 64, "JPEG", progressive=True
+                ),
+            ),
+        ]
         out += [(f"{name}, {label}", make) for name, make in kinds]
     return out
 
@@ -125,8 +139,11 @@ def measure(path: str) -> dict[str, Any]:
         outcome = f"accepted ({picture.width} x {picture.height})"
     except pillow.BadImage as err:
         outcome = f"refused: {err}"
-    return {"outcome": outcome, "idle_peak_mb": round(idle, 1),
-            "added_mb": round(_status_mb("VmHWM") - idle, 1)}  # fmt: skip
+    return {
+        "outcome": outcome,
+        "idle_peak_mb": round(idle, 1),
+        "added_mb": round(_status_mb("VmHWM") - idle, 1),
+    }
 
 
 def _status_mb(field: str) -> float:
@@ -140,8 +157,13 @@ def _status_mb(field: str) -> float:
 def _in_subprocess(path: Path) -> dict[str, Any]:
     code = "import json, sys; from bench.avatar_ceiling import measure; "
     code += "print(json.dumps(measure(sys.argv[1])))"
-    done = subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT,
-                          capture_output=True, text=True, check=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     result: dict[str, Any] = json.loads(done.stdout)
     return result
 
@@ -153,21 +175,29 @@ def run() -> dict[str, Any]:
         for index, (name, make) in enumerate(cases()):
             path = Path(tmp) / f"{index}.bin"
             path.write_bytes(make())
-            rows.append({"name": name, "file_kb": round(path.stat().st_size / 1024, 1),
-                         **_in_subprocess(path)})  # fmt: skip
+            rows.append(
+                {
+                    "name": name,
+                    "file_kb": round(path.stat().st_size / 1024, 1),
+                    **_in_subprocess(path),
+                }
+            )
             path.unlink()
     worst = max(rows, key=lambda r: r["added_mb"])
-    return {"cases": rows, "worst": worst, "target_mb": TARGET_MB,
-            "decode_budget_mb": round(decoding.DECODE_BUDGET / 2**20),
-            "meets_target": worst["added_mb"] <= TARGET_MB}  # fmt: skip
+    return {
+        "cases": rows,
+        "worst": worst,
+        "target_mb": TARGET_MB,
+        "decode_budget_mb": round(decoding.DECODE_BUDGET / 2**20),
+        "meets_target": worst["added_mb"] <= TARGET_MB,
+    }
 
 
 def report(result: dict[str, Any]) -> str:
     """Return the figures as a Markdown table."""
     lines = ["| upload | file KB | outcome | peak RSS raised by, MB |", "|---|---|---|---|"]
     for row in result["cases"]:
-        lines.append(f"| {row['name']} | {row['file_kb']} | {row['outcome']} | "
-                     f"{row['added_mb']} |")  # fmt: skip
+        lines.append(f"| {row['name']} | {row['file_kb']} | {row['outcome']} | {row['added_mb']} |")
     worst = result["worst"]
     lines.append(
         f"\nWorst case: {worst['name']}, {worst['added_mb']} MB over the idle peak "

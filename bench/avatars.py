@@ -129,14 +129,16 @@ def run() -> dict[str, Any]:
             photo(width, height, noise).save(path, fmt, **options)
             optimized = _in_subprocess(path, "optimized")
             plain = _in_subprocess(path, "naive")
-            cases.append({
-                "name": name,
-                "file_mb": round(path.stat().st_size / 2**20, 2),
-                "optimized": optimized,
-                "naive": plain,
-                "speedup": round(plain["median_ms"] / optimized["median_ms"], 1),
-                "cpu_speedup": round(plain["cpu_ms"] / optimized["cpu_ms"], 1),
-            })  # fmt: skip
+            cases.append(
+                {
+                    "name": name,
+                    "file_mb": round(path.stat().st_size / 2**20, 2),
+                    "optimized": optimized,
+                    "naive": plain,
+                    "speedup": round(plain["median_ms"] / optimized["median_ms"], 1),
+                    "cpu_speedup": round(plain["cpu_ms"] / optimized["cpu_ms"], 1),
+                }
+            )
     first = cases[0]
     from . import avatar_ceiling
 

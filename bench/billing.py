@@ -156,8 +156,9 @@ def write_bill(write: Write, transactional: bool = False) -> dict[str, float]:
     if write.failed:  # nothing changed; the table write is billed all the same
         size = max(item_size(write.before), item_size(write.sent)) if write.before else 0
         return {write.table.name: factor * write_units(size)}
-    bill = {write.table.name: factor * write_units(
-        max(item_size(write.before), item_size(write.after)))}  # fmt: skip
+    bill = {
+        write.table.name: factor * write_units(max(item_size(write.before), item_size(write.after)))
+    }
     index_factor = INDEX_FACTOR_IN_TRANSACTION if transactional else 1
     for index in write.table.indexes:
         units = index_writes(write.before, write.after, write.table, index)

@@ -26,8 +26,9 @@ def touched(call: dict[str, Any], key_of: Callable[[str, Item], Item]) -> Touche
         for action in params["TransactItems"]:
             ((kind, body),) = action.items()
             if kind == "Put":
-                found.append((body["TableName"], key_of(body["TableName"], body["Item"]),
-                              body["Item"]))  # fmt: skip
+                found.append(
+                    (body["TableName"], key_of(body["TableName"], body["Item"]), body["Item"])
+                )
             else:  # Update, Delete, ConditionCheck
                 found.append((body["TableName"], body["Key"], None))
         return found
@@ -47,8 +48,17 @@ def page_again(params: dict[str, Any]) -> dict[str, Any]:
     AWS bills the items a page reads (before any filter), whatever it returns; the names and
     values only the filter or projection used are dropped, since DynamoDB refuses unused ones.
     """
-    kept = ("TableName", "IndexName", "KeyConditionExpression", "ExclusiveStartKey", "Limit",
-            "ScanIndexForward", "ConsistentRead", "Segment", "TotalSegments")  # fmt: skip
+    kept = (
+        "TableName",
+        "IndexName",
+        "KeyConditionExpression",
+        "ExclusiveStartKey",
+        "Limit",
+        "ScanIndexForward",
+        "ConsistentRead",
+        "Segment",
+        "TotalSegments",
+    )
     again = {k: params[k] for k in kept if k in params}
     used = set(_TOKEN.findall(params.get("KeyConditionExpression", "")))
     for part in ("ExpressionAttributeNames", "ExpressionAttributeValues"):

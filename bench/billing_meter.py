@@ -69,8 +69,9 @@ class Biller:
 
     # -- botocore's events ------------------------------------------------------------------
 
-    def _params(self, params: dict[str, Any], model: Any, context: dict[str, Any],
-                **_: Any) -> None:  # fmt: skip
+    def _params(
+        self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any
+    ) -> None:
         context[_KEY] = {"operation": model.name, "params": params}
 
     def _before(self, context: dict[str, Any], **_: Any) -> None:
@@ -79,8 +80,9 @@ class Biller:
             call["touched"] = touched(call, self.key_of)
             call["before"] = [self._item(t, key) for t, key, _ in call["touched"]]
 
-    def _after(self, http_response: Any, parsed: dict[str, Any], context: dict[str, Any],
-               **_: Any) -> None:  # fmt: skip
+    def _after(
+        self, http_response: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any
+    ) -> None:
         call = context.pop(_KEY, None)
         if call is None:
             return
@@ -114,8 +116,9 @@ class Biller:
         if operation in ("BatchGetItem", "TransactGetItems"):
             return self._bill_gets(operation, params)
         if operation in ("Query", "Scan"):
-            target = params["TableName"] + (f"/{params['IndexName']}" if "IndexName" in params
-                                            else "")  # fmt: skip
+            target = params["TableName"] + (
+                f"/{params['IndexName']}" if "IndexName" in params else ""
+            )
             return {target: query_bill(self._page_sizes(operation, params), _consistent(params))}
         return None
 
@@ -150,8 +153,9 @@ class Biller:
         return [item_size(item) for item in page.get("Items", [])]
 
     def _item(self, table: str, key: Item) -> Item | None:
-        found: Item | None = self.reader.get_item(TableName=table, Key=key,
-                                                  ConsistentRead=True).get("Item")  # fmt: skip
+        found: Item | None = self.reader.get_item(
+            TableName=table, Key=key, ConsistentRead=True
+        ).get("Item")
         return found
 
     def table(self, name: str) -> Table:
@@ -159,11 +163,14 @@ class Biller:
         if name not in self._tables:
             found = self.reader.describe_table(TableName=name)["Table"]
             indexes = tuple(
-                Index(i["IndexName"], tuple(k["AttributeName"] for k in i["KeySchema"]),
-                      i["Projection"]["ProjectionType"],
-                      tuple(i["Projection"].get("NonKeyAttributes", ())))
+                Index(
+                    i["IndexName"],
+                    tuple(k["AttributeName"] for k in i["KeySchema"]),
+                    i["Projection"]["ProjectionType"],
+                    tuple(i["Projection"].get("NonKeyAttributes", ())),
+                )
                 for i in found.get("GlobalSecondaryIndexes", [])
-            )  # fmt: skip
+            )
             keys = tuple(k["AttributeName"] for k in found["KeySchema"])
             self._tables[name] = Table(name, keys, indexes)
         return self._tables[name]
@@ -176,9 +183,13 @@ def reader_for(client: Any) -> Any:
     """Another client on the same DynamoDB as `client` (local: any key will do)."""
     import boto3
 
-    return boto3.client("dynamodb", endpoint_url=client.meta.endpoint_url,
-                        region_name=client.meta.region_name, aws_access_key_id="local",
-                        aws_secret_access_key="local")  # fmt: skip
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=client.meta.endpoint_url,
+        region_name=client.meta.region_name,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
 
 
 def _consistent(params: dict[str, Any]) -> bool:

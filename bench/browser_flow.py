@@ -91,8 +91,9 @@ class EventStream:
         stream process learns it at its next heartbeat write, not the one after, so a player's
         closed streams, which it counts against 8 a player until then, go sooner."""
         if self.connection.sock is not None:
-            self.connection.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                            struct.pack("ii", 1, 0))  # fmt: skip
+            self.connection.sock.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+            )
         self.connection.close()
 
 
@@ -120,8 +121,9 @@ class Page(ApiBrowser):
     def post_form(self, path: str, kind: str, **fields: str) -> tuple[str, str]:
         """Post a form; load the game page its 303 points to; return that path and page."""
         body = urlencode({"csrf_token": self.csrf, **fields}).encode()
-        answer = self.send("POST", path, body, {
-            "Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+        answer = self.send(
+            "POST", path, body, {"Content-Type": "application/x-www-form-urlencoded"}
+        )
         if answer.status_code != 303:
             raise RuntimeError(f"POST {path}: {answer.status_code} {answer.body[:200]!r}")
         self.count(kind)
@@ -161,8 +163,9 @@ class Page(ApiBrowser):
 
     def move(self, game_id: str, cell: int) -> Any:
         """POST the move as the page's script does; the answer is read whole."""
-        answer = self.post(f"/api/games/{game_id}/moves", {"cell": cell},
-                           **{"X-Game-State": self.state})  # fmt: skip
+        answer = self.post(
+            f"/api/games/{game_id}/moves", {"cell": cell}, **{"X-Game-State": self.state}
+        )
         self.take(answer, 200)
         self.count("move")
         return answer

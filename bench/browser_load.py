@@ -92,8 +92,9 @@ def _slot(pool: deque[tuple[Page, Page]], tally: _Tally) -> None:
             tally.errors.append(f"{type(err).__name__}: {err}")
 
 
-def run(url: str, stream_url: str, players: list[Player], pairs: int, seconds: float,
-        max_moves: int) -> dict[str, Any]:  # fmt: skip
+def run(
+    url: str, stream_url: str, players: list[Player], pairs: int, seconds: float, max_moves: int
+) -> dict[str, Any]:
     """Let `pairs` games go on at once for `seconds` (or `max_moves`); return the figures.
 
     The players take turns: each game is played by the pair of `players` that waited longest,
@@ -115,11 +116,15 @@ def run(url: str, stream_url: str, players: list[Player], pairs: int, seconds: f
     for page in pages:
         counts.update(page.counts)
     return summary(tally.moves, [], window) | {
-        "screen_p50_ms": _ms(tally.screens, 50), "screen_p99_ms": _ms(tally.screens, 99),
-        "pairs": pairs, "players": len(players), "moves_sent": tally.moves_sent,
+        "screen_p50_ms": _ms(tally.screens, 50),
+        "screen_p99_ms": _ms(tally.screens, 99),
+        "pairs": pairs,
+        "players": len(players),
+        "moves_sent": tally.moves_sent,
         "requests": dict(counts),
-        "load_cpu_s": time.process_time() - cpu, "errors": tally.errors,
-    }  # fmt: skip
+        "load_cpu_s": time.process_time() - cpu,
+        "errors": tally.errors,
+    }
 
 
 def _ms(samples: list[float], pct: int) -> float:
@@ -136,7 +141,14 @@ class Runner:
     def __exit__(self, *exc: object) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
-    def measure(self, url: str, stream_url: str, players: list[Player], pairs: int,
-                seconds: float, max_moves: int = 20_000) -> dict[str, Any]:  # fmt: skip
+    def measure(
+        self,
+        url: str,
+        stream_url: str,
+        players: list[Player],
+        pairs: int,
+        seconds: float,
+        max_moves: int = 20_000,
+    ) -> dict[str, Any]:
         future = self.pool.submit(run, url, stream_url, players, pairs, seconds, max_moves)
         return future.result(seconds + 120)

@@ -51,12 +51,17 @@ class Plan:
         return cls(rounds=1, seconds=3.0, warm_seconds=1.5, profile_seconds=5.0, players=48)
 
 
-def run(plan: Plan, endpoint: str, s3_endpoint: str, db_pid: int | None,
-        workdir: Path) -> dict[str, Any]:  # fmt: skip
+def run(
+    plan: Plan, endpoint: str, s3_endpoint: str, db_pid: int | None, workdir: Path
+) -> dict[str, Any]:
     """Start both sides, measure them in turn, profile them; stop everything."""
     ref = baseline.choose()
-    out: dict[str, Any] = {"plan": asdict(plan), "baseline": asdict(ref),
-                           "current": baseline.current(), "runs": {}}  # fmt: skip
+    out: dict[str, Any] = {
+        "plan": asdict(plan),
+        "baseline": asdict(ref),
+        "current": baseline.current(),
+        "runs": {},
+    }
     started = time.monotonic()
     with (
         baseline.worktree(ref) as tree,
@@ -64,13 +69,15 @@ def run(plan: Plan, endpoint: str, s3_endpoint: str, db_pid: int | None,
         Runner() as runner,
     ):
         out["stack_seconds"] = time.monotonic() - started
-        log.info("compare: baseline %s (%s), %d players a side", ref.name, ref.commit[:10],
-                 plan.players)  # fmt: skip
+        log.info(
+            "compare: baseline %s (%s), %d players a side", ref.name, ref.commit[:10], plan.players
+        )
         tag = random.randrange(10**6)
         with ThreadPoolExecutor(2) as pool:
-            signing = {name: pool.submit(side.register, [f"c{tag}x{i}" for i in
-                                                         range(plan.players)])
-                       for name, side in running.items()}  # fmt: skip
+            signing = {
+                name: pool.submit(side.register, [f"c{tag}x{i}" for i in range(plan.players)])
+                for name, side in running.items()
+            }
             players = {name: job.result(timeout=900) for name, job in signing.items()}
         out["signup_seconds"] = time.monotonic() - started - out["stack_seconds"]
         for name, side in running.items():
@@ -78,40 +85,57 @@ def run(plan: Plan, endpoint: str, s3_endpoint: str, db_pid: int | None,
         for round_ in range(plan.rounds):
             for pairs in SIZES:
                 for name in ("baseline", "current"):
-                    done = _measured(running[name], runner, players[name], pairs, plan.seconds,
-                                     db_pid)  # fmt: skip
+                    done = _measured(
+                        running[name], runner, players[name], pairs, plan.seconds, db_pid
+                    )
                     out["runs"].setdefault(name, {}).setdefault(str(pairs), []).append(done)
-                    log.info("  round %d, %2d pairs, %-8s: %5.1f moves/s, p99 %5.1f ms, app "
-                             "%4.1f CPU ms a move", round_ + 1, pairs, name, done["moves_per_s"],
-                             done["p99_ms"], done["app_cpu_ms_per_move"])  # fmt: skip
+                    log.info(
+                        "  round %d, %2d pairs, %-8s: %5.1f moves/s, p99 %5.1f ms, app "
+                        "%4.1f CPU ms a move",
+                        round_ + 1,
+                        pairs,
+                        name,
+                        done["moves_per_s"],
+                        done["p99_ms"],
+                        done["app_cpu_ms_per_move"],
+                    )
         out["profiles"] = _profiles(running, runner, players, plan, workdir)
     out["seconds"] = time.monotonic() - started
     return out
 
 
-def _measured(side: Side, runner: Runner, players: list[Any], pairs: int, seconds: float,
-              db_pid: int | None) -> dict[str, Any]:  # fmt: skip
+def _measured(
+    side: Side, runner: Runner, players: list[Any], pairs: int, seconds: float, db_pid: int | None
+) -> dict[str, Any]:
     app, db = side.cpu(), cpu_seconds(db_pid) if db_pid else 0.0
     done = runner.measure(side.url, side.stream_url, players, pairs, seconds)
     app, db = side.cpu() - app, (cpu_seconds(db_pid) - db) if db_pid else 0.0
     moves = done["moves_sent"] or 1
     return done | {
-        "app_cpu_s": app, "db_cpu_s": db,
-        "app_cpu_ms_per_move": 1000 * app / moves, "db_cpu_ms_per_move": 1000 * db / moves,
+        "app_cpu_s": app,
+        "db_cpu_s": db,
+        "app_cpu_ms_per_move": 1000 * app / moves,
+        "db_cpu_ms_per_move": 1000 * db / moves,
         "load_cpu_ms_per_move": 1000 * done["load_cpu_s"] / moves,
-    }  # fmt: skip
+    }
 
 
-def _profiles(running: dict[str, Side], runner: Runner, players: dict[str, list[Any]],
-              plan: Plan, workdir: Path) -> dict[str, Any]:  # fmt: skip
+def _profiles(
+    running: dict[str, Side],
+    runner: Runner,
+    players: dict[str, list[Any]],
+    plan: Plan,
+    workdir: Path,
+) -> dict[str, Any]:
     if profiles.available() is None:
         log.warning("compare: py-spy is not installed; no profiles")
         return {}
     found = {}
     for name in ("baseline", "current"):
         log.info("compare: py-spy on %s, %.0f s at 4 pairs", name, plan.profile_seconds)
-        found[name] = profiles.record(running[name], runner, players[name], 4,
-                                      plan.profile_seconds, workdir)  # fmt: skip
+        found[name] = profiles.record(
+            running[name], runner, players[name], 4, plan.profile_seconds, workdir
+        )
     return found
 
 
@@ -127,8 +151,13 @@ def main() -> int:
     args = parser.parse_args()
     plan = Plan.quick() if args.quick else Plan()
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp, local_stack(Path(tmp)) as stack:
-        found = run(plan, stack.settings.endpoint or "", stack.settings.s3_endpoint or "",
-                    stack.db.pid, Path(tmp))  # fmt: skip
+        found = run(
+            plan,
+            stack.settings.endpoint or "",
+            stack.settings.s3_endpoint or "",
+            stack.db.pid,
+            Path(tmp),
+        )
     args.out.write_text(json.dumps(found, indent=1, default=str))
     print(f"wrote {args.out} in {found['seconds']:.0f} s", file=sys.stderr)
     return 0

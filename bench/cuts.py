@@ -49,9 +49,11 @@ QUICK_ROUNDS, QUICK_SECONDS = 4, 12
 
 
 def measure(
-    settings: Settings, quick: bool = False, rounds: int | None = None,
+    settings: Settings,
+    quick: bool = False,
+    rounds: int | None = None,
     seconds: float | None = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """Play the rounds on a new app on `settings`' DynamoDB Local; return medians and ratios."""
     rounds = rounds or (QUICK_ROUNDS if quick else ROUNDS)
     budget = seconds or (QUICK_SECONDS if quick else SECONDS)
@@ -86,8 +88,7 @@ def measure(
                             [statistics.median(games[s][kind]) for s in ("off", "on")]
                         )
                 done += 1
-                log.info("  cuts: round %d of %d, %.0f s", done, rounds,
-                         time.monotonic() - started)  # fmt: skip
+                log.info("  cuts: round %d of %d, %.0f s", done, rounds, time.monotonic() - started)
         finally:
             switches.restore()
     return {
@@ -130,8 +131,14 @@ def _game(host: Browser, opponent: Browser) -> dict[str, list[float]]:
     for turn, cell in enumerate(WIN_IN_7):
         mover, watcher = players[turn % 2], players[(turn + 1) % 2]
         sent = {"X-CSRFToken": mover.csrf, "X-Game-State": mover.state}
-        moved = _timed(times["move"], 200, mover.client.post, f"/api/games/{game_id}/moves",
-                       json={"cell": cell}, headers=sent)  # fmt: skip
+        moved = _timed(
+            times["move"],
+            200,
+            mover.client.post,
+            f"/api/games/{game_id}/moves",
+            json={"cell": cell},
+            headers=sent,
+        )
         mover.state = moved.headers["ETag"].strip('"')
         if watcher.poll(game_id) != 200:
             raise FlowError(f"the other page did not see move {turn + 1}")
@@ -144,8 +151,9 @@ def _game(host: Browser, opponent: Browser) -> dict[str, list[float]]:
     return times
 
 
-def _timed(into: list[float], status: int, call: Callable[..., Any], *args: Any,
-           **kwargs: Any) -> Any:  # fmt: skip
+def _timed(
+    into: list[float], status: int, call: Callable[..., Any], *args: Any, **kwargs: Any
+) -> Any:
     """Make one request; add its CPU µs (this process) to `into`; check its status."""
     before = time.process_time()
     response = call(*args, **kwargs)

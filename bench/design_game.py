@@ -44,8 +44,14 @@ class Play:
     def sign_up(self, name: str) -> None:
         self.peek.put_item(TableName=self.users, Item=account(name, self.stamp()))
 
-    def game(self, host: str, opponent: str, cells: tuple[int, ...],
-             at: Callable[[str], None] = _nowhere, homes: bool = False) -> None:  # fmt: skip
+    def game(
+        self,
+        host: str,
+        opponent: str,
+        cells: tuple[int, ...],
+        at: Callable[[str], None] = _nowhere,
+        homes: bool = False,
+    ) -> None:
         """Invite, accept, play `cells` (the opponent plays X); `at(step)` before each step."""
 
         def look(step: str, *players: str) -> None:  # the home pages, when asked for
@@ -73,17 +79,25 @@ class Play:
         created, moment = self.stamp(), self.clock
         self.count_sent(host, now(moment - EXPIRY))
         game_id, expires = secrets.token_urlsafe(12), int(moment) + EXPIRY
-        self.client.put_item(TableName=self.games, Item={  # the pair's lock, taken over
-            "GameId": s(pair_key(host, opponent)), "Game": s(game_id),
-            "TakenAt": {"N": str(int(moment))}, TTL_ATTRIBUTE: {"N": str(expires)}})  # fmt: skip
-        item = invitation_item(Game.invitation(game_id, host, opponent, created, (None, None),
-                                               expires))  # fmt: skip
+        self.client.put_item(
+            TableName=self.games,
+            Item={  # the pair's lock, taken over
+                "GameId": s(pair_key(host, opponent)),
+                "Game": s(game_id),
+                "TakenAt": {"N": str(int(moment))},
+                TTL_ATTRIBUTE: {"N": str(expires)},
+            },
+        )
+        item = invitation_item(
+            Game.invitation(game_id, host, opponent, created, (None, None), expires)
+        )
         if self.design.host_stays:
             item["HostDate"] = s(LIVE + created)
         if self.design.inbox:
             item["InvitedDate"] = s(INVITED + created)
-        self.client.put_item(TableName=self.games, Item=item,
-                             ConditionExpression="attribute_not_exists(GameId)")  # fmt: skip
+        self.client.put_item(
+            TableName=self.games, Item=item, ConditionExpression="attribute_not_exists(GameId)"
+        )
         return game_id
 
     def count_sent(self, host: str, live_after: str) -> None:
@@ -91,43 +105,62 @@ class Play:
         index, sort = self.design.host_index
         if not self.design.host_stays:
             self.client.query(
-                TableName=self.games, IndexName=index, Select="COUNT", Limit=MAX_SENT,
+                TableName=self.games,
+                IndexName=index,
+                Select="COUNT",
+                Limit=MAX_SENT,
                 KeyConditionExpression="HostId = :p AND StatusDate BETWEEN :from AND :to",
-                ExpressionAttributeValues={":p": s(host), **invited_range(live_after)})  # fmt: skip
+                ExpressionAttributeValues={":p": s(host), **invited_range(live_after)},
+            )
             return
         # LIVE_ entries are invitations and games alike: every one in the window is read.
         found = self.client.query(
-            TableName=self.games, IndexName=index,
+            TableName=self.games,
+            IndexName=index,
             KeyConditionExpression=f"HostId = :p AND {sort} BETWEEN :from AND :to",
-            ExpressionAttributeValues={":p": s(host), ":from": s(LIVE + live_after),
-                                       ":to": s(LIVE + "~")})["Items"]  # fmt: skip
+            ExpressionAttributeValues={
+                ":p": s(host),
+                ":from": s(LIVE + live_after),
+                ":to": s(LIVE + "~"),
+            },
+        )["Items"]
         if not self.design.host_status:  # else the projected Status tells them apart
             self.read_games([e["GameId"]["S"] for e in found if self._live(sort, e)])
 
     def accept(self, game_id: str, player: str) -> None:
-        update = ("SET #st = :playing, OpponentId = :me, Turn = if_not_exists(FirstTurn, :me),"
-                  " Waiting = if_not_exists(FirstWait, HostId), StatusDate = :open,"
-                  " Version = Version + :one, UpdatedAt = :now")  # fmt: skip
+        update = (
+            "SET #st = :playing, OpponentId = :me, Turn = if_not_exists(FirstTurn, :me),"
+            " Waiting = if_not_exists(FirstWait, HostId), StatusDate = :open,"
+            " Version = Version + :one, UpdatedAt = :now"
+        )
         removes = ["ExpiresAt"]
         if self.design.inbox:
             update += ", OpponentDate = :open"
             removes.append("InvitedDate")
         stamp = self.stamp()
         self.client.update_item(
-            TableName=self.games, Key={"GameId": s(game_id)},
+            TableName=self.games,
+            Key={"GameId": s(game_id)},
             ConditionExpression="attribute_exists(GameId) AND #st = :pending AND"
             " (OpponentId = :me OR (attribute_not_exists(OpponentId) AND HostId <> :me))"
             " AND (attribute_not_exists(ExpiresAt) OR ExpiresAt > :clock)",
             UpdateExpression=update + " REMOVE " + ", ".join(removes),
             ExpressionAttributeNames={"#st": "Status"},
             ExpressionAttributeValues={
-                ":pending": s(Status.PENDING), ":playing": s(Status.IN_PROGRESS),
-                ":me": s(player), ":open": s(OPEN + stamp), ":one": {"N": "1"},
-                ":now": s(stamp), ":clock": {"N": str(int(self.clock))}},
-            ReturnValues="ALL_NEW")  # fmt: skip
+                ":pending": s(Status.PENDING),
+                ":playing": s(Status.IN_PROGRESS),
+                ":me": s(player),
+                ":open": s(OPEN + stamp),
+                ":one": {"N": "1"},
+                ":now": s(stamp),
+                ":clock": {"N": str(int(self.clock))},
+            },
+            ReturnValues="ALL_NEW",
+        )
 
-    def move(self, game_id: str, player: str, seen: str, cell: int,
-             players: tuple[str, str]) -> str:  # fmt: skip
+    def move(
+        self, game_id: str, player: str, seen: str, cell: int, players: tuple[str, str]
+    ) -> str:
         """Play `cell` on `seen` (store/games.py's update; the last move: the finish)."""
         placed = place(seen, cell)
         if placed.over:
@@ -135,7 +168,8 @@ class Play:
             return placed.board
         other = "OpponentId" if placed.mark == O else "HostId"
         self.client.update_item(
-            TableName=self.games, Key={"GameId": s(game_id)},
+            TableName=self.games,
+            Key={"GameId": s(game_id)},
             ConditionExpression="attribute_exists(GameId) AND #st = :playing AND Turn = :me"
             " AND Board = :seen AND attribute_not_exists(Computer)",
             UpdateExpression="SET Board = :board, Version = Version + :one, UpdatedAt = :now,"
@@ -143,32 +177,53 @@ class Play:
             f" Turn = if_not_exists(Waiting, {other}), Waiting = :me",
             ExpressionAttributeNames={"#st": "Status"},
             ExpressionAttributeValues={
-                ":playing": s(Status.IN_PROGRESS), ":me": s(player), ":seen": s(seen),
-                ":board": s(placed.board), ":cell": {"L": [{"N": str(cell)}]},
-                ":none": {"L": []}, ":one": {"N": "1"}, ":now": s(self.stamp())},
-            ReturnValues="ALL_NEW")  # fmt: skip
+                ":playing": s(Status.IN_PROGRESS),
+                ":me": s(player),
+                ":seen": s(seen),
+                ":board": s(placed.board),
+                ":cell": {"L": [{"N": str(cell)}]},
+                ":none": {"L": []},
+                ":one": {"N": "1"},
+                ":now": s(self.stamp()),
+            },
+            ReturnValues="ALL_NEW",
+        )
         return placed.board
 
-    def finish(self, game_id: str, player: str, seen: str, placed: Placed,
-               players: tuple[str, str]) -> None:  # fmt: skip
+    def finish(
+        self, game_id: str, player: str, seen: str, placed: Placed, players: tuple[str, str]
+    ) -> None:
         """The game finished and both players counted (store/results.py), or not in one go."""
         stamp, design = self.stamp(), self.design
         winner = player if placed.won else None
         update, values = finishing(Ending(placed.board, winner, cells=(placed.cell,)), stamp)
-        moved = [a for a, on in (("HostDate", design.host_stays), ("OpponentDate", design.inbox))
-                 if on and not design.stable]  # fmt: skip
+        moved = [
+            a
+            for a, on in (("HostDate", design.host_stays), ("OpponentDate", design.inbox))
+            if on and not design.stable
+        ]
         update = update.replace(" REMOVE", "".join(f", {a} = :sd" for a in moved) + " REMOVE")
-        version = self.peek.get_item(TableName=self.games, Key={"GameId": s(game_id)},
-                                     ConsistentRead=True)["Item"]["Version"]  # fmt: skip
-        writes = [{
-            "TableName": self.games, "Key": {"GameId": s(game_id)},
-            "ConditionExpression": "attribute_exists(GameId) AND #st = :playing"
-            " AND Version = :v AND Turn = :me AND Board = :seen",
-            "UpdateExpression": update, "ExpressionAttributeNames": {"#st": "Status"},
-            "ExpressionAttributeValues": values | {":playing": s(Status.IN_PROGRESS),
-                                                   ":v": version, ":me": s(player),
-                                                   ":seen": s(seen)},
-        }, *self.count_writes(players, winner)]  # fmt: skip
+        version = self.peek.get_item(
+            TableName=self.games, Key={"GameId": s(game_id)}, ConsistentRead=True
+        )["Item"]["Version"]
+        writes = [
+            {
+                "TableName": self.games,
+                "Key": {"GameId": s(game_id)},
+                "ConditionExpression": "attribute_exists(GameId) AND #st = :playing"
+                " AND Version = :v AND Turn = :me AND Board = :seen",
+                "UpdateExpression": update,
+                "ExpressionAttributeNames": {"#st": "Status"},
+                "ExpressionAttributeValues": values
+                | {
+                    ":playing": s(Status.IN_PROGRESS),
+                    ":v": version,
+                    ":me": s(player),
+                    ":seen": s(seen),
+                },
+            },
+            *self.count_writes(players, winner),
+        ]
         if design.transaction:
             self.client.transact_write_items(TransactItems=[{"Update": w} for w in writes])
         else:
@@ -185,27 +240,36 @@ class Play:
             players, standing, new, (host_score, 1 - host_score), strict=True
         ):
             won = int(score == ratings.WIN)
-            values = {":rating": {"N": ratings.stored(rating)}, ":ladder": s(shard(player.lower())),
-                      ":rank": {"N": str(self.design.rank(rating, wins + won))},
-                      ":w": {"N": str(won)}, ":l": {"N": str(int(score == ratings.LOSS))},
-                      ":t": {"N": str(int(score == ratings.TIE))}}  # fmt: skip
+            values = {
+                ":rating": {"N": ratings.stored(rating)},
+                ":ladder": s(shard(player.lower())),
+                ":rank": {"N": str(self.design.rank(rating, wins + won))},
+                ":w": {"N": str(won)},
+                ":l": {"N": str(int(score == ratings.LOSS))},
+                ":t": {"N": str(int(score == ratings.TIE))},
+            }
             condition = "attribute_exists(UserKey) AND attribute_not_exists(Rating)"
             if rated:
                 condition = "attribute_exists(UserKey) AND Rating = :was AND Wins = :wins"
                 values |= {":was": {"N": ratings.stored(was)}, ":wins": {"N": str(wins)}}
-            writes.append({
-                "TableName": self.users, "Key": {"UserKey": s(player.lower())},
-                "ConditionExpression": condition,
-                "UpdateExpression": "SET Rating = :rating, Ladder = :ladder, #rank = :rank"
-                                    " ADD Wins :w, Losses :l, Ties :t",
-                "ExpressionAttributeNames": {"#rank": "Rank"}, "ExpressionAttributeValues": values,
-            })  # fmt: skip
+            writes.append(
+                {
+                    "TableName": self.users,
+                    "Key": {"UserKey": s(player.lower())},
+                    "ConditionExpression": condition,
+                    "UpdateExpression": "SET Rating = :rating, Ladder = :ladder, #rank = :rank"
+                    " ADD Wins :w, Losses :l, Ties :t",
+                    "ExpressionAttributeNames": {"#rank": "Rank"},
+                    "ExpressionAttributeValues": values,
+                }
+            )
         return writes
 
     def standing(self, player: str) -> tuple[float, int, bool]:
         """The player's rating, wins and whether they have a rating yet (read unbilled)."""
-        item = self.peek.get_item(TableName=self.users, Key={"UserKey": s(player.lower())},
-                                  ConsistentRead=True)["Item"]  # fmt: skip
+        item = self.peek.get_item(
+            TableName=self.users, Key={"UserKey": s(player.lower())}, ConsistentRead=True
+        )["Item"]
         rating = float(item["Rating"]["N"]) if "Rating" in item else ratings.START
         return rating, int(item.get("Wins", {}).get("N", "0")), "Rating" in item
 
@@ -213,12 +277,16 @@ class Play:
         """Give `player` this rating before the measured game (unbilled)."""
         _, wins, _ = self.standing(player)
         self.peek.update_item(
-            TableName=self.users, Key={"UserKey": s(player.lower())},
+            TableName=self.users,
+            Key={"UserKey": s(player.lower())},
             UpdateExpression="SET Rating = :r, Ladder = :l, #rank = :rank",
             ExpressionAttributeNames={"#rank": "Rank"},
             ExpressionAttributeValues={
-                ":r": {"N": ratings.stored(rating)}, ":l": s(shard(player.lower())),
-                ":rank": {"N": str(self.design.rank(rating, wins))}})  # fmt: skip
+                ":r": {"N": ratings.stored(rating)},
+                ":l": s(shard(player.lower())),
+                ":rank": {"N": str(self.design.rank(rating, wins))},
+            },
+        )
 
     def home(self, player: str) -> None:
         """The home page's reads: each index's newest page, then the games that need the table."""
@@ -227,9 +295,14 @@ class Play:
             indexes.append(("OpponentId", INBOX_INDEX, "InvitedDate"))
         wanted = []
         for key, index, sort in indexes:
-            page = self.client.query(TableName=self.games, IndexName=index, Limit=PAGE,
-                                     KeyConditionExpression=f"{key} = :p", ScanIndexForward=False,
-                                     ExpressionAttributeValues={":p": s(player)})  # fmt: skip
+            page = self.client.query(
+                TableName=self.games,
+                IndexName=index,
+                Limit=PAGE,
+                KeyConditionExpression=f"{key} = :p",
+                ScanIndexForward=False,
+                ExpressionAttributeValues={":p": s(player)},
+            )
             wanted += [e["GameId"]["S"] for e in page["Items"] if self._live(sort, e)]
         self.read_games(wanted)
 

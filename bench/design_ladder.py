@@ -26,8 +26,9 @@ PLAYERS = (100, 1000)
 BUCKET = 100
 
 
-def measure_ladder(endpoint_url: str, client: Callable[[str], Any],
-                   players: tuple[int, ...] = PLAYERS) -> dict[str, Any]:  # fmt: skip
+def measure_ladder(
+    endpoint_url: str, client: Callable[[str], Any], players: tuple[int, ...] = PLAYERS
+) -> dict[str, Any]:
     """The leaderboard's RCU at each number of players, exact and bucketed."""
     found: dict[str, Any] = {"players": list(players), "exact": [], "coarse": []}
     for count in players:
@@ -36,8 +37,9 @@ def measure_ladder(endpoint_url: str, client: Callable[[str], Any],
     return found
 
 
-def _leaderboard_rcu(endpoint_url: str, client: Callable[[str], Any], count: int,
-                     bucket: int) -> float:  # fmt: skip
+def _leaderboard_rcu(
+    endpoint_url: str, client: Callable[[str], Any], count: int, bucket: int
+) -> float:
     peek, billed = client(endpoint_url), client(endpoint_url)
     design = Design("ladder", "ladder", bucket=bucket)
     tag = uuid.uuid4().hex[:8]
@@ -59,10 +61,18 @@ def _seed(peek: Any, table: str, design: Design, count: int) -> None:
     for i in range(count):
         key, won = f"player{i:05d}", i % 2
         rating = ratings.START + (16 if won else -16) + (i % 7) / 10
-        items.append({"UserKey": s(key), "Name": s(key), "Wins": {"N": str(won)},
-                      "Losses": {"N": str(1 - won)}, "Ties": {"N": "0"},
-                      "Rating": {"N": ratings.stored(rating)}, "Ladder": s(shard(key)),
-                      "Rank": {"N": str(design.rank(rating, won))}})  # fmt: skip
+        items.append(
+            {
+                "UserKey": s(key),
+                "Name": s(key),
+                "Wins": {"N": str(won)},
+                "Losses": {"N": str(1 - won)},
+                "Ties": {"N": "0"},
+                "Rating": {"N": ratings.stored(rating)},
+                "Ladder": s(shard(key)),
+                "Rank": {"N": str(design.rank(rating, won))},
+            }
+        )
     for start in range(0, count, 25):
         batch = [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
         peek.batch_write_item(RequestItems={table: batch})
@@ -72,10 +82,13 @@ def _top(billed: Any, table: str, bucketed: bool) -> None:
     """Read the top of every shard; bucketed, until the bucket of its 20th entry is all read."""
     for k in range(LADDER_SHARDS):
         query: dict[str, Any] = {
-            "TableName": table, "IndexName": LADDER_INDEX, "ScanIndexForward": False,
-            "KeyConditionExpression": "Ladder = :shard", "Limit": LEADERBOARD_LENGTH,
+            "TableName": table,
+            "IndexName": LADDER_INDEX,
+            "ScanIndexForward": False,
+            "KeyConditionExpression": "Ladder = :shard",
+            "Limit": LEADERBOARD_LENGTH,
             "ExpressionAttributeValues": {":shard": s(f"ladder#{k}")},
-        }  # fmt: skip
+        }
         entries: list[dict[str, Any]] = []
         while True:
             page = billed.query(**query)

@@ -63,10 +63,12 @@ def tables(design: Design, games: str, users: str) -> list[dict[str, Any]]:
         inbox = copy.deepcopy(opponent)
         _rekey(inbox, INBOX_INDEX, "InvitedDate", [])
         games_table["GlobalSecondaryIndexes"].append(inbox)
-    used = {k["AttributeName"] for i in games_table["GlobalSecondaryIndexes"]
-            for k in i["KeySchema"]} | {"GameId"}  # fmt: skip
-    games_table["AttributeDefinitions"] = [{"AttributeName": a, "AttributeType": "S"}
-                                           for a in sorted(used)]  # fmt: skip
+    used = {
+        k["AttributeName"] for i in games_table["GlobalSecondaryIndexes"] for k in i["KeySchema"]
+    } | {"GameId"}
+    games_table["AttributeDefinitions"] = [
+        {"AttributeName": a, "AttributeType": "S"} for a in sorted(used)
+    ]
     return [games_table, users_table]
 
 
@@ -78,6 +80,11 @@ def _rekey(index: dict[str, Any], name: str, sort: str, extra: list[str]) -> Non
 
 def account(name: str, created: str) -> dict[str, Any]:
     """A Users item as sign-up writes it (store/users.py), with a hash of werkzeug's length."""
-    return {"UserKey": {"S": name.lower()}, "Name": {"S": name},
-            "PasswordHash": {"S": PASSWORD_HASH}, "CreatedAt": {"S": created},
-            "SessionEpoch": {"N": "0"}, "Skeleton": {"S": name}}  # fmt: skip
+    return {
+        "UserKey": {"S": name.lower()},
+        "Name": {"S": name},
+        "PasswordHash": {"S": PASSWORD_HASH},
+        "CreatedAt": {"S": created},
+        "SessionEpoch": {"N": "0"},
+        "Skeleton": {"S": name},
+    }

@@ -27,30 +27,53 @@ from .flows import WIN_IN_7
 DESIGNS = (
     Design("today", "today"),
     Design("host_stays", "host key that stays", host_stays=True),
-    Design("host_status", "host key that stays, Status projected", host_stays=True,
-           host_status=True),
+    Design(
+        "host_status", "host key that stays, Status projected", host_stays=True, host_status=True
+    ),
     Design("inbox", "inbox", inbox=True),
     Design("coarse_kept", "coarse rank, both buckets kept", bucket=100, ratings=(1250, 1250)),
-    Design("coarse_crossed", "coarse rank, both buckets crossed", bucket=100,
-           ratings=(1205, 1290)),
+    Design("coarse_crossed", "coarse rank, both buckets crossed", bucket=100, ratings=(1205, 1290)),
     Design("outside", "counting outside a transaction", transaction=False),
     Design("host_inbox", "host key that stays + inbox", host_stays=True, inbox=True),
-    Design("stable", "host key that stays + inbox + keys kept at the finish", host_stays=True,
-           inbox=True, stable=True),
-    Design("cheapest", "host key that stays + coarse rank (kept) + outside a transaction",
-           host_stays=True, bucket=100, ratings=(1250, 1250), transaction=False),
-)  # fmt: skip
+    Design(
+        "stable",
+        "host key that stays + inbox + keys kept at the finish",
+        host_stays=True,
+        inbox=True,
+        stable=True,
+    ),
+    Design(
+        "cheapest",
+        "host key that stays + coarse rank (kept) + outside a transaction",
+        host_stays=True,
+        bucket=100,
+        ratings=(1250, 1250),
+        transaction=False,
+    ),
+)
 WRITES = ("invite", "accept", "moves", "finish")
 # The home loads of the benchmark's flow (bench/flows.py): both players after logging in, the
 # opponent before accepting, both at the end. "home pending, host" and "home playing" are
 # extra, to show what a design changes there.
-FLOW = ("home before", "invite", "home pending, opponent", "accept", "moves", "finish",
-        "home after")  # fmt: skip
+FLOW = (
+    "home before",
+    "invite",
+    "home pending, opponent",
+    "accept",
+    "moves",
+    "finish",
+    "home after",
+)
 
 
 def client(endpoint_url: str) -> Any:
-    return boto3.client("dynamodb", endpoint_url=endpoint_url, region_name="us-west-2",
-                        aws_access_key_id="local", aws_secret_access_key="local")  # fmt: skip
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=endpoint_url,
+        region_name="us-west-2",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
 
 
 def measure_design(endpoint_url: str, design: Design) -> dict[str, Any]:
@@ -77,10 +100,18 @@ def measure_design(endpoint_url: str, design: Design) -> dict[str, Any]:
     finally:
         for definition in definitions:
             peek.delete_table(TableName=definition["TableName"])
-    steps = {k: {"rcu": v["rcu"], "wcu": v["wcu"], "calls": v["calls"]}
-             for k, v in bill["by_type"].items() if k != "outside"}  # fmt: skip
-    return {"key": design.key, "title": design.title, "steps": steps,
-            "by_target": bill["by_target"], **summary(steps)}  # fmt: skip
+    steps = {
+        k: {"rcu": v["rcu"], "wcu": v["wcu"], "calls": v["calls"]}
+        for k, v in bill["by_type"].items()
+        if k != "outside"
+    }
+    return {
+        "key": design.key,
+        "title": design.title,
+        "steps": steps,
+        "by_target": bill["by_target"],
+        **summary(steps),
+    }
 
 
 def summary(steps: dict[str, dict[str, float]]) -> dict[str, float]:
@@ -89,16 +120,20 @@ def summary(steps: dict[str, dict[str, float]]) -> dict[str, float]:
     def part(step: str, key: str) -> float:
         return steps.get(step, {}).get(key, 0.0)
 
-    return {"wcu": sum(part(s, "wcu") for s in WRITES),
-            "flow_rcu": sum(part(s, "rcu") for s in FLOW),
-            "home_pending_host_rcu": part("home pending, host", "rcu"),
-            "home_playing_rcu": part("home playing", "rcu")}  # fmt: skip
+    return {
+        "wcu": sum(part(s, "wcu") for s in WRITES),
+        "flow_rcu": sum(part(s, "rcu") for s in FLOW),
+        "home_pending_host_rcu": part("home pending, host", "rcu"),
+        "home_playing_rcu": part("home playing", "rcu"),
+    }
 
 
 def measure(endpoint_url: str) -> dict[str, Any]:
     """Every design's game, and the leaderboard's reads by number of players (exact, coarse)."""
-    return {"designs": [measure_design(endpoint_url, d) for d in DESIGNS],
-            "ladder": measure_ladder(endpoint_url, client)}  # fmt: skip
+    return {
+        "designs": [measure_design(endpoint_url, d) for d in DESIGNS],
+        "ladder": measure_ladder(endpoint_url, client),
+    }
 
 
 def main() -> int:

@@ -8,11 +8,21 @@ from typing import Any
 
 # The classic sample's figures, from issue 6 (same kind of machine, DynamoDB Local).
 SAMPLE = {
-    "win_calls": 57, "win_rcu": 10.0, "win_wcu": 34.0, "win_cost": 180.0,
-    "tie_calls": 63, "tie_rcu": 12.0, "tie_wcu": 40.0, "tie_cost": 212.0,
-    "wait_rcu_min": 58.5, "moves_s_4": 52.0, "p50_4": 31.0, "p99_4": 72.0,
-    "moves_s_16": 52.0, "p99_16": 260.0,
-}  # fmt: skip
+    "win_calls": 57,
+    "win_rcu": 10.0,
+    "win_wcu": 34.0,
+    "win_cost": 180.0,
+    "tie_calls": 63,
+    "tie_rcu": 12.0,
+    "tie_wcu": 40.0,
+    "tie_cost": 212.0,
+    "wait_rcu_min": 58.5,
+    "moves_s_4": 52.0,
+    "p50_4": 31.0,
+    "p99_4": 72.0,
+    "moves_s_16": 52.0,
+    "p99_16": 260.0,
+}
 
 
 def spread(values: Sequence[float]) -> tuple[float, float, float]:

@@ -43,8 +43,7 @@ def run(
     rate: float | None = RATE,
 ) -> dict[str, Any]:
     """Quiet and flooded runs in turn; return both, and what the flood got."""
-    out: dict[str, Any] = {"quiet": [], "flooded": [], "flood": [], "moves_sent": 0,
-                           "rate": rate}  # fmt: skip
+    out: dict[str, Any] = {"quiet": [], "flooded": [], "flood": [], "moves_sent": 0, "rate": rate}
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
         for i in range(runs):
             before = stack.cpu_seconds()
@@ -86,9 +85,13 @@ def run_workers(
         t.join()
     took = time.perf_counter() - started
     total = sum(statuses.values())
-    return {"source": source, "seconds": took, "requests": total,
-            "per_s": total / took if took else 0.0,
-            "statuses": {str(k): v for k, v in sorted(statuses.items())}}  # fmt: skip
+    return {
+        "source": source,
+        "seconds": took,
+        "requests": total,
+        "per_s": total / took if took else 0.0,
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+    }
 
 
 def flood_logins(
@@ -103,8 +106,9 @@ def flood_logins(
     sent = iter(range(MAX_REQUESTS))
 
     def worker(index: int) -> None:
-        connection = http.client.HTTPConnection(where.hostname, where.port,
-                                                timeout=30, source_address=(source, 0))  # fmt: skip
+        connection = http.client.HTTPConnection(
+            where.hostname, where.port, timeout=30, source_address=(source, 0)
+        )
         connection.request("GET", "/api/csrf")
         answer = connection.getresponse()
         token = json.loads(answer.read())["csrf_token"]
@@ -127,8 +131,9 @@ def flood_logins(
 
 def ratios(results: dict[str, Any]) -> list[float]:
     """Flooded move p99 over the quiet one, per pair of runs."""
-    return [f["p99_ms"] / q["p99_ms"] for q, f in zip(results["quiet"], results["flooded"],
-                                                      strict=True)]  # fmt: skip
+    return [
+        f["p99_ms"] / q["p99_ms"] for q, f in zip(results["quiet"], results["flooded"], strict=True)
+    ]
 
 
 def flood_cpu_ms(quiet: dict[str, Any], moved: dict[str, Any], flood: dict[str, Any]) -> float:
@@ -146,11 +151,14 @@ def markdown(
     if not results:
         return []
     rate = results.get("rate")
-    pace = (f"at {rate:.0f} requests a second (ten times the 15–20 a second of wrong logins "
-            "that saturated a t3.micro with password hashes before the limits)" if rate else
-            "as fast as they go (on these 2 shared cores the flooder, the app, DynamoDB Local "
-            "and the movers then compete for the CPU, so this measures raw HTTP handling more "
-            "than the limits; for information, no target)")  # fmt: skip
+    pace = (
+        f"at {rate:.0f} requests a second (ten times the 15–20 a second of wrong logins "
+        "that saturated a t3.micro with password hashes before the limits)"
+        if rate
+        else "as fast as they go (on these 2 shared cores the flooder, the app, DynamoDB Local "
+        "and the movers then compete for the CPU, so this measures raw HTTP handling more "
+        "than the limits; for information, no target)"
+    )
     lines = [
         f"## {heading}",
         "",

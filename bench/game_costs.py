@@ -45,9 +45,13 @@ def push_app(settings: Settings, workdir: Path) -> Iterator[tuple[Flask, Recorde
 
 
 def game_capacity(
-    app: Flask, recorder: Recorder, cells: tuple[int, ...], history: bool, pictures: bool = False,
+    app: Flask,
+    recorder: Recorder,
+    cells: tuple[int, ...],
+    history: bool,
+    pictures: bool = False,
     push: bool = False,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """Capacity of one complete game, from both players' login to their last home page.
 
     With `history`, the two players have already played each other twice, once as host and
@@ -60,8 +64,9 @@ def game_capacity(
     host, opponent = new_pair(app, pictures)
     if history:
         play_game(host, opponent, cells)
-        play_game(Browser(app.test_client(), opponent.name), Browser(app.test_client(), host.name),
-                  cells)  # fmt: skip
+        play_game(
+            Browser(app.test_client(), opponent.name), Browser(app.test_client(), host.name), cells
+        )
     # Fresh browsers: signed out, nothing cached, as at the start of a visit.
     host, opponent = (
         Browser(app.test_client(), host.name),
@@ -97,9 +102,16 @@ def session_checks(app: Flask, recorder: Recorder, cells: tuple[int, ...]) -> li
             play_game(host, opponent, cells, steps)
             used = recorder.snapshot()
             users = used["by_target"].get("Users", {"calls": 0, "rcu": 0.0})
-            measured.append({"pace": pace, "steps": steps.count, "minutes": steps.count * pace / 60,
-                             "users_calls": users["calls"], "users_rcu": users["rcu"],
-                             "cost": used["total"]["cost"]})  # fmt: skip
+            measured.append(
+                {
+                    "pace": pace,
+                    "steps": steps.count,
+                    "minutes": steps.count * pace / 60,
+                    "users_calls": users["calls"],
+                    "users_rcu": users["rcu"],
+                    "cost": used["total"]["cost"],
+                }
+            )
     finally:
         auth.clock = real
     base = measured[0]
@@ -160,7 +172,7 @@ def waiting_cost(app: Flask, recorder: Recorder, url: str, seconds: float) -> di
         "polls_by_player": {
             "waiting": watched["polls"][host.name],
             "to move": watched["polls"][opponent.name],
-        },  # fmt: skip
+        },
         "rcu": used["rcu"],
         "rcu_per_minute": used["rcu"] * 60 / watched["seconds"],
         "polls_per_minute": total_polls * 60 / watched["seconds"],

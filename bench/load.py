@@ -137,8 +137,12 @@ class ApiBrowser:
 
     def post(self, path: str, body: Any, **headers: str) -> Answer:
         data = json.dumps(body).encode() if body is not None else b""
-        return self.send("POST", path, data, {
-            "Content-Type": "application/json", "X-CSRFToken": self.csrf, **headers})  # fmt: skip
+        return self.send(
+            "POST",
+            path,
+            data,
+            {"Content-Type": "application/json", "X-CSRFToken": self.csrf, **headers},
+        )
 
     def upload_picture(self, jpeg: bytes) -> None:
         with requests.Session() as http_session:
@@ -160,8 +164,12 @@ class ApiBrowser:
 
     def poll(self, game_id: str, tally: _Tally) -> None:
         started = time.perf_counter()
-        r = self.send("GET", f"/api/games/{game_id}", b"", {
-            "Accept": "application/json", "If-None-Match": f'"{self.state}"'})  # fmt: skip
+        r = self.send(
+            "GET",
+            f"/api/games/{game_id}",
+            b"",
+            {"Accept": "application/json", "If-None-Match": f'"{self.state}"'},
+        )
         took = time.perf_counter() - started
         self.take(r, 200)
         with tally.lock:
@@ -181,8 +189,9 @@ def _play(host: ApiBrowser, opponent: ApiBrowser, cells: tuple[int, ...], tally:
             return
         mover, watcher = players[turn % 2], players[(turn + 1) % 2]
         started = time.perf_counter()
-        r = mover.post(f"/api/games/{game['id']}/moves", {"cell": cell}, **{
-            "X-Game-State": mover.state})  # fmt: skip
+        r = mover.post(
+            f"/api/games/{game['id']}/moves", {"cell": cell}, **{"X-Game-State": mover.state}
+        )
         done = time.perf_counter()
         mover.take(r, 200)
         with tally.lock:

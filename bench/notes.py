@@ -184,8 +184,9 @@ def _pictures_why(results: dict[str, Any]) -> str:
 def _bill_why(results: dict[str, Any]) -> str:
     found = results["capacity"].get("win_push") or results["capacity"]["win"]
     win = found[0]["capacity"]["aws"]
-    spent = ", ".join(f"{kind} {num(u['wcu'])} WCU" for kind, u in win["by_type"].items()
-                      if u["wcu"])  # fmt: skip
+    spent = ", ".join(
+        f"{kind} {num(u['wcu'])} WCU" for kind, u in win["by_type"].items() if u["wcu"]
+    )
     return (
         f"As AWS bills the first run's game: {spent}, and {num(win['total']['rcu'])} RCU in all "
         "(per request and per table in 'What AWS bills'). The writes are the invitation and its "
@@ -236,12 +237,17 @@ def _cuts_said(cuts: dict[str, Any] | None) -> str:
     ):
         got = rows.get(row)
         if got:
-            said.append(f"{what} {got['ratio']['move']:.2f} of a move's CPU and "
-                        f"{got['ratio']['poll']:.2f} of a poll's")  # fmt: skip
+            said.append(
+                f"{what} {got['ratio']['move']:.2f} of a move's CPU and "
+                f"{got['ratio']['poll']:.2f} of a poll's"
+            )
     noise = rows.get("nothing (noise)")
     tail = f" (the noise row: {noise['ratio']['move']:.2f})" if noise else ""
-    return ("Measured one by one ('App CPU per request'): " + "; ".join(said) + tail + "."
-            if said else "")  # fmt: skip
+    return (
+        "Measured one by one ('App CPU per request'): " + "; ".join(said) + tail + "."
+        if said
+        else ""
+    )
 
 
 WHY: dict[str, Callable[[dict[str, Any]], str]] = {

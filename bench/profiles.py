@@ -46,7 +46,7 @@ BOTOCORE = (
             "http/client.py",
             "socket.py",
         ),
-    ),  # fmt: skip
+    ),
     ("botocore: the rest (events, endpoint, retries)", ("botocore/", "boto3/")),
 )
 # Everything else: the innermost frame that matches decides (other frames are passed over).
@@ -55,13 +55,15 @@ GROUPS = (
     ("logging (request log)", ("logging/", "tictactoe/logs.py")),
     ("Jinja (templates)", ("jinja2/", "markupsafe/", ".html")),
     ("CSRF", ("tictactoe/web/layers/csrf.py", "flask_wtf/")),
-    ("session and sign-in", ("flask/sessions.py", "tictactoe/web/auth.py",
-                             "tictactoe/__init__.py")),
+    (
+        "session and sign-in",
+        ("flask/sessions.py", "tictactoe/web/auth.py", "tictactoe/__init__.py"),
+    ),
     ("push (redis, hub)", ("redis/", "tictactoe/adapters/bus.py", "tictactoe/services/hub.py")),
     ("our code", ("tictactoe/",)),
     ("Flask and werkzeug", ("flask/", "werkzeug/")),
     ("server (gunicorn, gevent)", ("gunicorn/", "gevent/", "bench/marker_conf.py")),
-)  # fmt: skip
+)
 
 
 def available() -> str | None:
@@ -70,8 +72,9 @@ def available() -> str | None:
     return str(found) if found.exists() else shutil.which("py-spy")
 
 
-def record(side: Side, runner: Runner, players: list[Player], pairs: int, seconds: float,
-           workdir: Path) -> dict[str, Any]:  # fmt: skip
+def record(
+    side: Side, runner: Runner, players: list[Player], pairs: int, seconds: float, workdir: Path
+) -> dict[str, Any]:
     """Sample `side` while `pairs` games go on for `seconds`; return the profile by request."""
     spy = available()
     assert spy is not None
@@ -80,12 +83,28 @@ def record(side: Side, runner: Runner, players: list[Player], pairs: int, second
         out = workdir / f"py-spy-{side.name}-{kind}.txt"
         outs.append(out)
         with out.with_suffix(".log").open("w") as log:
-            spies.append(subprocess.Popen(
-                [spy, "record", "--pid", str(pid), "--subprocesses", "--gil", "--rate",
-                 str(RATE), "--duration", str(round(seconds + 1)), "--format", "raw",
-                 "--output", str(out)],
-                stdout=subprocess.DEVNULL, stderr=log,
-            ))  # fmt: skip
+            spies.append(
+                subprocess.Popen(
+                    [
+                        spy,
+                        "record",
+                        "--pid",
+                        str(pid),
+                        "--subprocesses",
+                        "--gil",
+                        "--rate",
+                        str(RATE),
+                        "--duration",
+                        str(round(seconds + 1)),
+                        "--format",
+                        "raw",
+                        "--output",
+                        str(out),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=log,
+                )
+            )
     time.sleep(0.5)  # py-spy attaches
     load = runner.measure(side.url, side.stream_url, players, pairs, seconds)
     for process in spies:
@@ -117,8 +136,10 @@ def request_of(stack: Stack) -> str:
     marked = next((n.removeprefix("request_") for n in names if n.startswith("request_")), None)
     if marked:
         return "stream (opened)" if marked == "stream" else marked
-    if any(path.startswith(("tictactoe/services/hub.py", "tictactoe/adapters/bus.py"))
-           for _, path in stack):  # fmt: skip
+    if any(
+        path.startswith(("tictactoe/services/hub.py", "tictactoe/adapters/bus.py"))
+        for _, path in stack
+    ):
         return "stream event (hub)"
     return OUTSIDE
 
@@ -129,8 +150,9 @@ def group(stack: Stack) -> str:
     parts = BOTOCORE if any(p.startswith(("botocore/", "boto3/")) for _, p in stack) else GROUPS
     for _, path in inward:
         for name, prefixes in parts:
-            if any(path.startswith(x) or (x.startswith(".") and path.endswith(x))
-                   for x in prefixes):  # fmt: skip
+            if any(
+                path.startswith(x) or (x.startswith(".") and path.endswith(x)) for x in prefixes
+            ):
                 return name
     return "other"
 
@@ -144,8 +166,14 @@ def summarise(stacks: list[tuple[Stack, int]], load: dict[str, Any]) -> dict[str
         groups[kind][group(stack)] += count
         modules[kind][stack[-1][1]] += count
     requests = load.get("requests", {})
-    per = {"home": "home", "invite": "invite", "accept": "accept", "game_page": "game_page",
-           "move": "move", "stream (opened)": "stream"}  # fmt: skip
+    per = {
+        "home": "home",
+        "invite": "invite",
+        "accept": "accept",
+        "game_page": "game_page",
+        "move": "move",
+        "stream (opened)": "stream",
+    }
     out: dict[str, Any] = {}
     for kind, counted in groups.items():
         samples = sum(counted.values())
@@ -157,5 +185,9 @@ def summarise(stacks: list[tuple[Stack, int]], load: dict[str, Any]) -> dict[str
             "groups": {g: n / samples for g, n in counted.most_common()},
             "top_modules": [(m, n / samples) for m, n in modules[kind].most_common(8)],
         }
-    return {"rate": RATE, "load": {k: v for k, v in load.items() if k != "errors"},
-            "errors": load.get("errors", []), "requests": out}  # fmt: skip
+    return {
+        "rate": RATE,
+        "load": {k: v for k, v in load.items() if k != "errors"},
+        "errors": load.get("errors", []),
+        "requests": out,
+    }

@@ -82,8 +82,12 @@ __all__ = [
 log = logging.getLogger("bench.push")
 
 
-def run(sizes: Sizes, endpoint: str | None = None, s3_endpoint: str | None = None,
-        workdir: Path | None = None) -> dict[str, Any]:  # fmt: skip
+def run(
+    sizes: Sizes,
+    endpoint: str | None = None,
+    s3_endpoint: str | None = None,
+    workdir: Path | None = None,
+) -> dict[str, Any]:
     """Start the push stack, measure the four figures, stop it; return the results.
 
     The waiting window runs beside everything else, on instances of its own; the push-off
@@ -91,8 +95,11 @@ def run(sizes: Sizes, endpoint: str | None = None, s3_endpoint: str | None = Non
     poll's 2 s dwarfs what they add). Everything else runs alone."""
     started = time.monotonic()
     phases: dict[str, float] = {}
-    results: dict[str, Any] = {"sizes": asdict(sizes), "phases": phases,
-                               "load_before": os.getloadavg()[0]}  # fmt: skip
+    results: dict[str, Any] = {
+        "sizes": asdict(sizes),
+        "phases": phases,
+        "load_before": os.getloadavg()[0],
+    }
 
     def phase(name: str, since: float) -> float:
         phases[name] = time.monotonic() - since
@@ -113,32 +120,46 @@ def run(sizes: Sizes, endpoint: str | None = None, s3_endpoint: str | None = Non
         # finished game grows the players' items, and so what writing them costs).
         movers, watchers, second, pacers = core[:2], core[2:4], core[4:6], core[6:]
         host, opponent = movers
-        log.info("push: waiting %.0f s (push on) on instances of its own, beside the rest",
-                 sizes.wait_seconds)  # fmt: skip
-        waited = beside.submit(waiting, stack.url("wait"), stack.calls_dir, *watchers,
-                               sizes.wait_seconds)  # fmt: skip
+        log.info(
+            "push: waiting %.0f s (push on) on instances of its own, beside the rest",
+            sizes.wait_seconds,
+        )
+        waited = beside.submit(
+            waiting, stack.url("wait"), stack.calls_dir, *watchers, sizes.wait_seconds
+        )
         mark = phase("stack and sign-ups", started)
         log.info("push: move to screen, push on, %d moves", sizes.moves)
         before = stack.capacity("on")
-        results["latency_on"] = screens(stack.url("on"), host, opponent, sizes.moves, PAUSE_ON,
-                                        probe=True)  # fmt: skip
+        results["latency_on"] = screens(
+            stack.url("on"), host, opponent, sizes.moves, PAUSE_ON, probe=True
+        )
         results["latency_on"]["dynamodb"] = difference(stack.capacity("on"), before)
         mark = phase("latency on", mark)
         log.info("push: move to screen during a sign-up flood")
         results["latency_flooded"] = flooded_screens(
-            stack.url("on"), host, opponent, sizes.moves, sizes.flood_rate,
+            stack.url("on"),
+            host,
+            opponent,
+            sizes.moves,
+            sizes.flood_rate,
             SIGNUP_FLOOD_SOURCE.format(random.randrange(1, 250)),
-        )  # fmt: skip
+        )
         mark = phase("latency flooded", mark)
-        log.info("push: move to screen, push off, while %d stream players sign up there",
-                 math.ceil(sizes.streams / STREAMS_PER_PLAYER))  # fmt: skip
+        log.info(
+            "push: move to screen, push off, while %d stream players sign up there",
+            math.ceil(sizes.streams / STREAMS_PER_PLAYER),
+        )
         with ProcessPoolExecutor(2, mp_context=spawn) as pool, ThreadPoolExecutor(1) as side:
             # Two games at once, each half the moves: the pauses that sample the poll cycle
             # take most of the time.
             halves = (math.ceil(sizes.moves / 2), sizes.moves // 2)
-            off = [pool.submit(screens, stack.url("off"), h, o, n, PAUSE_OFF, False, seed)
-                   for (h, o), n, seed in zip(((host, opponent), tuple(second)),
-                                              halves, (3, 4), strict=True) if n]  # fmt: skip
+            off = [
+                pool.submit(screens, stack.url("off"), h, o, n, PAUSE_OFF, False, seed)
+                for (h, o), n, seed in zip(
+                    ((host, opponent), tuple(second)), halves, (3, 4), strict=True
+                )
+                if n
+            ]
             signing = side.submit(stream_players, stack, sizes.streams)
             results["latency_off"] = merged([f.result(timeout=900) for f in off])
             holders, games = signing.result(timeout=900)
@@ -153,8 +174,9 @@ def run(sizes: Sizes, endpoint: str | None = None, s3_endpoint: str | None = Non
         mark = phase("CPU per game", mark)
         log.info("push: %d open streams", sizes.streams)
         load_players = [*movers, *second, *pacers][:8]  # not the waiting pages' players
-        results["streams"] = open_streams(stack, load_players, holders, games, sizes.streams,
-                                          sizes.load_seconds)  # fmt: skip
+        results["streams"] = open_streams(
+            stack, load_players, holders, games, sizes.streams, sizes.load_seconds
+        )
         mark = phase("open streams", mark)
         results["waiting"] = waited.result(timeout=sizes.wait_seconds + 300)
         phase("waiting (beside the rest), what was left of it", mark)
@@ -169,13 +191,18 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes (about 2 minutes)")
     defaults = Sizes()
     parser.add_argument("--moves", type=int, help=f"moves per latency run ({defaults.moves})")
-    parser.add_argument("--wait-seconds", type=float,
-                        help=f"the waiting window ({defaults.wait_seconds:.0f})")  # fmt: skip
+    parser.add_argument(
+        "--wait-seconds", type=float, help=f"the waiting window ({defaults.wait_seconds:.0f})"
+    )
     parser.add_argument("--cpu-games", type=int, help=f"games per mode ({defaults.cpu_games})")
     parser.add_argument("--streams", type=int, help=f"streams held open ({defaults.streams})")
     parser.add_argument("--load-seconds", type=float, help="each move-p99 run (5)")
-    parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "bench-push",
-                        help="where results.json and push.md go (a directory)")  # fmt: skip
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "bench-push",
+        help="where results.json and push.md go (a directory)",
+    )
     args = parser.parse_args()
     sizes = Sizes.quick() if args.quick else Sizes()
     for name in ("moves", "wait_seconds", "cpu_games", "streams", "load_seconds"):
@@ -189,8 +216,10 @@ def main() -> int:
     text = "\n".join(markdown(results))
     (args.out / "push.md").write_text(text)
     print(text)
-    print(f"\nWrote {args.out / 'results.json'} and {args.out / 'push.md'} "
-          f"in {results['seconds']:.0f} s")  # fmt: skip
+    print(
+        f"\nWrote {args.out / 'results.json'} and {args.out / 'push.md'} "
+        f"in {results['seconds']:.0f} s"
+    )
     return 0
 
 

@@ -15,8 +15,14 @@ def capacity(calls_dir: Path, mode: str, settle: float = 0.6) -> dict[str, Any]:
     Each worker's totals are its own file (bench/push_conf.py); they are at most a quarter
     of a second old, so wait `settle` first for the last calls to be written."""
     time.sleep(settle)
-    total: dict[str, Any] = {"calls": 0, "rcu": 0.0, "wcu": 0.0, "by_type": {},
-                             "by_operation": {}, "seconds": {}}  # fmt: skip
+    total: dict[str, Any] = {
+        "calls": 0,
+        "rcu": 0.0,
+        "wcu": 0.0,
+        "by_type": {},
+        "by_operation": {},
+        "seconds": {},
+    }
     for path in calls_dir.glob(f"live-{mode}-*.json"):
         try:
             counted = json.loads(path.read_text())
@@ -27,8 +33,9 @@ def capacity(calls_dir: Path, mode: str, settle: float = 0.6) -> dict[str, Any]:
             total["calls"] += used["calls"]
             total["rcu"] += used["rcu"]
             total["wcu"] += used["wcu"]
-            mine = total["by_type"].setdefault(f"{part}:{kind}",
-                                               {"calls": 0, "rcu": 0.0, "wcu": 0.0})  # fmt: skip
+            mine = total["by_type"].setdefault(
+                f"{part}:{kind}", {"calls": 0, "rcu": 0.0, "wcu": 0.0}
+            )
             for k in ("calls", "rcu", "wcu"):
                 mine[k] += used[k]
         for name, n in counted["by_operation"].items():
@@ -48,10 +55,10 @@ def difference(after: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
         delta = {k: used[k] - was[k] for k in ("calls", "rcu", "wcu")}
         if delta["calls"]:
             kinds[key] = delta
-    operations = {k: n - before["by_operation"].get(k, 0)
-                  for k, n in after["by_operation"].items()}  # fmt: skip
-    waited = {k: t - before.get("seconds", {}).get(k, 0.0)
-              for k, t in after.get("seconds", {}).items()}  # fmt: skip
+    operations = {k: n - before["by_operation"].get(k, 0) for k, n in after["by_operation"].items()}
+    waited = {
+        k: t - before.get("seconds", {}).get(k, 0.0) for k, t in after.get("seconds", {}).items()
+    }
     return {
         "calls": after["calls"] - before["calls"],
         "rcu": after["rcu"] - before["rcu"],

@@ -64,8 +64,11 @@ def _keep_writing(recorder: Recorder, out: Path) -> None:
 def _totals(recorder: Recorder) -> dict[str, Any]:
     """Everything the worker's client did: per request type ("outside": no request)."""
     snapshot = recorder.snapshot()
-    return {"by_type": snapshot["by_type"], "by_operation": snapshot["by_operation"],
-            "seconds": snapshot["seconds"]}  # fmt: skip
+    return {
+        "by_type": snapshot["by_type"],
+        "by_operation": snapshot["by_operation"],
+        "seconds": snapshot["seconds"],
+    }
 
 
 def _write(recorder: Recorder, out: Path, counted: dict[str, Any] | None = None) -> None:

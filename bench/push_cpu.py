@@ -15,8 +15,9 @@ from .push_pages import CLICK_JS, ENABLED_JS, SEEN_JS, new_game, open_screen, st
 from .push_settings import HUMAN_PACE
 
 
-def human_pace(stack: PushStack, browser: Browser, players: list[Player],
-               games_per_mode: int) -> dict[str, Any]:  # fmt: skip
+def human_pace(
+    stack: PushStack, browser: Browser, players: list[Player], games_per_mode: int
+) -> dict[str, Any]:
     """Games of 7 moves, a move every 3 s, in real pages, push on and push off at once; the
     CPU of all of each mode's gunicorn processes (masters and workers, web and stream) and
     their DynamoDB units, from opening the pages to the last move on both screens."""
@@ -33,14 +34,16 @@ def human_pace(stack: PushStack, browser: Browser, players: list[Player],
     for mode, game_id, host, opponent in games:
         url = stack.url(mode)
         pages.append([open_screen(browser, url, p, game_id) for p in (opponent, host)])
-    streams = [[streaming(s, games[i][1], probe=False) for s in pair]
-               for i, pair in enumerate(pages)]  # fmt: skip
+    streams = [
+        [streaming(s, games[i][1], probe=False) for s in pair] for i, pair in enumerate(pages)
+    ]
     # Every game moves every HUMAN_PACE seconds, the games spread evenly across that time.
     t0 = time.monotonic() + 0.5
     due = sorted(
         (t0 + k * HUMAN_PACE + g * HUMAN_PACE / len(games), g, k)
-        for g in range(len(games)) for k in range(len(WIN_IN_7))
-    )  # fmt: skip
+        for g in range(len(games))
+        for k in range(len(WIN_IN_7))
+    )
     late = []
     for when, g, k in due:
         time.sleep(max(0.0, when - time.monotonic()))
@@ -55,8 +58,12 @@ def human_pace(stack: PushStack, browser: Browser, players: list[Player],
     elapsed = time.monotonic() - started
     cpu_after = {mode: stack.cpu(mode) for mode in ("on", "off")}
     used_after = {mode: stack.capacity(mode) for mode in ("on", "off")}
-    out: dict[str, Any] = {"games_per_mode": games_per_mode, "seconds": elapsed,
-                           "late_s_max": max(late), "pace_s": HUMAN_PACE}  # fmt: skip
+    out: dict[str, Any] = {
+        "games_per_mode": games_per_mode,
+        "seconds": elapsed,
+        "late_s_max": max(late),
+        "pace_s": HUMAN_PACE,
+    }
     for mode in ("on", "off"):
         mine = [i for i, game in enumerate(games) if game[0] == mode]
         cpu = {k: cpu_after[mode][k] - cpu_before[mode][k] for k in cpu_after[mode]}

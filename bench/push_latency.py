@@ -23,8 +23,15 @@ from .push_pages import AUTOPLAY_JS, READ_JS, SEEN_JS, new_game, open_screen, st
 from .push_settings import PAUSE_ON
 
 
-def screens(url: str, host: Player, opponent: Player, moves: int, pause: tuple[float, float],
-            probe: bool, seed: int = 1) -> dict[str, Any]:  # fmt: skip
+def screens(
+    url: str,
+    host: Player,
+    opponent: Player,
+    moves: int,
+    pause: tuple[float, float],
+    probe: bool,
+    seed: int = 1,
+) -> dict[str, Any]:
     """Play `moves` moves between two pages; time each from click to the other screen."""
     rng = random.Random(seed)
     records: list[dict[str, Any]] = []
@@ -41,8 +48,11 @@ def screens(url: str, host: Player, opponent: Player, moves: int, pause: tuple[f
                 failures += [f for s in pair for f in s.failures]
                 cells = TIE_IN_9[: moves - len(records)]
                 for side, screen in enumerate(pair):  # X (the opponent) moves first
-                    turns = [[n, c, round(rng.uniform(*pause) * 1000)]
-                             for n, c in enumerate(cells) if n % 2 == side]  # fmt: skip
+                    turns = [
+                        [n, c, round(rng.uniform(*pause) * 1000)]
+                        for n, c in enumerate(cells)
+                        if n % 2 == side
+                    ]
                     screen.page.evaluate(AUTOPLAY_JS, turns)
                 pair[len(cells) % 2].page.wait_for_function(
                     SEEN_JS, arg=cells[-1], timeout=len(cells) * 10_000
@@ -53,9 +63,14 @@ def screens(url: str, host: Player, opponent: Player, moves: int, pause: tuple[f
                     screen.close()
         finally:
             browser.close()
-    return {"records": records, "page_streams": all(own_streams), "probe": probe and not
-            all(own_streams), "visibility": sorted(visibility), "page_failures": failures,
-            "seconds": time.monotonic() - started} | latency_summary(records)  # fmt: skip
+    return {
+        "records": records,
+        "page_streams": all(own_streams),
+        "probe": probe and not all(own_streams),
+        "visibility": sorted(visibility),
+        "page_failures": failures,
+        "seconds": time.monotonic() - started,
+    } | latency_summary(records)
 
 
 def timings(cells: tuple[int, ...], seen: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -67,9 +82,15 @@ def timings(cells: tuple[int, ...], seen: list[dict[str, Any]]) -> list[dict[str
         clicked = mover["clicks"][key]
         posts = [end for start, end in mover["posts"] if start >= clicked - 5]
         events = [at for at, marks in watcher["events"] if marks == number + 1]
-        records.append({"click": clicked, "posted": min(posts) if posts else None,
-                        "seen": watcher["seen"].get(key), "frame": watcher["frame"].get(key),
-                        "event": min(events) if events else None})  # fmt: skip
+        records.append(
+            {
+                "click": clicked,
+                "posted": min(posts) if posts else None,
+                "seen": watcher["seen"].get(key),
+                "frame": watcher["frame"].get(key),
+                "event": min(events) if events else None,
+            }
+        )
     return records
 
 
@@ -81,9 +102,13 @@ def latency_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
         return [r[key] - r[start] for r in records if r.get(key) and r.get(start)]
 
     out: dict[str, Any] = {"moves": len(records)}
-    for name, key, start in (("screen", "seen", "click"), ("frame", "frame", "click"),
-                             ("after_post", "seen", "posted"), ("post", "posted", "click"),
-                             ("event", "event", "click")):  # fmt: skip
+    for name, key, start in (
+        ("screen", "seen", "click"),
+        ("frame", "frame", "click"),
+        ("after_post", "seen", "posted"),
+        ("post", "posted", "click"),
+        ("event", "event", "click"),
+    ):
         values = spans(key, start)
         out[name] = percentiles(values) if values else None
     return out
@@ -95,12 +120,19 @@ def percentiles(values: list[float]) -> dict[str, float]:
     def pct(p: float) -> float:  # nearest rank
         return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
-    return {"n": len(ordered), "p50": statistics.median(ordered), "p95": pct(95), "p99": pct(99),
-            "min": ordered[0], "max": ordered[-1]}  # fmt: skip
+    return {
+        "n": len(ordered),
+        "p50": statistics.median(ordered),
+        "p95": pct(95),
+        "p99": pct(99),
+        "min": ordered[0],
+        "max": ordered[-1],
+    }
 
 
-def flood_signups(url: str, source: str, seconds: float, rate: float | None, stop: Any,
-                  out: Any) -> None:  # fmt: skip
+def flood_signups(
+    url: str, source: str, seconds: float, rate: float | None, stop: Any, out: Any
+) -> None:
     """Sign up new names from `source` at `rate` a second over flood.CONNECTIONS keep-alive
     connections, until `stop` is set or `seconds` pass (at most flood.MAX_REQUESTS)."""
     where = flood.loopback_only(url)
@@ -117,8 +149,9 @@ def flood_signups(url: str, source: str, seconds: float, rate: float | None, sto
         return csrf, answer.getheader("Set-Cookie", "").split(";", 1)[0] or cookie
 
     def worker(index: int) -> None:
-        connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30,
-                                                source_address=(source, 0))  # fmt: skip
+        connection = http.client.HTTPConnection(
+            where.hostname, where.port, timeout=30, source_address=(source, 0)
+        )
         csrf, cookie = token(connection, "")
         gap, due = (flood.CONNECTIONS / rate if rate else 0.0), time.perf_counter()
         while time.perf_counter() < deadline and not stop.is_set():
@@ -142,8 +175,9 @@ def flood_signups(url: str, source: str, seconds: float, rate: float | None, sto
     out.put(flood.run_workers(worker, source, statuses))
 
 
-def flooded_screens(url: str, host: Player, opponent: Player, moves: int, rate: float,
-                    source: str) -> dict[str, Any]:  # fmt: skip
+def flooded_screens(
+    url: str, host: Player, opponent: Player, moves: int, rate: float, source: str
+) -> dict[str, Any]:
     """The same latency run, while a process floods POST /api/register."""
     context = multiprocessing.get_context("spawn")
     stop, out = context.Event(), context.Queue()
@@ -164,9 +198,12 @@ def flooded_screens(url: str, host: Player, opponent: Player, moves: int, rate: 
 def merged(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """One latency run made of several played at once."""
     records = [r for run in runs for r in run["records"]]
-    return {"records": records, "page_streams": all(r["page_streams"] for r in runs),
-            "probe": any(r["probe"] for r in runs),
-            "visibility": sorted({v for r in runs for v in r["visibility"]}),
-            "seconds": max(r["seconds"] for r in runs), "games_at_once": len(runs),
-            "page_failures": [f for r in runs for f in r["page_failures"]],
-            } | latency_summary(records)  # fmt: skip
+    return {
+        "records": records,
+        "page_streams": all(r["page_streams"] for r in runs),
+        "probe": any(r["probe"] for r in runs),
+        "visibility": sorted({v for r in runs for v in r["visibility"]}),
+        "seconds": max(r["seconds"] for r in runs),
+        "games_at_once": len(runs),
+        "page_failures": [f for r in runs for f in r["page_failures"]],
+    } | latency_summary(records)

@@ -14,8 +14,10 @@ from .push_instances import MODES, STREAM_PATHS, PushStack
 def nginx_conf(running: PushStack) -> str:
     home = running.home / "nginx"
     user = f"user {getpass.getuser()};\n" if os.geteuid() == 0 else ""
-    temps = "".join(f"  {kind}_temp_path {home}/{kind}_temp;\n"
-                    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))  # fmt: skip
+    temps = "".join(
+        f"  {kind}_temp_path {home}/{kind}_temp;\n"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     upstreams, servers = [], []
     for mode in MODES:
         for kind in ("web", "stream"):
@@ -64,10 +66,19 @@ def start_nginx(running: PushStack) -> subprocess.Popen[bytes]:
     conf = home / "nginx.conf"
     conf.write_text(nginx_conf(running))
     nginx = processes.start(
-        ["nginx", "-p", str(home), "-e", str(home / "error.log"), "-c", str(conf),
-         "-g", "daemon off;"],
+        [
+            "nginx",
+            "-p",
+            str(home),
+            "-e",
+            str(home / "error.log"),
+            "-c",
+            str(conf),
+            "-g",
+            "daemon off;",
+        ],
         log=home / "stdout.log",
-    )  # fmt: skip
+    )
     for port in running.ports.values():
         processes.wait_for_port(port, nginx, timeout=10)
     return nginx

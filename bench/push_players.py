@@ -26,8 +26,7 @@ def sign_up(base_url: str, name: str, source: str, attempts: int = 30) -> Player
     counts against the address's sign-ups, so a 429 moves on to a fresh address."""
     host, port = base_url.removeprefix("http://").split(":")
     cookies: dict[str, str] = {}
-    connection = http.client.HTTPConnection(host, int(port), timeout=30,
-                                            source_address=(source, 0))  # fmt: skip
+    connection = http.client.HTTPConnection(host, int(port), timeout=30, source_address=(source, 0))
 
     def send(method: str, path: str, body: dict[str, str] | None, token: str = "") -> Any:
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
@@ -43,14 +42,16 @@ def sign_up(base_url: str, name: str, source: str, attempts: int = 30) -> Player
     try:
         token = json.loads(send("GET", "/api/csrf", None)[1])["csrf_token"]
         for _ in range(attempts):
-            status, body = send("POST", "/api/register",
-                                {"username": name, "password": PASSWORD}, token)  # fmt: skip
+            status, body = send(
+                "POST", "/api/register", {"username": name, "password": PASSWORD}, token
+            )
             if status == 201:
                 break
             if status == 429:
                 connection.close()
-                connection = http.client.HTTPConnection(host, int(port), timeout=30,
-                                                        source_address=(address(), 0))  # fmt: skip
+                connection = http.client.HTTPConnection(
+                    host, int(port), timeout=30, source_address=(address(), 0)
+                )
             elif status == 503:
                 time.sleep(0.3)
             else:

@@ -26,25 +26,40 @@ def latency_table(push: dict[str, Any]) -> list[str]:
         "event in the other browser p50 / p95 | pages' own stream |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for label, key in (("push on", "latency_on"), ("push on, sign-up flood", "latency_flooded"),
-                       ("push off (2 s polling)", "latency_off")):  # fmt: skip
+    for label, key in (
+        ("push on", "latency_on"),
+        ("push on, sign-up flood", "latency_flooded"),
+        ("push off (2 s polling)", "latency_off"),
+    ):
         run = push[key]
         spans = ("screen", "frame", "after_post", "post", "event")
         screen, frame, after, post, event = (run[k] for k in spans)
-        own = "yes" if run["page_streams"] else ("no (a probe stream of ours)" if run["probe"]
-                                                 else "no")  # fmt: skip
+        own = (
+            "yes"
+            if run["page_streams"]
+            else ("no (a probe stream of ours)" if run["probe"] else "no")
+        )
         lines.append(
             f"| {label} | {run['moves']} | {_ms(screen, 'p50')} / {_ms(screen, 'p95')} / "
             f"{_ms(screen, 'max')} | {_ms(frame, 'p50')} / {_ms(frame, 'p95')} | "
             f"{_ms(after, 'p50')} / {_ms(after, 'p95')} | {_ms(post, 'p50')} | "
             f"{_ms(event, 'p50')} / {_ms(event, 'p95')} | {own} |"
         )
-    failed = {label: push[key].get("page_failures", []) for label, key in
-              (("push on", "latency_on"), ("flooded", "latency_flooded"),
-               ("push off", "latency_off"))}  # fmt: skip
+    failed = {
+        label: push[key].get("page_failures", [])
+        for label, key in (
+            ("push on", "latency_on"),
+            ("flooded", "latency_flooded"),
+            ("push off", "latency_off"),
+        )
+    }
     if any(failed.values()):
-        lines += ["", "Game pages that had to be loaded again: " + "; ".join(
-            f"{label}: {', '.join(f)}" for label, f in failed.items() if f) + "."]  # fmt: skip
+        lines += [
+            "",
+            "Game pages that had to be loaded again: "
+            + "; ".join(f"{label}: {', '.join(f)}" for label, f in failed.items() if f)
+            + ".",
+        ]
     got = push["latency_flooded"]["flood"]
     answers = ", ".join(f"{n}× {status}" for status, n in got["statuses"].items())
     lines += [
@@ -79,14 +94,24 @@ def steady_waiting(w: dict[str, Any]) -> dict[str, float]:
     streams = 2 if w["page_streams"] else 0
     polling = per_poll * 60 / backstop if w["page_streams"] else w["rcu_per_minute"]
     rechecks = streams * 0.5 * 60 / STREAM_RECHECK_SECONDS
-    return {"per_poll": per_poll, "measured_poll": bool(polls), "backstop_s": backstop,
-            "polls": polling, "rechecks": rechecks, "total": polling + rechecks}  # fmt: skip
+    return {
+        "per_poll": per_poll,
+        "measured_poll": bool(polls),
+        "backstop_s": backstop,
+        "polls": polling,
+        "rechecks": rechecks,
+        "total": polling + rechecks,
+    }
 
 
 def waiting_lines(push: dict[str, Any]) -> list[str]:
     w = push["waiting"]
-    kinds = ", ".join(f"{k} {v['calls']} calls / {num(v['rcu'])} RCU"
-                      for k, v in sorted(w["by_type"].items())) or "none"  # fmt: skip
+    kinds = (
+        ", ".join(
+            f"{k} {v['calls']} calls / {num(v['rcu'])} RCU" for k, v in sorted(w["by_type"].items())
+        )
+        or "none"
+    )
     steady = steady_waiting(w)
     polls, asked = w["polls"], w["stream_requests"]
     own = "yes" if w["page_streams"] else "no"
@@ -105,19 +130,28 @@ def waiting_lines(push: dict[str, Any]) -> list[str]:
         lines += [
             f"By the schedules, for a game that waits long: the waiting page's backstop poll "
             f"every {steady['backstop_s']:.0f} s at {num(steady['per_poll'])} RCU "
-            + ("(as measured here, the poll and its session re-check)"
-               if steady["measured_poll"] else "(none fell in this window: a GetItem of the "
-               "game and one of the session re-check assumed)")
+            + (
+                "(as measured here, the poll and its session re-check)"
+                if steady["measured_poll"]
+                else "(none fell in this window: a GetItem of the "
+                "game and one of the session re-check assumed)"
+            )
             + f" = {num(steady['polls'])} RCU a minute, and each stream's session re-check "
             f"every {STREAM_RECHECK_SECONDS} s (0.5 RCU) = {num(steady['rechecks'])} for two: "
             f"**{num(steady['total'])} RCU per game-minute**. "
-            + (f"The window ({w['seconds']:.0f} s) is shorter than the re-check's period, so "
-               "the measured figure leaves the re-checks out"
-               if w["seconds"] < STREAM_RECHECK_SECONDS else "")
-            + (" and may miss a backstop poll (it counts the periods that fell inside)."
-               if w["seconds"] < 2 * steady["backstop_s"] else "."),
+            + (
+                f"The window ({w['seconds']:.0f} s) is shorter than the re-check's period, so "
+                "the measured figure leaves the re-checks out"
+                if w["seconds"] < STREAM_RECHECK_SECONDS
+                else ""
+            )
+            + (
+                " and may miss a backstop poll (it counts the periods that fell inside)."
+                if w["seconds"] < 2 * steady["backstop_s"]
+                else "."
+            ),
             "",
-        ]  # fmt: skip
+        ]
     return lines
 
 
@@ -142,15 +176,21 @@ def streams_lines(push: dict[str, Any]) -> list[str]:
         "|---|---|---|---|---|---|---|",
     ]
     order = [("without streams, before", s["runs"]["without"][0])]
-    order += [(f"with {opened['open']} open, run {i}", r) for i, r in
-              enumerate(s["runs"]["with"], 1)]  # fmt: skip
+    order += [
+        (f"with {opened['open']} open, run {i}", r) for i, r in enumerate(s["runs"]["with"], 1)
+    ]
     order += [("without streams, after", s["runs"]["without"][1])]
     for label, r in order:
-        lines.append(f"| {label} | {r['moves']} | {r['moves_per_s']:.1f} | {r['p50_ms']:.1f} | "
-                     f"{r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {len(r['errors'])} |")  # fmt: skip
+        lines.append(
+            f"| {label} | {r['moves']} | {r['moves_per_s']:.1f} | {r['p50_ms']:.1f} | "
+            f"{r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {len(r['errors'])} |"
+        )
     quiet = [r["p99_ms"] for r in s["runs"]["without"]]
-    lines += ["", f"p99 with ÷ without (run 1 against the run before, run 2 against the run "
-              f"after): {', '.join(f'{x:.2f}' for x in s['p99_ratios'])}."]  # fmt: skip
+    lines += [
+        "",
+        f"p99 with ÷ without (run 1 against the run before, run 2 against the run "
+        f"after): {', '.join(f'{x:.2f}' for x in s['p99_ratios'])}.",
+    ]
     if max(quiet) > TARGET_STREAMS_P99_RATIO * min(quiet):
         lines.append(
             f"The two runs without streams differ by {max(quiet) / min(quiet):.1f}×, more than "

@@ -42,8 +42,9 @@ __all__ = ["Instance", "Process", "PushStack", "capacity", "children", "push_sta
 
 
 @contextmanager
-def push_stack(workdir: Path, endpoint: str | None = None,
-               s3_endpoint: str | None = None) -> Iterator[PushStack]:  # fmt: skip
+def push_stack(
+    workdir: Path, endpoint: str | None = None, s3_endpoint: str | None = None
+) -> Iterator[PushStack]:
     """Start everything (DynamoDB Local and S3 too unless given); stop it all by PID."""
     with ExitStack() as stack:
         fresh = endpoint is None  # a new DynamoDB Local: its tables are still to be made
@@ -60,18 +61,26 @@ def push_stack(workdir: Path, endpoint: str | None = None,
         redis_port = processes.free_port()
         bus = redis_server.start(redis_port, workdir / "redis.log")
         stack.callback(processes.stop, bus)
-        running = PushStack(workdir, endpoint, s3_endpoint, redis_server.url(redis_port),
-                            {mode: processes.free_port() for mode in MODES})  # fmt: skip
+        running = PushStack(
+            workdir,
+            endpoint,
+            s3_endpoint,
+            redis_server.url(redis_port),
+            {mode: processes.free_port() for mode in MODES},
+        )
         running.calls_dir.mkdir(parents=True, exist_ok=True)
         config = _write_config(running)
         commands = procfile()
         for mode in MODES:
             for name in ("a", "b")[: INSTANCES[mode]]:
-                running.instances.append(Instance(
-                    mode, name,
-                    Process(f"{mode}-{name}-web", processes.free_port()),
-                    Process(f"{mode}-{name}-stream", processes.free_port()),
-                ))  # fmt: skip
+                running.instances.append(
+                    Instance(
+                        mode,
+                        name,
+                        Process(f"{mode}-{name}-web", processes.free_port()),
+                        Process(f"{mode}-{name}-stream", processes.free_port()),
+                    )
+                )
         everyone = [p for i in running.instances for p in (i.web, i.stream)]
         # On a new database one process first, so that only it creates the tables; then the
         # others at once.
@@ -79,8 +88,13 @@ def push_stack(workdir: Path, endpoint: str | None = None,
         stack.callback(stop_all, started)
         for process in everyone:
             mode = process.label.split("-")[0]
-            process.proc = _spawn(running, process, commands[process.label.split("-")[2]],
-                                  config, running.redis_url if mode in PUSH_ON else "")  # fmt: skip
+            process.proc = _spawn(
+                running,
+                process,
+                commands[process.label.split("-")[2]],
+                config,
+                running.redis_url if mode in PUSH_ON else "",
+            )
             started.append(process.proc)
             if fresh and process is everyone[0]:
                 wait_healthy(process)
@@ -150,8 +164,9 @@ def _write_config(running: PushStack) -> Path:
     return path
 
 
-def _spawn(running: PushStack, process: Process, args: list[str], config: Path,
-           push_url: str) -> subprocess.Popen[bytes]:  # fmt: skip
+def _spawn(
+    running: PushStack, process: Process, args: list[str], config: Path, push_url: str
+) -> subprocess.Popen[bytes]:
     env = {
         "CONFIG_FILE": str(config),
         "TICTACTOE_SECRET_KEY": SECRET,  # the same key on every instance, as in production
@@ -166,10 +181,18 @@ def _spawn(running: PushStack, process: Process, args: list[str], config: Path,
         "PYTHONPATH": str(ROOT),
     }
     return processes.start(
-        [sys.executable, "-m", "gunicorn", *rebind(args, process.addr),
-         "--config", str(ROOT / "bench" / "push_conf.py")],
-        log=running.home / f"{process.label}.log", env=env, cwd=ROOT,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            *rebind(args, process.addr),
+            "--config",
+            str(ROOT / "bench" / "push_conf.py"),
+        ],
+        log=running.home / f"{process.label}.log",
+        env=env,
+        cwd=ROOT,
+    )
 
 
 def wait_healthy(process: Process, timeout: float = 90) -> None:

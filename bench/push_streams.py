@@ -27,13 +27,18 @@ def stream_players(stack: PushStack, count: int) -> tuple[list[Player], list[str
     players = stack.register([f"s{i}x{random.randrange(10**6)}" for i in range(needed)], "off")
     url, half = stack.url("off"), needed // 2
     with ThreadPoolExecutor(4) as pool:
-        games = list(pool.map(lambda i: new_game(url, players[i], players[half + i]),
-                              range(half)))  # fmt: skip
+        games = list(pool.map(lambda i: new_game(url, players[i], players[half + i]), range(half)))
     return players, games + games
 
 
-def open_streams(stack: PushStack, movers: list[Player], holders: list[Player],
-                 games: list[str], count: int, seconds: float) -> dict[str, Any]:  # fmt: skip
+def open_streams(
+    stack: PushStack,
+    movers: list[Player],
+    holders: list[Player],
+    games: list[str],
+    count: int,
+    seconds: float,
+) -> dict[str, Any]:
     """Move p99 (4 pairs) without streams, with `count` open, and without again; the stream
     processes' RSS before and with them."""
     url = stack.url("on")

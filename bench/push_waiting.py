@@ -14,8 +14,9 @@ from .push_capacity import capacity, difference
 from .push_pages import new_game, open_screen, streaming
 
 
-def waiting(url: str, calls_dir: Path, host: Player, opponent: Player,
-            seconds: float) -> dict[str, Any]:  # fmt: skip
+def waiting(
+    url: str, calls_dir: Path, host: Player, opponent: Player, seconds: float
+) -> dict[str, Any]:
     """Both game pages open, nobody moves (it is the opponent's turn): count every DynamoDB
     call of the "wait" instances' processes, web and stream, for `seconds`.
 

@@ -11,9 +11,11 @@ from .push_sections import steady_waiting
 
 
 def _load(push: dict[str, Any]) -> str:
-    return (f"the 1-minute load average was {push['load_before']:.1f} as the push part began "
-            f"and {push['load_after']:.1f} as it ended, on 2 cores: other work shared the CPU "
-            "with nginx, gunicorn, DynamoDB Local and chromium")  # fmt: skip
+    return (
+        f"the 1-minute load average was {push['load_before']:.1f} as the push part began "
+        f"and {push['load_after']:.1f} as it ended, on 2 cores: other work shared the CPU "
+        "with nginx, gunicorn, DynamoDB Local and chromium"
+    )
 
 
 def why_latency(results: dict[str, Any]) -> str:
@@ -27,10 +29,13 @@ def why_latency(results: dict[str, Any]) -> str:
     post, after, event = on["post"], on["after_post"], on["event"]
     used = on.get("dynamodb", {})
     reads = used.get("by_operation", {}).get("stream:outside:GetItem", 0)
-    hub = (f"; the hubs read the game {reads} times for {on['moves']} moves (once per stream "
-           "process holding a stream of it), "
-           f"{num(used['mean_ms']['stream:outside:GetItem'])} ms each on average"
-           if reads else "")  # fmt: skip
+    hub = (
+        f"; the hubs read the game {reads} times for {on['moves']} moves (once per stream "
+        "process holding a stream of it), "
+        f"{num(used['mean_ms']['stream:outside:GetItem'])} ms each on average"
+        if reads
+        else ""
+    )
     return (
         f"Where the time goes, push on, over {on['moves']} moves: from the click to the move's "
         f"own POST answered, p50 {num(post['p50'])} ms (p95 {num(post['p95'])}): the request "
@@ -43,14 +48,17 @@ def why_latency(results: dict[str, Any]) -> str:
         f"once. During the sign-up flood: {num(flooded['post']['p50'])} ms to the POST's "
         f"answer and {num(flooded['after_post']['p50'])} more to the other screen (p50). "
         f"Meanwhile {_load(push)}. "
-        + ("So most of the time over the target is the move's own round trip on a shared "
-           "2-core machine (the throughput runs time the same request), not what push adds "
-           "after it. " if after["p50"] <= post["p50"] else
-           "So the push path is the larger part. ")
+        + (
+            "So most of the time over the target is the move's own round trip on a shared "
+            "2-core machine (the throughput runs time the same request), not what push adds "
+            "after it. "
+            if after["p50"] <= post["p50"]
+            else "So the push path is the larger part. "
+        )
         + "In the push path, the one step that could go is the hub's read: a notice that "
         "carried the game's new state would save it, but the bus carries no record by design "
         "(DynamoDB is the record)."
-    )  # fmt: skip
+    )
 
 
 def why_waiting(results: dict[str, Any]) -> str:

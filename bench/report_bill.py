@@ -36,13 +36,16 @@ def game_bill(results: dict[str, Any], game: str = "win") -> dict[str, float] | 
 
 def _side_by_side(snapshots: list[dict[str, Any]], part: str, head: str) -> list[str]:
     names = sorted({k for s in snapshots for k in (*s[part], *s.get("aws", {}).get(part, {}))})
-    lines = [f"| {head} | Local RCU | Local WCU | Local cost | AWS RCU | AWS WCU | AWS cost |",
-             "|---|---|---|---|---|---|---|"]  # fmt: skip
+    lines = [
+        f"| {head} | Local RCU | Local WCU | Local cost | AWS RCU | AWS WCU | AWS cost |",
+        "|---|---|---|---|---|---|---|",
+    ]
     zero = {"rcu": 0.0, "wcu": 0.0, "cost": 0.0}
     for name in [*names, None]:
         local = [s["total"] if name is None else s[part].get(name, zero) for s in snapshots]
-        billed = [s["aws"]["total"] if name is None else s["aws"][part].get(name, zero)
-                  for s in snapshots]  # fmt: skip
+        billed = [
+            s["aws"]["total"] if name is None else s["aws"][part].get(name, zero) for s in snapshots
+        ]
         cells = [
             cell([x[k] for x in got]) for got in (local, billed) for k in ("rcu", "wcu", "cost")
         ]
@@ -84,10 +87,16 @@ def markdown(results: dict[str, Any]) -> list[str]:
     for key, how in (("win_push", "with push on"), ("win", "with polling pages")):
         win = [s for s in runs[key] if "aws" in s]
         if win:
-            lines += ["", f"The 7-move win between established players, {how}, per request "
-                      "type:", "", *_side_by_side(win, "by_type", "request"), "",
-                      "Per table and index:", "",
-                      *_side_by_side(win, "by_target", "table / index")]  # fmt: skip
+            lines += [
+                "",
+                f"The 7-move win between established players, {how}, per request type:",
+                "",
+                *_side_by_side(win, "by_type", "request"),
+                "",
+                "Per table and index:",
+                "",
+                *_side_by_side(win, "by_target", "table / index"),
+            ]
     return [*lines, ""]
 
 

@@ -13,15 +13,27 @@ FIGURES = (
     ("moves/s", "moves_per_s", False),
     ("move p50 ms (the POST's round trip)", "p50_ms", True),
     ("move p99 ms", "p99_ms", True),
-    ("move to the other screen p50 ms (POST sent to the other page's event)", "screen_p50_ms",
-     True),
+    (
+        "move to the other screen p50 ms (POST sent to the other page's event)",
+        "screen_p50_ms",
+        True,
+    ),
     ("move to the other screen p99 ms", "screen_p99_ms", True),
     ("app CPU ms per move (web and stream masters and workers)", "app_cpu_ms_per_move", True),
     ("DynamoDB Local CPU ms per move", "db_cpu_ms_per_move", True),
     ("load generator CPU ms per move", "load_cpu_ms_per_move", True),
-)  # fmt: skip
-KINDS = ("move", "stream event (hub)", "stream event (sent)", "stream (opened)", "game_page",
-         "home", "invite", "accept", OUTSIDE)  # fmt: skip
+)
+KINDS = (
+    "move",
+    "stream event (hub)",
+    "stream event (sent)",
+    "stream (opened)",
+    "game_page",
+    "home",
+    "invite",
+    "accept",
+    OUTSIDE,
+)
 
 
 def values(compare: dict[str, Any], side: str, pairs: int, key: str) -> list[float]:
@@ -30,9 +42,14 @@ def values(compare: dict[str, Any], side: str, pairs: int, key: str) -> list[flo
 
 def ratios(compare: dict[str, Any], pairs: int, key: str) -> list[float]:
     """Current ÷ baseline, run by run (each pair of runs taken one after the other)."""
-    return [c / b if b else float("nan") for b, c in
-            zip(values(compare, "baseline", pairs, key), values(compare, "current", pairs, key),
-                strict=True)]  # fmt: skip
+    return [
+        c / b if b else float("nan")
+        for b, c in zip(
+            values(compare, "baseline", pairs, key),
+            values(compare, "current", pairs, key),
+            strict=True,
+        )
+    ]
 
 
 def _median(xs: list[float]) -> float:
@@ -62,22 +79,32 @@ def markdown(compare: dict[str, Any] | None) -> list[str]:
     ]
     for pairs in (4, 16):
         for label, key, _ in FIGURES:
-            base, cur = values(compare, "baseline", pairs, key), values(compare, "current", pairs,
-                                                                          key)  # fmt: skip
-            lines.append(f"| {pairs} | {label} | {cell(base)} | {cell(cur)} | "
-                         f"{cell(ratios(compare, pairs, key))} |")  # fmt: skip
-    lines += ["", "Every run:", "",
-              "| pairs | side | moves | moves/s | p50 ms | p99 ms | screen p99 ms "
-              "| app CPU ms/move | requests | errors |",
-              "|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+            base, cur = (
+                values(compare, "baseline", pairs, key),
+                values(compare, "current", pairs, key),
+            )
+            lines.append(
+                f"| {pairs} | {label} | {cell(base)} | {cell(cur)} | "
+                f"{cell(ratios(compare, pairs, key))} |"
+            )
+    lines += [
+        "",
+        "Every run:",
+        "",
+        "| pairs | side | moves | moves/s | p50 ms | p99 ms | screen p99 ms "
+        "| app CPU ms/move | requests | errors |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for pairs in (4, 16):
         for side in ("baseline", "current"):
             for r in compare["runs"][side][str(pairs)]:
                 asked = ", ".join(f"{k} {n}" for k, n in sorted(r["requests"].items()))
-                lines.append(f"| {pairs} | {side} | {r['moves']} | {num(r['moves_per_s'])} | "
-                             f"{num(r['p50_ms'])} | {num(r['p99_ms'])} | {num(r['screen_p99_ms'])}"
-                             f" | {num(r['app_cpu_ms_per_move'])} | {asked} | "
-                             f"{len(r['errors'])} |")  # fmt: skip
+                lines.append(
+                    f"| {pairs} | {side} | {r['moves']} | {num(r['moves_per_s'])} | "
+                    f"{num(r['p50_ms'])} | {num(r['p99_ms'])} | {num(r['screen_p99_ms'])}"
+                    f" | {num(r['app_cpu_ms_per_move'])} | {asked} | "
+                    f"{len(r['errors'])} |"
+                )
     return [*lines, "", *profiles(compare.get("profiles") or {})]
 
 
@@ -106,18 +133,28 @@ def profiles(found: dict[str, Any]) -> list[str]:
         "| groups, current (baseline) |",
         "|---|---|---|---|---|",
     ]
-    cur, base = found.get("current", {}).get("requests", {}), found.get("baseline", {}).get(
-        "requests", {})  # fmt: skip
+    cur, base = (
+        found.get("current", {}).get("requests", {}),
+        found.get("baseline", {}).get("requests", {}),
+    )
     for kind in [k for k in KINDS if k in cur] + sorted(set(cur) - set(KINDS)):
         got, was = cur[kind], base.get(kind, {})
         shares = ", ".join(
             f"{g} {100 * s:.0f}% ({100 * was.get('groups', {}).get(g, 0.0):.0f}%)"
-            for g, s in got["groups"].items() if s >= 0.02
-        )  # fmt: skip
-        lines.append(f"| {kind} | {num(got['ms_per'])} / {num(was.get('ms_per', float('nan')))} "
-                     f"| {got['per']} | {got['samples']} | {shares} |")  # fmt: skip
-    lines += ["", "The modules the samples were in (own time, the top 8), current:", "",
-              "| request | modules |", "|---|---|"]  # fmt: skip
+            for g, s in got["groups"].items()
+            if s >= 0.02
+        )
+        lines.append(
+            f"| {kind} | {num(got['ms_per'])} / {num(was.get('ms_per', float('nan')))} "
+            f"| {got['per']} | {got['samples']} | {shares} |"
+        )
+    lines += [
+        "",
+        "The modules the samples were in (own time, the top 8), current:",
+        "",
+        "| request | modules |",
+        "|---|---|",
+    ]
     for kind in [k for k in KINDS if k in cur]:
         top = ", ".join(f"`{m}` {100 * s:.0f}%" for m, s in cur[kind]["top_modules"])
         lines.append(f"| {kind} | {top} |")
@@ -131,12 +168,29 @@ def summary(compare: dict[str, Any] | None) -> list[tuple[str, list[float], str,
     cpu = values(compare, "current", 4, "app_cpu_ms_per_move")
     was = cell(values(compare, "baseline", 4, "app_cpu_ms_per_move"))
     return [
-        ("Browser flow, push on: app CPU ms per move, 4 pairs (current)", cpu, "≤ 5.5",
-         lambda v: v <= 5.5, f"baseline {was}"),
-        ("Browser flow, push on: move p99 ms, 16 pairs (current)",
-         values(compare, "current", 16, "p99_ms"), "≤ 66", lambda v: v <= 66,
-         f"baseline {cell(values(compare, 'baseline', 16, 'p99_ms'))}"),
-        *[(f"Browser flow, push on: {label.split(' (')[0]}, {pairs} pairs, current ÷ baseline",
-           ratios(compare, pairs, key), "–", None, None)
-          for pairs in (4, 16) for label, key, _ in FIGURES[:3] + FIGURES[5:6]],
-    ]  # fmt: skip
+        (
+            "Browser flow, push on: app CPU ms per move, 4 pairs (current)",
+            cpu,
+            "≤ 5.5",
+            lambda v: v <= 5.5,
+            f"baseline {was}",
+        ),
+        (
+            "Browser flow, push on: move p99 ms, 16 pairs (current)",
+            values(compare, "current", 16, "p99_ms"),
+            "≤ 66",
+            lambda v: v <= 66,
+            f"baseline {cell(values(compare, 'baseline', 16, 'p99_ms'))}",
+        ),
+        *[
+            (
+                f"Browser flow, push on: {label.split(' (')[0]}, {pairs} pairs, current ÷ baseline",
+                ratios(compare, pairs, key),
+                "–",
+                None,
+                None,
+            )
+            for pairs in (4, 16)
+            for label, key, _ in FIGURES[:3] + FIGURES[5:6]
+        ],
+    ]

@@ -55,8 +55,11 @@ NOTES = {
         "that takes a sweep of finished games, which costs more than the 3 WCU saved",
         "code only",
     ),
-    "host_inbox": ("every guarantee; the accept saves the same 2 WCU as the host key alone, "
-                   "and every home load makes a third query", "both migrations above"),
+    "host_inbox": (
+        "every guarantee; the accept saves the same 2 WCU as the host key alone, "
+        "and every home load makes a third query",
+        "both migrations above",
+    ),
     "stable": (
         "breaks the lists': with invitations in the inbox, the game indexes keep one key "
         "from the accept (the host's: from the invite) to the finish and the finish writes "
@@ -65,10 +68,12 @@ NOTES = {
         "in progress off the home page's page of entries",
         "both migrations above, and the lists' code",
     ),
-    "cheapest": ("the 7 WCU (35 of cost) the target needs, but it breaks exactly once and "
-                 "the leaderboard's (see above)",
-                 "all of the above"),
-}  # fmt: skip
+    "cheapest": (
+        "the 7 WCU (35 of cost) the target needs, but it breaks exactly once and "
+        "the leaderboard's (see above)",
+        "all of the above",
+    ),
+}
 FLOW_LOADS = 5  # home loads in the benchmark's flow: both after login, the opponent's, both after
 
 
@@ -79,9 +84,11 @@ def markdown(results: dict[str, Any]) -> list[str]:
         return []
     designs = measured["designs"]
     today = next(d for d in designs if d["key"] == "today")
-    bases = {how: game_bill(results, key) for key, how in (("win", "polling"),
-                                                           ("win_push", "push"))
-             if results.get("capacity", {}).get(key)}  # fmt: skip
+    bases = {
+        how: game_bill(results, key)
+        for key, how in (("win", "polling"), ("win_push", "push"))
+        if results.get("capacity", {}).get(key)
+    }
     head = "| design | invite | accept | moves | finish | WCU | vs today | home RCU, the flow's "
     head += f"{FLOW_LOADS} loads | host's home, 1 sent invitation pending | cost vs today |"
     head += "".join(f" cost per win ({how}) |" for how in bases)
@@ -100,25 +107,42 @@ def markdown(results: dict[str, Any]) -> list[str]:
         "|---" * (10 + len(bases)) + "|",
     ]
     for d in designs:
-        wcu = [d["steps"].get(s, {}).get("wcu", 0.0) for s in ("invite", "accept", "moves",
-                                                                "finish")]  # fmt: skip
+        wcu = [
+            d["steps"].get(s, {}).get("wcu", 0.0) for s in ("invite", "accept", "moves", "finish")
+        ]
         delta = 5 * (d["wcu"] - today["wcu"]) + d["flow_rcu"] - today["flow_rcu"]
-        cells = [*map(num, wcu), num(d["wcu"]), _signed(d["wcu"] - today["wcu"]),
-                 num(d["flow_rcu"]), num(d["home_pending_host_rcu"]), _signed(delta)]  # fmt: skip
+        cells = [
+            *map(num, wcu),
+            num(d["wcu"]),
+            _signed(d["wcu"] - today["wcu"]),
+            num(d["flow_rcu"]),
+            num(d["home_pending_host_rcu"]),
+            _signed(delta),
+        ]
         cells += [num(b["cost"] + delta) if b else "–" for b in bases.values()]
         lines.append(f"| {d['title']} | " + " | ".join(cells) + " |")
-    lines += ["", f"What each keeps ({LISTS}; {ONCE}; {LADDER}), and what moving a live table "
-              "to it takes:", ""]  # fmt: skip
+    lines += [
+        "",
+        f"What each keeps ({LISTS}; {ONCE}; {LADDER}), and what moving a live table to it takes:",
+        "",
+    ]
     for d in designs:
         keeps, migrating = NOTES.get(d["key"], ("–", "–"))
         lines.append(f"- **{d['title']}**: {keeps}. Migration: {migrating}.")
     ladder = measured.get("ladder")
     if ladder:
-        lines += ["", "The leaderboard's reads (top 20 of 4 shards, AWS RCU), players one game "
-                  "from the start: " + "; ".join(
-                      f"{n:,} players: exact Rank {num(e)}, 100-point buckets {num(c)}"
-                      for n, e, c in zip(ladder["players"], ladder["exact"], ladder["coarse"],
-                                         strict=True)) + "."]  # fmt: skip
+        lines += [
+            "",
+            "The leaderboard's reads (top 20 of 4 shards, AWS RCU), players one game "
+            "from the start: "
+            + "; ".join(
+                f"{n:,} players: exact Rank {num(e)}, 100-point buckets {num(c)}"
+                for n, e, c in zip(
+                    ladder["players"], ladder["exact"], ladder["coarse"], strict=True
+                )
+            )
+            + ".",
+        ]
     return [*lines, ""]
 
 

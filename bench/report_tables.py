@@ -12,8 +12,9 @@ def usage_table(snapshots: list[dict[str, Any]], part: str, head: str) -> list[s
     names = sorted({k for s in snapshots for k in s[part]})
     lines = [f"| {head} | calls | RCU | WCU | cost |", "|---|---|---|---|---|"]
     for name in names:
-        got = [s[part].get(name, {"calls": 0, "rcu": 0.0, "wcu": 0.0, "cost": 0.0})
-               for s in snapshots]  # fmt: skip
+        got = [
+            s[part].get(name, {"calls": 0, "rcu": 0.0, "wcu": 0.0, "cost": 0.0}) for s in snapshots
+        ]
         lines.append(
             f"| {name} | "
             + " | ".join(cell([g[k] for g in got]) for k in ("calls", "rcu", "wcu", "cost"))
@@ -110,8 +111,10 @@ def pages_table(runs: list[dict[str, Any]]) -> list[str]:
         got = [r[name] for r in runs]
         kinds = sorted({k for g in got for k in g["by_type"]})
         parts = ", ".join(f"{k} {cell([g['by_type'].get(k, 0) for g in got])}" for k in kinds)
-        lines.append(f"| {name} | {cell([g['requests'] for g in got])} | "
-                     f"{cell([g['bytes'] for g in got])} | {parts} |")  # fmt: skip
+        lines.append(
+            f"| {name} | {cell([g['requests'] for g in got])} | "
+            f"{cell([g['bytes'] for g in got])} | {parts} |"
+        )
     return lines
 
 

@@ -42,8 +42,18 @@ def cpu_per_line(lines: int = 20_000) -> float:
     log.propagate = False
     log.addHandler(logs.handler(io.StringIO(), "json"))
     log.setLevel(logging.INFO)
-    tally = Tally("1-6b0cabf5-2b0f924286e415cf09536280", "POST", time.perf_counter(), 200,
-                  "/api/games/<game_id>/moves", "alice", 1, 0.0, 1.0, 0.004)  # fmt: skip
+    tally = Tally(
+        "1-6b0cabf5-2b0f924286e415cf09536280",
+        "POST",
+        time.perf_counter(),
+        200,
+        "/api/games/<game_id>/moves",
+        "alice",
+        1,
+        0.0,
+        1.0,
+        0.004,
+    )
     started = time.process_time()
     for _ in range(lines):
         log.info("request", extra=tally.fields())
@@ -76,8 +86,10 @@ def main(requests: int = 2000, rounds: int = 5) -> None:
             results["no layer"].append(cpu_per_request(client, requests))
             app.wsgi_app = logged
     for name, runs in results.items():
-        print(f"{name:>10}: {statistics.median(runs):7.1f} µs CPU a request "
-              f"({min(runs):.1f}-{max(runs):.1f})")  # fmt: skip
+        print(
+            f"{name:>10}: {statistics.median(runs):7.1f} µs CPU a request "
+            f"({min(runs):.1f}-{max(runs):.1f})"
+        )
     print(f"a request line: {line_bytes:.0f} bytes, {cpu_per_line():.1f} µs CPU to write alone")
     print(f"load average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 

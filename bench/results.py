@@ -129,7 +129,7 @@ def markdown(results: dict[str, list[dict[str, Any]]] | None) -> list[str]:
         + "; ".join(
             f"{k} {v} WCU, {v - BEFORE} more than before (the cap is {CAP})"
             for k, v in AWS_MODEL.items()
-        )  # fmt: skip
+        )
         + ".",
         "",
     ]

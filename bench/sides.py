@@ -63,8 +63,9 @@ class Side:
 
 
 @contextmanager
-def sides(roots: dict[str, Path], endpoint: str, s3_endpoint: str,
-          workdir: Path) -> Iterator[dict[str, Side]]:  # fmt: skip
+def sides(
+    roots: dict[str, Path], endpoint: str, s3_endpoint: str, workdir: Path
+) -> Iterator[dict[str, Side]]:
     """Start every side in `roots` ({name: tree}) on one redis-server; stop all by PID."""
     with ExitStack() as stack:
         redis_port = processes.free_port()
@@ -79,8 +80,14 @@ def sides(roots: dict[str, Path], endpoint: str, s3_endpoint: str,
             commands = procfile(root)
             for kind, port in (("web", side.web_port), ("stream", side.stream_port)):
                 # The web process first: on a new database, it alone creates the side's tables.
-                proc = _spawn(side, kind, rebind(commands[kind], f"127.0.0.1:{port}"), config,
-                              redis_server.url(redis_port), workdir)  # fmt: skip
+                proc = _spawn(
+                    side,
+                    kind,
+                    rebind(commands[kind], f"127.0.0.1:{port}"),
+                    config,
+                    redis_server.url(redis_port),
+                    workdir,
+                )
                 started.append(proc)
                 side.procs[kind] = proc
                 processes.wait_healthy(proc, f"http://127.0.0.1:{port}", f"{name} {kind}", 120)
@@ -102,8 +109,9 @@ def _config(side: Side, endpoint: str, s3_endpoint: str, workdir: Path) -> Path:
     return path
 
 
-def _spawn(side: Side, kind: str, args: list[str], config: Path, push_url: str,
-           workdir: Path) -> subprocess.Popen[bytes]:  # fmt: skip
+def _spawn(
+    side: Side, kind: str, args: list[str], config: Path, push_url: str, workdir: Path
+) -> subprocess.Popen[bytes]:
     env = {
         "CONFIG_FILE": str(config),
         "TICTACTOE_SECRET_KEY": SECRET,
@@ -117,5 +125,7 @@ def _spawn(side: Side, kind: str, args: list[str], config: Path, push_url: str,
     }
     return processes.start(
         [sys.executable, "-m", "gunicorn", *args, "--config", str(CONF)],
-        log=workdir / f"{side.name}-{kind}.log", env=env, cwd=side.root,
-    )  # fmt: skip
+        log=workdir / f"{side.name}-{kind}.log",
+        env=env,
+        cwd=side.root,
+    )

@@ -92,10 +92,21 @@ def local_stack(workdir: Path) -> Iterator[Stack]:
             "PYTHONPATH": str(ROOT),
         }
         app = processes.start(
-            [sys.executable, "-m", "gunicorn", *GUNICORN, "--bind", f"127.0.0.1:{app_port}",
-             "--config", str(ROOT / "bench" / "gunicorn_conf.py"), "application:application"],
-            log=workdir / "app.log", env=env, cwd=ROOT,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                *GUNICORN,
+                "--bind",
+                f"127.0.0.1:{app_port}",
+                "--config",
+                str(ROOT / "bench" / "gunicorn_conf.py"),
+                "application:application",
+            ],
+            log=workdir / "app.log",
+            env=env,
+            cwd=ROOT,
+        )
         stack.callback(_stop_app, app)
         processes.wait_for_port(app_port, app)
         yield Stack(settings, f"http://127.0.0.1:{app_port}", calls_dir, app, db)

@@ -84,8 +84,16 @@ class _Seen:
     ended_by_server: int = 0
 
 
-async def _stream(host: str, port: int, path: str, cookie: str, gate: asyncio.Semaphore,
-                  seen: _Seen, ready: asyncio.Event, writers: list[Any]) -> None:  # fmt: skip
+async def _stream(
+    host: str,
+    port: int,
+    path: str,
+    cookie: str,
+    gate: asyncio.Semaphore,
+    seen: _Seen,
+    ready: asyncio.Event,
+    writers: list[Any],
+) -> None:
     async with gate:
         started = time.perf_counter()
         try:
@@ -141,27 +149,32 @@ def _first_event(buffer: bytes) -> bool:
     return at >= 0 and b"}\n\n" in buffer[at:]
 
 
-async def _hold(host: str, port: int, streams: list[tuple[str, str]], pipe: Any,
-                max_seconds: float) -> None:  # fmt: skip
+async def _hold(
+    host: str, port: int, streams: list[tuple[str, str]], pipe: Any, max_seconds: float
+) -> None:
     seen, gate, done, writers = _Seen(), asyncio.Semaphore(CONCURRENT), asyncio.Event(), []
     loop = asyncio.get_running_loop()
     started = time.perf_counter()
-    tasks = [asyncio.create_task(_stream(host, port, path, cookie, gate, seen, done, writers))
-             for path, cookie in streams]  # fmt: skip
+    tasks = [
+        asyncio.create_task(_stream(host, port, path, cookie, gate, seen, done, writers))
+        for path, cookie in streams
+    ]
     while sum(seen.statuses.values()) < len(streams) and not all(t.done() for t in tasks):
         await asyncio.sleep(0.05)
         if time.perf_counter() - started > max_seconds:
             break
     took = time.perf_counter() - started
     firsts = sorted(seen.first_event_ms)
-    pipe.send({
-        "asked": len(streams),
-        "open": len(firsts),
-        "statuses": dict(seen.statuses),
-        "seconds": took,
-        "first_event_p50_ms": statistics.median(firsts) if firsts else None,
-        "first_event_max_ms": firsts[-1] if firsts else None,
-    })  # fmt: skip
+    pipe.send(
+        {
+            "asked": len(streams),
+            "open": len(firsts),
+            "statuses": dict(seen.statuses),
+            "seconds": took,
+            "first_event_p50_ms": statistics.median(firsts) if firsts else None,
+            "first_event_max_ms": firsts[-1] if firsts else None,
+        }
+    )
     left = max(0.0, max_seconds - (time.perf_counter() - started))
     asked = loop.run_in_executor(None, pipe.poll, left)
     await asked  # "close", or the time is up
@@ -172,10 +185,18 @@ async def _hold(host: str, port: int, streams: list[tuple[str, str]], pipe: Any,
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    pipe.send({"held_seconds": held, "bytes": seen.bytes, "events": seen.events,
-               "heartbeats": seen.heartbeats, "ended_by_server": seen.ended_by_server})  # fmt: skip
+    pipe.send(
+        {
+            "held_seconds": held,
+            "bytes": seen.bytes,
+            "events": seen.events,
+            "heartbeats": seen.heartbeats,
+            "ended_by_server": seen.ended_by_server,
+        }
+    )
 
 
-def _main(host: str, port: int, streams: list[tuple[str, str]], pipe: Any,
-          max_seconds: float) -> None:  # fmt: skip
+def _main(
+    host: str, port: int, streams: list[tuple[str, str]], pipe: Any, max_seconds: float
+) -> None:
     asyncio.run(_hold(host, port, streams, pipe, max_seconds))

@@ -80,31 +80,43 @@ def run(port: int, config: Path) -> int:
         started.append(redis_server.start(redis_port, LOCAL / "redis.log"))
         log.info("Push bus (redis-server) on %s", redis_server.url(redis_port))
         watched = sys.stdout.isatty()
-        env = {"CONFIG_FILE": str(config), "TICTACTOE_SECRET_KEY": secret_key(),
-               "TICTACTOE_PUSH_URL": redis_server.url(redis_port),
-               # Readable lines for the person at this terminal (shown below as they come),
-               # JSON as on Elastic Beanstalk when nobody is watching.
-               "TICTACTOE_LOG_FORMAT": "text" if watched else "json"}  # fmt: skip
+        env = {
+            "CONFIG_FILE": str(config),
+            "TICTACTOE_SECRET_KEY": secret_key(),
+            "TICTACTOE_PUSH_URL": redis_server.url(redis_port),
+            # Readable lines for the person at this terminal (shown below as they come),
+            # JSON as on Elastic Beanstalk when nobody is watching.
+            "TICTACTOE_LOG_FORMAT": "text" if watched else "json",
+        }
         logs = {name: LOCAL / f"{name}.log" for name in ("app", "stream")}
         seen = {name: path.stat().st_size if path.exists() else 0 for name, path in logs.items()}
         web_port, stream_port = processes.free_port(), processes.free_port()
-        web = processes.start(procfile_command("web", f"127.0.0.1:{web_port}"),
-                              log=logs["app"], env=env, cwd=ROOT)  # fmt: skip
+        web = processes.start(
+            procfile_command("web", f"127.0.0.1:{web_port}"), log=logs["app"], env=env, cwd=ROOT
+        )
         started.append(web)
-        stream = processes.start(procfile_command("stream", f"127.0.0.1:{stream_port}"),
-                                 log=logs["stream"], env=env, cwd=ROOT)  # fmt: skip
+        stream = processes.start(
+            procfile_command("stream", f"127.0.0.1:{stream_port}"),
+            log=logs["stream"],
+            env=env,
+            cwd=ROOT,
+        )
         started.append(stream)
         processes.wait_for_port(web_port, web)
         processes.wait_for_port(stream_port, stream)
         home = LOCAL / "nginx"
         shutil.rmtree(home, ignore_errors=True)
-        conf = platform_nginx.write(ROOT, home, port, f"127.0.0.1:{web_port}",
-                                    f"127.0.0.1:{stream_port}")  # fmt: skip
+        conf = platform_nginx.write(
+            ROOT, home, port, f"127.0.0.1:{web_port}", f"127.0.0.1:{stream_port}"
+        )
         proxy = platform_nginx.start(conf, home)
         started.append(proxy)
         processes.wait_for_port(port, proxy, timeout=10)
-        log.info("web on 127.0.0.1:%d, stream on 127.0.0.1:%d, nginx in front (.local/nginx/)",
-                 web_port, stream_port)  # fmt: skip
+        log.info(
+            "web on 127.0.0.1:%d, stream on 127.0.0.1:%d, nginx in front (.local/nginx/)",
+            web_port,
+            stream_port,
+        )
         print(
             f"\n  Tic-Tac-Toe is running: open http://127.0.0.1:{port}/ in two browsers", flush=True
         )

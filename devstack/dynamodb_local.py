@@ -27,8 +27,9 @@ def install(home: Path = HOME) -> Path:
             "npm is needed to fetch DynamoDB Local (package amplify-dynamodb-simulator)"
         )
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["npm", "pack", PACKAGE, "--silent"], cwd=tmp, check=True,
-                       stdout=subprocess.DEVNULL)  # fmt: skip
+        subprocess.run(
+            ["npm", "pack", PACKAGE, "--silent"], cwd=tmp, check=True, stdout=subprocess.DEVNULL
+        )
         (tarball,) = Path(tmp).glob("*.tgz")
         with tarfile.open(tarball) as tar:
             members = [m for m in tar.getmembers() if m.name.startswith("package/emulator/")]
@@ -52,11 +53,21 @@ def start(port: int, db_path: Path, log: Path) -> subprocess.Popen[bytes]:
     jar = install()
     db_path.mkdir(parents=True, exist_ok=True)
     proc = processes.start(
-        ["java", f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}", "-jar", str(jar),
-         "-sharedDb", "-dbPath", str(db_path), "-port", str(port), "-disableTelemetry"],
+        [
+            "java",
+            f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
+            "-jar",
+            str(jar),
+            "-sharedDb",
+            "-dbPath",
+            str(db_path),
+            "-port",
+            str(port),
+            "-disableTelemetry",
+        ],
         log=log,
         cwd=jar.parent,
-    )  # fmt: skip
+    )
     processes.wait_for_port(port, proc)
     return proc
 

@@ -161,8 +161,9 @@ def write(app_dir: Path, home: Path, port: int, web: str, stream: str) -> Path:
     main = platform / "nginx.conf"
     (conf / "nginx.conf").write_text(DEFAULT_NGINX_CONF if not main.is_file() else main.read_text())
     for path in sorted(conf.rglob("*.conf")):
-        path.write_text(_localize(path.read_text(), path == conf / "nginx.conf", home, port,
-                                  web, stream))  # fmt: skip
+        path.write_text(
+            _localize(path.read_text(), path == conf / "nginx.conf", home, port, web, stream)
+        )
     return conf / "nginx.conf"
 
 
@@ -173,8 +174,10 @@ def _localize(text: str, main: bool, home: Path, port: int, web: str, stream: st
     if not main:
         return text
     user = f"user {getpass.getuser()};" if os.geteuid() == 0 else ""
-    temps = "".join(f"\n    {kind}_temp_path {home / 'temp' / kind};"
-                    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))  # fmt: skip
+    temps = "".join(
+        f"\n    {kind}_temp_path {home / 'temp' / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     for pattern, replacement in (
         (r"^user\s+nginx;", user),
         (r"^pid\s+/var/run/nginx\.pid;", f"pid {home / 'nginx.pid'};"),
@@ -183,8 +186,9 @@ def _localize(text: str, main: bool, home: Path, port: int, web: str, stream: st
         (r"^\s*include\s+conf\.d/\*\.conf;", r"\g<0>"),
         (r"^\s*include\s+conf\.d/elasticbeanstalk/\*\.conf;", r"\g<0>"),
     ):
-        text, count = re.subn(pattern, lambda m, r=replacement: m.expand(r), text, count=1,
-                              flags=re.MULTILINE)  # fmt: skip
+        text, count = re.subn(
+            pattern, lambda m, r=replacement: m.expand(r), text, count=1, flags=re.MULTILINE
+        )
         if count != 1:
             raise ValueError(f"nginx.conf: no line matches {pattern!r}, as the platform's has")
     return text

@@ -17,10 +17,21 @@ def available() -> bool:
 def start(port: int, log: Path) -> subprocess.Popen[bytes]:
     """Start a throwaway redis-server on 127.0.0.1:`port`: nothing is saved to disk."""
     proc = processes.start(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--protected-mode", "yes"],
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--protected-mode",
+            "yes",
+        ],
         log=log,
-    )  # fmt: skip
+    )
     processes.wait_for_port(port, proc)
     return proc
 

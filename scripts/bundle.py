@@ -64,8 +64,16 @@ bundled_config = _settings.bundled_config
 # What the app needs, and nothing else. Folders are walked; junk inside them is skipped.
 FILES = ("application.py", "requirements.txt", "Procfile")
 FOLDERS = ("tictactoe", ".ebextensions", ".platform")
-SKIP_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".git", ".idea",
-             ".vscode", "node_modules"}  # fmt: skip
+SKIP_DIRS = {
+    "__pycache__",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".git",
+    ".idea",
+    ".vscode",
+    "node_modules",
+}
 SKIP_FILES = re.compile(r"(\.py[cod]|~|\.sw[a-p]|\.orig|\.rej|\.bak|\.tmp)$|^(\.#|#)|^\.DS_Store$")
 
 # Elastic Beanstalk refuses source bundles over 500 MB.
@@ -101,9 +109,12 @@ def main(argv: list[str] | None = None) -> int:
         secret = None if from_env is None else _settings.secret_from_env(from_env)
         parameter = _key_parameter(args)
         config_text, settings, generated = bundled_config(
-            args.config, secret, no_secret=args.no_secret, force_https=bool(args.certificate_arn),
+            args.config,
+            secret,
+            no_secret=args.no_secret,
+            force_https=bool(args.certificate_arn),
             key_parameter=parameter,
-        )  # fmt: skip
+        )
         extra: dict[str, str] = {}
         if args.environment_type != "SingleInstance":  # a single instance has no load balancer
             extra[_balancer.CONFIG_NAME] = _balancer.config_text()
@@ -134,57 +145,98 @@ def _parser() -> argparse.ArgumentParser:
         description="Build the Elastic Beanstalk source bundle (zip) and print its Launch Now "
         "URL. Validates the config with the app's own loader first.",
     )
-    parser.add_argument("--config", type=Path, default=ROOT / CONFIG_NAME,
-                        help="settings to bundle, stored in the zip as beanstalk.toml "
-                        "(default: %(default)s)")  # fmt: skip
-    parser.add_argument("--output", type=Path,
-                        help="where to write the zip (default: dist/tictactoe.zip)")  # fmt: skip
-    parser.add_argument("--secret-from-env", nargs="?", const=SECRET_ENV, metavar="NAME",
-                        help=f"take [flask].secret_key from the environment variable NAME "
-                        f"(default {SECRET_ENV}) instead of generating one, e.g. a CI secret "
-                        "(the same secret and sources give a byte-identical zip)")  # fmt: skip
-    parser.add_argument("--no-secret", action="store_true",
-                        help=f"put no session key in the zip: set {SECRET_ENV} as an Elastic "
-                        "Beanstalk environment property instead; with --upload the key is in "
-                        "SSM anyway (docs/deploy.md, \"Where the session key lives\")")  # fmt: skip
-    parser.add_argument("--certificate-arn", metavar="ARN",
-                        help="ACM certificate (in the config's region): adds an HTTPS "
-                        "listener, redirects HTTP to it, turns on force_https")  # fmt: skip
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=ROOT / CONFIG_NAME,
+        help="settings to bundle, stored in the zip as beanstalk.toml (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--output", type=Path, help="where to write the zip (default: dist/tictactoe.zip)"
+    )
+    parser.add_argument(
+        "--secret-from-env",
+        nargs="?",
+        const=SECRET_ENV,
+        metavar="NAME",
+        help=f"take [flask].secret_key from the environment variable NAME "
+        f"(default {SECRET_ENV}) instead of generating one, e.g. a CI secret "
+        "(the same secret and sources give a byte-identical zip)",
+    )
+    parser.add_argument(
+        "--no-secret",
+        action="store_true",
+        help=f"put no session key in the zip: set {SECRET_ENV} as an Elastic "
+        "Beanstalk environment property instead; with --upload the key is in "
+        'SSM anyway (docs/deploy.md, "Where the session key lives")',
+    )
+    parser.add_argument(
+        "--certificate-arn",
+        metavar="ARN",
+        help="ACM certificate (in the config's region): adds an HTTPS "
+        "listener, redirects HTTP to it, turns on force_https",
+    )
     where = parser.add_argument_group("where the bundle goes (for the Launch Now URL)")
     where.add_argument("--bucket", help="S3 bucket you upload the zip to (same region)")
     where.add_argument("--key", help="S3 key of the zip (default: tictactoe/<sha256[:16]>.zip)")
-    where.add_argument("--upload", metavar="s3://BUCKET/KEY",
-                       help="upload the zip there with boto3 (your AWS credentials)")  # fmt: skip
+    where.add_argument(
+        "--upload",
+        metavar="s3://BUCKET/KEY",
+        help="upload the zip there with boto3 (your AWS credentials)",
+    )
     launch = parser.add_argument_group("the environment the Launch Now URL creates")
-    launch.add_argument("--application-name", default="tictactoe",
-                        help="Elastic Beanstalk application (default: %(default)s)")  # fmt: skip
-    launch.add_argument("--platform", default=PLATFORM,
-                        help="platform branch (default: %(default)s)")  # fmt: skip
-    launch.add_argument("--environment-type", choices=["LoadBalancing", "SingleInstance"],
-                        default="LoadBalancing",
-                        help="LoadBalancing (default; health checks on /health) or "
-                        "SingleInstance (cheaper, no load balancer)")  # fmt: skip
-    launch.add_argument("--instance-type", default=INSTANCE_TYPE,
-                        help="EC2 instance type (default: %(default)s, Graviton: the same work "
-                        "for less than t3.micro)")  # fmt: skip
-    launch.add_argument("--alarm-email", metavar="ADDRESS",
-                        help="where the alarms send e-mail: bundled as the custom option "
-                        "AlarmEmail")  # fmt: skip
-    launch.add_argument("--waf", action="store_true",
-                        help="add an AWS WAF web ACL to the load balancer "
-                        "(scripts/bundle_waf.py; off by default)")  # fmt: skip
+    launch.add_argument(
+        "--application-name",
+        default="tictactoe",
+        help="Elastic Beanstalk application (default: %(default)s)",
+    )
+    launch.add_argument(
+        "--platform", default=PLATFORM, help="platform branch (default: %(default)s)"
+    )
+    launch.add_argument(
+        "--environment-type",
+        choices=["LoadBalancing", "SingleInstance"],
+        default="LoadBalancing",
+        help="LoadBalancing (default; health checks on /health) or "
+        "SingleInstance (cheaper, no load balancer)",
+    )
+    launch.add_argument(
+        "--instance-type",
+        default=INSTANCE_TYPE,
+        help="EC2 instance type (default: %(default)s, Graviton: the same work "
+        "for less than t3.micro)",
+    )
+    launch.add_argument(
+        "--alarm-email",
+        metavar="ADDRESS",
+        help="where the alarms send e-mail: bundled as the custom option AlarmEmail",
+    )
+    launch.add_argument(
+        "--waf",
+        action="store_true",
+        help="add an AWS WAF web ACL to the load balancer (scripts/bundle_waf.py; off by default)",
+    )
     account = parser.add_argument_group("the account steps of --upload (each done only once)")
-    account.add_argument("--role", default=_account.ROLE,
-                         help="instance role and instance profile to create when missing, "
-                         "with iam/policy.json (default: %(default)s)")  # fmt: skip
-    account.add_argument("--secret-parameter", metavar="NAME",
-                         help="SSM SecureString holding the session key, created when "
-                         "missing, never overwritten (default: "
-                         "/tictactoe/<application-name>/secret-key)")  # fmt: skip
+    account.add_argument(
+        "--role",
+        default=_account.ROLE,
+        help="instance role and instance profile to create when missing, "
+        "with iam/policy.json (default: %(default)s)",
+    )
+    account.add_argument(
+        "--secret-parameter",
+        metavar="NAME",
+        help="SSM SecureString holding the session key, created when "
+        "missing, never overwritten (default: "
+        "/tictactoe/<application-name>/secret-key)",
+    )
     account.add_argument("--vpc", help="VPC to launch in (default: the region's default VPC)")
-    account.add_argument("--subnets", metavar="A,B",
-                         help="its subnets, in two Availability Zones or more (default: the "
-                         "default VPC's default subnets)")  # fmt: skip
+    account.add_argument(
+        "--subnets",
+        metavar="A,B",
+        help="its subnets, in two Availability Zones or more (default: the "
+        "default VPC's default subnets)",
+    )
     return parser
 
 
@@ -211,8 +263,10 @@ def _check_options(args: argparse.Namespace) -> None:
             "hold the certificate. Use LoadBalancing (the default)"
         )
     if args.waf and args.environment_type == "SingleInstance":
-        raise BundleError("--waf guards the load balancer, and a SingleInstance environment has "
-                          "none. Use LoadBalancing (the default)")  # fmt: skip
+        raise BundleError(
+            "--waf guards the load balancer, and a SingleInstance environment has "
+            "none. Use LoadBalancing (the default)"
+        )
     if not args.upload and (args.vpc or args.subnets or args.role != _account.ROLE):
         raise BundleError("--role, --vpc and --subnets are account steps: they need --upload")
     _account.check_names(args.role, args.secret_parameter)
@@ -264,10 +318,16 @@ def _account_steps(
         raise BundleError(str(err)) from err
     load_balanced = args.environment_type == "LoadBalancing"
     if not network.public:
-        print("warning: the subnets give no public addresses: the instances need a NAT to "
-              "reach AWS, and " + ("the load balancer, in the same subnets, is unreachable "
-              "from the internet" if load_balanced else "the instance is unreachable"),
-              file=sys.stderr)  # fmt: skip
+        print(
+            "warning: the subnets give no public addresses: the instances need a NAT to "
+            "reach AWS, and "
+            + (
+                "the load balancer, in the same subnets, is unreachable from the internet"
+                if load_balanced
+                else "the instance is unreachable"
+            ),
+            file=sys.stderr,
+        )
     return _account.account_config(network, args.alarm_email, load_balanced)
 
 
@@ -308,9 +368,12 @@ def sources(root: Path = ROOT) -> Iterator[tuple[str, Path]]:
 
 
 def build(
-    output: Path, config_text: str, generated_secret: bool = False, root: Path = ROOT,
+    output: Path,
+    config_text: str,
+    generated_secret: bool = False,
+    root: Path = ROOT,
     extra: dict[str, str] | None = None,
-) -> Bundle:  # fmt: skip
+) -> Bundle:
     """Write the zip: sorted entries, fixed timestamps and permissions, files at the root.
 
     `extra` maps more names in the zip (generated files, such as the HTTPS listener) to text.
@@ -362,17 +425,24 @@ def upload(path: Path, bucket: str | None, key: str | None, region: str) -> None
 
 def _report_https(args: argparse.Namespace, settings: Settings) -> None:
     if args.certificate_arn:
-        print(f"https:   listener on 443 with {args.certificate_arn}; HTTP redirected to it "
-              "(but /health); [flask].force_https on")  # fmt: skip
+        print(
+            f"https:   listener on 443 with {args.certificate_arn}; HTTP redirected to it "
+            "(but /health); [flask].force_https on"
+        )
     elif settings.force_https:
-        print("warning: [flask].force_https is on but this bundle adds no HTTPS listener: "
-              "without one on the load balancer, every page redirects to an https:// URL that "
-              "nothing answers", file=sys.stderr)  # fmt: skip
+        print(
+            "warning: [flask].force_https is on but this bundle adds no HTTPS listener: "
+            "without one on the load balancer, every page redirects to an https:// URL that "
+            "nothing answers",
+            file=sys.stderr,
+        )
     else:
-        print("warning: no --certificate-arn: the site is served over plain HTTP, so passwords "
-              "and session cookies travel unencrypted. Request an ACM certificate and pass "
-              "--certificate-arn ARN (docs/deploy.md, step 1: a certificate for your domain)",
-              file=sys.stderr)  # fmt: skip
+        print(
+            "warning: no --certificate-arn: the site is served over plain HTTP, so passwords "
+            "and session cookies travel unencrypted. Request an ACM certificate and pass "
+            "--certificate-arn ARN (docs/deploy.md, step 1: a certificate for your domain)",
+            file=sys.stderr,
+        )
 
 
 def launch_now_url(
@@ -398,29 +468,40 @@ def launch_now_url(
 
 
 def _report(
-    args: argparse.Namespace, bundle: Bundle, settings: Settings, bucket: str | None,
+    args: argparse.Namespace,
+    bundle: Bundle,
+    settings: Settings,
+    bucket: str | None,
     key: str | None,
-) -> None:  # fmt: skip
+) -> None:
     key = key or f"tictactoe/{bundle.sha256[:16]}.zip"
     print(f"bundle:  {bundle.path}")
     print(f"sha256:  {bundle.sha256}")
     print(f"size:    {bundle.size:,} bytes ({len(bundle.names)} files)")
     if bundle.generated_secret:
-        print("secret:  generated a new [flask].secret_key into the bundled beanstalk.toml only "
-              "(the repository file is unchanged); every deploy of a new bundle signs players "
-              "out. Use --secret-from-env to keep one key across releases.")  # fmt: skip
+        print(
+            "secret:  generated a new [flask].secret_key into the bundled beanstalk.toml only "
+            "(the repository file is unchanged); every deploy of a new bundle signs players "
+            "out. Use --secret-from-env to keep one key across releases."
+        )
     elif settings.secret_key_parameter and not settings.secret_key:
-        print("secret:  none in the bundle; read at start-up from the SSM parameter "
-              f"{settings.secret_key_parameter} (or {SECRET_ENV}, which wins)")  # fmt: skip
+        print(
+            "secret:  none in the bundle; read at start-up from the SSM parameter "
+            f"{settings.secret_key_parameter} (or {SECRET_ENV}, which wins)"
+        )
     elif not settings.secret_key:
-        print(f"secret:  none in the bundle; the environment property {SECRET_ENV} must hold "
-              "it, or the app refuses to start (docs/deploy.md, \"Where the session key "
-              "lives\"); --upload keeps it in SSM instead")  # fmt: skip
+        print(
+            f"secret:  none in the bundle; the environment property {SECRET_ENV} must hold "
+            'it, or the app refuses to start (docs/deploy.md, "Where the session key '
+            'lives"); --upload keeps it in SSM instead'
+        )
     _report_https(args, settings)
     if settings.bucket.endswith("change-me"):
-        print(f"warning: [s3].bucket is still the placeholder {settings.bucket!r}: S3 bucket "
-              "names are global, choose your own in the config and in iam/policy.json",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"warning: [s3].bucket is still the placeholder {settings.bucket!r}: S3 bucket "
+            "names are global, choose your own in the config and in iam/policy.json",
+            file=sys.stderr,
+        )
     if args.upload:
         print(f"upload:  s3://{bucket}/{key}")
     elif bucket:
@@ -428,8 +509,15 @@ def _report(
     else:
         print("next:    give --bucket (and --key) or --upload s3://bucket/key for the URL")
         return
-    url = launch_now_url(settings.region, bucket, key, args.application_name, args.platform,
-                         args.environment_type, args.instance_type)  # fmt: skip
+    url = launch_now_url(
+        settings.region,
+        bucket,
+        key,
+        args.application_name,
+        args.platform,
+        args.environment_type,
+        args.instance_type,
+    )
     print(f"launch:  {url}")
 
 

@@ -33,9 +33,14 @@ SESSION_KEY_SID = "SessionKey"
 # Only EC2 instances may take the role (the instance profile hands it to them).
 TRUST = {
     "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
-                   "Action": "sts:AssumeRole"}],
-}  # fmt: skip
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "ec2.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
 ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")  # IAM's rule for role and profile names
 PARAMETER_NAME = re.compile(r"^/?[A-Za-z0-9_.\-/]{1,1011}$")  # SSM's characters, no spaces
 EMAIL = re.compile(
@@ -89,8 +94,10 @@ def check_names(role: str, parameter: str | None) -> None:
             f"--role wants an IAM role name (letters, digits, +=,.@_-), got {role!r}"
         )
     if parameter is not None and (not PARAMETER_NAME.match(parameter) or "//" in parameter):
-        raise AccountError(f"--secret-parameter wants an SSM parameter name such as "
-                           f"/tictactoe/app/secret-key, got {parameter!r}")  # fmt: skip
+        raise AccountError(
+            f"--secret-parameter wants an SSM parameter name such as "
+            f"/tictactoe/app/secret-key, got {parameter!r}"
+        )
 
 
 def check_email(address: str) -> str:
@@ -136,14 +143,19 @@ def ensure_role(iam: Any, role: str, policy: dict, policy_copy: Path) -> list[st
     except ClientError as err:
         if not _missing(err, "NoSuchEntity"):
             raise
-        iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(TRUST),
-                        Description="Tic-Tac-Toe: the app's instances")  # fmt: skip
+        iam.create_role(
+            RoleName=role,
+            AssumeRolePolicyDocument=json.dumps(TRUST),
+            Description="Tic-Tac-Toe: the app's instances",
+        )
         iam.put_role_policy(
             RoleName=role, PolicyName=POLICY_NAME, PolicyDocument=json.dumps(policy)
         )
         iam.attach_role_policy(RoleName=role, PolicyArn=WEB_TIER)
-        return [f"role:    created {role} (inline policy {POLICY_NAME} from iam/policy.json, "
-                "AWSElasticBeanstalkWebTier attached)"]  # fmt: skip
+        return [
+            f"role:    created {role} (inline policy {POLICY_NAME} from iam/policy.json, "
+            "AWSElasticBeanstalkWebTier attached)"
+        ]
     return _compare_role(iam, role, policy, policy_copy)
 
 
@@ -165,16 +177,22 @@ def _compare_role(iam: Any, role: str, policy: dict, policy_copy: Path) -> list[
         )
         policy_copy.parent.mkdir(parents=True, exist_ok=True)
         policy_copy.write_text(json.dumps(policy, indent=2) + "\n", encoding="utf-8")
-        lines += difflib.unified_diff(_pretty(current or {}), _pretty(policy),
-                                      f"{role}/{POLICY_NAME} (in your account)",
-                                      f"{policy_copy} (from iam/policy.json)")  # fmt: skip
-        lines.append(f"to update: aws iam put-role-policy --role-name {role} --policy-name "
-                     f"{POLICY_NAME} --policy-document file://{policy_copy}")  # fmt: skip
+        lines += difflib.unified_diff(
+            _pretty(current or {}),
+            _pretty(policy),
+            f"{role}/{POLICY_NAME} (in your account)",
+            f"{policy_copy} (from iam/policy.json)",
+        )
+        lines.append(
+            f"to update: aws iam put-role-policy --role-name {role} --policy-name "
+            f"{POLICY_NAME} --policy-document file://{policy_copy}"
+        )
     attached = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
     if WEB_TIER not in {p["PolicyArn"] for p in attached}:
         problems.append("AWSElasticBeanstalkWebTier is not attached")
-        lines.append(f"to attach: aws iam attach-role-policy --role-name {role} --policy-arn "
-                     f"{WEB_TIER}")  # fmt: skip
+        lines.append(
+            f"to attach: aws iam attach-role-policy --role-name {role} --policy-arn {WEB_TIER}"
+        )
     if not problems:
         return [f"role:    exists {role}"]
     head = f"role:    differs: {role} exists, but {' and '.join(problems)}; left as it is"
@@ -199,8 +217,10 @@ def ensure_instance_profile(iam: Any, role: str) -> str:
     if not held:
         iam.add_role_to_instance_profile(InstanceProfileName=role, RoleName=role)
         return f"profile: exists {role}; created its link to the role {role}"
-    return (f"profile: differs: {role} holds the role {held[0]}, not {role}; left as it is "
-            "(choose a profile holding the role in the console)")  # fmt: skip
+    return (
+        f"profile: differs: {role} holds the role {held[0]}, not {role}; left as it is "
+        "(choose a profile holding the role in the console)"
+    )
 
 
 def ensure_session_key(ssm: Any, name: str) -> str:
@@ -213,18 +233,24 @@ def ensure_session_key(ssm: Any, name: str) -> str:
         if not _missing(err, "ParameterNotFound"):
             raise
         try:
-            ssm.put_parameter(Name=name, Type="SecureString", Overwrite=False,
-                              Value=secrets.token_urlsafe(48),
-                              Description="Tic-Tac-Toe session key")  # fmt: skip
+            ssm.put_parameter(
+                Name=name,
+                Type="SecureString",
+                Overwrite=False,
+                Value=secrets.token_urlsafe(48),
+                Description="Tic-Tac-Toe session key",
+            )
         except ClientError as race:  # made meanwhile by someone else: theirs stays
             if not _missing(race, "ParameterAlreadyExists"):
                 raise
             return f"key:     exists {name}"
         return f"key:     created {name} (SecureString, a random key)"
     if found.get("Type") != "SecureString":
-        raise AccountError(f"the SSM parameter {name} is a {found.get('Type')}; the app reads "
-                           "its key only from a SecureString. Delete it or choose another name "
-                           "with --secret-parameter")  # fmt: skip
+        raise AccountError(
+            f"the SSM parameter {name} is a {found.get('Type')}; the app reads "
+            "its key only from a SecureString. Delete it or choose another name "
+            "with --secret-parameter"
+        )
     return f"key:     exists {name} (kept as it is)"
 
 

@@ -72,9 +72,13 @@ def secret_from_env(name: str = SECRET_ENV) -> str:
 
 
 def bundled_config(
-    path: Path, secret: str | None = None, *, no_secret: bool = False, force_https: bool = False,
+    path: Path,
+    secret: str | None = None,
+    *,
+    no_secret: bool = False,
+    force_https: bool = False,
     key_parameter: str | None = None,
-) -> tuple[str, Settings, bool]:  # fmt: skip
+) -> tuple[str, Settings, bool]:
     """Return the config text to bundle, its Settings, and whether a key was generated.
 
     The file on disk is never changed: the key, the key's parameter (`key_parameter`, named in
@@ -82,8 +86,10 @@ def bundled_config(
     """
     settings = parse(path)  # the app's own loader: same rules, same messages
     text = path.read_text(encoding="utf-8")
-    for name, url in (("[dynamodb].endpoint", settings.endpoint),
-                      ("[s3].endpoint", settings.s3_endpoint)):  # fmt: skip
+    for name, url in (
+        ("[dynamodb].endpoint", settings.endpoint),
+        ("[s3].endpoint", settings.s3_endpoint),
+    ):
         if url and _is_loopback(url):
             raise BundleError(
                 f"{path}: {name} is {url}, a loopback address; on Elastic Beanstalk that is the "
@@ -99,8 +105,9 @@ def bundled_config(
             "--secret-from-env"
         )
     # A key named by secret_key_parameter is read at start-up: the bundle needs none.
-    needs_key = not (no_secret or key_parameter or settings.secret_key
-                     or settings.secret_key_parameter)  # fmt: skip
+    needs_key = not (
+        no_secret or key_parameter or settings.secret_key or settings.secret_key_parameter
+    )
     generated = needs_key and secret is None
     if needs_key:
         text = with_secret_key(text, secret or secrets.token_urlsafe(48))

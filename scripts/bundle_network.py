@@ -67,9 +67,12 @@ def find(ec2: Any, vpc: str | None = None, subnets: tuple[str, ...] = ()) -> Net
             "subnet-a,subnet-b (in two Availability Zones or more)"
         )
     vpc_id = default[0]["VpcId"]
-    found = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]},
-                                          {"Name": "default-for-az", "Values": ["true"]}])[
-        "Subnets"]  # fmt: skip
+    found = ec2.describe_subnets(
+        Filters=[
+            {"Name": "vpc-id", "Values": [vpc_id]},
+            {"Name": "default-for-az", "Values": ["true"]},
+        ]
+    )["Subnets"]
     found = sorted(found, key=lambda s: s["AvailabilityZone"])[:MAX_ZONES]
     return _network(vpc_id, found, default=True)
 
@@ -93,5 +96,7 @@ def describe(network: Network) -> str:
     """Return one line saying which network the environment gets."""
     kind = "the default VPC" if network.default else "as given"
     reach = "public" if network.public else "private (instances get no public address)"
-    return (f"{network.vpc} ({kind}), subnets {', '.join(network.subnets)} in "
-            f"{', '.join(network.zones)}, {reach}")  # fmt: skip
+    return (
+        f"{network.vpc} ({kind}), subnets {', '.join(network.subnets)} in "
+        f"{', '.join(network.zones)}, {reach}"
+    )

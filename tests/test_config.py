@@ -218,16 +218,25 @@ def test_a_deployed_app_without_a_shared_key_refuses_to_start(
     [
         ('secret_key = "short"', {}, "[flask].secret_key is 5 characters"),
         ("", {"TICTACTOE_SECRET_KEY": "k" * 31}, "TICTACTOE_SECRET_KEY is 31 characters"),
-        (f'secret_key = "{LONG}"\nprevious_secret_keys = ["old"]', {},
-         "a key in [flask].previous_secret_keys is 3 characters"),
-        (f'secret_key = "{LONG}"', {"TICTACTOE_PREVIOUS_SECRET_KEYS": f"{LONG},tiny"},
-         "a key in TICTACTOE_PREVIOUS_SECRET_KEYS is 4 characters"),
+        (
+            f'secret_key = "{LONG}"\nprevious_secret_keys = ["old"]',
+            {},
+            "a key in [flask].previous_secret_keys is 3 characters",
+        ),
+        (
+            f'secret_key = "{LONG}"',
+            {"TICTACTOE_PREVIOUS_SECRET_KEYS": f"{LONG},tiny"},
+            "a key in TICTACTOE_PREVIOUS_SECRET_KEYS is 4 characters",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_deployed_app_refuses_a_short_key_in_one_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flask: str, env: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    flask: str,
+    env: dict[str, str],
     message: str,
-) -> None:  # fmt: skip
+) -> None:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     path = write(tmp_path, f"{DEPLOYED}[flask]\n{flask}\n")
@@ -246,8 +255,9 @@ def test_previous_keys_come_from_the_file_or_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     older, oldest = "o" * 40, "p" * 40
-    path = write(tmp_path, f'{DEPLOYED}[flask]\nsecret_key = "{LONG}"\n'
-                 f'previous_secret_keys = ["{older}"]\n')  # fmt: skip
+    path = write(
+        tmp_path, f'{DEPLOYED}[flask]\nsecret_key = "{LONG}"\nprevious_secret_keys = ["{older}"]\n'
+    )
     assert config.load(path).previous_secret_keys == (older,)
     monkeypatch.setenv("TICTACTOE_SECRET_KEY", "n" * 40)
     monkeypatch.setenv("TICTACTOE_PREVIOUS_SECRET_KEYS", f" {older} , {oldest},")
@@ -292,13 +302,16 @@ def test_the_environment_key_wins_and_the_parameter_is_not_read(
 @pytest.mark.parametrize(
     ("stored", "message"),
     [
-        (None, "cannot read the SSM parameter /tictactoe/secret-key (An error occurred "
-               "(ParameterNotFound)"),
+        (
+            None,
+            "cannot read the SSM parameter /tictactoe/secret-key (An error occurred "
+            "(ParameterNotFound)",
+        ),
         (("k" * 40, "String"), "is a String; store the key as a SecureString"),
         (("short", "SecureString"), "the SSM parameter /tictactoe/secret-key is 5 characters"),
         (("\n \n", "SecureString"), "the SSM parameter /tictactoe/secret-key is empty"),
     ],
-)  # fmt: skip
+)
 def test_an_unusable_parameter_stops_start_up_with_one_line(
     tmp_path: Path, ssm: Any, stored: tuple[str, str] | None, message: str
 ) -> None:
@@ -320,16 +333,19 @@ def test_a_tool_that_reads_no_ssm_says_so(tmp_path: Path) -> None:
 
 
 def test_a_key_in_the_file_and_a_parameter_are_one_too_many(tmp_path: Path) -> None:
-    path = write(tmp_path, f'{DEPLOYED}[flask]\nsecret_key = "{LONG}"\n'
-                 f'secret_key_parameter = "{PARAMETER}"\n')  # fmt: skip
+    path = write(
+        tmp_path,
+        f'{DEPLOYED}[flask]\nsecret_key = "{LONG}"\nsecret_key_parameter = "{PARAMETER}"\n',
+    )
     with pytest.raises(ConfigError, match="set \\[flask\\].secret_key or secret_key_parameter"):
         config.load(path)
 
 
 def run_python(code: str, config_file: Path) -> subprocess.CompletedProcess[str]:
     env = {"CONFIG_FILE": str(config_file), "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=60)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_a_bad_config_stops_the_app_with_one_line_and_no_traceback(tmp_path: Path) -> None:
@@ -356,9 +372,14 @@ PUSH = '[dynamodb]\nregion = "x"\nendpoint = "http://127.0.0.1:8000"\n'
 
 @pytest.mark.parametrize(
     "url",
-    ["redis://127.0.0.1:6379/0", "redis://cache.internal", "rediss://cache.example.com:6380/3",
-     "redis://:secret@cache.internal:6379", "rediss://user:pw@cache.internal/15"],
-)  # fmt: skip
+    [
+        "redis://127.0.0.1:6379/0",
+        "redis://cache.internal",
+        "rediss://cache.example.com:6380/3",
+        "redis://:secret@cache.internal:6379",
+        "rediss://user:pw@cache.internal/15",
+    ],
+)
 def test_push_url_is_read_from_the_file(tmp_path: Path, url: str) -> None:
     assert config.load(write(tmp_path, f'{PUSH}[push]\nurl = "{url}"\n')).push_url == url
 
@@ -404,10 +425,12 @@ def test_a_bad_push_url_in_the_file_is_named(tmp_path: Path, url: str, message: 
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("[push]\nurl = ''\n", "[push].url must be a non-empty string"),
-     ("[push]\nurl = 6379\n", "[push].url must be a non-empty string"),
-     ("[push]\nhost = 'cache'\n", "unknown key [push].host")],
-)  # fmt: skip
+    [
+        ("[push]\nurl = ''\n", "[push].url must be a non-empty string"),
+        ("[push]\nurl = 6379\n", "[push].url must be a non-empty string"),
+        ("[push]\nhost = 'cache'\n", "unknown key [push].host"),
+    ],
+)
 def test_the_push_section_takes_one_string(tmp_path: Path, text: str, message: str) -> None:
     path = write(tmp_path, PUSH + text)
     with pytest.raises(ConfigError) as caught:
@@ -428,9 +451,14 @@ def test_a_bad_push_url_in_the_environment_is_named(
 
 def check_config(config_file: Path, **env: str) -> subprocess.CompletedProcess[str]:
     code = "from tictactoe.__main__ import main; raise SystemExit(main(['check-config']))"
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                          env={"CONFIG_FILE": str(config_file), "PATH": "/usr/bin:/bin", **env},
-                          timeout=60)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"CONFIG_FILE": str(config_file), "PATH": "/usr/bin:/bin", **env},
+        timeout=60,
+    )
 
 
 def test_check_config_rejects_a_bad_push_url_in_one_line(tmp_path: Path) -> None:
@@ -438,8 +466,10 @@ def test_check_config_rejects_a_bad_push_url_in_one_line(tmp_path: Path) -> None
     done = check_config(path)
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
-    assert line == (f"configuration error: {path}: [push].url must be a redis:// or rediss:// "
-                    "URL, got 'http://cache:6379'")  # fmt: skip
+    assert line == (
+        f"configuration error: {path}: [push].url must be a redis:// or rediss:// "
+        "URL, got 'http://cache:6379'"
+    )
     assert "Traceback" not in done.stderr and done.stdout == ""
 
 
@@ -459,13 +489,15 @@ ORIGIN_BASE = '[dynamodb]\nregion = "x"\nendpoint = "http://127.0.0.1:8000"\n[fl
 
 @pytest.mark.parametrize(
     ("given", "read"),
-    [("https://ttt.example.com", "https://ttt.example.com"),
-     ("https://TTT.Example.com/", "https://ttt.example.com"),
-     ("https://ttt.example.com:443", "https://ttt.example.com"),
-     ("https://ttt.example.com:8443", "https://ttt.example.com:8443"),
-     ("http://127.0.0.1:5000", "http://127.0.0.1:5000"),
-     ("http://[::1]:5000", "http://[::1]:5000")],
-)  # fmt: skip
+    [
+        ("https://ttt.example.com", "https://ttt.example.com"),
+        ("https://TTT.Example.com/", "https://ttt.example.com"),
+        ("https://ttt.example.com:443", "https://ttt.example.com"),
+        ("https://ttt.example.com:8443", "https://ttt.example.com:8443"),
+        ("http://127.0.0.1:5000", "http://127.0.0.1:5000"),
+        ("http://[::1]:5000", "http://[::1]:5000"),
+    ],
+)
 def test_the_public_origin_is_read_as_scheme_and_host(
     tmp_path: Path, given: str, read: str
 ) -> None:
@@ -476,15 +508,17 @@ def test_the_public_origin_is_read_as_scheme_and_host(
 
 @pytest.mark.parametrize(
     ("given", "message"),
-    [("ttt.example.com", "scheme and host only"),
-     ("ftp://ttt.example.com", "scheme and host only"),
-     ("https://ttt.example.com/play", "scheme and host only"),
-     ("https://ttt.example.com/?x=1", "scheme and host only"),
-     ("https://ttt.example.com#top", "scheme and host only"),
-     ("https://me:pw@ttt.example.com", "scheme and host only"),
-     ("https://", "scheme and host only"),
-     ("https://ttt.example.com:port", "has a port that is not a number")],
-)  # fmt: skip
+    [
+        ("ttt.example.com", "scheme and host only"),
+        ("ftp://ttt.example.com", "scheme and host only"),
+        ("https://ttt.example.com/play", "scheme and host only"),
+        ("https://ttt.example.com/?x=1", "scheme and host only"),
+        ("https://ttt.example.com#top", "scheme and host only"),
+        ("https://me:pw@ttt.example.com", "scheme and host only"),
+        ("https://", "scheme and host only"),
+        ("https://ttt.example.com:port", "has a port that is not a number"),
+    ],
+)
 def test_a_bad_public_origin_is_named(tmp_path: Path, given: str, message: str) -> None:
     path = write(tmp_path, f'{ORIGIN_BASE}public_origin = "{given}"\n')
     with pytest.raises(ConfigError) as caught:

@@ -28,8 +28,12 @@ class _KeptKeys(TimestampSigner):
     _derived: dict[tuple[object, ...], bytes] = {}
 
     def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
-        found = (self.secret_keys[-1] if secret_key is None else secret_key, self.salt,
-                 self.key_derivation, self.digest_method)  # fmt: skip
+        found = (
+            self.secret_keys[-1] if secret_key is None else secret_key,
+            self.salt,
+            self.key_derivation,
+            self.digest_method,
+        )
         key = self._derived.get(found)
         if key is None:
             key = self._derived[found] = super().derive_key(secret_key)
@@ -51,10 +55,15 @@ class _SessionInterface(SecureCookieSessionInterface):
         found = self._serializers.get(keys)
         if found is None:
             found = self._serializers[keys] = URLSafeTimedSerializer(
-                list(keys), salt=self.salt, serializer=self.serializer, signer=_KeptKeys,
-                signer_kwargs={"key_derivation": self.key_derivation,
-                               "digest_method": self.digest_method},
-            )  # fmt: skip
+                list(keys),
+                salt=self.salt,
+                serializer=self.serializer,
+                signer=_KeptKeys,
+                signer_kwargs={
+                    "key_derivation": self.key_derivation,
+                    "digest_method": self.digest_method,
+                },
+            )
         return found
 
     def get_cookie_secure(self, app: Flask) -> bool:

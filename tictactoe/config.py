@@ -74,15 +74,23 @@ class Settings:
 
 # The kinds of value a key may hold: (check, what the message says it must be).
 _TEXT = (lambda v: isinstance(v, str) and bool(v.strip()), "a non-empty string")
-_COUNT = (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
-          "a whole number, 0 or more")  # fmt: skip
-_SECONDS = (lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
-            "a whole number of seconds, more than 0")  # fmt: skip
+_COUNT = (
+    lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+    "a whole number, 0 or more",
+)
+_SECONDS = (
+    lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
+    "a whole number of seconds, more than 0",
+)
 _FLAG = (lambda v: isinstance(v, bool), "true or false")
-_TEXTS = (lambda v: isinstance(v, list) and all(_TEXT[0](x) for x in v),
-          "a list of non-empty strings")  # fmt: skip
-_ACCOUNT = (lambda v: isinstance(v, str) and len(v) == 12 and v.isdigit(),
-            "a 12-digit AWS account id")  # fmt: skip
+_TEXTS = (
+    lambda v: isinstance(v, list) and all(_TEXT[0](x) for x in v),
+    "a list of non-empty strings",
+)
+_ACCOUNT = (
+    lambda v: isinstance(v, str) and len(v) == 12 and v.isdigit(),
+    "a 12-digit AWS account id",
+)
 
 # section -> key -> (Settings field, kind, required)
 _SCHEMA: dict[str, dict[str, tuple[str, tuple[Any, str], bool]]] = {
@@ -195,8 +203,9 @@ def parse(path: Path) -> Settings:
         values["public_origin"] = _origin(PUBLIC_ORIGIN_ENV, origin_from_env)
     origin = values.get("public_origin")
     if values.get("force_https") and origin and not origin.startswith("https://"):
-        raise ConfigError(f"{path}: [flask].force_https is on, so public_origin must be "
-                          f"https://, got {origin!r}")  # fmt: skip
+        raise ConfigError(
+            f"{path}: [flask].force_https is on, so public_origin must be https://, got {origin!r}"
+        )
     return Settings(**values)
 
 
@@ -255,8 +264,13 @@ def _keys(
     key = env_key or settings.secret_key or (stored[0] if stored else None)
     where = SECRET_ENV if env_key else parameter if stored else "[flask].secret_key"
     previous = env_previous or settings.previous_secret_keys or tuple(stored[1:])
-    before = (PREVIOUS_SECRETS_ENV if env_previous else "[flask].previous_secret_keys"
-              if settings.previous_secret_keys else parameter)  # fmt: skip
+    before = (
+        PREVIOUS_SECRETS_ENV
+        if env_previous
+        else "[flask].previous_secret_keys"
+        if settings.previous_secret_keys
+        else parameter
+    )
     return key, previous, (where, before)
 
 
@@ -301,9 +315,17 @@ def _origin(name: str, value: str) -> str:
         port = parts.port
     except ValueError:
         raise ConfigError(f"{name} has a port that is not a number: {value!r}") from None
-    if (parts.scheme not in ("http", "https") or not parts.hostname or parts.username
-            or parts.password or parts.path not in ("", "/") or parts.query or parts.fragment
-            or "?" in value or "#" in value):  # fmt: skip
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username
+        or parts.password
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or "?" in value
+        or "#" in value
+    ):
         raise ConfigError(
             f"{name} must be the address players use, scheme and host only, such as "
             f"https://tictactoe.example.com, got {value!r}"

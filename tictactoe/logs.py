@@ -40,13 +40,15 @@ class TextFormatter(logging.Formatter):
     """A line a person reads: time, level, logger, request id, message, then any extra fields."""
 
     def __init__(self) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
-                         datefmt="%H:%M:%S")  # fmt: skip
+        super().__init__(
+            "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s", datefmt="%H:%M:%S"
+        )
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
-        extra = [f"{k}={v}" for k, v in record.__dict__.items()
-                 if k not in _NOT_EXTRA and v is not None]  # fmt: skip
+        extra = [
+            f"{k}={v}" for k, v in record.__dict__.items() if k not in _NOT_EXTRA and v is not None
+        ]
         return " ".join([line, *extra])
 
 

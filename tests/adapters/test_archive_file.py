@@ -56,8 +56,13 @@ def test_sets_in_any_order_are_the_same_item() -> None:
 
 def test_a_whole_archive_is_counted(tmp_path: Path) -> None:
     obj = {"object": "avatars/a/1/64.webp", "content_type": "image/webp", "body": "AA=="}
-    path = write(tmp_path / "a.jsonl", header(), {"table": "games", "item": ITEM}, obj,
-                 end(games=1, objects=1))  # fmt: skip
+    path = write(
+        tmp_path / "a.jsonl",
+        header(),
+        {"table": "games", "item": ITEM},
+        obj,
+        end(games=1, objects=1),
+    )
     found = check(path)
     assert (found.lines, found.items["games"], found.objects) == (2, 1, 1)
 
@@ -143,9 +148,11 @@ def test_the_bucket_holds_spending_to_its_rate() -> None:
 def config(tmp_path: Path, name: str, s: Settings) -> Path:
     path = tmp_path / f"{name}.toml"
     # No session key: export and import sign no cookies, so an operator needs none.
-    path.write_text(f'[dynamodb]\nregion = "{s.region}"\ngames_table = "{s.games_table}"\n'
-                    f'users_table = "{s.users_table}"\navatars_table = "{s.avatars_table}"\n'
-                    f'[s3]\nbucket = "{s.bucket}"\n')  # fmt: skip
+    path.write_text(
+        f'[dynamodb]\nregion = "{s.region}"\ngames_table = "{s.games_table}"\n'
+        f'users_table = "{s.users_table}"\navatars_table = "{s.avatars_table}"\n'
+        f'[s3]\nbucket = "{s.bucket}"\n'
+    )
     return path
 
 

@@ -75,11 +75,22 @@ def test_start_up_stops_with_one_line_and_no_traceback(stand_in: str, tmp_path: 
         f'[s3]\nbucket = "someone-elses"\nendpoint = "{stand_in}"\n'
         'expected_bucket_owner = "123456789012"\n'
     )
-    env = {"CONFIG_FILE": str(config), "PATH": "/usr/bin:/bin", "AWS_ACCESS_KEY_ID": "local",
-           "AWS_SECRET_ACCESS_KEY": "local", "AWS_CONFIG_FILE": str(tmp_path / "none"),
-           "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}  # fmt: skip
-    done = subprocess.run([sys.executable, "-c", "import application"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    env = {
+        "CONFIG_FILE": str(config),
+        "PATH": "/usr/bin:/bin",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", "import application"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 3  # gunicorn's boot error: the master halts, no restart loop
     assert "Traceback" not in done.stderr
     last = done.stderr.strip().splitlines()[-1]

@@ -70,8 +70,11 @@ def channel(name: str) -> str:
 
 
 def warnings_of(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [r.getMessage() for r in caplog.records
-            if r.name == buses.__name__ and r.levelno >= logging.WARNING]  # fmt: skip
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == buses.__name__ and r.levelno >= logging.WARNING
+    ]
 
 
 def test_every_notice_published_reaches_every_listener(server: RedisServer) -> None:

@@ -284,7 +284,8 @@ def test_strip_by_strip_reduction_matches_a_whole_picture_resize(mode: str) -> N
     )
     ours = decoded(pillow.process(encode(image, "PNG")).renditions[0]).convert("L")
     grey = ramp.convert("L")
-    reference = grey.resize((256, 256), Image.Resampling.LANCZOS, box=(300, 0, 2100, 1800),
-                            reducing_gap=3.0)  # fmt: skip
+    reference = grey.resize(
+        (256, 256), Image.Resampling.LANCZOS, box=(300, 0, 2100, 1800), reducing_gap=3.0
+    )
     worst = ImageChops.difference(ours, reference).getextrema()[1]
     assert worst <= 6

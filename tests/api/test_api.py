@@ -125,8 +125,9 @@ def test_a_move_with_the_seen_state_needs_no_read_and_a_stale_one_still_works(pa
 def test_a_forged_state_cannot_corrupt_the_board(pair: Any) -> None:
     host, opponent, game = pair
     forged = '"1-XX-OO----"'  # claims X already has two in a row
-    response = opponent.call("POST", f"/api/games/{game['id']}/moves", {"cell": 2},
-                             headers={"X-Game-State": forged})  # fmt: skip
+    response = opponent.call(
+        "POST", f"/api/games/{game['id']}/moves", {"cell": 2}, headers={"X-Game-State": forged}
+    )
     assert response.status_code == 200
     body = response.get_json()
     assert body["board"] == ["", "", "X", "", "", "", "", "", ""] and body["winner"] is None
@@ -136,8 +137,9 @@ def test_a_repeated_move_request_is_answered_with_the_game_not_an_error(pair: An
     host, opponent, game = pair
     state = opponent.call("GET", f"/api/games/{game['id']}").headers["ETag"]
     for _ in range(2):  # e.g. a retry after a timeout whose first try did land
-        again = opponent.call("POST", f"/api/games/{game['id']}/moves", {"cell": 4},
-                              headers={"X-Game-State": state})  # fmt: skip
+        again = opponent.call(
+            "POST", f"/api/games/{game['id']}/moves", {"cell": 4}, headers={"X-Game-State": state}
+        )
         assert again.status_code == 200 and again.get_json()["board"].count("X") == 1
 
 
@@ -237,11 +239,17 @@ def test_inviting_yourself_is_refused(player: Any) -> None:
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/api/me"), ("GET", "/api/games"), ("POST", "/api/games"),
-     ("GET", "/api/games/abcdefghijkl"), ("POST", "/api/games/abcdefghijkl/accept"),
-     ("POST", "/api/games/abcdefghijkl/reject"), ("POST", "/api/games/abcdefghijkl/cancel"),
-     ("POST", "/api/games/abcdefghijkl/moves")],
-)  # fmt: skip
+    [
+        ("GET", "/api/me"),
+        ("GET", "/api/games"),
+        ("POST", "/api/games"),
+        ("GET", "/api/games/abcdefghijkl"),
+        ("POST", "/api/games/abcdefghijkl/accept"),
+        ("POST", "/api/games/abcdefghijkl/reject"),
+        ("POST", "/api/games/abcdefghijkl/cancel"),
+        ("POST", "/api/games/abcdefghijkl/moves"),
+    ],
+)
 def test_signed_out_requests_get_401(app: Any, method: str, path: str) -> None:
     client = ApiPlayer(app.test_client(), "x")
     client.refresh_csrf()
@@ -262,8 +270,16 @@ def test_only_the_invited_player_answers_and_only_once(player: Any, action: str)
     assert host.call("GET", f"/api/games/{game['id']}").get_json()["status"] == "IN_PROGRESS"
 
 
-@pytest.mark.parametrize("path", ["/api/games/{}", "/api/games/{}/accept", "/api/games/{}/reject",
-                                  "/api/games/{}/cancel", "/api/games/{}/moves"])  # fmt: skip
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/games/{}",
+        "/api/games/{}/accept",
+        "/api/games/{}/reject",
+        "/api/games/{}/cancel",
+        "/api/games/{}/moves",
+    ],
+)
 @pytest.mark.parametrize("game_id", ["abcdefghijklmnop", "x", "../../etc", "a" * 40])
 def test_unknown_games_are_404(player: Any, path: str, game_id: str) -> None:
     me = player()
@@ -314,8 +330,11 @@ def test_state_changes_without_the_csrf_header_fail_and_change_nothing(app: Any,
     assert host.call("GET", f"/api/games/{game['id']}").get_json()["board"] == [""] * 9
     fresh = app.test_client()
     fresh.get("/api/csrf")
-    signup = fresh.post("/api/register", json={"username": "nocsrf", "password": PASSWORD},
-                        headers={"X-CSRFToken": "forged"})  # fmt: skip
+    signup = fresh.post(
+        "/api/register",
+        json={"username": "nocsrf", "password": PASSWORD},
+        headers={"X-CSRFToken": "forged"},
+    )
     assert signup.status_code == 400
     client = ApiPlayer(app.test_client(), "nocsrf")
     client.refresh_csrf()
@@ -339,16 +358,21 @@ def test_session_cookie_flags_follow_the_load_balancers_scheme(app: Any) -> None
     app.test_client_class = CheckedClient
     client = app.test_client()
     token = client.get("/api/csrf").get_json()["csrf_token"]
-    plain = client.post("/api/register", json={"username": "cookies1", "password": PASSWORD},
-                        headers={"X-CSRFToken": token})  # fmt: skip
+    plain = client.post(
+        "/api/register",
+        json={"username": "cookies1", "password": PASSWORD},
+        headers={"X-CSRFToken": token},
+    )
     cookie = plain.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
     secure = app.test_client()
     headers = {"X-Forwarded-Proto": "https"}
     token = secure.get("/api/csrf", headers=headers).get_json()["csrf_token"]
-    over_https = secure.post("/api/register", json={"username": "cookies2", "password": PASSWORD},
-                             headers={**headers, "X-CSRFToken": token,
-                                      "Referer": "https://localhost/"})  # fmt: skip
+    over_https = secure.post(
+        "/api/register",
+        json={"username": "cookies2", "password": PASSWORD},
+        headers={**headers, "X-CSRFToken": token, "Referer": "https://localhost/"},
+    )
     assert over_https.status_code == 201
     assert "Secure" in over_https.headers["Set-Cookie"]
 

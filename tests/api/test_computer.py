@@ -62,12 +62,34 @@ def test_a_game_where_i_play_first_starts_in_progress_and_is_listed(player: Any)
     me = player()
     response = start(me, {"level": "medium"})
     game = response.get_json()
-    assert {k: game[k] for k in ("status", "host", "opponent", "x_player", "o_player", "turn",
-                                 "winner", "board", "moves", "computer", "rematch")} == {
-        "status": "IN_PROGRESS", "host": me.name, "opponent": COMPUTER, "x_player": me.name,
-        "o_player": COMPUTER, "turn": me.name, "winner": None, "board": EMPTY_BOARD,
-        "moves": [], "computer": "medium", "rematch": None,
-    }  # fmt: skip
+    assert {
+        k: game[k]
+        for k in (
+            "status",
+            "host",
+            "opponent",
+            "x_player",
+            "o_player",
+            "turn",
+            "winner",
+            "board",
+            "moves",
+            "computer",
+            "rematch",
+        )
+    } == {
+        "status": "IN_PROGRESS",
+        "host": me.name,
+        "opponent": COMPUTER,
+        "x_player": me.name,
+        "o_player": COMPUTER,
+        "turn": me.name,
+        "winner": None,
+        "board": EMPTY_BOARD,
+        "moves": [],
+        "computer": "medium",
+        "rematch": None,
+    }
     assert response.headers["ETag"] == f'"1-{"-" * 9}-medium"'  # version, board, level
     lists = me.call("GET", "/api/games").get_json()
     assert [(g["id"], g["computer"]) for g in lists["in_progress"]] == [(game["id"], "medium")]
@@ -83,11 +105,17 @@ def test_when_the_computer_plays_first_its_move_is_in_the_answer(player: Any) ->
 
 @pytest.mark.parametrize(
     ("body", "message"),
-    [({"level": "hard"}, "level must be"), ({}, "level must be"), ({"level": 1}, "level must be"),
-     ({"level": "easy", "first": "you"}, "first must be"),
-     ({"level": "easy", "first": None}, "first must be"),
-     (["easy"], "JSON object"), ("easy", "JSON object"), (None, "JSON object")],
-)  # fmt: skip
+    [
+        ({"level": "hard"}, "level must be"),
+        ({}, "level must be"),
+        ({"level": 1}, "level must be"),
+        ({"level": "easy", "first": "you"}, "first must be"),
+        ({"level": "easy", "first": None}, "first must be"),
+        (["easy"], "JSON object"),
+        ("easy", "JSON object"),
+        (None, "JSON object"),
+    ],
+)
 def test_bad_bodies_are_400_and_write_nothing(app: Any, player: Any, body: Any, message: str):  # type: ignore[no-untyped-def]
     me = player()
     before = games_stored(app)
@@ -185,8 +213,11 @@ def test_a_rematch_keeps_the_level_swaps_the_marks_and_is_asked_once(player: Any
     asked = me.call("POST", f"/api/games/{game['id']}/rematch")
     assert asked.status_code == 201
     rematch = asked.get_json()
-    assert (rematch["computer"], rematch["status"], rematch["turn"]) == ("medium", "IN_PROGRESS",
-                                                                         me.name)  # fmt: skip
+    assert (rematch["computer"], rematch["status"], rematch["turn"]) == (
+        "medium",
+        "IN_PROGRESS",
+        me.name,
+    )
     assert (rematch["x_player"], rematch["o_player"]) == (COMPUTER, me.name)
     assert rematch["board"].count("X") == 1  # the computer plays X now: its move is there
     again = me.call("POST", f"/api/games/{game['id']}/rematch")

@@ -442,9 +442,16 @@ def test_a_picture_stored_before_upload_ids_keeps_working_until_replaced(
     for key in keys:
         b.bucket.put(key, photo(), "image/webp")
     sizes = (StoredSize(256, keys[0], 1), StoredSize(64, keys[1], 1))
-    old = PictureRecord(username=ada.name, content_hash=digest, content_type="image/webp",
-                       width=900, height=600, source_format="JPEG",
-                       uploaded_at="2026-01-01T00:00:00.000000Z", objects=sizes)  # fmt: skip
+    old = PictureRecord(
+        username=ada.name,
+        content_hash=digest,
+        content_type="image/webp",
+        width=900,
+        height=600,
+        source_format="JPEG",
+        uploaded_at="2026-01-01T00:00:00.000000Z",
+        objects=sizes,
+    )
     b.pictures.put(old, replacing=None)
     b.users.set_picture(ada.name, digest)
 

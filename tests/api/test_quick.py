@@ -42,9 +42,12 @@ def quick_items(app: Any, *names: str) -> list[Any]:
     """The slot and the named players' pointers, as stored (None where absent)."""
     backend = app.extensions["tictactoe"]
     keys = [SLOT, *(POINTER + n.lower() for n in names)]
-    return [backend.dynamodb.get_item(TableName=backend.settings.games_table,
-                                      Key={"GameId": {"S": k}}, ConsistentRead=True).get("Item")
-            for k in keys]  # fmt: skip
+    return [
+        backend.dynamodb.get_item(
+            TableName=backend.settings.games_table, Key={"GameId": {"S": k}}, ConsistentRead=True
+        ).get("Item")
+        for k in keys
+    ]
 
 
 def test_a_press_waits_until_another_pairs_with_it(app: Any, player: Any) -> None:
@@ -94,8 +97,9 @@ def test_a_cancelled_waits_id_is_no_game(app: Any, player: Any) -> None:
     assert walt.call("GET", f"/api/games/{ticket}").status_code == 404
     for action in ("accept", "reject", "cancel", "resign", "claim", "rematch"):
         assert walt.call("POST", f"/api/games/{ticket}/{action}").status_code == 404, action
-    moved = walt.call("POST", f"/api/games/{ticket}/moves", {"cell": 4},
-                      headers={"X-Game-State": '"1---------"'})  # fmt: skip
+    moved = walt.call(
+        "POST", f"/api/games/{ticket}/moves", {"cell": 4}, headers={"X-Game-State": '"1---------"'}
+    )
     assert moved.status_code == 404
     assert walt.client.get(f"/games/{ticket}").status_code == 404  # the page too
 

@@ -56,9 +56,13 @@ def play(host: ApiPlayer, opponent: ApiPlayer, game: dict[str, Any], moves: list
 def test_a_new_player_has_no_results_and_the_starting_rating(pair: Any) -> None:
     host, opponent, _ = pair
     assert results(host, opponent.name.upper()) == {
-        "username": opponent.name, "avatar_url": f"/avatars/{opponent.name}/default.svg",
-        "wins": 0, "losses": 0, "ties": 0, "rating": 1200,
-    }  # fmt: skip
+        "username": opponent.name,
+        "avatar_url": f"/avatars/{opponent.name}/default.svg",
+        "wins": 0,
+        "losses": 0,
+        "ties": 0,
+        "rating": 1200,
+    }
 
 
 @pytest.mark.parametrize("name", ["nobody-at-all", "no", "x" * 21, "a b c", "skeleton#abc"])
@@ -171,15 +175,21 @@ def test_the_leaderboard_ranks_by_rating_then_wins(pair: Any, player: Any) -> No
     board = host.call("GET", "/api/leaderboard").get_json()["players"]
     assert [p["username"] for p in board] == [opponent.name, third.name, host.name]
     assert [p["rating"] for p in board] == sorted((p["rating"] for p in board), reverse=True)
-    assert board[0] == {**results(host, opponent.name),
-                        "avatar_url": f"/avatars/{opponent.name}/default.svg"}  # fmt: skip
+    assert board[0] == {
+        **results(host, opponent.name),
+        "avatar_url": f"/avatars/{opponent.name}/default.svg",
+    }
 
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("POST", "/api/games/abcdefghijkl/resign"), ("POST", "/api/games/abcdefghijkl/claim"),
-     ("GET", "/api/players/someone"), ("GET", "/api/leaderboard")],
-)  # fmt: skip
+    [
+        ("POST", "/api/games/abcdefghijkl/resign"),
+        ("POST", "/api/games/abcdefghijkl/claim"),
+        ("GET", "/api/players/someone"),
+        ("GET", "/api/leaderboard"),
+    ],
+)
 def test_signed_out_requests_get_401(app: Any, method: str, path: str) -> None:
     client = ApiPlayer(app.test_client(), "x")
     client.refresh_csrf()

@@ -74,8 +74,11 @@ def timed_move(who: ApiPlayer, game: dict[str, Any], cell: int) -> dict[str, Any
 
 
 def bus_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [r.getMessage() for r in caplog.records
-            if r.name == buses.__name__ and r.levelno >= logging.WARNING]  # fmt: skip
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == buses.__name__ and r.levelno >= logging.WARNING
+    ]
 
 
 def test_the_bus_going_down_and_coming_back(
@@ -92,8 +95,11 @@ def test_the_bus_going_down_and_coming_back(
             for stream in open_streams:  # open streams end (their pages poll)
                 ended = stream.wait_for_end()
                 assert any("closed, the bus went down" in m.comments for m in ended), ended
-            moved = [timed_move(opponent, game, 4), timed_move(host, game, 0),
-                     timed_move(opponent, game, 8)]  # fmt: skip
+            moved = [
+                timed_move(opponent, game, 4),
+                timed_move(host, game, 0),
+                timed_move(opponent, game, 8),
+            ]
             polled = host.call("GET", f"/api/games/{game['id']}")  # the polls work as ever
             assert polled.status_code == 200 and polled.get_json() == moved[-1]
             for path in (game_events(game), "/api/me/events"):  # new streams: 503

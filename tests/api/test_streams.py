@@ -399,8 +399,10 @@ def test_a_game_stream_on_dynamodb_local(local_push_app: Any) -> None:
 
 def test_the_document_describes_both_streams(app: Any) -> None:
     doc = app.test_client().get("/api/openapi.json").get_json()
-    for path, statuses in (("/api/games/{game_id}/events", {"200", "401", "404", "429", "503"}),
-                           ("/api/me/events", {"200", "401", "429", "503"})):  # fmt: skip
+    for path, statuses in (
+        ("/api/games/{game_id}/events", {"200", "401", "404", "429", "503"}),
+        ("/api/me/events", {"200", "401", "429", "503"}),
+    ):
         responses = doc["paths"][path]["get"]["responses"]
         assert statuses <= set(responses), path
         assert set(responses["200"]["content"]) == {"text/event-stream"}

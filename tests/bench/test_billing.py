@@ -42,8 +42,14 @@ PLAIN = Table("Plain", ("Id",))
 
 
 def game(status: str, **more: dict[str, Any]) -> dict[str, Any]:
-    return {"GameId": s("g1"), "HostId": s("ann"), "OpponentId": s("bob"),
-            "StatusDate": s(status), "Board": s("X   O    "), **more}  # fmt: skip
+    return {
+        "GameId": s("g1"),
+        "HostId": s("ann"),
+        "OpponentId": s("bob"),
+        "StatusDate": s(status),
+        "Board": s("X   O    "),
+        **more,
+    }
 
 
 @pytest.mark.parametrize(
@@ -115,9 +121,15 @@ def test_an_update_that_leaves_keys_and_projection_alone_writes_no_index() -> No
 
 def test_new_and_deleted_items_put_and_delete_their_index_entries() -> None:
     assert write_bill(Write(GAMES, None, game("OPEN_1"))) == {
-        "Games": 1, "Games/Host": 1, "Games/Opponent": 1}  # fmt: skip
+        "Games": 1,
+        "Games/Host": 1,
+        "Games/Opponent": 1,
+    }
     assert write_bill(Write(GAMES, game("OPEN_1"), None)) == {
-        "Games": 1, "Games/Host": 1, "Games/Opponent": 1}  # fmt: skip
+        "Games": 1,
+        "Games/Host": 1,
+        "Games/Opponent": 1,
+    }
     no_opponent = {k: v for k, v in game("OPEN_1").items() if k != "OpponentId"}
     assert write_bill(Write(GAMES, None, no_opponent)) == {"Games": 1, "Games/Host": 1}
 
@@ -136,7 +148,12 @@ def test_a_failed_conditional_write_still_costs_the_write() -> None:
 def test_an_index_entry_holds_the_keys_and_the_projected_attributes_only() -> None:
     found = entry(game("OPEN_1", HostPicture=s("ab")), GAMES, HOST)
     assert found is not None and set(found) == {
-        "GameId", "HostId", "StatusDate", "OpponentId", "HostPicture"}  # fmt: skip
+        "GameId",
+        "HostId",
+        "StatusDate",
+        "OpponentId",
+        "HostPicture",
+    }
     assert entry({"GameId": s("g2"), "HostId": s("ann")}, GAMES, HOST) is None
 
 
@@ -172,19 +189,25 @@ def meter() -> Iterator[tuple[Any, Biller]]:
         app = boto3.client("dynamodb", region_name="us-west-2")
         index = lambda name, key, other: {  # noqa: E731
             "IndexName": name,
-            "KeySchema": [{"AttributeName": key, "KeyType": "HASH"},
-                          {"AttributeName": "StatusDate", "KeyType": "RANGE"}],
+            "KeySchema": [
+                {"AttributeName": key, "KeyType": "HASH"},
+                {"AttributeName": "StatusDate", "KeyType": "RANGE"},
+            ],
             "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": [other, "HostPicture"]},
-        }  # fmt: skip
+        }
         app.create_table(
             TableName="Games",
             KeySchema=[{"AttributeName": "GameId", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"}
-                                  for n in ("GameId", "HostId", "OpponentId", "StatusDate")],
-            GlobalSecondaryIndexes=[index("Host", "HostId", "OpponentId"),
-                                    index("Opponent", "OpponentId", "HostId")],
+            AttributeDefinitions=[
+                {"AttributeName": n, "AttributeType": "S"}
+                for n in ("GameId", "HostId", "OpponentId", "StatusDate")
+            ],
+            GlobalSecondaryIndexes=[
+                index("Host", "HostId", "OpponentId"),
+                index("Opponent", "OpponentId", "HostId"),
+            ],
             BillingMode="PAY_PER_REQUEST",
-        )  # fmt: skip
+        )
         reader = boto3.client("dynamodb", region_name="us-west-2")
         yield app, Biller.install(app, reader, lambda: "test")
 
@@ -205,9 +228,12 @@ def test_the_meter_bills_a_put_and_an_update_that_moves_both_index_entries(
         "Games/Opponent": {"calls": 1, "rcu": 0.0, "wcu": 1, "cost": 5},
     }
     biller.reset()
-    app.update_item(TableName="Games", Key={"GameId": s("g1")},
-                    UpdateExpression="SET StatusDate = :open REMOVE Moves",
-                    ExpressionAttributeValues={":open": s("OPEN_1")})  # fmt: skip
+    app.update_item(
+        TableName="Games",
+        Key={"GameId": s("g1")},
+        UpdateExpression="SET StatusDate = :open REMOVE Moves",
+        ExpressionAttributeValues={":open": s("OPEN_1")},
+    )
     assert billed(biller) == {"rcu": 0.0, "wcu": 2 + 2 + 2}  # the larger size: before
 
 
@@ -218,15 +244,21 @@ def test_the_meter_bills_a_failed_conditional_put_of_a_new_item_one_unit(
     app.put_item(TableName="Games", Item={"GameId": s("g9")})
     biller.reset()
     with pytest.raises(ClientError):
-        app.put_item(TableName="Games", Item={"GameId": s("g9"), "Board": s("x" * 3000)},
-                     ConditionExpression="attribute_not_exists(GameId)")  # fmt: skip
+        app.put_item(
+            TableName="Games",
+            Item={"GameId": s("g9"), "Board": s("x" * 3000)},
+            ConditionExpression="attribute_not_exists(GameId)",
+        )
     assert billed(biller) == {"rcu": 0.0, "wcu": 3}  # billed by the item it sent
     biller.reset()
     with pytest.raises(ClientError):
-        app.update_item(TableName="Games", Key={"GameId": s("nothing")},
-                        UpdateExpression="SET Board = :b",
-                        ConditionExpression="attribute_exists(GameId)",
-                        ExpressionAttributeValues={":b": s("x")})  # fmt: skip
+        app.update_item(
+            TableName="Games",
+            Key={"GameId": s("nothing")},
+            UpdateExpression="SET Board = :b",
+            ConditionExpression="attribute_exists(GameId)",
+            ExpressionAttributeValues={":b": s("x")},
+        )
     assert billed(biller) == {"rcu": 0.0, "wcu": 1}
 
 
@@ -240,7 +272,12 @@ def test_the_meter_bills_whole_items_whatever_a_read_asks_to_see(
     app.get_item(TableName="Games", Key={"GameId": s("none")}, ConsistentRead=True)
     assert billed(biller) == {"rcu": 1.0 + 1.0, "wcu": 0.0}  # 5 KB eventual; nothing, strong
     biller.reset()
-    app.query(TableName="Games", IndexName="Host", KeyConditionExpression="HostId = :h",
-              FilterExpression="OpponentId = :nobody", Select="COUNT",
-              ExpressionAttributeValues={":h": s("ann"), ":nobody": s("zed")})  # fmt: skip
+    app.query(
+        TableName="Games",
+        IndexName="Host",
+        KeyConditionExpression="HostId = :h",
+        FilterExpression="OpponentId = :nobody",
+        Select="COUNT",
+        ExpressionAttributeValues={":h": s("ann"), ":nobody": s("zed")},
+    )
     assert biller.snapshot()["by_target"]["Games/Host"]["rcu"] == 0.5  # the entry, not the item

@@ -29,8 +29,11 @@ def test_today_bills_what_the_app_s_capacity_budget_works_out(
 ) -> None:
     steps = measured["today"]["steps"]
     assert {s: steps[s]["wcu"] for s in ("invite", "accept", "moves", "finish")} == {
-        "invite": 4, "accept": 5, "moves": 6, "finish": 14,
-    }  # fmt: skip
+        "invite": 4,
+        "accept": 5,
+        "moves": 6,
+        "finish": 14,
+    }
     assert steps["moves"]["calls"] == 6  # six plain moves, 1 WCU each
     assert steps["accept"]["calls"] == 1 and steps["finish"]["calls"] == 1
     assert measured["today"]["wcu"] == 29

@@ -39,24 +39,51 @@ def test_a_raw_line_becomes_its_frames_and_count() -> None:
     ("frames", "served", "part"),
     [
         (MOVE, "move", "botocore: sign"),
-        (line("request_game_page (bench/marker_conf.py:42)", "game (tictactoe/web/pages.py:90)",
-              "Template.render (jinja2/environment.py:1301)", "escape (markupsafe/__init__.py:40)"),
-         "game_page", "Jinja (templates)"),
-        (line("request_home (bench/marker_conf.py:42)",
-              "csrf_protect (tictactoe/web/layers/csrf.py:40)",
-              "Signer.sign (itsdangerous/signer.py:200)", "new (hmac.py:184)"),
-         "home", "CSRF"),
-        (line("request_stream (bench/marker_conf.py:42)", "Flask.wsgi_app (flask/app.py:1511)"),
-         "stream (opened)", "Flask and werkzeug"),
-        (line("events_stream (bench/marker_conf.py:60)", "_events (tictactoe/web/streams.py:128)",
-              "dumps (json/__init__.py:238)"),
-         "stream event (sent)", "JSON"),
-        (line("Bus._subscribe (tictactoe/adapters/bus.py:100)",
-              "Hub._on_notice (tictactoe/services/hub.py:150)"),
-         "stream event (hub)", "push (redis, hub)"),
+        (
+            line(
+                "request_game_page (bench/marker_conf.py:42)",
+                "game (tictactoe/web/pages.py:90)",
+                "Template.render (jinja2/environment.py:1301)",
+                "escape (markupsafe/__init__.py:40)",
+            ),
+            "game_page",
+            "Jinja (templates)",
+        ),
+        (
+            line(
+                "request_home (bench/marker_conf.py:42)",
+                "csrf_protect (tictactoe/web/layers/csrf.py:40)",
+                "Signer.sign (itsdangerous/signer.py:200)",
+                "new (hmac.py:184)",
+            ),
+            "home",
+            "CSRF",
+        ),
+        (
+            line("request_stream (bench/marker_conf.py:42)", "Flask.wsgi_app (flask/app.py:1511)"),
+            "stream (opened)",
+            "Flask and werkzeug",
+        ),
+        (
+            line(
+                "events_stream (bench/marker_conf.py:60)",
+                "_events (tictactoe/web/streams.py:128)",
+                "dumps (json/__init__.py:238)",
+            ),
+            "stream event (sent)",
+            "JSON",
+        ),
+        (
+            line(
+                "Bus._subscribe (tictactoe/adapters/bus.py:100)",
+                "Hub._on_notice (tictactoe/services/hub.py:150)",
+            ),
+            "stream event (hub)",
+            "push (redis, hub)",
+        ),
         (line("Request.parse (gunicorn/http/message.py:80)"), OUTSIDE, "server (gunicorn, gevent)"),
     ],
-)  # fmt: skip
+)
 def test_each_sample_goes_to_its_request_and_one_group(frames: str, served: str, part: str) -> None:
     ((stack, _),) = read(frames)
     assert request_of(stack) == served

@@ -70,8 +70,11 @@ def written(
 
 
 def alarms(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {name: r["Properties"] for name, r in config["Resources"].items()
-            if r["Type"] == "AWS::CloudWatch::Alarm"}  # fmt: skip
+    return {
+        name: r["Properties"]
+        for name, r in config["Resources"].items()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+    }
 
 
 def tables() -> set[str]:
@@ -126,8 +129,11 @@ def test_every_alarm_watches_a_metric_that_is_written_and_tells_the_topic(
 
 
 def test_the_alarms_cover_what_the_issue_asks(config: dict[str, Any]) -> None:
-    read_metrics = {(ns, m, dims.get("TableName")) for a in alarms(config).values()
-                    for ns, m, dims in watched(a)}  # fmt: skip
+    read_metrics = {
+        (ns, m, dims.get("TableName"))
+        for a in alarms(config).values()
+        for ns, m, dims in watched(a)
+    }
     for metric in ("ServerErrors", "Latency", "BusDown"):
         assert (metrics.NAMESPACE, metric, None) in read_metrics
     assert ("AWS/ElasticBeanstalk", "EnvironmentHealth", None) in read_metrics
@@ -154,8 +160,9 @@ def test_one_topic_mails_the_alarm_email(config: dict[str, Any]) -> None:
     resources = config["Resources"]
     topics = [n for n, r in resources.items() if r["Type"] == "AWS::SNS::Topic"]
     assert topics == ["AlarmTopic"]
-    (subscription,) = [r["Properties"] for r in resources.values()
-                       if r["Type"] == "AWS::SNS::Subscription"]  # fmt: skip
+    (subscription,) = [
+        r["Properties"] for r in resources.values() if r["Type"] == "AWS::SNS::Subscription"
+    ]
     assert subscription["TopicArn"] == {"Ref": "AlarmTopic"}
     assert subscription["Protocol"] == "email"
     option = subscription["Endpoint"]["Fn::GetOptionSetting"]
@@ -198,10 +205,21 @@ def test_the_dashboard_shows_every_metric_and_only_written_ones(
     )
     assert any("ThrottledRequests" in s and "SystemErrors" in s for s in searches)
     assert shown >= {
-        "Latency", "ServerErrors", "ReadUnits", "WriteUnits", "GamesStarted", "GamesFinished",
-        "Moves", "OpenStreams", "NoticesDropped", "BusOutages", "BusDown",
-        "ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits", "EnvironmentHealth",
-    }  # fmt: skip
+        "Latency",
+        "ServerErrors",
+        "ReadUnits",
+        "WriteUnits",
+        "GamesStarted",
+        "GamesFinished",
+        "Moves",
+        "OpenStreams",
+        "NoticesDropped",
+        "BusOutages",
+        "BusDown",
+        "ConsumedReadCapacityUnits",
+        "ConsumedWriteCapacityUnits",
+        "EnvironmentHealth",
+    }
 
 
 def test_the_agent_ships_the_apps_file_to_the_bundles_log_group(config: dict[str, Any]) -> None:

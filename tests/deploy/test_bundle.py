@@ -62,15 +62,30 @@ def test_the_zip_holds_the_app_at_its_root_and_nothing_else(zip_path: Path) -> N
     with zipfile.ZipFile(zip_path) as zf:
         names = zf.namelist()
         infos = zf.infolist()
-    for required in ("application.py", "requirements.txt", "Procfile", "beanstalk.toml",
-                     "tictactoe/__init__.py", "tictactoe/static/style.css",
-                     ".ebextensions/01-app.config", ".ebextensions/04-push.config",
-                     ".platform/nginx/nginx.conf", ".platform/nginx/conf.d/uploads.conf",
-                     ".platform/nginx/conf.d/elasticbeanstalk/streams.conf"):  # fmt: skip
+    for required in (
+        "application.py",
+        "requirements.txt",
+        "Procfile",
+        "beanstalk.toml",
+        "tictactoe/__init__.py",
+        "tictactoe/static/style.css",
+        ".ebextensions/01-app.config",
+        ".ebextensions/04-push.config",
+        ".platform/nginx/nginx.conf",
+        ".platform/nginx/conf.d/uploads.conf",
+        ".platform/nginx/conf.d/elasticbeanstalk/streams.conf",
+    ):
         assert required in names
     tops = {name.split("/")[0] for name in names}
-    assert tops <= {"application.py", "requirements.txt", "Procfile", "beanstalk.toml",
-                    "tictactoe", ".ebextensions", ".platform"}  # fmt: skip
+    assert tops <= {
+        "application.py",
+        "requirements.txt",
+        "Procfile",
+        "beanstalk.toml",
+        "tictactoe",
+        ".ebextensions",
+        ".platform",
+    }
     assert all("\\" not in n and not n.startswith("/") for n in names)
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     assert names == sorted(names)
@@ -80,23 +95,43 @@ def test_the_zip_holds_the_app_at_its_root_and_nothing_else(zip_path: Path) -> N
 
 def test_the_allow_list_leaves_out_tests_caches_venvs_and_editor_files(tmp_path: Path) -> None:
     tree = [
-        "application.py", "requirements.txt", "Procfile", "README.md", "local.toml",
-        ".ebextensions/01-app.config", ".platform/nginx/conf.d/a.conf", "tictactoe/__init__.py",
+        "application.py",
+        "requirements.txt",
+        "Procfile",
+        "README.md",
+        "local.toml",
+        ".ebextensions/01-app.config",
+        ".platform/nginx/conf.d/a.conf",
+        "tictactoe/__init__.py",
         "tictactoe/static/a.css",
-        "tictactoe/__pycache__/x.cpython-311.pyc", "tictactoe/x.pyc", "tictactoe/.game.py.swp",
-        "tictactoe/rules/board.py~", "tictactoe/.DS_Store", "tictactoe/.#lock", "tests/test_x.py",
-        ".git/config", ".venv/bin/python", ".local/dynamodb/a.jar", "dist/old.zip",
-        "scripts/bundle.py", "tictactoe/.pytest_cache/v",
-    ]  # fmt: skip
+        "tictactoe/__pycache__/x.cpython-311.pyc",
+        "tictactoe/x.pyc",
+        "tictactoe/.game.py.swp",
+        "tictactoe/rules/board.py~",
+        "tictactoe/.DS_Store",
+        "tictactoe/.#lock",
+        "tests/test_x.py",
+        ".git/config",
+        ".venv/bin/python",
+        ".local/dynamodb/a.jar",
+        "dist/old.zip",
+        "scripts/bundle.py",
+        "tictactoe/.pytest_cache/v",
+    ]
     for name in tree:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(name)
     made = bundle.build(tmp_path / "out" / "b.zip", "[dynamodb]\n", root=tmp_path)
     assert made.names == [
-        ".ebextensions/01-app.config", ".platform/nginx/conf.d/a.conf", "Procfile",
-        "application.py", "beanstalk.toml", "requirements.txt", "tictactoe/__init__.py",
+        ".ebextensions/01-app.config",
+        ".platform/nginx/conf.d/a.conf",
+        "Procfile",
+        "application.py",
+        "beanstalk.toml",
+        "requirements.txt",
+        "tictactoe/__init__.py",
         "tictactoe/static/a.css",
-    ]  # fmt: skip
+    ]
 
 
 def test_the_same_sources_and_secret_give_the_same_bytes(
@@ -154,9 +189,12 @@ def test_the_secret_goes_under_an_existing_flask_table(tmp_path: Path) -> None:
     ],
 )
 def test_an_unusable_config_is_refused_with_the_reason(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-    config: str, reason: str,
-) -> None:  # fmt: skip
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    config: str,
+    reason: str,
+) -> None:
     monkeypatch.setenv("TICTACTOE_SECRET_KEY", SECRET)
     path = tmp_path / "bad.toml"
     path.write_text(config)
@@ -185,8 +223,9 @@ def test_secret_from_env_reads_the_variable_it_is_given(
     monkeypatch.setenv("TICTACTOE_SECRET_KEY", "t" * 40)  # present, but not the one named
     zips = []
     for name in ("named.zip", "again.zip"):
-        code, out, err = run(capsys, "--secret-from-env", "CI_SESSION_KEY",
-                             "--output", str(tmp_path / name))  # fmt: skip
+        code, out, err = run(
+            capsys, "--secret-from-env", "CI_SESSION_KEY", "--output", str(tmp_path / name)
+        )
         assert code == 0, err
         assert "generated" not in out
         zips.append((tmp_path / name).read_bytes())
@@ -203,18 +242,28 @@ def test_secret_from_env_reads_the_variable_it_is_given(
         (["--secret-from-env", "CI_SESSION_KEY"], {}, "CI_SESSION_KEY is not set"),
         (["--secret-from-env", "CI_SESSION_KEY"], {"CI_SESSION_KEY": ""}, "is not set"),
         (["--secret-from-env", "CI_SESSION_KEY"], {"CI_SESSION_KEY": "short"}, "too short"),
-        (["--secret-from-env", "CI_SESSION_KEY"], {"CI_SESSION_KEY": "k" * 40 + "\x07"},
-         "control characters"),
+        (
+            ["--secret-from-env", "CI_SESSION_KEY"],
+            {"CI_SESSION_KEY": "k" * 40 + "\x07"},
+            "control characters",
+        ),
         (["--secret-from-env", "NOT-A-NAME"], {}, "wants an environment variable name"),
         (["--secret-from-env", ""], {}, "wants an environment variable name"),
-        (["--secret-from-env", "CI_SESSION_KEY", "--no-secret"], {"CI_SESSION_KEY": SECRET},
-         "not both"),
+        (
+            ["--secret-from-env", "CI_SESSION_KEY", "--no-secret"],
+            {"CI_SESSION_KEY": SECRET},
+            "not both",
+        ),
     ],
-)  # fmt: skip
+)
 def test_secret_from_env_refuses_a_missing_or_weak_key_and_builds_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-    args: list[str], env: dict[str, str], reason: str,
-) -> None:  # fmt: skip
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    env: dict[str, str],
+    reason: str,
+) -> None:
     monkeypatch.delenv("CI_SESSION_KEY", raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -236,13 +285,24 @@ def test_a_bundle_over_elastic_beanstalks_limit_is_refused(
 def test_the_launch_now_url_prefills_the_console(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(capsys, "--output", str(tmp_path / "a.zip"), "--bucket", "my-bucket",
-                       "--key", "releases/v 1.zip",
-                       "--environment-type", "SingleInstance")  # fmt: skip
+    code, out, _ = run(
+        capsys,
+        "--output",
+        str(tmp_path / "a.zip"),
+        "--bucket",
+        "my-bucket",
+        "--key",
+        "releases/v 1.zip",
+        "--environment-type",
+        "SingleInstance",
+    )
     assert code == 0
     url = urlsplit(printed(out, "launch"))
     assert (url.scheme, url.netloc, url.path) == (
-        "https", "console.aws.amazon.com", "/elasticbeanstalk/home")  # fmt: skip
+        "https",
+        "console.aws.amazon.com",
+        "/elasticbeanstalk/home",
+    )
     assert parse_qs(url.query) == {"region": ["us-west-2"]}  # beanstalk.toml's region
     route, _, query = url.fragment.partition("?")
     assert route == "/newApplication"
@@ -265,8 +325,14 @@ def test_upload_puts_the_zip_in_the_bucket(
         s3.create_bucket(
             Bucket="releases", CreateBucketConfiguration={"LocationConstraint": "us-west-2"}
         )
-        code, out, err = run(capsys, "--secret-from-env", "--output", str(tmp_path / "a.zip"),
-                             "--upload", "s3://releases/tictactoe/v1.zip")  # fmt: skip
+        code, out, err = run(
+            capsys,
+            "--secret-from-env",
+            "--output",
+            str(tmp_path / "a.zip"),
+            "--upload",
+            "s3://releases/tictactoe/v1.zip",
+        )
         assert code == 0, err
         stored = s3.get_object(Bucket="releases", Key="tictactoe/v1.zip")["Body"].read()
     assert stored == (tmp_path / "a.zip").read_bytes()
@@ -282,8 +348,9 @@ def test_upload_refuses_a_bucket_in_another_region(
         s3.create_bucket(
             Bucket="far-away", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
         )
-        code, _, err = run(capsys, "--output", str(tmp_path / "a.zip"),
-                           "--upload", "s3://far-away/app.zip")  # fmt: skip
+        code, _, err = run(
+            capsys, "--output", str(tmp_path / "a.zip"), "--upload", "s3://far-away/app.zip"
+        )
         assert code == 2 and "is in eu-west-1, the environment in us-west-2" in err
         assert "Contents" not in s3.list_objects_v2(Bucket="far-away")
 
@@ -297,8 +364,12 @@ def test_upload_wants_a_bucket_and_a_key(
 
 
 def test_help_runs_as_a_script() -> None:
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "bundle.py"), "--help"],
-                          capture_output=True, text=True, check=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "bundle.py"), "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "--upload" in done.stdout and "--secret-from-env" in done.stdout
 
 

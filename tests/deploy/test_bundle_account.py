@@ -44,10 +44,16 @@ def moto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server = moto_server.start(port, home / "moto.log")
     try:
         url = f"http://127.0.0.1:{port}"
-        s3 = boto3.client("s3", region_name=REGION, endpoint_url=url, aws_access_key_id="t",
-                          aws_secret_access_key="t")  # fmt: skip
-        s3.create_bucket(Bucket="releases",
-                         CreateBucketConfiguration={"LocationConstraint": REGION})  # fmt: skip
+        s3 = boto3.client(
+            "s3",
+            region_name=REGION,
+            endpoint_url=url,
+            aws_access_key_id="t",
+            aws_secret_access_key="t",
+        )
+        s3.create_bucket(
+            Bucket="releases", CreateBucketConfiguration={"LocationConstraint": REGION}
+        )
         yield url
     finally:
         processes.stop(server)
@@ -101,9 +107,12 @@ def missing(call: Any, **kwargs: Any) -> bool:
 
 def default_subnets(ec2: Any) -> list[dict[str, Any]]:
     (vpc,) = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"]
-    return ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]},
-                                         {"Name": "default-for-az", "Values": ["true"]}])[
-        "Subnets"]  # fmt: skip
+    return ec2.describe_subnets(
+        Filters=[
+            {"Name": "vpc-id", "Values": [vpc["VpcId"]]},
+            {"Name": "default-for-az", "Values": ["true"]},
+        ]
+    )["Subnets"]
 
 
 def test_the_first_run_creates_everything_and_the_second_changes_nothing(
@@ -121,8 +130,11 @@ def test_the_first_run_creates_everything_and_the_second_changes_nothing(
     assert trust["Principal"] == {"Service": "ec2.amazonaws.com"}
     assert trust["Action"] == "sts:AssumeRole"
     policy = role_policy(iam, ROLE)
-    resources = [r for s in policy["Statement"] for r in (s["Resource"] if isinstance(
-        s["Resource"], list) else [s["Resource"]])]  # fmt: skip
+    resources = [
+        r
+        for s in policy["Statement"]
+        for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
+    ]
     assert not [r for r in resources if ":*:" in r]
     assert {s["Sid"] for s in policy["Statement"]} == {
         s["Sid"] for s in json.loads((ROOT / "iam" / "policy.json").read_text())["Statement"]
@@ -151,9 +163,11 @@ def test_the_first_run_creates_everything_and_the_second_changes_nothing(
 
 
 def test_the_default_vpcs_subnets_and_the_alarm_address_land_in_the_bundle(
-    account: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    account: dict[str, Any],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     names: tuple[str, str, str],
-) -> None:  # fmt: skip
+) -> None:
     out, made = upload(capsys, tmp_path, *own(names), "--alarm-email", "ops@example.com")
     files = unzip(made)
     generated = files[".ebextensions/90-account.config"]
@@ -166,8 +180,12 @@ def test_the_default_vpcs_subnets_and_the_alarm_address_land_in_the_bundle(
     subnets = sorted(default_subnets(account["ec2"]), key=lambda s: s["AvailabilityZone"])[:3]
     expected = ",".join(s["SubnetId"] for s in subnets)
     vpc = mine["aws:ec2:vpc"]
-    assert vpc == {"VPCId": subnets[0]["VpcId"], "Subnets": expected, "ELBSubnets": expected,
-                   "AssociatePublicIpAddress": "true"}  # fmt: skip
+    assert vpc == {
+        "VPCId": subnets[0]["VpcId"],
+        "Subnets": expected,
+        "ELBSubnets": expected,
+        "AssociatePublicIpAddress": "true",
+    }
     assert len({s["AvailabilityZone"] for s in subnets}) >= 2  # the push cache needs two
     # It sorts last, so its options win over any repository file's (Elastic Beanstalk applies
     # .ebextensions in alphabetical order), and the custom option reaches the alarms' file.
@@ -175,14 +193,17 @@ def test_the_default_vpcs_subnets_and_the_alarm_address_land_in_the_bundle(
     assert options["aws:ec2:vpc"] == vpc
     assert options["aws:elasticbeanstalk:customoption"]["AlarmEmail"] == "ops@example.com"
     assert sorted(n for n in files if n.startswith(".ebextensions/"))[-1].endswith(
-        "90-account.config")  # fmt: skip
+        "90-account.config"
+    )
     assert printed(out, "network").startswith(subnets[0]["VpcId"] + " (the default VPC)")
 
 
 def test_an_existing_key_is_kept(
-    account: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    account: dict[str, Any],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     names: tuple[str, str, str],
-) -> None:  # fmt: skip
+) -> None:
     ssm, parameter = account["ssm"], names[2]
     ssm.put_parameter(Name=parameter, Type="SecureString", Value="mine-" + "k" * 40)
     out, _ = upload(capsys, tmp_path, *own(names))
@@ -191,26 +212,39 @@ def test_an_existing_key_is_kept(
 
 
 def test_a_key_stored_as_plain_text_is_refused(
-    account: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    account: dict[str, Any],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     names: tuple[str, str, str],
-) -> None:  # fmt: skip
+) -> None:
     account["ssm"].put_parameter(Name=names[2], Type="String", Value="k" * 48)
-    code, _, err = run(capsys, "--output", str(tmp_path / "a.zip"), "--upload", RELEASE,
-                       *own(names))  # fmt: skip
+    code, _, err = run(
+        capsys, "--output", str(tmp_path / "a.zip"), "--upload", RELEASE, *own(names)
+    )
     assert code == 2 and "is a String" in err and "SecureString" in err
     assert not (tmp_path / "a.zip").exists()
     assert account["ssm"].get_parameter(Name=names[2])["Parameter"]["Type"] == "String"
 
 
 def test_a_role_whose_policy_differs_is_reported_and_left_alone(
-    account: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    account: dict[str, Any],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     names: tuple[str, str, str],
-) -> None:  # fmt: skip
+) -> None:
     iam, role = account["iam"], names[1]
     grant = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::old/*"}
     narrow = {"Version": "2012-10-17", "Statement": [grant]}
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-             "Principal": {"Service": "ec2.amazonaws.com"}}]}  # fmt: skip
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Principal": {"Service": "ec2.amazonaws.com"},
+            }
+        ],
+    }
     iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))
     iam.put_role_policy(
         RoleName=role, PolicyName="tictactoe-app", PolicyDocument=json.dumps(narrow)
@@ -229,8 +263,9 @@ def test_a_role_whose_policy_differs_is_reported_and_left_alone(
     (command,) = [line for line in lines if "aws iam put-role-policy" in line]
     document = Path(re.search(r"file://(\S+)", command)[1])  # type: ignore[index]
     assert f"--role-name {role} --policy-name tictactoe-app" in command
-    iam.put_role_policy(RoleName=role, PolicyName="tictactoe-app",
-                        PolicyDocument=document.read_text())  # fmt: skip
+    iam.put_role_policy(
+        RoleName=role, PolicyName="tictactoe-app", PolicyDocument=document.read_text()
+    )
     (attach,) = [line for line in lines if "aws iam attach-role-policy" in line]
     iam.attach_role_policy(RoleName=role, PolicyArn=attach.split("--policy-arn ")[1])
     out, _ = upload(capsys, tmp_path, *own(names))
@@ -238,16 +273,30 @@ def test_a_role_whose_policy_differs_is_reported_and_left_alone(
 
 
 def test_named_subnets_in_two_zones_are_used_as_given(
-    account: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    account: dict[str, Any],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     names: tuple[str, str, str],
-) -> None:  # fmt: skip
+) -> None:
     ec2 = account["ec2"]
     vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.8.{i}.0/24",
-                                 AvailabilityZone=f"{REGION}{zone}")["Subnet"]["SubnetId"]
-               for i, zone in enumerate("ab")]  # fmt: skip
-    out, made = upload(capsys, tmp_path, *own(names), "--vpc", vpc, "--subnets",
-                       ",".join(subnets), "--environment-type", "SingleInstance")  # fmt: skip
+    subnets = [
+        ec2.create_subnet(
+            VpcId=vpc, CidrBlock=f"10.8.{i}.0/24", AvailabilityZone=f"{REGION}{zone}"
+        )["Subnet"]["SubnetId"]
+        for i, zone in enumerate("ab")
+    ]
+    out, made = upload(
+        capsys,
+        tmp_path,
+        *own(names),
+        "--vpc",
+        vpc,
+        "--subnets",
+        ",".join(subnets),
+        "--environment-type",
+        "SingleInstance",
+    )
     options = yaml.safe_load(unzip(made)[".ebextensions/90-account.config"])["option_settings"]
     # Private subnets (no public address on launch): none asked for; a single instance has no
     # load balancer to place.
@@ -267,14 +316,19 @@ def test_named_subnets_in_two_zones_are_used_as_given(
     ],
 )
 def test_an_unusable_network_or_name_is_refused_before_anything_is_made(
-    account: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str],
-    names: tuple[str, str, str], args: list[str], reason: str,
-) -> None:  # fmt: skip
+    account: dict[str, Any],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    names: tuple[str, str, str],
+    args: list[str],
+    reason: str,
+) -> None:
     iam = account["iam"]
     if args[1] == "one-zone":
         args = ["--subnets", default_subnets(account["ec2"])[0]["SubnetId"]]
-    code, _, err = run(capsys, "--output", str(tmp_path / "a.zip"), "--upload", RELEASE,
-                       *own(names), *args)  # fmt: skip
+    code, _, err = run(
+        capsys, "--output", str(tmp_path / "a.zip"), "--upload", RELEASE, *own(names), *args
+    )
     assert code == 2 and reason in err, err
     assert missing(iam.get_role, RoleName=names[1])
     assert missing(iam.get_instance_profile, InstanceProfileName=names[1])
@@ -285,20 +339,30 @@ def test_an_unusable_network_or_name_is_refused_before_anything_is_made(
 def test_a_role_name_iam_would_refuse_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = run(capsys, "--output", str(tmp_path / "a.zip"), "--upload", RELEASE,
-                       "--role", "no spaces please")  # fmt: skip
+    code, _, err = run(
+        capsys,
+        "--output",
+        str(tmp_path / "a.zip"),
+        "--upload",
+        RELEASE,
+        "--role",
+        "no spaces please",
+    )
     assert code == 2 and "wants an IAM role name" in err
 
 
 def test_another_application_gets_a_key_of_its_own(
-    account: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    account: dict[str, Any],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     names: tuple[str, str, str],
-) -> None:  # fmt: skip
+) -> None:
     application, role, parameter = names
     out, made = upload(capsys, tmp_path, *own(names))
     assert printed(out, "key").startswith(f"created {parameter}")
-    (grant,) = [s for s in role_policy(account["iam"], role)["Statement"]
-                if s["Sid"] == "SessionKey"]  # fmt: skip
+    (grant,) = [
+        s for s in role_policy(account["iam"], role)["Statement"] if s["Sid"] == "SessionKey"
+    ]
     assert grant["Resource"] == f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{parameter}"
     assert f'secret_key_parameter = "{parameter}"' in unzip(made)["beanstalk.toml"]
     assert key_value(account["ssm"], parameter)[1] == 1
@@ -306,9 +370,12 @@ def test_another_application_gets_a_key_of_its_own(
 
 
 def test_a_key_from_the_environment_stays_in_the_zip_and_no_parameter_is_made(
-    account: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch, names: tuple[str, str, str],
-) -> None:  # fmt: skip
+    account: dict[str, Any],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    names: tuple[str, str, str],
+) -> None:
     monkeypatch.setenv("TICTACTOE_SECRET_KEY", "e" * 40)
     out, made = upload(capsys, tmp_path, *own(names), "--secret-from-env")
     assert 'secret_key = "' + "e" * 40 + '"' in unzip(made)["beanstalk.toml"]
@@ -324,8 +391,11 @@ def test_the_policy_and_the_config_name_the_default_applications_key() -> None:
     policy = json.loads((ROOT / "iam" / "policy.json").read_text())
     (grant,) = [s for s in policy["Statement"] if s["Sid"] == "SessionKey"]
     assert grant["Resource"] == accounts.parameter_arn(REGION, "*", name)
-    example = re.search(r'^# secret_key_parameter = "(.*)"$', (ROOT / "beanstalk.toml").read_text(),
-                        flags=re.MULTILINE)  # fmt: skip
+    example = re.search(
+        r'^# secret_key_parameter = "(.*)"$',
+        (ROOT / "beanstalk.toml").read_text(),
+        flags=re.MULTILINE,
+    )
     assert example and example[1] == name
 
 
@@ -350,8 +420,15 @@ def test_an_offline_build_may_name_the_parameter_and_the_alarm_address(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """What a build without account access (a CI job) can still carry: no lookups, no key."""
-    code, out, err = run(capsys, "--output", str(tmp_path / "a.zip"), "--secret-parameter",
-                         PARAMETER, "--alarm-email", "ops@example.com")  # fmt: skip
+    code, out, err = run(
+        capsys,
+        "--output",
+        str(tmp_path / "a.zip"),
+        "--secret-parameter",
+        PARAMETER,
+        "--alarm-email",
+        "ops@example.com",
+    )
     assert code == 0, err
     files = unzip(tmp_path / "a.zip")
     (tmp_path / "bundled.toml").write_text(files["beanstalk.toml"])
@@ -372,7 +449,8 @@ def test_waf_adds_the_web_acls_config_to_a_load_balanced_bundle_only(
     # Off by default: a web ACL is billed by the month.
     code, _, _ = run(capsys, "--output", str(tmp_path / "b.zip"))
     assert code == 0 and waf.CONFIG_NAME not in unzip(tmp_path / "b.zip")
-    code, _, err = run(capsys, "--output", str(tmp_path / "c.zip"), "--waf",
-                       "--environment-type", "SingleInstance")  # fmt: skip
+    code, _, err = run(
+        capsys, "--output", str(tmp_path / "c.zip"), "--waf", "--environment-type", "SingleInstance"
+    )
     assert code == 2 and "SingleInstance" in err
     assert not (tmp_path / "c.zip").exists()

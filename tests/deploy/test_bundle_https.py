@@ -25,58 +25,109 @@ DOCUMENTED = {
     # Any URL path, each mapped to a folder of the bundle.
     "aws:elasticbeanstalk:environment:proxy:staticfiles": None,
     "aws:elasticbeanstalk:environment:process:default": {
-        "HealthCheckPath", "MatcherHTTPCode", "HealthCheckInterval", "HealthCheckTimeout",
-        "HealthyThresholdCount", "UnhealthyThresholdCount", "DeregistrationDelay",
+        "HealthCheckPath",
+        "MatcherHTTPCode",
+        "HealthCheckInterval",
+        "HealthCheckTimeout",
+        "HealthyThresholdCount",
+        "UnhealthyThresholdCount",
+        "DeregistrationDelay",
     },
     # aws:elbv2:listener:listener_port, and :default for the port 80 listener
     "aws:elbv2:listener": {
-        "DefaultProcess", "ListenerEnabled", "Protocol", "Rules", "SSLCertificateArns",
+        "DefaultProcess",
+        "ListenerEnabled",
+        "Protocol",
+        "Rules",
+        "SSLCertificateArns",
         "SSLPolicy",
     },
     # aws:elbv2:listenerrule:rule_name
     "aws:elbv2:listenerrule": {"HostHeaders", "PathPatterns", "Priority", "Process"},
     "aws:elbv2:loadbalancer": {
-        "AccessLogsS3Bucket", "AccessLogsS3Enabled", "AccessLogsS3Prefix", "IdleTimeout",
-        "ManagedSecurityGroup", "SecurityGroups",
+        "AccessLogsS3Bucket",
+        "AccessLogsS3Enabled",
+        "AccessLogsS3Prefix",
+        "IdleTimeout",
+        "ManagedSecurityGroup",
+        "SecurityGroups",
     },
     "aws:elasticbeanstalk:cloudwatch:logs": {"StreamLogs", "DeleteOnTerminate", "RetentionInDays"},
     # 05-deploy.config: the deployment policy
     "aws:elasticbeanstalk:command": {
-        "DeploymentPolicy", "Timeout", "BatchSizeType", "BatchSize", "IgnoreHealthCheck",
+        "DeploymentPolicy",
+        "Timeout",
+        "BatchSizeType",
+        "BatchSize",
+        "IgnoreHealthCheck",
     },
     "aws:elasticbeanstalk:cloudwatch:logs:health": {
-        "HealthStreamingEnabled", "DeleteOnTerminate", "RetentionInDays",
+        "HealthStreamingEnabled",
+        "DeleteOnTerminate",
+        "RetentionInDays",
     },
     "aws:elasticbeanstalk:healthreporting:system": {
-        "SystemType", "ConfigDocument", "HealthCheckSuccessThreshold",
+        "SystemType",
+        "ConfigDocument",
+        "HealthCheckSuccessThreshold",
     },
     "aws:autoscaling:asg": {
-        "Availability Zones", "Cooldown", "Custom Availability Zones", "MinSize", "MaxSize",
+        "Availability Zones",
+        "Cooldown",
+        "Custom Availability Zones",
+        "MinSize",
+        "MaxSize",
     },
     "aws:autoscaling:trigger": {
-        "BreachDuration", "LowerBreachScaleIncrement", "LowerThreshold", "MeasureName", "Period",
-        "EvaluationPeriods", "Statistic", "Unit", "UpperBreachScaleIncrement", "UpperThreshold",
+        "BreachDuration",
+        "LowerBreachScaleIncrement",
+        "LowerThreshold",
+        "MeasureName",
+        "Period",
+        "EvaluationPeriods",
+        "Statistic",
+        "Unit",
+        "UpperBreachScaleIncrement",
+        "UpperThreshold",
     },
     # 07-upkeep.config (managed platform updates, IMDSv2)
     "aws:elasticbeanstalk:managedactions": {
-        "ManagedActionsEnabled", "PreferredStartTime", "ServiceRoleForManagedUpdates",
+        "ManagedActionsEnabled",
+        "PreferredStartTime",
+        "ServiceRoleForManagedUpdates",
     },
     "aws:elasticbeanstalk:managedactions:platformupdate": {
-        "UpdateLevel", "InstanceRefreshEnabled",
+        "UpdateLevel",
+        "InstanceRefreshEnabled",
     },
     "aws:autoscaling:launchconfiguration": {
-        "BlockDeviceMappings", "DisableDefaultEC2SecurityGroup", "DisableIMDSv1", "EC2KeyName",
-        "IamInstanceProfile", "ImageId", "InstanceType", "MonitoringInterval", "RootVolumeIOPS",
-        "RootVolumeSize", "RootVolumeThroughput", "RootVolumeType", "SecurityGroups",
+        "BlockDeviceMappings",
+        "DisableDefaultEC2SecurityGroup",
+        "DisableIMDSv1",
+        "EC2KeyName",
+        "IamInstanceProfile",
+        "ImageId",
+        "InstanceType",
+        "MonitoringInterval",
+        "RootVolumeIOPS",
+        "RootVolumeSize",
+        "RootVolumeThroughput",
+        "RootVolumeType",
+        "SecurityGroups",
         "SSHSourceRestriction",
     },
-}  # fmt: skip
+}
 # scripts/bundle.py --upload's generated 90-account.config: the network ("General options for
 # all environments", aws:ec2:vpc) and the alarms' address (developer guide, "Custom options":
 # any name).
 DOCUMENTED["aws:ec2:vpc"] = {
-    "VPCId", "Subnets", "ELBSubnets", "ELBScheme", "AssociatePublicIpAddress", "DBSubnets",
-}  # fmt: skip
+    "VPCId",
+    "Subnets",
+    "ELBSubnets",
+    "ELBScheme",
+    "AssociatePublicIpAddress",
+    "DBSubnets",
+}
 DOCUMENTED["aws:elasticbeanstalk:customoption"] = None
 # The retention periods the option reference allows for RetentionInDays.
 RETENTION_DAYS = {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653}
@@ -145,12 +196,15 @@ def test_http_is_redirected_except_the_health_check_path(
     options, resources = ebextensions(https_zip[0])
     # Port 80 keeps one rule, forwarding the health check path to the app.
     rules = options["aws:elbv2:listener:default"]["Rules"].split(",")
-    assert [options[f"aws:elbv2:listenerrule:{r}"] for r in rules] == [{
-        "PathPatterns": options["aws:elasticbeanstalk:environment:process:default"][
-            "HealthCheckPath"],
-        "Priority": "1",
-        "Process": "default",
-    }]  # fmt: skip
+    assert [options[f"aws:elbv2:listenerrule:{r}"] for r in rules] == [
+        {
+            "PathPatterns": options["aws:elasticbeanstalk:environment:process:default"][
+                "HealthCheckPath"
+            ],
+            "Priority": "1",
+            "Process": "default",
+        }
+    ]
     # Everything else: the port 80 listener's default action, a 301 to HTTPS. The HTTPS file adds
     # that one resource; the others come from the files every bundle has (the push cache, the
     # alarms, the load balancer's attributes: tests/deploy/test_push_resources.py and
@@ -166,9 +220,13 @@ def test_http_is_redirected_except_the_health_check_path(
     (action,) = props["DefaultActions"]
     assert action["Type"] == "redirect"
     assert action["RedirectConfig"] == {
-        "Protocol": "HTTPS", "Port": "443", "Host": "#{host}", "Path": "/#{path}",
-        "Query": "#{query}", "StatusCode": "HTTP_301",
-    }  # fmt: skip
+        "Protocol": "HTTPS",
+        "Port": "443",
+        "Host": "#{host}",
+        "Path": "/#{path}",
+        "Query": "#{query}",
+        "StatusCode": "HTTP_301",
+    }
 
 
 def test_the_certificate_turns_on_force_https_under_the_existing_flask_table(
@@ -208,15 +266,21 @@ def test_the_same_certificate_and_secret_give_the_same_bytes(
 @pytest.mark.parametrize(
     ("args", "reason"),
     [
-        (["--certificate-arn", ARN.replace("us-west-2", "us-east-1")],
-         "the certificate is in us-east-1, the environment in us-west-2"),
-        (["--certificate-arn", "arn:aws:iam::123456789012:server-certificate/x"],
-         "wants an ACM certificate ARN"),
-        (["--certificate-arn", ARN, "--environment-type", "SingleInstance"],
-         "a SingleInstance environment has none"),
+        (
+            ["--certificate-arn", ARN.replace("us-west-2", "us-east-1")],
+            "the certificate is in us-east-1, the environment in us-west-2",
+        ),
+        (
+            ["--certificate-arn", "arn:aws:iam::123456789012:server-certificate/x"],
+            "wants an ACM certificate ARN",
+        ),
+        (
+            ["--certificate-arn", ARN, "--environment-type", "SingleInstance"],
+            "a SingleInstance environment has none",
+        ),
         (["--no-secret", "--secret-from-env"], "not both"),
     ],
-)  # fmt: skip
+)
 def test_an_unusable_certificate_or_option_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], reason: str
 ) -> None:
@@ -228,8 +292,9 @@ def test_an_unusable_certificate_or_option_is_refused(
 def test_no_secret_builds_a_bundle_without_a_key(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(capsys, "--no-secret", "--certificate-arn", ARN, "--output",
-                       str(tmp_path / "a.zip"))  # fmt: skip
+    code, out, _ = run(
+        capsys, "--no-secret", "--certificate-arn", ARN, "--output", str(tmp_path / "a.zip")
+    )
     assert code == 0
     assert "TICTACTOE_SECRET_KEY must hold it" in printed(out, "secret")
     text = unzip(tmp_path / "a.zip")["beanstalk.toml"]
@@ -243,22 +308,33 @@ def test_no_secret_builds_a_bundle_without_a_key(
     ("flask", "args", "reason"),
     [
         (f'secret_key = "{SECRET}"', ["--no-secret"], "promises a bundle without one"),
-        (f'previous_secret_keys = ["{SECRET}"]', ["--no-secret"],
-         "move them to the TICTACTOE_PREVIOUS_SECRET_KEYS environment property"),
-        ("force_https = false\ntrusted_proxies = 2", ["--certificate-arn", ARN],
-         "sets [flask].force_https = false; remove it or drop --certificate-arn"),
-        ("trusted_proxies = 0", ["--certificate-arn", ARN],
-         "--certificate-arn needs [flask].trusted_proxies"),
+        (
+            f'previous_secret_keys = ["{SECRET}"]',
+            ["--no-secret"],
+            "move them to the TICTACTOE_PREVIOUS_SECRET_KEYS environment property",
+        ),
+        (
+            "force_https = false\ntrusted_proxies = 2",
+            ["--certificate-arn", ARN],
+            "sets [flask].force_https = false; remove it or drop --certificate-arn",
+        ),
+        (
+            "trusted_proxies = 0",
+            ["--certificate-arn", ARN],
+            "--certificate-arn needs [flask].trusted_proxies",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_config_that_contradicts_the_options_is_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], flask: str, args: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    flask: str,
+    args: list[str],
     reason: str,
-) -> None:  # fmt: skip
+) -> None:
     config = tmp_path / "c.toml"
     config.write_text(f'[dynamodb]\nregion = "us-west-2"\n\n[flask]\n{flask}\n')
-    code, _, err = run(capsys, "--config", str(config), *args, "--output",
-                       str(tmp_path / "a.zip"))  # fmt: skip
+    code, _, err = run(capsys, "--config", str(config), *args, "--output", str(tmp_path / "a.zip"))
     assert code == 2 and reason in err and str(config) in err
 
 
@@ -276,8 +352,10 @@ def test_a_config_naming_an_ssm_parameter_gets_no_key_in_the_bundle(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = tmp_path / "c.toml"
-    config.write_text('[dynamodb]\nregion = "us-west-2"\n[flask]\n'
-                      'secret_key_parameter = "/tictactoe/secret-key"\n')  # fmt: skip
+    config.write_text(
+        '[dynamodb]\nregion = "us-west-2"\n[flask]\n'
+        'secret_key_parameter = "/tictactoe/secret-key"\n'
+    )
     code, out, _ = run(capsys, "--config", str(config), "--output", str(tmp_path / "a.zip"))
     assert code == 0
     assert "read at start-up from the SSM parameter /tictactoe/secret-key" in out

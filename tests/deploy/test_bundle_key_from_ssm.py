@@ -66,10 +66,14 @@ def instance_environment(app_dir: Path, moto_url: str, home: Path) -> dict[str, 
     name) are resolved only on AWS: left out here. Files the instance keeps under /var/log
     go under `home` instead.
     """
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("AWS_") and k not in ("PYTHONPATH", "VIRTUAL_ENV")}  # fmt: skip
-    properties = {k: v for k, v in environment_properties(app_dir).items()
-                  if not v.startswith("`{")}  # fmt: skip
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AWS_") and k not in ("PYTHONPATH", "VIRTUAL_ENV")
+    }
+    properties = {
+        k: v for k, v in environment_properties(app_dir).items() if not v.startswith("`{")
+    }
     for name, value in properties.items():
         if value.startswith("/var/log/"):
             properties[name] = str(home / value.removeprefix("/"))
@@ -106,8 +110,9 @@ def test_the_uploaded_bundle_signs_players_in_with_the_key_from_ssm(
     args = rebind(procfile_command(app_dir, "web"), "web", f"127.0.0.1:{port}")
     env = instance_environment(app_dir, moto_url, tmp_path / "instance")
     with log.open("ab") as out:
-        web = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=app_dir,
-                               start_new_session=True)  # fmt: skip
+        web = subprocess.Popen(
+            args, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=app_dir, start_new_session=True
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         try:

@@ -85,8 +85,10 @@ def environment_properties(app_dir: Path) -> dict[str, str]:
     found: dict[str, str] = {}
     for path in sorted((app_dir / ".ebextensions").glob("*.config")):
         options = yaml.safe_load(path.read_text()).get("option_settings", {})
-        found |= {k: str(v) for k, v in options.get(
-            "aws:elasticbeanstalk:application:environment", {}).items()}  # fmt: skip
+        found |= {
+            k: str(v)
+            for k, v in options.get("aws:elasticbeanstalk:application:environment", {}).items()
+        }
     return found
 
 
@@ -105,8 +107,13 @@ def point_at_local(config: Path, dynamodb_url: str, s3_url: str) -> None:
     """Add endpoint keys to the bundled beanstalk.toml, right under their table headers."""
     text = config.read_text()
     for section, url in (("dynamodb", dynamodb_url), ("s3", s3_url)):
-        text, count = re.subn(rf"^\[{section}\][^\n]*$", rf'\g<0>\nendpoint = "{url}"', text,
-                              count=1, flags=re.MULTILINE)  # fmt: skip
+        text, count = re.subn(
+            rf"^\[{section}\][^\n]*$",
+            rf'\g<0>\nendpoint = "{url}"',
+            text,
+            count=1,
+            flags=re.MULTILINE,
+        )
         assert count == 1, f"beanstalk.toml has no [{section}] table"
     config.write_text(text)
 
@@ -117,8 +124,11 @@ CERTIFICATE = "arn:aws:acm:us-west-2:123456789012:certificate/12345678-90ab-cdef
 def unzip_bundle(home: Path, *args: str) -> Path:
     """Build the bundle as an operator does and unzip it into an empty folder."""
     zip_path = home / "app.zip"
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "bundle.py"), "--output",
-                    str(zip_path), *args], check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "bundle.py"), "--output", str(zip_path), *args],
+        check=True,
+        capture_output=True,
+    )
     app_dir = home / "current"
     app_dir.mkdir()
     with zipfile.ZipFile(zip_path) as zf:
@@ -138,9 +148,19 @@ def bundle_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     requirements = unzip_bundle(tmp_path_factory.mktemp("bundle")) / "requirements.txt"
     home = tmp_path_factory.mktemp("venv")
     venv.create(home, with_pip=True)
-    subprocess.run([str(home / "bin" / "python"), "-m", "pip", "install", "--quiet",
-                    "--disable-pip-version-check", "-r", str(requirements)],
-                   check=True)  # fmt: skip
+    subprocess.run(
+        [
+            str(home / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+            str(requirements),
+        ],
+        check=True,
+    )
     return home / "bin"
 
 
@@ -161,8 +181,11 @@ def server(tmp_path: Path, unpacked: Path, bundle_venv: Path) -> Iterator[Stack]
         started.append(dynamodb_local.start(dynamodb_port, tmp_path / "db", tmp_path / "db.log"))
         started.append(moto_server.start(s3_port, tmp_path / "s3.log"))
         started.append(redis_server.start(redis_port, tmp_path / "redis.log"))
-        point_at_local(unpacked / "beanstalk.toml", f"http://127.0.0.1:{dynamodb_port}",
-                       f"http://127.0.0.1:{s3_port}")  # fmt: skip
+        point_at_local(
+            unpacked / "beanstalk.toml",
+            f"http://127.0.0.1:{dynamodb_port}",
+            f"http://127.0.0.1:{s3_port}",
+        )
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
         properties = environment_properties(unpacked)
         # On AWS a CloudFormation function, resolved to the cache's endpoint when the stack is
@@ -170,24 +193,34 @@ def server(tmp_path: Path, unpacked: Path, bundle_venv: Path) -> Iterator[Stack]
         assert properties["TICTACTOE_PUSH_URL"].startswith("`{"), properties
         env |= properties | {"TICTACTOE_PUSH_URL": redis_server.url(redis_port)}
         # On AWS the folder is made by 06-alarms.config and the name is the environment's.
-        env |= {"TICTACTOE_METRICS_FILE": str(tmp_path / "metrics.log"),
-                "TICTACTOE_METRICS_ENVIRONMENT": "Tictactoe-env"}  # fmt: skip
+        env |= {
+            "TICTACTOE_METRICS_FILE": str(tmp_path / "metrics.log"),
+            "TICTACTOE_METRICS_ENVIRONMENT": "Tictactoe-env",
+        }
         env["PATH"] = f"{bundle_venv}{os.pathsep}{env.get('PATH', '')}"
         ports = {name: processes.free_port() for name in logs}
         for name, log in logs.items():
             args = rebind(procfile_command(unpacked, name), name, f"127.0.0.1:{ports[name]}")
             # Not processes.start: it merges os.environ back, and PYTHONPATH must stay unset.
             with log.open("ab") as out:
-                started.append(subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT,
-                                                env=env, cwd=unpacked,
-                                                start_new_session=True))  # fmt: skip
+                started.append(
+                    subprocess.Popen(
+                        args,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                        env=env,
+                        cwd=unpacked,
+                        start_new_session=True,
+                    )
+                )
             try:
                 processes.wait_for_port(ports[name], started[-1], timeout=60)
             except (RuntimeError, TimeoutError) as err:  # say why: the process's own words
                 raise AssertionError(f"{name}: {err}\n{log.read_text()[-3000:]}") from None
         home, proxy_port = tmp_path / "nginx", processes.free_port()
-        conf = platform_nginx.write(unpacked, home, proxy_port, f"127.0.0.1:{ports['web']}",
-                                    f"127.0.0.1:{ports['stream']}")  # fmt: skip
+        conf = platform_nginx.write(
+            unpacked, home, proxy_port, f"127.0.0.1:{ports['web']}", f"127.0.0.1:{ports['stream']}"
+        )
         started.append(platform_nginx.start(conf, home))
         processes.wait_for_port(proxy_port, started[-1], timeout=10)
         yield Stack(f"http://127.0.0.1:{proxy_port}", logs["web"], logs["stream"])
@@ -243,8 +276,9 @@ def test_the_unzipped_bundle_serves_a_whole_game(unpacked: Path, server: Stack) 
     # The player who moves second follows the game's event stream, through nginx to the
     # stream process; the first move must reach it.
     watcher = by_name[game["o_player"]]
-    stream = watcher.client.session.get(f"{base}/api/games/{game['id']}/events", stream=True,
-                                        timeout=(5, 30))  # fmt: skip
+    stream = watcher.client.session.get(
+        f"{base}/api/games/{game['id']}/events", stream=True, timeout=(5, 30)
+    )
     assert stream.status_code == 200, stream.text
     assert stream.headers["Content-Type"].startswith("text/event-stream")
     events = sse_events(stream, time.monotonic() + 60)
@@ -296,8 +330,9 @@ def test_the_unzipped_bundle_serves_a_whole_game(unpacked: Path, server: Stack) 
         time.sleep(0.2)
     assert {r["route"] for r in request_lines(server.stream_log)} <= routes
     # Both processes wrote their CloudWatch metrics (EMF) to the one file the agent ships.
-    metrics = [check_emf(line) for line in (server.web_log.parent / "metrics.log").read_text()
-               .splitlines()]  # fmt: skip
+    metrics = [
+        check_emf(line) for line in (server.web_log.parent / "metrics.log").read_text().splitlines()
+    ]
     assert sum(m.get("Moves", 0) for m in metrics) == 5
     assert sum(m.get("GamesStarted", 0) for m in metrics) == 1
     assert sum(m.get("GamesFinished", 0) for m in metrics) == 1
@@ -319,13 +354,17 @@ def test_static_files_come_from_nginx_with_the_headers_flask_sent(
         assert response.headers["Cache-Control"] == "no-cache", name
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"] == "same-origin"
-        kinds = {"text/css"} if name.endswith(".css") else {"application/javascript",
-                                                             "text/javascript"}  # fmt: skip
+        kinds = (
+            {"text/css"} if name.endswith(".css") else {"application/javascript", "text/javascript"}
+        )
         kind, _, charset = response.headers["Content-Type"].partition("; ")
         assert kind in kinds and charset == "charset=utf-8", (name, response.headers)
         assert response.headers["Last-Modified"] and "Content-Disposition" not in response.headers
-        again = requests.get(f"{server.base}/static/{name}", timeout=15,
-                             headers={"If-None-Match": response.headers["ETag"]})  # fmt: skip
+        again = requests.get(
+            f"{server.base}/static/{name}",
+            timeout=15,
+            headers={"If-None-Match": response.headers["ETag"]},
+        )
         assert again.status_code == 304 and again.headers["Cache-Control"] == "no-cache"
     assert requests.get(f"{server.base}/static/nope.css", timeout=15).status_code == 404
     # Served by nginx alone: the app never saw them. Its own answers keep their own headers.
@@ -337,8 +376,9 @@ def test_static_files_come_from_nginx_with_the_headers_flask_sent(
     assert health.headers["Content-Type"] == "application/json"  # no charset added by nginx
 
 
-@pytest.mark.parametrize("unpacked", [("--certificate-arn", CERTIFICATE)], ids=["https"],
-                         indirect=True)  # fmt: skip
+@pytest.mark.parametrize(
+    "unpacked", [("--certificate-arn", CERTIFICATE)], ids=["https"], indirect=True
+)
 def test_the_https_bundle_redirects_plain_http_but_not_the_health_check(server: Stack) -> None:
     base = server.base
     wait_healthy(base)  # /health over plain HTTP (no X-Forwarded-Proto at all): a 200
@@ -346,8 +386,9 @@ def test_the_https_bundle_redirects_plain_http_but_not_the_health_check(server: 
     health = requests.get(base + "/health", headers=http, allow_redirects=False, timeout=15)
     assert health.status_code == 200 and health.json() == {"status": "ok"}
     for method, path in (("GET", "/"), ("GET", "/games/abcdefgh123?tab=1"), ("POST", "/api/login")):
-        response = requests.request(method, base + path, headers=http, allow_redirects=False,
-                                    timeout=15)  # fmt: skip
+        response = requests.request(
+            method, base + path, headers=http, allow_redirects=False, timeout=15
+        )
         assert response.status_code == 301, (method, path)
         # nginx passes Host without the port ($host), as it does behind the load balancer.
         assert response.headers["Location"] == "https://127.0.0.1" + path
@@ -358,13 +399,21 @@ def test_the_https_bundle_redirects_plain_http_but_not_the_health_check(server: 
     csrf = requests.get(base + "/api/csrf", headers=https, timeout=15)
     assert csrf.status_code == 200 and "Strict-Transport-Security" in csrf.headers
     cookie = {"Cookie": f"session={csrf.cookies['session']}"}
-    signed = {**https, **cookie, "X-CSRFToken": csrf.json()["csrf_token"],
-              "Referer": "https://127.0.0.1/"}  # fmt: skip
+    signed = {
+        **https,
+        **cookie,
+        "X-CSRFToken": csrf.json()["csrf_token"],
+        "Referer": "https://127.0.0.1/",
+    }
     body = {"username": "carol", "password": "correct horse battery"}
     response = requests.post(base + "/api/register", json=body, headers=signed, timeout=15)
     assert response.status_code == 201, response.text
-    assert "Secure" in response.headers["Set-Cookie"] and "HttpOnly" in response.headers[
-        "Set-Cookie"]  # fmt: skip
-    me = requests.get(base + "/api/me", timeout=15, headers={
-        **https, "Cookie": f"session={response.cookies['session']}"})  # fmt: skip
+    assert (
+        "Secure" in response.headers["Set-Cookie"] and "HttpOnly" in response.headers["Set-Cookie"]
+    )
+    me = requests.get(
+        base + "/api/me",
+        timeout=15,
+        headers={**https, "Cookie": f"session={response.cookies['session']}"},
+    )
     assert me.status_code == 200 and me.json()["username"] == "carol"

@@ -22,9 +22,11 @@ OIDC_HOST = "token.actions.githubusercontent.com"
 # always reports these two on a trust policy. Anything else it finds fails the test.
 TRUST_POLICY_FALSE_POSITIVES = {
     ("MALFORMED", "Statement contains neither Resource nor NotResource"),
-    ("UNKNOWN_FEDERATION_SOURCE",
-     f"arn:aws:iam::{EXAMPLE['AWS_ACCOUNT_ID']}:oidc-provider/{OIDC_HOST}"),
-}  # fmt: skip
+    (
+        "UNKNOWN_FEDERATION_SOURCE",
+        f"arn:aws:iam::{EXAMPLE['AWS_ACCOUNT_ID']}:oidc-provider/{OIDC_HOST}",
+    ),
+}
 
 
 def findings(path: Path) -> set[tuple[str, str, str]]:
@@ -85,10 +87,12 @@ def test_no_grant_is_wider_than_iam_can_make_it() -> None:
         prefix, name = action.split(":")
         return {
             kind["resource_type"]
-            for service in iam_definition if service["prefix"] == prefix
-            for privilege in service["privileges"] if privilege["privilege"] == name
+            for service in iam_definition
+            if service["prefix"] == prefix
+            for privilege in service["privileges"]
+            if privilege["privilege"] == name
             for kind in privilege["resource_types"]
-        }  # fmt: skip
+        }
 
     for statement in deploy_iam.statements(POLICY):
         assert all("*" not in action for action in statement["Action"]), statement["Sid"]
@@ -120,10 +124,14 @@ DEPLOYMENT_POLICY_NEEDS = {
     "AllAtOnce": set(),
     "Rolling": set(),
     "RollingWithAdditionalBatch": ADD_BATCH,
-    "Immutable": ADD_BATCH | {"autoscaling:CreateAutoScalingGroup",
-                              "autoscaling:DeleteAutoScalingGroup", "ec2:RunInstances",
-                              "iam:PassRole"},
-}  # fmt: skip
+    "Immutable": ADD_BATCH
+    | {
+        "autoscaling:CreateAutoScalingGroup",
+        "autoscaling:DeleteAutoScalingGroup",
+        "ec2:RunInstances",
+        "iam:PassRole",
+    },
+}
 # The environment's group, as CloudFormation names it inside Elastic Beanstalk's stack.
 GROUP = (
     f"arn:aws:autoscaling:{EXAMPLE['AWS_REGION']}:{EXAMPLE['AWS_ACCOUNT_ID']}:autoScalingGroup:"

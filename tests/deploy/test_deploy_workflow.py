@@ -81,10 +81,18 @@ def deploy(tmp_path: Path, answers=HEALTHY, variables=VARIABLES, secrets=None) -
 
 def test_the_workflow_matches_githubs_schema() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "check_jsonschema", "--builtin-schema",
-         "vendor.github-workflows", str(workflow.WORKFLOW)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.github-workflows",
+            str(workflow.WORKFLOW),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -145,10 +153,13 @@ def test_a_healthy_deploy_uploads_the_checked_zip_and_waits_for_green(tmp_path: 
     assert "Show the environment's recent events" not in run.codes  # only after a failure
     commands = [" ".join(call[:2]) for call in run.calls]
     assert commands == [
-        "s3api put-object", "elasticbeanstalk create-application-version",
-        "elasticbeanstalk describe-application-versions", "elasticbeanstalk update-environment",
-        "elasticbeanstalk wait", "elasticbeanstalk describe-environments",
-    ]  # fmt: skip
+        "s3api put-object",
+        "elasticbeanstalk create-application-version",
+        "elasticbeanstalk describe-application-versions",
+        "elasticbeanstalk update-environment",
+        "elasticbeanstalk wait",
+        "elasticbeanstalk describe-environments",
+    ]
     put = run.calls[0]
     assert workflow.option(put, "--body") == "dist/tictactoe.zip"
     assert workflow.option(put, "--expected-bucket-owner") == ACCOUNT
@@ -164,20 +175,38 @@ def test_a_healthy_deploy_uploads_the_checked_zip_and_waits_for_green(tmp_path: 
 @pytest.mark.parametrize(
     ("answers", "failed", "says"),
     [
-        ({"elasticbeanstalk describe-environments": (0, f"Red\tSevere\t{LABEL}\n")},
-         "Check that it is healthy", "is Red/Severe, not Green/Ok"),
-        ({"elasticbeanstalk describe-environments": (0, f"Yellow\tWarning\t{LABEL}\n")},
-         "Check that it is healthy", "is Yellow/Warning, not Green/Ok"),
-        ({"elasticbeanstalk describe-environments": (0, "Green\tOk\tthe-old-version\n")},
-         "Check that it is healthy", "runs the-old-version"),
-        ({"elasticbeanstalk describe-application-versions": (0, "FAILED\n")},
-         "Create the application version", "refused the bundle"),
-        ({"elasticbeanstalk wait": (255, "Waiter EnvironmentUpdated failed: Max attempts")},
-         "Wait until the environment is updated", "did not finish updating"),
-        ({"elasticbeanstalk update-environment": (254, "AccessDenied")},
-         "Deploy it", "AccessDenied"),
+        (
+            {"elasticbeanstalk describe-environments": (0, f"Red\tSevere\t{LABEL}\n")},
+            "Check that it is healthy",
+            "is Red/Severe, not Green/Ok",
+        ),
+        (
+            {"elasticbeanstalk describe-environments": (0, f"Yellow\tWarning\t{LABEL}\n")},
+            "Check that it is healthy",
+            "is Yellow/Warning, not Green/Ok",
+        ),
+        (
+            {"elasticbeanstalk describe-environments": (0, "Green\tOk\tthe-old-version\n")},
+            "Check that it is healthy",
+            "runs the-old-version",
+        ),
+        (
+            {"elasticbeanstalk describe-application-versions": (0, "FAILED\n")},
+            "Create the application version",
+            "refused the bundle",
+        ),
+        (
+            {"elasticbeanstalk wait": (255, "Waiter EnvironmentUpdated failed: Max attempts")},
+            "Wait until the environment is updated",
+            "did not finish updating",
+        ),
+        (
+            {"elasticbeanstalk update-environment": (254, "AccessDenied")},
+            "Deploy it",
+            "AccessDenied",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_deploy_that_is_not_healthy_fails_the_job_and_shows_the_events(
     tmp_path: Path, answers: dict[str, tuple[int, str]], failed: str, says: str
 ) -> None:
@@ -192,8 +221,11 @@ def test_a_deploy_that_is_not_healthy_fails_the_job_and_shows_the_events(
 
 def test_the_session_key_can_come_from_a_repository_secret(tmp_path: Path) -> None:
     key = "k" * 48
-    run = deploy(tmp_path, variables={**VARIABLES, "BUNDLE_SECRET": "from-secret"},
-                 secrets={"TICTACTOE_BUNDLE_KEY": key})  # fmt: skip
+    run = deploy(
+        tmp_path,
+        variables={**VARIABLES, "BUNDLE_SECRET": "from-secret"},
+        secrets={"TICTACTOE_BUNDLE_KEY": key},
+    )
     assert set(run.codes.values()) == {0}, run.output
     with zipfile.ZipFile(run.folder / "dist" / "tictactoe.zip") as zf:
         assert f'secret_key = "{key}"' in zf.read("beanstalk.toml").decode()
@@ -202,14 +234,22 @@ def test_the_session_key_can_come_from_a_repository_secret(tmp_path: Path) -> No
 @pytest.mark.parametrize(
     ("variables", "secrets", "failed", "says"),
     [
-        ({**VARIABLES, "BUNDLE_SECRET": "from-secret"}, {}, "Build the bundle",
-         "TICTACTOE_BUNDLE_KEY is not set"),
+        (
+            {**VARIABLES, "BUNDLE_SECRET": "from-secret"},
+            {},
+            "Build the bundle",
+            "TICTACTOE_BUNDLE_KEY is not set",
+        ),
         ({**VARIABLES, "BUNDLE_SECRET": "yes"}, {}, "Build the bundle", "must be no-secret"),
         ({**VARIABLES, "EB_ENVIRONMENT": ""}, {}, "Name the release", "EB_ENVIRONMENT is not set"),
-        ({**VARIABLES, "AWS_DEPLOY_ROLE_ARN": "tictactoe-deploy"}, {}, "Name the release",
-         "not a role ARN"),
+        (
+            {**VARIABLES, "AWS_DEPLOY_ROLE_ARN": "tictactoe-deploy"},
+            {},
+            "Name the release",
+            "not a role ARN",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_missing_setting_stops_before_anything_is_uploaded(
     tmp_path: Path, variables: dict[str, str], secrets: dict[str, str], failed: str, says: str
 ) -> None:
@@ -220,8 +260,10 @@ def test_a_missing_setting_stops_before_anything_is_uploaded(
 
 def test_every_aws_call_is_allowed_and_every_grant_is_used(tmp_path: Path) -> None:
     happy = deploy(tmp_path / "happy")
-    unhappy = deploy(tmp_path / "unhappy", {**HEALTHY, "elasticbeanstalk describe-environments":
-                                            (0, f"Red\tSevere\t{LABEL}\n")})  # fmt: skip
+    unhappy = deploy(
+        tmp_path / "unhappy",
+        {**HEALTHY, "elasticbeanstalk describe-environments": (0, f"Red\tSevere\t{LABEL}\n")},
+    )
     calls = happy.calls + unhappy.calls
     # Every `aws` command written in the workflow was run here (none hides in a branch).
     scripts = workflow.run_scripts(workflow.load()["jobs"]["deploy"])

@@ -34,8 +34,14 @@ def test_a_bad_config_stops_the_procfile_process(name: str, tmp_path: Path) -> N
     assert args[0] == "gunicorn"
     workers = int(args[args.index("--workers") + 1])
     env = {"CONFIG_FILE": str(bad), "PATH": "/usr/bin:/bin"}
-    with subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT, env=env, text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as master:  # fmt: skip
+    with subprocess.Popen(
+        [sys.executable, "-m", *args],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    ) as master:
         try:
             output, _ = master.communicate(timeout=EXIT_WITHIN)
         except subprocess.TimeoutExpired:

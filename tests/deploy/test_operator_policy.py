@@ -57,8 +57,12 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorder]:
     """Every AWS call of an export and of a restore from it; the same guard as conftest's."""
     home = tmp_path_factory.mktemp("operator")
     with pytest.MonkeyPatch.context() as monkeypatch:
-        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN",
-                     "AWS_SECURITY_TOKEN"):  # fmt: skip
+        for name in (
+            "AWS_PROFILE",
+            "AWS_DEFAULT_PROFILE",
+            "AWS_SESSION_TOKEN",
+            "AWS_SECURITY_TOKEN",
+        ):
             monkeypatch.delenv(name, raising=False)
         for name in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
             monkeypatch.setenv(name, str(home / "none"))
@@ -85,8 +89,11 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorder]:
 def test_the_operator_policy_allows_every_call_of_export_and_import(recorded: Recorder) -> None:
     granted = grants(POLICY)
     wanted = {(n, c.operation) for c in recorded.calls for n in needs(c)}
-    refused = sorted((op, n.action, n.resource) for n, op in wanted
-                     if not any(allows(a, r, n) for _, a, r in granted))  # fmt: skip
+    refused = sorted(
+        (op, n.action, n.resource)
+        for n, op in wanted
+        if not any(allows(a, r, n) for _, a, r in granted)
+    )
     assert not refused, f"iam/operator-policy.json does not allow: {refused}"
 
 

@@ -67,8 +67,11 @@ def test_the_stream_location_goes_to_the_stream_process_unbuffered() -> None:
     assert directive(text, "proxy_http_version") == "1.1"
     assert directive(text, "proxy_buffering") == "off"
     assert re.search(r'proxy_set_header\s+Connection\s+"";', text)
-    for header, value in (("Host", "$host"), ("X-Real-IP", "$remote_addr"),
-                          ("X-Forwarded-For", "$proxy_add_x_forwarded_for")):  # fmt: skip
+    for header, value in (
+        ("Host", "$host"),
+        ("X-Real-IP", "$remote_addr"),
+        ("X-Forwarded-For", "$proxy_add_x_forwarded_for"),
+    ):
         assert re.search(rf"proxy_set_header\s+{header}\s+{re.escape(value)};", text), header
 
 
@@ -99,8 +102,20 @@ def test_nginx_accepts_the_layout_the_platform_makes(tmp_path: Path, with_ours: 
     static = (conf.parent / "conf.d" / "elasticbeanstalk" / "01_static.conf").read_text()
     assert f"alias {app_dir / 'tictactoe' / 'static'};" in static  # the bundle's mapping
     home = tmp_path / "nginx"
-    checked = subprocess.run([platform_nginx.executable(), "-t", "-q", "-p", str(home),
-                              "-e", str(home / "error.log"), "-c", str(conf)],
-                             capture_output=True, text=True)  # fmt: skip
+    checked = subprocess.run(
+        [
+            platform_nginx.executable(),
+            "-t",
+            "-q",
+            "-p",
+            str(home),
+            "-e",
+            str(home / "error.log"),
+            "-c",
+            str(conf),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert checked.returncode == 0, checked.stderr
     assert ("worker_connections  8192" in conf.read_text()) is with_ours

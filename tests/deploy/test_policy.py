@@ -79,8 +79,12 @@ def listed(value: str | list[str]) -> list[str]:
 
 def grants(path: Path = POLICY) -> set[tuple[str, str, str]]:
     """Return (statement id, action, resource pattern) for everything the policy grants."""
-    return {(s["Sid"], a, r) for s in statements(path) for a in listed(s["Action"])
-            for r in listed(s["Resource"])}  # fmt: skip
+    return {
+        (s["Sid"], a, r)
+        for s in statements(path)
+        for a in listed(s["Action"])
+        for r in listed(s["Resource"])
+    }
 
 
 def allows(action: str, resource_pattern: str, need: Need) -> bool:
@@ -97,14 +101,20 @@ def picture(colour: str) -> bytes:
 
 
 def upload(player: ApiPlayer, data: bytes) -> Any:
-    return player.call("PUT", "/api/me/avatar", None, data={"image": (io.BytesIO(data), "me.png")},
-                       content_type="multipart/form-data")  # fmt: skip
+    return player.call(
+        "PUT",
+        "/api/me/avatar",
+        None,
+        data={"image": (io.BytesIO(data), "me.png")},
+        content_type="multipart/form-data",
+    )
 
 
 def with_key_parameter(config: Path, copy: Path) -> Path:
     """Write `config` with its example secret_key_parameter line switched on, to `copy`."""
-    text, count = re.subn(r"^# (secret_key_parameter = .*)$", r"\1", config.read_text(),
-                          flags=re.MULTILINE)  # fmt: skip
+    text, count = re.subn(
+        r"^# (secret_key_parameter = .*)$", r"\1", config.read_text(), flags=re.MULTILINE
+    )
     assert count == 1, f"{config} shows no secret_key_parameter example"
     copy.write_text(text)
     return copy
@@ -219,8 +229,14 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorder]:
     """
     nowhere = tmp_path_factory.mktemp("no-aws") / "none"
     with pytest.MonkeyPatch.context() as monkeypatch:
-        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN",
-                     "AWS_SECURITY_TOKEN", "CONFIG_FILE", "TICTACTOE_SECRET_KEY"):  # fmt: skip
+        for name in (
+            "AWS_PROFILE",
+            "AWS_DEFAULT_PROFILE",
+            "AWS_SESSION_TOKEN",
+            "AWS_SECURITY_TOKEN",
+            "CONFIG_FILE",
+            "TICTACTOE_SECRET_KEY",
+        ):
             monkeypatch.delenv(name, raising=False)
         for name in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
             monkeypatch.setenv(name, str(nowhere))
@@ -243,7 +259,7 @@ def test_the_policy_allows_every_call_the_app_makes(recorded: Recorder) -> None:
             for c in recorded.calls
             for n in needs(c)
             if not any(allows(a, r, n) for _, a, r in granted)
-        }  # fmt: skip
+        }
     )
     assert not refused, f"iam/policy.json does not allow: {refused}"
 

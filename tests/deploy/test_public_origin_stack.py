@@ -42,16 +42,21 @@ def front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             f'[s3]\nbucket = "origin-test"\nendpoint = "{aws}"\n'
             f'[flask]\nsecret_key = "{secrets.token_urlsafe(32)}"\ntrusted_proxies = 1\n'
         )
-        env = {"CONFIG_FILE": str(config), "TICTACTOE_PUBLIC_ORIGIN": f"http://{PUBLIC}",
-               "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-               "AWS_CONFIG_FILE": str(home / "none"),
-               "AWS_SHARED_CREDENTIALS_FILE": str(home / "none")}  # fmt: skip
+        env = {
+            "CONFIG_FILE": str(config),
+            "TICTACTOE_PUBLIC_ORIGIN": f"http://{PUBLIC}",
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_CONFIG_FILE": str(home / "none"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(home / "none"),
+        }
         binds = {}
         for name in ("web", "stream"):
             binds[name] = f"127.0.0.1:{processes.free_port()}"
             args = rebind(procfile_command(ROOT, name), name, binds[name])
-            proc = processes.start([sys.executable, "-m", *args], log=home / f"{name}.log",
-                                   env=env, cwd=ROOT)  # fmt: skip
+            proc = processes.start(
+                [sys.executable, "-m", *args], log=home / f"{name}.log", env=env, cwd=ROOT
+            )
             started.append(proc)
             processes.wait_for_port(int(binds[name].rsplit(":", 1)[1]), proc)
         port = processes.free_port()

@@ -35,55 +35,129 @@ CFN = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference"
 PROPERTIES: dict[str, set[str]] = {
     # {CFN}/aws-resource-elasticache-serverlesscache.html
     "AWS::ElastiCache::ServerlessCache": {
-        "CacheUsageLimits", "DailySnapshotTime", "Description", "Endpoint", "Engine",
-        "FinalSnapshotName", "KmsKeyId", "MajorEngineVersion", "ReaderEndpoint",
-        "SecurityGroupIds", "ServerlessCacheName", "SnapshotArnsToRestore",
-        "SnapshotRetentionLimit", "SubnetIds", "Tags", "UserGroupId",
+        "CacheUsageLimits",
+        "DailySnapshotTime",
+        "Description",
+        "Endpoint",
+        "Engine",
+        "FinalSnapshotName",
+        "KmsKeyId",
+        "MajorEngineVersion",
+        "ReaderEndpoint",
+        "SecurityGroupIds",
+        "ServerlessCacheName",
+        "SnapshotArnsToRestore",
+        "SnapshotRetentionLimit",
+        "SubnetIds",
+        "Tags",
+        "UserGroupId",
     },
     # {CFN}/aws-resource-ec2-securitygroup.html
     "AWS::EC2::SecurityGroup": {
-        "GroupDescription", "GroupName", "SecurityGroupEgress", "SecurityGroupIngress", "Tags",
+        "GroupDescription",
+        "GroupName",
+        "SecurityGroupEgress",
+        "SecurityGroupIngress",
+        "Tags",
         "VpcId",
     },
     # {CFN}/aws-resource-elasticloadbalancingv2-listener.html (the HTTPS bundle's redirect)
     "AWS::ElasticLoadBalancingV2::Listener": {
-        "AlpnPolicy", "Certificates", "DefaultActions", "ListenerAttributes", "LoadBalancerArn",
-        "MutualAuthentication", "Port", "Protocol", "SslPolicy",
+        "AlpnPolicy",
+        "Certificates",
+        "DefaultActions",
+        "ListenerAttributes",
+        "LoadBalancerArn",
+        "MutualAuthentication",
+        "Port",
+        "Protocol",
+        "SslPolicy",
     },
     # {CFN}/aws-resource-elasticloadbalancingv2-loadbalancer.html (07-balancer.config's attributes)
     "AWS::ElasticLoadBalancingV2::LoadBalancer": {
-        "EnableCapacityReservationProvisionStabilize", "EnablePrefixForIpv6SourceNat",
-        "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic", "IpAddressType",
-        "Ipv4IpamPoolId", "LoadBalancerAttributes", "MinimumLoadBalancerCapacity", "Name",
-        "Scheme", "SecurityGroups", "SubnetMappings", "Subnets", "Tags", "Type",
+        "EnableCapacityReservationProvisionStabilize",
+        "EnablePrefixForIpv6SourceNat",
+        "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic",
+        "IpAddressType",
+        "Ipv4IpamPoolId",
+        "LoadBalancerAttributes",
+        "MinimumLoadBalancerCapacity",
+        "Name",
+        "Scheme",
+        "SecurityGroups",
+        "SubnetMappings",
+        "Subnets",
+        "Tags",
+        "Type",
     },
     # 06-alarms.config: {CFN}/aws-resource-sns-topic.html, aws-resource-sns-subscription.html,
     # aws-resource-cloudwatch-alarm.html, aws-resource-cloudwatch-dashboard.html,
     # aws-resource-logs-loggroup.html
     "AWS::SNS::Topic": {
-        "ArchivePolicy", "ContentBasedDeduplication", "DataProtectionPolicy",
-        "DeliveryStatusLogging", "DisplayName", "FifoThroughputScope", "FifoTopic",
-        "KmsMasterKeyId", "SignatureVersion", "Subscription", "Tags", "TopicName",
+        "ArchivePolicy",
+        "ContentBasedDeduplication",
+        "DataProtectionPolicy",
+        "DeliveryStatusLogging",
+        "DisplayName",
+        "FifoThroughputScope",
+        "FifoTopic",
+        "KmsMasterKeyId",
+        "SignatureVersion",
+        "Subscription",
+        "Tags",
+        "TopicName",
         "TracingConfig",
     },
     "AWS::SNS::Subscription": {
-        "DeliveryPolicy", "Endpoint", "FilterPolicy", "FilterPolicyScope", "Protocol",
-        "RawMessageDelivery", "RedrivePolicy", "Region", "ReplayPolicy", "SubscriptionRoleArn",
+        "DeliveryPolicy",
+        "Endpoint",
+        "FilterPolicy",
+        "FilterPolicyScope",
+        "Protocol",
+        "RawMessageDelivery",
+        "RedrivePolicy",
+        "Region",
+        "ReplayPolicy",
+        "SubscriptionRoleArn",
         "TopicArn",
     },
     "AWS::CloudWatch::Alarm": {
-        "ActionsEnabled", "AlarmActions", "AlarmDescription", "AlarmName", "ComparisonOperator",
-        "DatapointsToAlarm", "Dimensions", "EvaluateLowSampleCountPercentile",
-        "EvaluationPeriods", "ExtendedStatistic", "InsufficientDataActions", "MetricName",
-        "Metrics", "Namespace", "OKActions", "Period", "Statistic", "Tags", "Threshold",
-        "ThresholdMetricId", "TreatMissingData", "Unit",
+        "ActionsEnabled",
+        "AlarmActions",
+        "AlarmDescription",
+        "AlarmName",
+        "ComparisonOperator",
+        "DatapointsToAlarm",
+        "Dimensions",
+        "EvaluateLowSampleCountPercentile",
+        "EvaluationPeriods",
+        "ExtendedStatistic",
+        "InsufficientDataActions",
+        "MetricName",
+        "Metrics",
+        "Namespace",
+        "OKActions",
+        "Period",
+        "Statistic",
+        "Tags",
+        "Threshold",
+        "ThresholdMetricId",
+        "TreatMissingData",
+        "Unit",
     },
     "AWS::CloudWatch::Dashboard": {"DashboardBody", "DashboardName"},
     "AWS::Logs::LogGroup": {
-        "DataProtectionPolicy", "DeletionProtectionEnabled", "FieldIndexPolicies", "KmsKeyId",
-        "LogGroupClass", "LogGroupName", "ResourcePolicyDocument", "RetentionInDays", "Tags",
+        "DataProtectionPolicy",
+        "DeletionProtectionEnabled",
+        "FieldIndexPolicies",
+        "KmsKeyId",
+        "LogGroupClass",
+        "LogGroupName",
+        "ResourcePolicyDocument",
+        "RetentionInDays",
+        "Tags",
     },
-}  # fmt: skip
+}
 NESTED: dict[str, set[str]] = {
     # {CFN}/aws-properties-elasticache-serverlesscache-cacheusagelimits.html, -datastorage.html,
     # -ecpupersecond.html
@@ -92,28 +166,53 @@ NESTED: dict[str, set[str]] = {
     "ECPUPerSecond": {"Maximum", "Minimum"},
     # {CFN}/aws-properties-ec2-securitygroup-ingress.html and -egress.html
     "SecurityGroupIngress": {
-        "CidrIp", "CidrIpv6", "Description", "FromPort", "IpProtocol", "SourcePrefixListId",
-        "SourceSecurityGroupId", "SourceSecurityGroupName", "SourceSecurityGroupOwnerId",
+        "CidrIp",
+        "CidrIpv6",
+        "Description",
+        "FromPort",
+        "IpProtocol",
+        "SourcePrefixListId",
+        "SourceSecurityGroupId",
+        "SourceSecurityGroupName",
+        "SourceSecurityGroupOwnerId",
         "ToPort",
     },
     "SecurityGroupEgress": {
-        "CidrIp", "CidrIpv6", "Description", "DestinationPrefixListId",
-        "DestinationSecurityGroupId", "FromPort", "IpProtocol", "ToPort",
+        "CidrIp",
+        "CidrIpv6",
+        "Description",
+        "DestinationPrefixListId",
+        "DestinationSecurityGroupId",
+        "FromPort",
+        "IpProtocol",
+        "ToPort",
     },
     # {CFN}/aws-properties-cloudwatch-alarm-metricdataquery.html, -metricstat.html,
     # -metric.html, -dimension.html
     "MetricDataQuery": {
-        "AccountId", "Expression", "Id", "Label", "MetricStat", "Period", "ReturnData",
+        "AccountId",
+        "Expression",
+        "Id",
+        "Label",
+        "MetricStat",
+        "Period",
+        "ReturnData",
     },
     "MetricStat": {"Metric", "Period", "Stat", "Unit"},
     "Metric": {"Dimensions", "MetricName", "Namespace"},
     "Dimension": {"Name", "Value"},
-}  # fmt: skip
+}
 # Fn::GetAtt attributes per type (each reference page's "Return values").
 ATTRIBUTES: dict[str, set[str]] = {
     "AWS::ElastiCache::ServerlessCache": {
-        "ARN", "CreateTime", "Endpoint.Address", "Endpoint.Port", "FullEngineVersion",
-        "ReaderEndpoint.Address", "ReaderEndpoint.Port", "Status",
+        "ARN",
+        "CreateTime",
+        "Endpoint.Address",
+        "Endpoint.Port",
+        "FullEngineVersion",
+        "ReaderEndpoint.Address",
+        "ReaderEndpoint.Port",
+        "Status",
     },
     "AWS::EC2::SecurityGroup": {"GroupId", "VpcId"},
     "AWS::ElasticLoadBalancingV2::Listener": {"ListenerArn"},
@@ -122,7 +221,7 @@ ATTRIBUTES: dict[str, set[str]] = {
     "AWS::CloudWatch::Alarm": {"Arn"},
     "AWS::CloudWatch::Dashboard": set(),
     "AWS::Logs::LogGroup": {"Arn"},
-}  # fmt: skip
+}
 # Resources Elastic Beanstalk puts in every environment's stack, by the names its developer guide
 # gives them ("Modifying the resources that Elastic Beanstalk creates for your environment").
 EB_RESOURCES = {
@@ -251,8 +350,11 @@ def evaluate(value: Any, attributes: dict[tuple[str, str], str]) -> Any:
 def nested(kind: str, props: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """(property type, value) for each nested property type in NESTED that `props` holds."""
     if kind == "AWS::EC2::SecurityGroup":
-        return [(key, rule) for key in ("SecurityGroupIngress", "SecurityGroupEgress")
-                for rule in props.get(key, [])]  # fmt: skip
+        return [
+            (key, rule)
+            for key in ("SecurityGroupIngress", "SecurityGroupEgress")
+            for rule in props.get(key, [])
+        ]
     if kind == "AWS::ElastiCache::ServerlessCache" and "CacheUsageLimits" in props:
         limits = props["CacheUsageLimits"]
         return [("CacheUsageLimits", limits)] + [
@@ -261,10 +363,13 @@ def nested(kind: str, props: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]
     if kind == "AWS::CloudWatch::Alarm":
         queries = props.get("Metrics", [])
         stats = [q["MetricStat"] for q in queries if "MetricStat" in q]
-        return ([("MetricDataQuery", q) for q in queries] + [("MetricStat", m) for m in stats]
-                + [("Metric", m["Metric"]) for m in stats]
-                + [("Dimension", d) for m in stats for d in m["Metric"].get("Dimensions", [])]
-                + [("Dimension", d) for d in props.get("Dimensions", [])])  # fmt: skip
+        return (
+            [("MetricDataQuery", q) for q in queries]
+            + [("MetricStat", m) for m in stats]
+            + [("Metric", m["Metric"]) for m in stats]
+            + [("Dimension", d) for m in stats for d in m["Metric"].get("Dimensions", [])]
+            + [("Dimension", d) for d in props.get("Dimensions", [])]
+        )
     return []
 
 
@@ -327,8 +432,12 @@ def test_the_cache_is_serverless_valkey_behind_its_own_security_group(
     assert cache["Engine"] == "valkey"
     assert cache["SecurityGroupIds"] == [{"Fn::GetAtt": ["PushCacheSecurityGroup", "GroupId"]}]
     # In the environment's own subnets: the instances' ones, comma-separated in the option.
-    assert cache["SubnetIds"] == {"Fn::Split": [",", {"Fn::GetOptionSetting": {
-        "Namespace": "aws:ec2:vpc", "OptionName": "Subnets"}}]}  # fmt: skip
+    assert cache["SubnetIds"] == {
+        "Fn::Split": [
+            ",",
+            {"Fn::GetOptionSetting": {"Namespace": "aws:ec2:vpc", "OptionName": "Subnets"}},
+        ]
+    }
     limits = cache["CacheUsageLimits"]
     assert limits["DataStorage"]["Unit"] == "GB" and limits["ECPUPerSecond"]["Maximum"] > 0
 
@@ -353,8 +462,10 @@ def test_the_push_url_is_the_caches_endpoint_over_tls(
     value = environment(configs)[PUSH_URL_ENV]
     built = backtick_function(value)
     host = "push-abc123.serverless.usw2.cache.amazonaws.com"
-    attributes = {("PushCache", "Endpoint.Address"): host,
-                  ("PushCache", "Endpoint.Port"): str(SERVERLESS_PORT)}  # fmt: skip
+    attributes = {
+        ("PushCache", "Endpoint.Address"): host,
+        ("PushCache", "Endpoint.Port"): str(SERVERLESS_PORT),
+    }
     url = evaluate(built, attributes)
     assert url == f"rediss://{host}:{SERVERLESS_PORT}/0"
     used = {tuple(arg) for name, arg in functions(built) if name == "Fn::GetAtt"}
@@ -393,15 +504,19 @@ def test_cloudformations_own_schemas_accept_the_resources(
         "AWSTemplateFormatVersion": "2010-09-09",
         # Elastic Beanstalk's stack has the environment's name as a parameter.
         "Parameters": {name: {"Type": "String"} for name in EB_PARAMETERS},
-        "Resources": stand_in_options(json.loads(text)) | {
+        "Resources": stand_in_options(json.loads(text))
+        | {
             # Stand-ins for what Elastic Beanstalk puts in the stack.
-            "AWSEBSecurityGroup": {"Type": "AWS::EC2::SecurityGroup", "Properties": {
-                "GroupDescription": "instances", "VpcId": "vpc-0a1b2c3d"}},
-            "AWSEBV2LoadBalancer": {"Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
-                                    "Properties": {"Subnets": ["subnet-0a1b2c3d",
-                                                               "subnet-4e5f6a7b"]}},
+            "AWSEBSecurityGroup": {
+                "Type": "AWS::EC2::SecurityGroup",
+                "Properties": {"GroupDescription": "instances", "VpcId": "vpc-0a1b2c3d"},
+            },
+            "AWSEBV2LoadBalancer": {
+                "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                "Properties": {"Subnets": ["subnet-0a1b2c3d", "subnet-4e5f6a7b"]},
+            },
         },
         "Outputs": {"PushUrl": {"Value": backtick_function(environment(configs)[PUSH_URL_ENV])}},
-    }  # fmt: skip
+    }
     found = lint(json.dumps(template), config=ManualArgs(regions=["us-west-2"]))
     assert [(m.rule.id, m.message, m.path) for m in found if m.rule.severity == "error"] == []

@@ -33,16 +33,27 @@ LOAD_BALANCER_RESOURCES = re.compile(r"^AWSEB(V2)?LoadBalancer")
 # The attribute keys an application load balancer takes (CloudFormation reference,
 # AWS::ElasticLoadBalancingV2::LoadBalancer LoadBalancerAttribute, Key).
 ALB_ATTRIBUTES = {
-    "access_logs.s3.bucket", "access_logs.s3.enabled", "access_logs.s3.prefix",
-    "client_keep_alive.seconds", "connection_logs.s3.bucket", "connection_logs.s3.enabled",
-    "connection_logs.s3.prefix", "deletion_protection.enabled", "idle_timeout.timeout_seconds",
-    "ipv6.deny_all_igw_traffic", "load_balancing.cross_zone.enabled",
-    "routing.http.desync_mitigation_mode", "routing.http.drop_invalid_header_fields.enabled",
+    "access_logs.s3.bucket",
+    "access_logs.s3.enabled",
+    "access_logs.s3.prefix",
+    "client_keep_alive.seconds",
+    "connection_logs.s3.bucket",
+    "connection_logs.s3.enabled",
+    "connection_logs.s3.prefix",
+    "deletion_protection.enabled",
+    "idle_timeout.timeout_seconds",
+    "ipv6.deny_all_igw_traffic",
+    "load_balancing.cross_zone.enabled",
+    "routing.http.desync_mitigation_mode",
+    "routing.http.drop_invalid_header_fields.enabled",
     "routing.http.preserve_host_header.enabled",
     "routing.http.x_amzn_tls_version_and_cipher_suite.enabled",
-    "routing.http.xff_client_port.enabled", "routing.http.xff_header_processing.mode",
-    "routing.http2.enabled", "waf.fail_open.enabled", "zonal_shift.config.enabled",
-}  # fmt: skip
+    "routing.http.xff_client_port.enabled",
+    "routing.http.xff_header_processing.mode",
+    "routing.http2.enabled",
+    "waf.fail_open.enabled",
+    "zonal_shift.config.enabled",
+}
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 # CloudFormation template reference, AWS::ElasticLoadBalancingV2::LoadBalancer LoadBalancerAttribute
 # (aws-properties-elasticloadbalancingv2-loadbalancer-loadbalancerattribute.html).
@@ -104,9 +115,11 @@ def test_both_kinds_update_the_platform_weekly_and_refuse_imdsv1(
     kind: str, request: pytest.FixtureRequest
 ) -> None:
     options = options_of(request.getfixturevalue(kind))
-    for namespace in ("aws:elasticbeanstalk:managedactions",
-                      "aws:elasticbeanstalk:managedactions:platformupdate",
-                      "aws:autoscaling:launchconfiguration"):  # fmt: skip
+    for namespace in (
+        "aws:elasticbeanstalk:managedactions",
+        "aws:elasticbeanstalk:managedactions:platformupdate",
+        "aws:autoscaling:launchconfiguration",
+    ):
         allowed = documented(namespace)
         assert allowed is not None and set(options[namespace]) <= allowed, namespace
     managed = options["aws:elasticbeanstalk:managedactions"]

@@ -39,40 +39,70 @@ CFN = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference"
 PROPERTIES: dict[str, set[str]] = {
     # {CFN}/aws-resource-wafv2-webacl.html
     "AWS::WAFv2::WebACL": {
-        "ApplicationConfig", "AssociationConfig", "CaptchaConfig", "ChallengeConfig",
-        "CustomResponseBodies", "DataProtectionConfig", "DefaultAction", "Description", "Name",
-        "OnSourceDDoSProtectionConfig", "Rules", "Scope", "Tags", "TokenDomains",
+        "ApplicationConfig",
+        "AssociationConfig",
+        "CaptchaConfig",
+        "ChallengeConfig",
+        "CustomResponseBodies",
+        "DataProtectionConfig",
+        "DefaultAction",
+        "Description",
+        "Name",
+        "OnSourceDDoSProtectionConfig",
+        "Rules",
+        "Scope",
+        "Tags",
+        "TokenDomains",
         "VisibilityConfig",
     },
     # {CFN}/aws-resource-wafv2-webaclassociation.html
     "AWS::WAFv2::WebACLAssociation": {"ResourceArn", "WebACLArn"},
-}  # fmt: skip
+}
 # {CFN}/aws-properties-wafv2-webacl-rule.html, -visibilityconfig.html, -statement.html,
 # -managedrulegroupstatement.html, -ruleactionoverride.html, -ratebasedstatement.html,
 # -bytematchstatement.html, -andstatement.html, -orstatement.html, -texttransformation.html
 NESTED: dict[str, set[str]] = {
     "Rule": {
-        "Action", "CaptchaConfig", "ChallengeConfig", "Name", "OverrideAction", "Priority",
-        "RuleLabels", "Statement", "VisibilityConfig",
+        "Action",
+        "CaptchaConfig",
+        "ChallengeConfig",
+        "Name",
+        "OverrideAction",
+        "Priority",
+        "RuleLabels",
+        "Statement",
+        "VisibilityConfig",
     },
     "VisibilityConfig": {"CloudWatchMetricsEnabled", "MetricName", "SampledRequestsEnabled"},
     "ManagedRuleGroupStatement": {
-        "ExcludedRules", "ManagedRuleGroupConfigs", "Name", "RuleActionOverrides",
-        "ScopeDownStatement", "VendorName", "Version",
+        "ExcludedRules",
+        "ManagedRuleGroupConfigs",
+        "Name",
+        "RuleActionOverrides",
+        "ScopeDownStatement",
+        "VendorName",
+        "Version",
     },
     "RuleActionOverride": {"ActionToUse", "Name"},
     "RateBasedStatement": {
-        "AggregateKeyType", "CustomKeys", "EvaluationWindowSec", "ForwardedIPConfig", "Limit",
+        "AggregateKeyType",
+        "CustomKeys",
+        "EvaluationWindowSec",
+        "ForwardedIPConfig",
+        "Limit",
         "ScopeDownStatement",
     },
     "ByteMatchStatement": {
-        "FieldToMatch", "PositionalConstraint", "SearchString", "SearchStringBase64",
+        "FieldToMatch",
+        "PositionalConstraint",
+        "SearchString",
+        "SearchStringBase64",
         "TextTransformations",
     },
     "AndStatement": {"Statements"},
     "OrStatement": {"Statements"},
     "TextTransformation": {"Priority", "Type"},
-}  # fmt: skip
+}
 # RateBasedStatement EvaluationWindowSec: the window lengths the reference allows.
 WINDOWS = {60, 120, 300, 600}
 
@@ -166,8 +196,13 @@ def test_the_rate_rule_counts_password_posts_per_address(acl: dict[str, Any]) ->
     for path in waf.LOGIN_PATHS:
         assert matches(scope, "POST", path)
         assert not matches(scope, "GET", path)  # loading the login page is not a guess
-    for method, path in [("POST", "/api/games"), ("POST", "/api/login/x"), ("PUT", "/login"),
-                         ("POST", "/signup"), ("POST", "/Login")]:  # fmt: skip
+    for method, path in [
+        ("POST", "/api/games"),
+        ("POST", "/api/login/x"),
+        ("PUT", "/login"),
+        ("POST", "/signup"),
+        ("POST", "/Login"),
+    ]:
         assert not matches(scope, method, path), (method, path)
 
 
@@ -204,12 +239,14 @@ def test_cloudformations_own_schemas_accept_the_web_acl(acl: dict[str, Any]) -> 
 
     template = {
         "AWSTemplateFormatVersion": "2010-09-09",
-        "Resources": acl | {
-            "AWSEBV2LoadBalancer": {"Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
-                                    "Properties": {"Subnets": ["subnet-0a1b2c3d",
-                                                               "subnet-4e5f6a7b"]}},
+        "Resources": acl
+        | {
+            "AWSEBV2LoadBalancer": {
+                "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                "Properties": {"Subnets": ["subnet-0a1b2c3d", "subnet-4e5f6a7b"]},
+            },
         },
-    }  # fmt: skip
+    }
     found = lint(json.dumps(template), config=ManualArgs(regions=["us-west-2"]))
     assert [(m.rule.id, m.message, m.path) for m in found if m.rule.severity == "error"] == []
     # The same check refuses a rate rule with a window WAF does not offer.
@@ -230,6 +267,12 @@ def test_the_flag_puts_the_acl_in_a_load_balanced_bundle_only(
     assert code == 0
     with zipfile.ZipFile(tmp_path / "plain.zip") as zf:
         assert waf.CONFIG_NAME not in zf.namelist()  # off by default
-    code, _, err = run(capsys, "--waf", "--environment-type", "SingleInstance",
-                       "--output", str(tmp_path / "single.zip"))  # fmt: skip
+    code, _, err = run(
+        capsys,
+        "--waf",
+        "--environment-type",
+        "SingleInstance",
+        "--output",
+        str(tmp_path / "single.zip"),
+    )
     assert code == 2 and not (tmp_path / "single.zip").exists()

@@ -63,12 +63,34 @@ def downloaded() -> Path:
     shutil.rmtree(partial, ignore_errors=True)
     platform_args = [arg for name in PLATFORMS for arg in ("--platform", name)]
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
-         "--only-binary=:all:", *platform_args, "--python-version", "3.11",
-         "--implementation", "cp", "--abi", "cp311", "--abi", "abi3", "--abi", "none",
-         "-r", str(REQUIREMENTS), "-d", str(partial)],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--only-binary=:all:",
+            *platform_args,
+            "--python-version",
+            "3.11",
+            "--implementation",
+            "cp",
+            "--abi",
+            "cp311",
+            "--abi",
+            "abi3",
+            "--abi",
+            "none",
+            "-r",
+            str(REQUIREMENTS),
+            "-d",
+            str(partial),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     # pip's own error names the package with no matching wheel.
     assert done.returncode == 0, done.stderr[-3000:]
     (partial / DONE).write_text("\n".join(sorted(p.name for p in partial.iterdir())) + "\n")

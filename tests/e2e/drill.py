@@ -184,8 +184,9 @@ class Page:
         tries = 0
         while not self.stop.is_set():
             try:
-                response = session.get(self.base + self.path, stream=True,
-                                       timeout=(5, READ_TIMEOUT))  # fmt: skip
+                response = session.get(
+                    self.base + self.path, stream=True, timeout=(5, READ_TIMEOUT)
+                )
             except requests.RequestException:
                 response = None
             status = None if response is None else response.status_code

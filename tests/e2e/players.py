@@ -91,9 +91,10 @@ class BrowserPlayer:
     def polls(self, since: float = 0.0) -> list[Sent]:
         """The page's polls (GET /api/games/<id>, not the stream) sent at `since` or later."""
         return [
-            s for s in self.sent
+            s
+            for s in self.sent
             if s.at >= since and s.method == "GET" and _POLL.fullmatch(s.path.split("?")[0])
-        ]  # fmt: skip
+        ]
 
     def streams(self, since: float = 0.0) -> list[Sent]:
         """The streams the page opened (or tried to) at `since` or later."""

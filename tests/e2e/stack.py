@@ -219,8 +219,9 @@ class Stack:
         self.routes += 1
         self.instances = list(instances)
         home = self.home / "nginx"
-        (home / "nginx.conf").write_text(nginx_conf(home, self.nginx_port, self.instances,
-                                                    self.routes))  # fmt: skip
+        (home / "nginx.conf").write_text(
+            nginx_conf(home, self.nginx_port, self.instances, self.routes)
+        )
         os.kill(self.nginx.pid, signal.SIGHUP)
         deadline = time.monotonic() + 10
         while routed(self.url) != self.routes:
@@ -303,13 +304,23 @@ class Stack:
         python = ["env", *unset, sys.executable, "-m", "gunicorn"]
         env = {**AWS_ENV, "CONFIG_FILE": str(config)}
         instance.proc = processes.start(
-            [*python, "--workers", "2", "--threads", "4",
-             "--bind", instance.addr, "--no-control-socket", "--access-logfile", "-",
-             "application:application"],
+            [
+                *python,
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--bind",
+                instance.addr,
+                "--no-control-socket",
+                "--access-logfile",
+                "-",
+                "application:application",
+            ],
             log=instance.log,
             env=env,
             cwd=instance.app_dir,
-        )  # fmt: skip
+        )
         instance.stream = processes.start(
             [*python, *procfile_stream_args(instance.stream_addr), "--access-logfile", "-"],
             log=instance.log,
@@ -323,10 +334,19 @@ class Stack:
         conf = home / "nginx.conf"
         conf.write_text(nginx_conf(home, self.nginx_port, self.instances))
         self.nginx = processes.start(
-            ["nginx", "-p", str(home), "-e", str(home / "error.log"), "-c", str(conf),
-             "-g", "daemon off;"],
+            [
+                "nginx",
+                "-p",
+                str(home),
+                "-e",
+                str(home / "error.log"),
+                "-c",
+                str(conf),
+                "-g",
+                "daemon off;",
+            ],
             log=home / "stdout.log",
-        )  # fmt: skip
+        )
         for port in (self.nginx_port, *(i.front_port for i in self.instances)):
             processes.wait_for_port(port, self.nginx, timeout=10)
 
@@ -340,9 +360,8 @@ def stream_graceful_timeout() -> float:
 def procfile_stream_args(bind: str) -> list[str]:
     """The Procfile's `stream:` gunicorn arguments, bound to `bind` instead of its port."""
     line = next(
-        line for line in (ROOT / "Procfile").read_text().splitlines()
-        if line.startswith("stream:")
-    )  # fmt: skip
+        line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("stream:")
+    )
     args = shlex.split(line.removeprefix("stream:"))
     assert args[0] == "gunicorn" and "--bind" in args, line
     args[args.index("--bind") + 1] = bind

@@ -53,8 +53,11 @@ def play_to_the_end(player: BrowserPlayer) -> list[float]:
         expect(player.cell(cell)).to_have_text("X")
         expect(player.page.locator("#board.busy")).to_have_count(0)
         after = player.board()
-        replies = [i for i, (was, now) in enumerate(zip(before, after, strict=True))
-                   if was == "-" and now == "O"]  # fmt: skip
+        replies = [
+            i
+            for i, (was, now) in enumerate(zip(before, after, strict=True))
+            if was == "-" and now == "O"
+        ]
         if replies:  # the computer replied (unless the player's move ended the game)
             (reply,) = replies
             beats.append(page.evaluate(f"window.markedAt[{reply}] - window.markedAt[{cell}]"))

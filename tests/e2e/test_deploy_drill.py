@@ -52,8 +52,11 @@ FIGURES = ROOT / "artifacts" / "deploy-drill.json"
 def unpack_bundle(home: Path) -> Path:
     """Build the bundle as an operator does and unzip it into a folder of its own."""
     zip_path = home / "app.zip"
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "bundle.py"), "--output",
-                    str(zip_path)], check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "bundle.py"), "--output", str(zip_path)],
+        check=True,
+        capture_output=True,
+    )
     app_dir = home / "app"
     with zipfile.ZipFile(zip_path) as zf:
         zf.extractall(app_dir)
@@ -103,11 +106,13 @@ def drill(stack: Stack, deploy: Callable[[], None]) -> dict[str, Any]:
         player.client.tally = tally  # count from here on: the sign-ups are not the drill's
     pages = [
         Page(stack.url, "/api/me/events", reader.client.session.cookies, tally).start(),
-        Page(stack.url, f"/api/games/{game['id']}/events", watcher.client.session.cookies,
-             tally).start(),
-    ]  # fmt: skip
-    threads = [threading.Thread(target=play, args=(*pair, tally, stop), daemon=True)
-               for pair in pairs]  # fmt: skip
+        Page(
+            stack.url, f"/api/games/{game['id']}/events", watcher.client.session.cookies, tally
+        ).start(),
+    ]
+    threads = [
+        threading.Thread(target=play, args=(*pair, tally, stop), daemon=True) for pair in pairs
+    ]
     try:
         for page in pages:
             assert page.streaming.wait(10), f"{page.path} never opened its stream"

@@ -60,9 +60,8 @@ def test_killed_instance_loses_nothing_and_rejoins(
     seen = x.failures + o.failures
     assert len(seen) <= 1, f"players saw more than one failed request: {seen}"
     rejoined = [
-        h for h in whole_stack.hits()[back_from:]
-        if h.upstream == victim.addr and h.status < 400
-    ]  # fmt: skip
+        h for h in whole_stack.hits()[back_from:] if h.upstream == victim.addr and h.status < 400
+    ]
     assert rejoined, "the restarted instance served no request"
 
 

@@ -98,9 +98,11 @@ def test_a_move_crosses_instances_by_push_with_no_poll(
     x, o = guest, host
     wait_until(x, lambda: streaming(x) and streaming(o), 10, "both game pages stream")
     wait_until(
-        x, lambda: whole_stack.open_streams(one) >= 1 and whole_stack.open_streams(other) >= 1,
-        10, "each instance's stream process holds a stream",
-    )  # fmt: skip
+        x,
+        lambda: whole_stack.open_streams(one) >= 1 and whole_stack.open_streams(other) >= 1,
+        10,
+        "each instance's stream process holds a stream",
+    )
     logged, began, loaded = len(whole_stack.hits()), time.monotonic(), documents(x) + documents(o)
 
     delays = []

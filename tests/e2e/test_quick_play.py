@@ -149,8 +149,15 @@ def tab_to(page: Page, target: Locator, limit: int = 40) -> None:
 _FOCUSED = """() => { const el = document.activeElement;
   return (el.getAttribute('aria-label') || el.labels?.[0]?.textContent || el.placeholder
     || el.textContent).trim(); }"""
-WAYS = ["Play now", "Easy", "Me", "Play the computer", "Opponent's username", "Invite",
-        "Create a challenge link"]  # fmt: skip
+WAYS = [
+    "Play now",
+    "Easy",
+    "Me",
+    "Play the computer",
+    "Opponent's username",
+    "Invite",
+    "Create a challenge link",
+]
 
 
 def test_the_four_ways_to_play_work_from_the_keyboard(

@@ -115,8 +115,9 @@ def test_a_replay_with_the_keyboard(
             break
     else:
         raise AssertionError("Tab never reached the replay's Forward button")
-    ring = forward.evaluate("el => el.matches(':focus-visible') && "
-                            "parseFloat(getComputedStyle(el).outlineWidth) >= 2")  # fmt: skip
+    ring = forward.evaluate(
+        "el => el.matches(':focus-visible') && parseFloat(getComputedStyle(el).outlineWidth) >= 2"
+    )
     assert ring, "the focused replay button shows no visible focus ring"
     b.page.keyboard.press("Enter")
     expect(at).to_have_text("Move 3 of 5")

@@ -38,12 +38,17 @@ def challenge_link(app: Any, host: str) -> str:
     def post(path: str, page: str, **fields: str) -> str:
         token = re.search(r'name="csrf_token" value="([^"]+)"', page)
         assert token, page
-        response = client.post(path, base_url=base, follow_redirects=True,
-                               data={"csrf_token": token.group(1), **fields})  # fmt: skip
+        response = client.post(
+            path,
+            base_url=base,
+            follow_redirects=True,
+            data={"csrf_token": token.group(1), **fields},
+        )
         return str(response.get_data(as_text=True))
 
-    home = post("/signup", client.get("/", base_url=base).get_data(True), username="chad",
-                password=PASSWORD)  # fmt: skip
+    home = post(
+        "/signup", client.get("/", base_url=base).get_data(True), username="chad", password=PASSWORD
+    )
     found = LINK.search(post("/challenges", home))
     assert found, home
     return found.group(1)
@@ -94,9 +99,13 @@ def test_the_https_redirect_goes_to_the_public_origin(moto: None) -> None:
 def test_an_error_page_offers_back_only_to_the_public_origin(moto: None) -> None:
     app = build(public_origin=ORIGIN)
     client = app.test_client()
-    ours = client.get("/no/such/page", headers={**HTTPS, "Host": "ttt.example.com",
-                                               "Referer": f"{ORIGIN}/players/x"})  # fmt: skip
+    ours = client.get(
+        "/no/such/page",
+        headers={**HTTPS, "Host": "ttt.example.com", "Referer": f"{ORIGIN}/players/x"},
+    )
     assert ours.status_code == 404 and f'href="{ORIGIN}/players/x"' in ours.get_data(True)
-    theirs = client.get("/no/such/page", headers={**HTTPS, "Host": "ttt.example.com",
-                                                 "Referer": "https://evil.example/"})  # fmt: skip
+    theirs = client.get(
+        "/no/such/page",
+        headers={**HTTPS, "Host": "ttt.example.com", "Referer": "https://evil.example/"},
+    )
     assert theirs.status_code == 404 and "evil.example" not in theirs.get_data(True)

@@ -96,9 +96,11 @@ def test_session_cookies_are_secure_over_https(secure_app: Any) -> None:
     # Over HTTPS, Flask-WTF also checks the Referer against the host (WTF_CSRF_SSL_STRICT).
     headers = {**HTTPS, "Host": "game.example", "Referer": "https://game.example/"}
     token = client.get("/api/csrf", headers=headers).get_json()["csrf_token"]
-    response = client.post("/api/register", json={"username": "secure",
-                           "password": "correct horse battery"},
-                           headers={**headers, "X-CSRFToken": token})  # fmt: skip
+    response = client.post(
+        "/api/register",
+        json={"username": "secure", "password": "correct horse battery"},
+        headers={**headers, "X-CSRFToken": token},
+    )
     assert response.status_code == 201, response.get_json()
     (cookie,) = response.headers.getlist("Set-Cookie")
     assert "; Secure" in cookie and "; HttpOnly" in cookie

@@ -31,8 +31,17 @@ from tictactoe.web.layers.inputs import MAX_DEPTH, MAX_TEXT
 
 LONG = "a" * (MAX_TEXT + 1)
 FIELDS = ("username", "password", "opponent", "cell", "state", "csrf_token")
-WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems",
-          "PutObject", "DeleteObject", "DeleteObjects", "CreateMultipartUpload"}  # fmt: skip
+WRITES = {
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "BatchWriteItem",
+    "TransactWriteItems",
+    "PutObject",
+    "DeleteObject",
+    "DeleteObjects",
+    "CreateMultipartUpload",
+}
 
 
 def _routes() -> list[tuple[str, str, str]]:
@@ -70,30 +79,54 @@ def _every_field(value: Any) -> dict[str, Any]:
 BODIES: dict[str, tuple[bytes, str, int, int | None]] = {
     "deeply nested arrays": (b"[" * 5000, "application/json", 400, 415),
     "deeply nested objects": (b'{"a":' * 5000, "application/json", 400, 415),
-    "nested past the limit": (b'{"a":' + b"[" * MAX_DEPTH + b"]" * MAX_DEPTH + b"}",
-                              "application/json", 400, 415),
+    "nested past the limit": (
+        b'{"a":' + b"[" * MAX_DEPTH + b"]" * MAX_DEPTH + b"}",
+        "application/json",
+        400,
+        415,
+    ),
     "not UTF-8": (b'{"username": "\xff\xfe"}', "application/json", 400, 415),
     "not JSON": (b"{username: 1", "application/json", 400, 415),
     "NaN": (b'{"cell": NaN}', "application/json", 400, 415),
     "a JSON array": (b"[1, 2, 3]", "application/json", 400, 415),
     "a JSON string": (b'"cell"', "application/json", 400, 415),
     "NUL in every field": (_json(_every_field("ab\x00cd")), "application/json", 400, 415),
-    "a lone surrogate": (b'{"username": "\\ud800", "password": "\\udfff12345678"}',
-                         "application/json", 400, 415),
+    "a lone surrogate": (
+        b'{"username": "\\ud800", "password": "\\udfff12345678"}',
+        "application/json",
+        400,
+        415,
+    ),
     "a very long field": (_json(_every_field(LONG)), "application/json", 400, 415),
     "a very long field name": (_json({LONG: 1}), "application/json", 400, 415),
     "JSON sent as text": (_json({"cell": 4}), "text/plain", 415, 415),
-    "a form under /api": (b"username=ab&password=12345678", "application/x-www-form-urlencoded",
-                          415, None),
-    "a form with NUL": (b"username=a%00b&opponent=a%00b&cell=%00&password=x%00",
-                        "application/x-www-form-urlencoded", 415, 400),
-    "a form not in UTF-8": (b"username=%ff%fe&opponent=%ff&cell=%ff&password=%ff%ff%ff%ff",
-                            "application/x-www-form-urlencoded", 415, 400),
-    "a very long form field": (f"username={LONG}&opponent={LONG}&password={LONG}".encode(),
-                               "application/x-www-form-urlencoded", 415, 400),
+    "a form under /api": (
+        b"username=ab&password=12345678",
+        "application/x-www-form-urlencoded",
+        415,
+        None,
+    ),
+    "a form with NUL": (
+        b"username=a%00b&opponent=a%00b&cell=%00&password=x%00",
+        "application/x-www-form-urlencoded",
+        415,
+        400,
+    ),
+    "a form not in UTF-8": (
+        b"username=%ff%fe&opponent=%ff&cell=%ff&password=%ff%ff%ff%ff",
+        "application/x-www-form-urlencoded",
+        415,
+        400,
+    ),
+    "a very long form field": (
+        f"username={LONG}&opponent={LONG}&password={LONG}".encode(),
+        "application/x-www-form-urlencoded",
+        415,
+        400,
+    ),
     "a nameless multipart part": (NAMELESS, "multipart/form-data; boundary=b", 415, None),
     "over 64 KiB": (b'{"a": "' + b"x" * (64 * 1024) + b'"}', "application/json", 413, 413),
-}  # fmt: skip
+}
 
 QUERIES = {
     "NUL": "?v=%00&done=%00",
@@ -117,8 +150,12 @@ class Site:
 
     def url(self, rule: str) -> str:
         """Fill in a rule's arguments: real ones where known, a plausible word otherwise."""
-        known = {"game_id": self.game["id"], "player": self.host.name, "digest": "0" * 64,
-                 "size": "64"}  # fmt: skip
+        known = {
+            "game_id": self.game["id"],
+            "player": self.host.name,
+            "digest": "0" * 64,
+            "size": "64",
+        }
         return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: known.get(m[1], "abcdefgh12"), rule)
 
     def send(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -130,8 +167,11 @@ class Site:
 @pytest.fixture(scope="module")
 def site() -> Iterator[Site]:
     with pytest.MonkeyPatch.context() as env:
-        for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
-                            ("AWS_DEFAULT_REGION", "us-west-2")):  # fmt: skip
+        for name, value in (
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_DEFAULT_REGION", "us-west-2"),
+        ):
             env.setenv(name, value)
         with mock_aws():
             clients = boto3.client("dynamodb"), boto3.client("s3")
@@ -249,9 +289,13 @@ def test_a_chunked_body_over_64_kib_is_a_413(site: Site) -> None:
     """No Content-Length to refuse it by: the limit stops the read instead."""
     body = b'{"username": "' + b"x" * (64 * 1024) + b'"}'
     response = refused(
-        site, "POST", "/api/login", input_stream=io.BytesIO(body),
-        content_type="application/json", environ_overrides={"wsgi.input_terminated": True},
-    )  # fmt: skip
+        site,
+        "POST",
+        "/api/login",
+        input_stream=io.BytesIO(body),
+        content_type="application/json",
+        environ_overrides={"wsgi.input_terminated": True},
+    )
     assert response.status_code == 413
 
 
@@ -268,11 +312,17 @@ def test_an_upload_over_its_raised_limit_is_a_413(site: Site, path: str) -> None
 def test_a_body_the_route_does_not_need_is_still_checked(site: Site) -> None:
     """Accepting a game reads no body, but a malformed one is refused all the same."""
     game = site.guest.invite(site.host)
-    response = refused(site, "POST", f"/api/games/{game['id']}/accept", data=b"[" * 5000,
-                       content_type="application/json")  # fmt: skip
+    response = refused(
+        site,
+        "POST",
+        f"/api/games/{game['id']}/accept",
+        data=b"[" * 5000,
+        content_type="application/json",
+    )
     assert response.status_code == 400
-    accepted = site.send("POST", f"/api/games/{game['id']}/accept", data=b"",
-                         content_type="application/json")  # fmt: skip
+    accepted = site.send(
+        "POST", f"/api/games/{game['id']}/accept", data=b"", content_type="application/json"
+    )
     assert accepted.status_code == 200  # an empty body is no body
 
 

@@ -50,8 +50,10 @@ def everything(settings: Settings) -> dict[str, Any]:
     """Every item of the three tables, and every object of the bucket."""
     b = build(settings)
     tables = (settings.games_table, settings.users_table, settings.avatars_table)
-    items = {t: sorted(map(repr, b.dynamodb.scan(TableName=t, ConsistentRead=True)["Items"]))
-             for t in tables}  # fmt: skip
+    items = {
+        t: sorted(map(repr, b.dynamodb.scan(TableName=t, ConsistentRead=True)["Items"]))
+        for t in tables
+    }
     listed = b.s3.list_objects_v2(Bucket=settings.bucket).get("Contents", [])
     return {"items": items, "objects": sorted((o["Key"], o["ETag"]) for o in listed)}
 
@@ -64,8 +66,12 @@ def png() -> bytes:
 
 def state_changing_operations() -> list[tuple[str, str]]:
     doc = openapi_document()
-    return sorted((method, path) for path, ops in doc["paths"].items() for method in ops
-                  if method in ("post", "put", "patch", "delete"))  # fmt: skip
+    return sorted(
+        (method, path)
+        for path, ops in doc["paths"].items()
+        for method in ops
+        if method in ("post", "put", "patch", "delete")
+    )
 
 
 @pytest.fixture
@@ -95,8 +101,13 @@ def test_every_change_is_refused_and_nothing_is_written(
         url = path.replace("{game_id}", game["id"])
         for who in (alice, bob, stranger):
             if method == "put":  # the picture upload, a multipart form
-                response = who.call("PUT", url, None, data={"image": (io.BytesIO(png()), "a.png")},
-                                    content_type="multipart/form-data")  # fmt: skip
+                response = who.call(
+                    "PUT",
+                    url,
+                    None,
+                    data={"image": (io.BytesIO(png()), "a.png")},
+                    content_type="multipart/form-data",
+                )
             else:
                 body = {
                     "username": who.name,
@@ -106,13 +117,17 @@ def test_every_change_is_refused_and_nothing_is_written(
                     "current_password": PASSWORD,
                     "new_password": PASSWORD + "!",
                 }
-                response = who.call(method.upper(), url, body)  # fmt: skip
+                response = who.call(method.upper(), url, body)
             assert response.status_code == 503, (method, path, response.get_json())
             assert response.get_json() == {"error": MESSAGE}
             assert int(response.headers["Retry-After"]) == maintenance.RETRY_AFTER_SECONDS
             refused.append((method, path))
-    assert {("post", "/api/games/{game_id}/moves"), ("post", "/api/login"),
-            ("post", "/api/register"), ("put", "/api/me/avatar")} <= set(refused)  # fmt: skip
+    assert {
+        ("post", "/api/games/{game_id}/moves"),
+        ("post", "/api/login"),
+        ("post", "/api/register"),
+        ("put", "/api/me/avatar"),
+    } <= set(refused)
     assert everything(settings) == before
 
 
@@ -151,9 +166,17 @@ def test_a_form_gets_a_page_saying_why(played: Any, monkeypatch: pytest.MonkeyPa
 
 @pytest.mark.parametrize(
     ("mode", "read_only"),
-    [("read-only", True), ("READ-ONLY ", True), ("readonly", True), ("yes", True),
-     ("", False), ("off", False), ("false", False), ("0", False)],
-)  # fmt: skip
+    [
+        ("read-only", True),
+        ("READ-ONLY ", True),
+        ("readonly", True),
+        ("yes", True),
+        ("", False),
+        ("off", False),
+        ("false", False),
+        ("0", False),
+    ],
+)
 def test_the_mode_is_off_or_read_only_and_a_typo_errs_on_the_safe_side(
     mode: str, read_only: bool
 ) -> None:

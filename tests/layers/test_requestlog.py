@@ -105,8 +105,11 @@ def test_every_request_line_carries_its_id_and_consumed_capacity(
     assert sum(r["dynamodb_calls"] for r in logged) == total["calls"] > 0
     assert sum(r["rcu"] for r in logged) == pytest.approx(total["rcu"])
     assert sum(r["wcu"] for r in logged) == pytest.approx(total["wcu"])
-    moves = [lines.of(r) for r in responses
-             if r.request.method == "POST" and r.request.path.endswith("/moves")]  # fmt: skip
+    moves = [
+        lines.of(r)
+        for r in responses
+        if r.request.method == "POST" and r.request.path.endswith("/moves")
+    ]
     assert len(moves) == len(WIN_IN_7)
     for move in moves[:-1]:  # one conditional write on the table alone
         assert (move["route"], move["dynamodb_calls"], move["rcu"], move["wcu"]) == (
@@ -116,8 +119,11 @@ def test_every_request_line_carries_its_id_and_consumed_capacity(
             1.0,
         )
         assert move["player"] in (host.name, opponent.name)
-    polls = [lines.of(r) for r in responses if r.request.path.startswith("/api/games/")
-             and r.request.method == "GET"]  # fmt: skip
+    polls = [
+        lines.of(r)
+        for r in responses
+        if r.request.path.startswith("/api/games/") and r.request.method == "GET"
+    ]
     assert polls and all(p["rcu"] == 0.5 and p["wcu"] == 0.0 for p in polls)
 
 
@@ -193,8 +199,9 @@ def test_logs_are_readable_on_a_terminal_and_json_elsewhere(
     monkeypatch.setenv(logs.FORMAT_ENV, "json")
     assert logs.chosen_format(Terminal()) == "json"
     out = io.StringIO()
-    record = logging.LogRecord("tictactoe.requests", logging.INFO, __file__, 1, "request", None,
-                               None)  # fmt: skip
+    record = logging.LogRecord(
+        "tictactoe.requests", logging.INFO, __file__, 1, "request", None, None
+    )
     record.route, record.status, record.request_id = "/api/games", 201, TRACE_ROOT
     logs.handler(out, "text").handle(record)
     text = out.getvalue()

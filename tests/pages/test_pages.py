@@ -29,8 +29,9 @@ class Browser:
     def submit(self, action: str, **fields: Any) -> Any:
         token = re.search(r'name="csrf_token" value="([^"]+)"', self.page)
         assert token, "the page has no form with a CSRF token"
-        response = self.client.post(action, data={"csrf_token": token.group(1), **fields},
-                                    follow_redirects=True)  # fmt: skip
+        response = self.client.post(
+            action, data={"csrf_token": token.group(1), **fields}, follow_redirects=True
+        )
         self.page = response.get_data(as_text=True)
         return response
 
@@ -183,8 +184,11 @@ def test_a_database_outage_is_503_try_again_not_500(moto: None) -> None:
     client = app.test_client()
     assert client.get("/health").status_code == 503
     token = client.get("/api/csrf").get_json()["csrf_token"]
-    api = client.post("/api/register", json={"username": "outage", "password": PASSWORD},
-                      headers={"X-CSRFToken": token})  # fmt: skip
+    api = client.post(
+        "/api/register",
+        json={"username": "outage", "password": PASSWORD},
+        headers={"X-CSRFToken": token},
+    )
     assert api.status_code == 503 and api.headers["Retry-After"] == "2"
     assert "temporarily unavailable" in api.get_json()["error"]
     page = client.post(

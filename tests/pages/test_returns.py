@@ -75,9 +75,9 @@ def test_a_foreign_next_signs_in_and_goes_home(app: Any, attempt: str) -> None:
     assert page.status_code == 200 and 'name="next"' not in visitor.page
     token = visitor.page.split('name="csrf_token" value="')[1].split('"')[0]
     response = visitor.client.post(
-        "/login", data={"csrf_token": token, "username": "olga", "password": PASSWORD,
-                        "next": attempt},
-    )  # fmt: skip
+        "/login",
+        data={"csrf_token": token, "username": "olga", "password": PASSWORD, "next": attempt},
+    )
     assert response.status_code == 303 and response.headers["Location"] == "/"
 
 
@@ -85,7 +85,10 @@ def test_a_form_posted_after_the_session_ended_goes_home_without_a_return(app: A
     visitor = Browser(app)
     visitor.get("/")
     response = visitor.client.post(
-        "/games", data={"opponent": "olga", "csrf_token": visitor.page.split(
-            'name="csrf_token" value="')[1].split('"')[0]},
-    )  # fmt: skip
+        "/games",
+        data={
+            "opponent": "olga",
+            "csrf_token": visitor.page.split('name="csrf_token" value="')[1].split('"')[0],
+        },
+    )
     assert response.status_code == 303 and response.headers["Location"] == "/"

@@ -14,8 +14,18 @@ from tictactoe.rules.board import EMPTY, LINES, NEW_BOARD, Game, Status
 def make(
     board: str = NEW_BOARD, status: Status = Status.IN_PROGRESS, turn: str | None = "xena"
 ) -> Game:
-    return Game("g1", host="olga", opponent="xena", status=status, board=board, turn=turn,
-                winner=None, created_at="t", updated_at="t", version=1)  # fmt: skip
+    return Game(
+        "g1",
+        host="olga",
+        opponent="xena",
+        status=status,
+        board=board,
+        turn=turn,
+        winner=None,
+        created_at="t",
+        updated_at="t",
+        version=1,
+    )
 
 
 def board_of(marks: dict[int, str]) -> str:
@@ -108,9 +118,17 @@ def test_marks_alternate_from_x() -> None:
 
 @pytest.mark.parametrize(
     ("board", "ok"),
-    [(NEW_BOARD, True), ("X--------", True), ("XO-------", True), ("O--------", False),
-     ("XX-------", False), ("XO", False), ("XOZ------", False), (None, False)],
-)  # fmt: skip
+    [
+        (NEW_BOARD, True),
+        ("X--------", True),
+        ("XO-------", True),
+        ("O--------", False),
+        ("XX-------", False),
+        ("XO", False),
+        ("XOZ------", False),
+        (None, False),
+    ],
+)
 def test_is_board_accepts_only_boards_legal_play_can_make(board: object, ok: bool) -> None:
     assert rules.is_board(board) is ok
 

@@ -117,8 +117,12 @@ def test_landed_knows_the_move_with_or_without_the_reply() -> None:
 def test_a_new_game_is_in_progress_with_the_computers_opening_when_it_plays_x() -> None:
     mine = computer.new_game("g1", "ann", "easy", "t", None, "pic")
     assert (mine.status, mine.board, mine.turn, mine.x_player, mine.o_player) == (
-        Status.IN_PROGRESS, NEW_BOARD, "ann", "ann", COMPUTER,
-    )  # fmt: skip
+        Status.IN_PROGRESS,
+        NEW_BOARD,
+        "ann",
+        "ann",
+        COMPUTER,
+    )
     assert (mine.computer, mine.opponent, mine.host_picture, mine.moves) == (
         "easy",
         COMPUTER,
@@ -140,8 +144,15 @@ def test_the_computers_seat_is_no_player() -> None:
 
 @pytest.mark.parametrize(
     ("name", "kept"),
-    [("computer", True), ("Computer", True), ("C0mputer", True), ("COMPUTER", True),
-     ("computers", False), ("my_computer", False), ("compute", False)],
-)  # fmt: skip
+    [
+        ("computer", True),
+        ("Computer", True),
+        ("C0mputer", True),
+        ("COMPUTER", True),
+        ("computers", False),
+        ("my_computer", False),
+        ("compute", False),
+    ],
+)
 def test_the_computers_name_and_its_look_alikes_are_kept(name: str, kept: bool) -> None:
     assert is_kept(name) is kept

@@ -112,9 +112,14 @@ KEY = notices.key("the app's secret key")
 OLD_KEY = notices.key("the key before the last rotation")
 PLAYED = replace(
     Game.invitation("g1234567", "alice", "bob", "2026-01-01T00:00:00Z", ("ab12", None), 99),
-    status=Status.IN_PROGRESS, board="X---O----", turn="bob", version=3, moves=(0, 4),
-    updated_at="2026-01-01T00:01:00Z", x_is_host=True,
-)  # fmt: skip
+    status=Status.IN_PROGRESS,
+    board="X---O----",
+    turn="bob",
+    version=3,
+    moves=(0, 4),
+    updated_at="2026-01-01T00:01:00Z",
+    x_is_host=True,
+)
 
 
 def test_a_signed_notice_carries_the_game_as_written() -> None:
@@ -162,9 +167,13 @@ def test_a_state_signed_with_another_key_is_dropped() -> None:
 def test_a_newer_release_s_extra_fields_are_ignored() -> None:
     def add_field(body: dict[str, Any]) -> None:
         body["state"]["shiny"] = 1
-        body["sig"] = hmac.new(KEY, json.dumps({k: v for k, v in body.items() if k != "sig"},
-                               sort_keys=True, separators=(",", ":")).encode(),
-                               hashlib.sha256).hexdigest()  # fmt: skip
+        body["sig"] = hmac.new(
+            KEY,
+            json.dumps(
+                {k: v for k, v in body.items() if k != "sig"}, sort_keys=True, separators=(",", ":")
+            ).encode(),
+            hashlib.sha256,
+        ).hexdigest()
 
     found = notices.decode(_forged(add_field), (KEY,))
     assert isinstance(found, Changed) and found.game == PLAYED

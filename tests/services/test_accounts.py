@@ -205,14 +205,26 @@ def test_the_profile_forms_change_the_password_and_sign_out_everywhere(
     def post(action: str, **fields: str) -> Any:
         return ada.client.post(action, data={"csrf_token": ada.token, **fields})
 
-    differ = post("/profile/password", current_password=PASSWORD, new_password=NEW_PASSWORD,
-                  new_password_again=NEW_PASSWORD + "!")  # fmt: skip
+    differ = post(
+        "/profile/password",
+        current_password=PASSWORD,
+        new_password=NEW_PASSWORD,
+        new_password_again=NEW_PASSWORD + "!",
+    )
     assert differ.status_code == 400 and "the two new passwords differ" in differ.get_data(True)
-    weak = post("/profile/password", current_password=PASSWORD, new_password="password1",
-                new_password_again="password1")  # fmt: skip
+    weak = post(
+        "/profile/password",
+        current_password=PASSWORD,
+        new_password="password1",
+        new_password_again="password1",
+    )
     assert weak.status_code == 400 and "This is a very common password." in weak.get_data(True)
-    done = post("/profile/password", current_password=PASSWORD, new_password=NEW_PASSWORD,
-                new_password_again=NEW_PASSWORD)  # fmt: skip
+    done = post(
+        "/profile/password",
+        current_password=PASSWORD,
+        new_password=NEW_PASSWORD,
+        new_password_again=NEW_PASSWORD,
+    )
     assert done.status_code == 303
     assert "Your password is changed" in ada.client.get(done.headers["Location"]).get_data(True)
     clock.advance(61)

@@ -163,8 +163,9 @@ def test_a_newer_archive_replaces_an_older_item(settings: Settings, tmp_path: Pa
 def test_an_export_reads_no_faster_than_its_rate(settings: Settings, tmp_path: Path) -> None:
     play(settings)
     moments = [0.0]
-    reads = TokenBucket(0.5, clock=lambda: moments[0], sleep=lambda s: moments.__setitem__(
-        0, moments[0] + s))  # fmt: skip
+    reads = TokenBucket(
+        0.5, clock=lambda: moments[0], sleep=lambda s: moments.__setitem__(0, moments[0] + s)
+    )
     export(build(settings), tmp_path / "slow.jsonl", reads, segments=2)
     assert reads.spent > 1
     # Time passes only while readers wait. Were there one more page to read, it would start
@@ -179,26 +180,43 @@ def test_an_import_killed_outright_resumes_and_loses_nothing(
     """A real `python -m tictactoe import`, killed with SIGKILL after its first checkpoint."""
     target = make_settings(endpoint=dynamodb_local_url)
     archive = tmp_path / "players.jsonl"
-    players = [{"UserKey": {"S": f"p{n:04d}"}, "Name": {"S": f"P{n:04d}"},
-                "SessionEpoch": {"N": "0"}} for n in range(300)]  # fmt: skip
-    archive.write_text(line({"format": "tictactoe-archive", "version": 1, "id": "killed"})
-                       + "".join(line({"table": "users", "item": p}) for p in players)
-                       + line({"end": {"items": {"games": 0, "users": 300, "avatars": 0},
-                                       "objects": 0}}))  # fmt: skip
+    players = [
+        {"UserKey": {"S": f"p{n:04d}"}, "Name": {"S": f"P{n:04d}"}, "SessionEpoch": {"N": "0"}}
+        for n in range(300)
+    ]
+    archive.write_text(
+        line({"format": "tictactoe-archive", "version": 1, "id": "killed"})
+        + "".join(line({"table": "users", "item": p}) for p in players)
+        + line({"end": {"items": {"games": 0, "users": 300, "avatars": 0}, "objects": 0}})
+    )
     config = tmp_path / "target.toml"
-    config.write_text(f'[dynamodb]\nregion = "us-west-2"\nendpoint = "{dynamodb_local_url}"\n'
-                      f'users_table = "{target.users_table}"\n'
-                      f'games_table = "{target.games_table}"\n'
-                      f'avatars_table = "{target.avatars_table}"\n'
-                      f'[s3]\nbucket = "{target.bucket}"\n')  # fmt: skip
+    config.write_text(
+        f'[dynamodb]\nregion = "us-west-2"\nendpoint = "{dynamodb_local_url}"\n'
+        f'users_table = "{target.users_table}"\n'
+        f'games_table = "{target.games_table}"\n'
+        f'avatars_table = "{target.avatars_table}"\n'
+        f'[s3]\nbucket = "{target.bucket}"\n'
+    )
     # 50 write units a second: 300 players take 5 s or more; the first checkpoint (100 lines)
     # comes after about 2 s, and the kill follows at once.
-    command = [sys.executable, "-m", "tictactoe", "import", str(archive),
-               "--max-wcu-per-second", "50"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "tictactoe",
+        "import",
+        str(archive),
+        "--max-wcu-per-second",
+        "50",
+    ]
     log = tmp_path / "import.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                env={**os.environ, "CONFIG_FILE": str(config)})  # fmt: skip
+        proc = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "CONFIG_FILE": str(config)},
+        )
         try:
             deadline = time.monotonic() + 120
             while not progress_path(archive).exists() and proc.poll() is None:

@@ -55,8 +55,9 @@ class Games:
         self._lock = threading.Lock()
 
     def add(self, game_id: str, host: str, opponent: str | None, version: int = 1) -> Game:
-        game = replace(Game.invitation(game_id, host, opponent, "2026-01-01T00:00:00Z"),
-                       version=version)  # fmt: skip
+        game = replace(
+            Game.invitation(game_id, host, opponent, "2026-01-01T00:00:00Z"), version=version
+        )
         self.games[game_id] = game
         return game
 
@@ -140,8 +141,12 @@ def test_each_notice_is_read_once_for_every_stream_that_wants_it(
     hub: Hub, bus: FakeBus, games: Games
 ) -> None:
     game = games.add("game0001", "alice", "bob", version=3)
-    streams = [hub.open("alice", 0, game.id), hub.open("alice", 0), hub.open("bob", 0),
-               hub.open("zoe", 0, game.id)]  # fmt: skip
+    streams = [
+        hub.open("alice", 0, game.id),
+        hub.open("alice", 0),
+        hub.open("bob", 0),
+        hub.open("zoe", 0, game.id),
+    ]
     bus.tell(changed(game))
     for stream in streams:
         assert got(stream) == Event(game.id, game)
@@ -292,8 +297,9 @@ def test_a_bus_that_never_comes_up_refuses_streams() -> None:
 
 
 def test_at_most_max_per_player_streams(hub: Hub) -> None:
-    mine = [hub.open("alice", 0, f"game{n:04}" if n % 2 else None)
-            for n in range(hubs.MAX_PER_PLAYER)]  # fmt: skip
+    mine = [
+        hub.open("alice", 0, f"game{n:04}" if n % 2 else None) for n in range(hubs.MAX_PER_PLAYER)
+    ]
     with pytest.raises(TooManyStreams) as refused:
         hub.open("alice", 0)
     assert refused.value.status == 429 and refused.value.retry_after >= 1
@@ -397,8 +403,10 @@ def test_two_changes_in_flight_reach_a_stream_oldest_first(bus: FakeBus) -> None
     bus.tell(Changed(game.id, 2, ("alice", "bob")))
     assert stream.sent.held.wait(WAIT)  # its reader is between its check and its send
     bus.tell(Changed(game.id, 3, ("alice", "bob")))
-    assert [got(stream), got(stream)] == [Event(game.id, replace(game, version=2)),
-                                          Event(game.id, replace(game, version=3))]  # fmt: skip
+    assert [got(stream), got(stream)] == [
+        Event(game.id, replace(game, version=2)),
+        Event(game.id, replace(game, version=3)),
+    ]
     nothing(stream)
 
 

@@ -221,8 +221,7 @@ def test_pure_parts_of_the_limits() -> None:
     again = failed_once_more(later, "192.0.2.1", 1200)
     assert again.by_client["192.0.2.1"] == (1100, 2)
     # 15 minutes after its first failure a client starts afresh; the others have expired.
-    assert failed_once_more(again, "192.0.2.1", 1100 + 900).by_client == {
-        "192.0.2.1": (2000, 1)}  # fmt: skip
+    assert failed_once_more(again, "192.0.2.1", 1100 + 900).by_client == {"192.0.2.1": (2000, 1)}
     memory = Memory(size=3)
     for i in range(5):
         memory.refuse((str(i),), 10.0)

@@ -76,7 +76,12 @@ def test_a_counter_stops_at_its_limit(settings: Settings) -> None:
     app = create_app(settings)
     counters = Counters(app.extensions["tictactoe"].dynamodb, settings.users_table)
     assert [counters.hit("login", "192.0.2.1", 7, 3, 10**9) for _ in range(5)] == [
-        1, 2, 3, None, None]  # fmt: skip
+        1,
+        2,
+        3,
+        None,
+        None,
+    ]
     assert counters.hit("login", "192.0.2.1", 8, 3, 10**9) == 1  # the next window
     assert counters.hit("login", "192.0.2.2", 7, 3, 10**9) == 1  # another client
 
@@ -90,22 +95,30 @@ def test_concurrent_failures_on_one_player_add_up(settings: Settings) -> None:
     first = failed_once_more(read_by_both, "192.0.2.1", 1000)
     assert counters.save_failures("victim", read_by_both, first) is None
     # The second process read the same (now stale) record: refused, told what is stored.
-    stored = counters.save_failures("victim", read_by_both, failed_once_more(read_by_both,
-                                    "192.0.2.2", 1001))  # fmt: skip
+    stored = counters.save_failures(
+        "victim", read_by_both, failed_once_more(read_by_both, "192.0.2.2", 1001)
+    )
     assert stored == Failures({"192.0.2.1": (1000, 1)}, 1)
     retried = failed_once_more(stored, "192.0.2.2", 1001)
     assert counters.save_failures("victim", stored, retried) is None
     assert b.users.get("victim").login_failures.by_client == {
-        "192.0.2.1": (1000, 1), "192.0.2.2": (1001, 1)}  # fmt: skip
+        "192.0.2.1": (1000, 1),
+        "192.0.2.2": (1001, 1),
+    }
 
 
 @pytest.fixture
 def recorded(dynamodb_local_url: str) -> Iterator[tuple[Any, Recorder]]:
     """An app with every limit on, on DynamoDB Local, recording its capacity."""
     with mock_aws(config=passthrough(dynamodb_local_url)):
-        app = create_app(replace(make_settings(endpoint=dynamodb_local_url),
-                         failed_logins_per_account=2, login_attempts_per_client=3,
-                         signups_per_client=5))  # fmt: skip
+        app = create_app(
+            replace(
+                make_settings(endpoint=dynamodb_local_url),
+                failed_logins_per_account=2,
+                login_attempts_per_client=3,
+                signups_per_client=5,
+            )
+        )
         app.config["TESTING"] = True
         app.test_client_class = CheckedClient
         yield app, Recorder.install(app.extensions["tictactoe"].dynamodb)

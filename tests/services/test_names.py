@@ -22,9 +22,15 @@ from tictactoe.store import Taken, TooSimilar, ensure_tables
 
 @pytest.mark.parametrize(
     ("one", "other"),
-    [("alice", "aIice"), ("alice", "ALICE"), ("bob_x", "bob-x"), ("ooo", "0O0"),
-     ("lil", "1I1"), ("Tom-01", "tom_ol")],
-)  # fmt: skip
+    [
+        ("alice", "aIice"),
+        ("alice", "ALICE"),
+        ("bob_x", "bob-x"),
+        ("ooo", "0O0"),
+        ("lil", "1I1"),
+        ("Tom-01", "tom_ol"),
+    ],
+)
 def test_look_alikes_share_a_skeleton(one: str, other: str) -> None:
     assert skeleton(one) == skeleton(other)
 
@@ -129,10 +135,13 @@ def legacy_account(app: Any, name: str) -> None:
     b = app.extensions["tictactoe"]
     b.dynamodb.put_item(
         TableName=b.settings.users_table,
-        Item={"UserKey": {"S": name.lower()}, "Name": {"S": name},
-              "PasswordHash": {"S": generate_password_hash(PASSWORD)},
-              "CreatedAt": {"S": "2026-01-01T00:00:00.000000Z"}},
-    )  # fmt: skip
+        Item={
+            "UserKey": {"S": name.lower()},
+            "Name": {"S": name},
+            "PasswordHash": {"S": generate_password_hash(PASSWORD)},
+            "CreatedAt": {"S": "2026-01-01T00:00:00.000000Z"},
+        },
+    )
 
 
 def log_in(app: Any, name: str) -> int:

@@ -147,11 +147,17 @@ def orders(counts: dict[str, int]) -> Iterator[tuple[str, ...]]:
 
 def legacy_record() -> PictureRecord:
     return PictureRecord(
-        username=PLAYER, content_hash=LEGACY, content_type="image/webp", width=10, height=10,
-        source_format="PNG", uploaded_at="2026-01-01T00:00:00.000000Z",
-        objects=tuple(StoredSize(size, f"avatars/{PLAYER.lower()}/{LEGACY}/{size}", 1)
-                      for size in (256, 64)),
-    )  # fmt: skip
+        username=PLAYER,
+        content_hash=LEGACY,
+        content_type="image/webp",
+        width=10,
+        height=10,
+        source_format="PNG",
+        uploaded_at="2026-01-01T00:00:00.000000Z",
+        objects=tuple(
+            StoredSize(size, f"avatars/{PLAYER.lower()}/{LEGACY}/{size}", 1) for size in (256, 64)
+        ),
+    )
 
 
 @pytest.fixture

@@ -115,9 +115,11 @@ def test_one_players_tabs_pressing_at_once_make_one_wait(instances: list[Any], r
 
 def ticket_of(app: Any, name: str) -> str:
     backend = app.extensions["tictactoe"]
-    found = backend.dynamodb.get_item(TableName=backend.settings.games_table,
-                                      Key={"GameId": {"S": POINTER + name.lower()}},
-                                      ConsistentRead=True)  # fmt: skip
+    found = backend.dynamodb.get_item(
+        TableName=backend.settings.games_table,
+        Key={"GameId": {"S": POINTER + name.lower()}},
+        ConsistentRead=True,
+    )
     return str(found["Item"]["Ticket"]["S"])
 
 

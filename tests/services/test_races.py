@@ -117,13 +117,23 @@ def test_processes_creating_tables_at_once_all_come_up(
         f'games_table = "{settings.games_table}"\nusers_table = "{settings.users_table}"\n'
         f'avatars_table = "{settings.avatars_table}"\n[flask]\nsecret_key = "k"\n'
     )
-    env = {"CONFIG_FILE": str(config), "PATH": "/usr/bin:/bin", "AWS_ACCESS_KEY_ID": "x",
-           "AWS_SECRET_ACCESS_KEY": "x"}  # fmt: skip
+    env = {
+        "CONFIG_FILE": str(config),
+        "PATH": "/usr/bin:/bin",
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+    }
     procs = [
-        subprocess.Popen([sys.executable, "-m", "tictactoe", "create-tables"], cwd=ROOT, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-m", "tictactoe", "create-tables"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(3)
-    ]  # fmt: skip
+    ]
     outputs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], outputs
     reports = [out.removeprefix("created: ").strip() for out, _ in outputs]

@@ -48,12 +48,18 @@ def race(*sides: tuple[list[ApiPlayer], Callable[[ApiPlayer], Any]]) -> list[lis
 def counted(app: Any, name: str) -> tuple[int, int, int, float | None]:
     """The player's Users item as stored: wins, losses, ties, rating (None: never counted)."""
     backend = app.extensions["tictactoe"]
-    item = backend.dynamodb.get_item(TableName=backend.settings.users_table,
-                                      Key={"UserKey": {"S": name.lower()}},
-                                      ConsistentRead=True)["Item"]  # fmt: skip
+    item = backend.dynamodb.get_item(
+        TableName=backend.settings.users_table,
+        Key={"UserKey": {"S": name.lower()}},
+        ConsistentRead=True,
+    )["Item"]
     number = lambda key: float(item[key]["N"]) if key in item else None  # noqa: E731
-    return (int(number("Wins") or 0), int(number("Losses") or 0), int(number("Ties") or 0),
-            number("Rating"))  # fmt: skip
+    return (
+        int(number("Wins") or 0),
+        int(number("Losses") or 0),
+        int(number("Ties") or 0),
+        number("Rating"),
+    )
 
 
 def assert_counted_once(app: Any, winner: str, loser: str) -> None:
@@ -71,10 +77,17 @@ def test_a_resignation_racing_the_winning_move(local_app: Any, resigner: str, ro
     quitters = [signed_in(local_app, quitter.name) for _ in range(TABS)]
     state = {"X-Game-State": "6-XX-OO----"}  # one tab sends the board it saw, one does not
     moves, resigns = race(
-        (movers, lambda c: c.call("POST", f"/api/games/{game['id']}/moves", {"cell": 2},
-                                  headers=state if c is movers[0] else {})),
+        (
+            movers,
+            lambda c: c.call(
+                "POST",
+                f"/api/games/{game['id']}/moves",
+                {"cell": 2},
+                headers=state if c is movers[0] else {},
+            ),
+        ),
         (quitters, lambda c: c.call("POST", f"/api/games/{game['id']}/resign")),
-    )  # fmt: skip
+    )
     final = host.call("GET", f"/api/games/{game['id']}").get_json()
     assert final["status"] == "FINISHED"
     by_move = final["board"][2] == "X"

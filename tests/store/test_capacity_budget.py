@@ -98,8 +98,12 @@ def recorded(dynamodb_local_url: str, clock: Clock) -> Iterator[tuple[Any, Recor
     """The app on DynamoDB Local, with the capacity recorder on its DynamoDB client."""
     with mock_aws(config=passthrough(dynamodb_local_url)):
         # With the production limits on: a successful login must stay one read (limits.py).
-        limited = replace(make_settings(endpoint=dynamodb_local_url), failed_logins_per_account=10,
-                          login_attempts_per_client=60, signups_per_client=20)  # fmt: skip
+        limited = replace(
+            make_settings(endpoint=dynamodb_local_url),
+            failed_logins_per_account=10,
+            login_attempts_per_client=60,
+            signups_per_client=20,
+        )
         app = create_app(limited)
         yield app, Recorder.install(app.extensions["tictactoe"].dynamodb)
 
@@ -110,8 +114,9 @@ def players_with_history(
     """Two new players who have played each other twice, each once as host."""
     host, opponent = new_pair(app, pictures)
     play_game(host, opponent, cells)
-    play_game(Browser(app.test_client(), opponent.name), Browser(app.test_client(), host.name),
-              cells)  # fmt: skip
+    play_game(
+        Browser(app.test_client(), opponent.name), Browser(app.test_client(), host.name), cells
+    )
     return host.name, opponent.name
 
 
@@ -132,8 +137,9 @@ def play_step_by_step(
         pace()  # time passes before the next step
 
     recorder.reset()
-    final = play_game(Browser(app.test_client(), host), Browser(app.test_client(), opponent),
-                      cells, step)  # fmt: skip
+    final = play_game(
+        Browser(app.test_client(), host), Browser(app.test_client(), opponent), cells, step
+    )
     assert final["status"] == "FINISHED"
     return steps
 
@@ -154,9 +160,10 @@ def test_every_request_stays_within_its_budget(
             if budget is None:
                 over.append(f"{name}: {kind} requests have no budget; used {usage}")
             elif (
-                usage["calls"] > budget.calls or usage["rcu"] > budget.rcu
+                usage["calls"] > budget.calls
+                or usage["rcu"] > budget.rcu
                 or usage["wcu"] > budget.wcu
-            ):  # fmt: skip
+            ):
                 over.append(f"{name}: {kind} used {usage}, budget {budget}")
     assert not over, "\n".join(over)
 
@@ -301,9 +308,13 @@ def test_resign_claim_player_and_leaderboard_stay_within_their_budgets(recorded:
     measure("claim", "POST", f"/api/games/{claimed}/claim")
     measure("player", "GET", f"/api/players/{opponent}")
     measure("leaderboard", "GET", "/api/leaderboard")
-    over = [f"{kind}: used {usage}, budget {RESULTS[kind]}" for kind, usage in used.items()
-            if usage["calls"] > RESULTS[kind].calls or usage["rcu"] > RESULTS[kind].rcu
-            or usage["wcu"] > RESULTS[kind].wcu]  # fmt: skip
+    over = [
+        f"{kind}: used {usage}, budget {RESULTS[kind]}"
+        for kind, usage in used.items()
+        if usage["calls"] > RESULTS[kind].calls
+        or usage["rcu"] > RESULTS[kind].rcu
+        or usage["wcu"] > RESULTS[kind].wcu
+    ]
     assert not over, "\n".join(over)
 
 
@@ -364,15 +375,20 @@ def test_rematch_and_challenge_requests_stay_within_their_budgets(recorded: Any)
     # Showing them costs what showing any game or list costs, no extra read: the home page
     # with a game in progress and a challenge out, the challenge's page, and a poll of the
     # finished game, which shows the rematch.
-    showing = [("home", lambda: o.load("/")),
-               ("page", lambda: x.load(f"/games/{challenge['id']}")),
-               ("poll", lambda: Browser(o.client, o.name).poll(final["id"]))]  # fmt: skip
+    showing = [
+        ("home", lambda: o.load("/")),
+        ("page", lambda: x.load(f"/games/{challenge['id']}")),
+        ("poll", lambda: Browser(o.client, o.name).poll(final["id"])),
+    ]
     for kind, action in showing:
         _, usage = measured(kind, action)
         assert within(usage, BUDGETS[kind]), (kind, usage)
     _, used["take"] = measured(
         "accept", lambda: api_post(x, f"/api/games/{challenge['id']}/accept", 200)
     )
-    over = [f"{k}: used {u}, budget {REMATCH_BUDGETS[k]}" for k, u in used.items()
-            if not within(u, REMATCH_BUDGETS[k])]  # fmt: skip
+    over = [
+        f"{k}: used {u}, budget {REMATCH_BUDGETS[k]}"
+        for k, u in used.items()
+        if not within(u, REMATCH_BUDGETS[k])
+    ]
     assert not over, "\n".join(over)

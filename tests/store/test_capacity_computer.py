@@ -84,8 +84,7 @@ def test_a_game_against_the_computer_stays_within_its_budgets(recorded: Any) -> 
     used: dict[str, list[dict[str, float]]] = {k: [] for k in COMPUTER_BUDGETS}
     for first in ("me", "computer"):
         body = {"level": "easy", "first": first}
-        response, usage = measured(recorder, START,
-                                   post(me, "/api/computer-games", body))  # fmt: skip
+        response, usage = measured(recorder, START, post(me, "/api/computer-games", body))
         used["start"].append(usage)
         game, state = response.get_json(), response.headers["ETag"]
         while game["status"] == "IN_PROGRESS":
@@ -94,15 +93,19 @@ def test_a_game_against_the_computer_stays_within_its_budgets(recorded: Any) -> 
             response, usage = measured(recorder, "move", post(me, moves, cell, state))
             game, state = response.get_json(), response.headers["ETag"]
             used["move" if game["status"] == "IN_PROGRESS" else "finishing move"].append(usage)
-        response, usage = measured(recorder, "rematch",
-                                   post(me, f"/api/games/{game['id']}/rematch"))  # fmt: skip
+        response, usage = measured(
+            recorder, "rematch", post(me, f"/api/games/{game['id']}/rematch")
+        )
         used["rematch"].append(usage)
         rematch = response.get_json()
         _, usage = measured(recorder, "resign", post(me, f"/api/games/{rematch['id']}/resign"))
         used["resign"].append(usage)
-    over = [f"{kind}: used {u}, budget {COMPUTER_BUDGETS[kind]}"
-            for kind, usages in used.items() for u in usages
-            if not within(u, COMPUTER_BUDGETS[kind])]  # fmt: skip
+    over = [
+        f"{kind}: used {u}, budget {COMPUTER_BUDGETS[kind]}"
+        for kind, usages in used.items()
+        for u in usages
+        if not within(u, COMPUTER_BUDGETS[kind])
+    ]
     assert not over, "\n".join(over)
     assert all(used.values()), used  # every kind of request was measured
     # The budgets: a game costs no more than an invitation plus accept to start, a

@@ -43,12 +43,14 @@ def test_the_pages_cost_what_the_api_does_and_show_for_one_read(recorded: Any) -
 
     finished = f"/games/{final['id']}"
     measure("page", BUDGETS["page"], lambda: o.load(finished))  # no rematch yet: one read
-    location, _ = measure("rematch", REMATCH_BUDGETS["ask"],
-                          lambda: o.post_form(f"{finished}/rematch"))  # fmt: skip
+    location, _ = measure(
+        "rematch", REMATCH_BUDGETS["ask"], lambda: o.post_form(f"{finished}/rematch")
+    )
     page = measure("page", PAGE_WITH_REMATCH, lambda: x.load(finished))
     assert "wants a rematch" in page
-    location, _ = measure("rematch", REMATCH_BUDGETS["accept"],
-                          lambda: x.post_form(f"{finished}/rematch"))  # fmt: skip
+    location, _ = measure(
+        "rematch", REMATCH_BUDGETS["accept"], lambda: x.post_form(f"{finished}/rematch")
+    )
     rematch = _GAME.search(location).group(0)  # type: ignore[union-attr]
     measure("page", BUDGETS["page"], lambda: x.load(f"{rematch}/resign"))  # the confirm step
     measure("resign", RESULTS["resign"], lambda: x.post_form(f"{rematch}/resign"))

@@ -75,16 +75,25 @@ class Steps:
     def player(self) -> ApiPlayer:
         return ApiPlayer(self.app.test_client(), name()).register()
 
-    def __call__(self, step: str, who: ApiPlayer, method: str, path: str, status: int,
-                 body: Any = None, **headers: str) -> Any:  # fmt: skip
+    def __call__(
+        self,
+        step: str,
+        who: ApiPlayer,
+        method: str,
+        path: str,
+        status: int,
+        body: Any = None,
+        **headers: str,
+    ) -> Any:
         self.recorder.reset()
         response = who.call(method, path, body, headers=headers)
         assert response.status_code == status, (step, response.get_json())
         used = self.recorder.snapshot()
         by_type = used["by_type"]
         by_type.pop("outside", None)  # counted apart, whenever they come
-        self.used.append((step, {kind: (u["calls"], u["rcu"], u["wcu"])
-                                 for kind, u in by_type.items()}))  # fmt: skip
+        self.used.append(
+            (step, {kind: (u["calls"], u["rcu"], u["wcu"]) for kind, u in by_type.items()})
+        )
         return response
 
 
@@ -95,17 +104,25 @@ def play(steps: Steps, with_streams: bool = False) -> list[tuple[str, dict[str, 
     game = steps("invite", host, "POST", "/api/games", 201, {"opponent": opponent.name})
     game_id = game.get_json()["id"]
     if with_streams:
-        opened = [watch(steps.app, host, game_events(game_id)),
-                  watch(steps.app, host, "/api/me/events"),
-                  watch(steps.app, opponent, "/api/me/events")]  # fmt: skip
+        opened = [
+            watch(steps.app, host, game_events(game_id)),
+            watch(steps.app, host, "/api/me/events"),
+            watch(steps.app, opponent, "/api/me/events"),
+        ]
         for stream in opened:
             started(stream)
     try:
         state = steps("accept", opponent, "POST", f"/api/games/{game_id}/accept", 200)
         for n, (cell, mark) in enumerate(WIN, start=1):
-            state = steps(f"move {n}", opponent if mark == "x" else host, "POST",
-                          f"/api/games/{game_id}/moves", 200, {"cell": cell},
-                          **{"X-Game-State": state.headers["ETag"].strip('"')})  # fmt: skip
+            state = steps(
+                f"move {n}",
+                opponent if mark == "x" else host,
+                "POST",
+                f"/api/games/{game_id}/moves",
+                200,
+                {"cell": cell},
+                **{"X-Game-State": state.headers["ETag"].strip('"')},
+            )
         assert state.get_json()["status"] == "FINISHED"
         again = steps("ask rematch", opponent, "POST", f"/api/games/{game_id}/rematch", 201)
         rematch = again.get_json()["id"]
@@ -118,8 +135,9 @@ def play(steps: Steps, with_streams: bool = False) -> list[tuple[str, dict[str, 
         withdrawn = steps("invite 3", host, "POST", "/api/games", 201, {"opponent": third.name})
         steps("cancel", host, "POST", f"/api/games/{withdrawn.get_json()['id']}/cancel", 204)
         if with_streams:  # every change has reached the streams: the hub's reads are done
-            opened[1].events_until(lambda e: e.event == "gone" and e.json()["id"] == withdrawn
-                                   .get_json()["id"])  # fmt: skip
+            opened[1].events_until(
+                lambda e: e.event == "gone" and e.json()["id"] == withdrawn.get_json()["id"]
+            )
         steps("sign out everywhere", host, "POST", "/api/me/sessions/revoke", 204)
     finally:
         for stream in opened:

@@ -66,8 +66,11 @@ def test_a_wait_and_its_pairing_cost_no_more_than_an_invitation_and_its_accept(
     measure("again", walt, "POST", 202)
     measure("pair", pete, "POST", 201)
     measure("next wait", ann, "POST", 202)  # the slot the pairing cleared is taken as new
-    over = [f"{step}: used {usage}, budget {QUICK_BUDGETS[step]}" for step, usage in used.items()
-            if step in QUICK_BUDGETS and not within(usage, QUICK_BUDGETS[step])]  # fmt: skip
+    over = [
+        f"{step}: used {usage}, budget {QUICK_BUDGETS[step]}"
+        for step, usage in used.items()
+        if step in QUICK_BUDGETS and not within(usage, QUICK_BUDGETS[step])
+    ]
     assert not over, "\n".join(over)
     assert within(used["next wait"], QUICK_BUDGETS["wait"])
     assert used["look"]["wcu"] == used["again"]["wcu"] == 0

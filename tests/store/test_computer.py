@@ -52,8 +52,9 @@ def counted(store: Backend) -> Iterator[list[str]]:
 
 def item(store: Backend, game_id: str) -> dict[str, Any]:
     key = {"GameId": {"S": game_id}}
-    found = store.dynamodb.get_item(TableName=store.settings.games_table, Key=key,
-                                    ConsistentRead=True)  # fmt: skip
+    found = store.dynamodb.get_item(
+        TableName=store.settings.games_table, Key=key, ConsistentRead=True
+    )
     return found["Item"]  # type: ignore[no-any-return]
 
 
@@ -66,8 +67,9 @@ def play(store: Backend, game: Game, pairs: tuple[tuple[int, int | None], ...]) 
     for cell, answer in pairs:
         placed = place(game.board, cell)
         reply = place(placed.board, answer) if answer is not None else None
-        game = store.games.computer.move(game.id, ANN, game.board, game.computer or "", placed,
-                                         reply)  # fmt: skip
+        game = store.games.computer.move(
+            game.id, ANN, game.board, game.computer or "", placed, reply
+        )
     return game
 
 
@@ -82,13 +84,19 @@ def test_a_game_is_one_item_in_progress_with_no_opponent_id(store: Backend) -> N
     read = store.games.get(game.id)
     assert read == game
     assert (read.opponent, read.computer, read.x_player, read.o_player, read.turn) == (
-        COMPUTER, "easy", ANN, COMPUTER, ANN,
-    )  # fmt: skip
+        COMPUTER,
+        "easy",
+        ANN,
+        COMPUTER,
+        ANN,
+    )
     # No "computer" entry in the opponent index: no hot partition there.
     found = store.dynamodb.query(
-        TableName=store.settings.games_table, IndexName=OPPONENT_INDEX,
-        KeyConditionExpression="OpponentId = :c", ExpressionAttributeValues={":c": {"S": COMPUTER}},
-    )  # fmt: skip
+        TableName=store.settings.games_table,
+        IndexName=OPPONENT_INDEX,
+        KeyConditionExpression="OpponentId = :c",
+        ExpressionAttributeValues={":c": {"S": COMPUTER}},
+    )
     assert found["Items"] == []
 
 
@@ -103,9 +111,14 @@ def test_when_the_computer_plays_first_its_move_is_on_the_board(store: Backend) 
 
 @pytest.mark.parametrize(
     ("level", "first", "message"),
-    [("hard", "me", "level must be"), (None, "me", "level must be"), (["easy"], "me", "level"),
-     ("easy", "you", "first must be"), ("easy", None, "first must be")],
-)  # fmt: skip
+    [
+        ("hard", "me", "level must be"),
+        (None, "me", "level must be"),
+        (["easy"], "me", "level"),
+        ("easy", "you", "first must be"),
+        ("easy", None, "first must be"),
+    ],
+)
 def test_a_bad_level_or_first_is_invalid_and_writes_nothing(
     store: Backend, level: Any, first: Any, message: str
 ) -> None:
@@ -151,10 +164,13 @@ def test_a_state_that_names_the_wrong_kind_of_game_still_moves_as_the_game_is(
 
 @pytest.mark.parametrize(
     ("pairs", "first", "winner", "board"),
-    [(PLAYER_WINS, "me", ANN, "XXXOO----"), (COMPUTER_WINS, "me", COMPUTER, "XX-OOO--X"),
-     (TIE, "me", None, "XOXXOOOXX")],
+    [
+        (PLAYER_WINS, "me", ANN, "XXXOO----"),
+        (COMPUTER_WINS, "me", COMPUTER, "XX-OOO--X"),
+        (TIE, "me", None, "XOXXOOOXX"),
+    ],
     ids=["the player wins", "the computer wins", "a tie"],
-)  # fmt: skip
+)
 def test_the_move_that_ends_the_game_finishes_it_in_the_same_single_write(
     store: Backend, pairs: Any, first: str, winner: str | None, board: str
 ) -> None:
@@ -240,10 +256,15 @@ def test_the_home_lists_show_games_against_the_computer(store: Backend) -> None:
 def test_the_twenty_first_game_in_progress_is_refused_and_writes_nothing(store: Backend) -> None:
     # Games in progress against people that ann hosts do not count (more than a page of them).
     for i in range(45):
-        store.dynamodb.put_item(TableName=store.settings.games_table, Item={
-            "GameId": {"S": f"people-{i:04}"}, "HostId": {"S": ANN},
-            "OpponentId": {"S": f"p{i}"}, "StatusDate": {"S": f"OPEN_2025-01-01T00:{i:02}"},
-        })  # fmt: skip
+        store.dynamodb.put_item(
+            TableName=store.settings.games_table,
+            Item={
+                "GameId": {"S": f"people-{i:04}"},
+                "HostId": {"S": ANN},
+                "OpponentId": {"S": f"p{i}"},
+                "StatusDate": {"S": f"OPEN_2025-01-01T00:{i:02}"},
+            },
+        )
     started = [computer.start(store.games, ANN, "easy") for _ in range(MAX_OPEN)]
     before = len(everything(store, store.settings.games_table))
     with pytest.raises(TooManyGames, match=f"{MAX_OPEN} games in progress"):

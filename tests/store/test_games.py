@@ -172,9 +172,11 @@ def open_invitations(store: Backend, settings: Settings, player: str) -> list[st
     ids = []
     for index, key in ((HOST_INDEX, "HostId"), (OPPONENT_INDEX, "OpponentId")):
         found = store.dynamodb.query(
-            TableName=settings.games_table, IndexName=index, KeyConditionExpression=f"{key} = :p",
+            TableName=settings.games_table,
+            IndexName=index,
+            KeyConditionExpression=f"{key} = :p",
             ExpressionAttributeValues={":p": {"S": player}},
-        )  # fmt: skip
+        )
         ids += [e["GameId"]["S"] for e in found["Items"]]
     return [i for i in ids if store.games.get(i).status is Status.PENDING]
 

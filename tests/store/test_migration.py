@@ -44,8 +44,9 @@ def previous_version(settings: Settings, extra_index: bool = False) -> Backend:
     backend = build(settings)
     # Patient and without retries: on a busy machine a retried CreateTable finds its own table.
     patient = Config(read_timeout=60, retries={"total_max_attempts": 1})
-    client = boto3.client("dynamodb", region_name=settings.region, endpoint_url=settings.endpoint,
-                          config=patient)  # fmt: skip
+    client = boto3.client(
+        "dynamodb", region_name=settings.region, endpoint_url=settings.endpoint, config=patient
+    )
     for definition in definitions(settings):
         if definition["TableName"] == settings.users_table:
             definition = {
@@ -57,9 +58,13 @@ def previous_version(settings: Settings, extra_index: bool = False) -> Backend:
                 definition["AttributeDefinitions"].append(
                     {"AttributeName": "Extra", "AttributeType": "S"}
                 )
-                definition["GlobalSecondaryIndexes"] = [{"IndexName": EXTRA_INDEX,
-                    "KeySchema": [{"AttributeName": "Extra", "KeyType": "HASH"}],
-                    "Projection": {"ProjectionType": "KEYS_ONLY"}}]  # fmt: skip
+                definition["GlobalSecondaryIndexes"] = [
+                    {
+                        "IndexName": EXTRA_INDEX,
+                        "KeySchema": [{"AttributeName": "Extra", "KeyType": "HASH"}],
+                        "Projection": {"ProjectionType": "KEYS_ONLY"},
+                    }
+                ]
         client.create_table(**definition)
         tables.wait_active(client, definition["TableName"], time.monotonic() + 30)
     for name in expiring_tables(settings):
@@ -68,9 +73,15 @@ def previous_version(settings: Settings, extra_index: bool = False) -> Backend:
         backend.users.create(name, "hash-of-" + name, "skeleton-" + name)
     # Two items that already carry the ladder's keys: the new index must pick them up.
     for rank in (1, 2):
-        client.put_item(TableName=settings.users_table, Item={
-            "UserKey": {"S": f"ranked{rank}"}, "Ladder": {"S": "0"}, "Rank": {"N": str(rank)},
-            "Name": {"S": f"Ranked{rank}"}})  # fmt: skip
+        client.put_item(
+            TableName=settings.users_table,
+            Item={
+                "UserKey": {"S": f"ranked{rank}"},
+                "Ladder": {"S": "0"},
+                "Rank": {"N": str(rank)},
+                "Name": {"S": f"Ranked{rank}"},
+            },
+        )
     return backend
 
 
@@ -80,8 +91,14 @@ def index_status(backend: Backend, settings: Settings) -> dict[str, str]:
 
 
 def protected(backend: Backend, settings: Settings) -> list[bool]:
-    return [bool(backend.dynamodb.describe_table(TableName=d["TableName"])["Table"]
-                 .get("DeletionProtectionEnabled")) for d in definitions(settings)]  # fmt: skip
+    return [
+        bool(
+            backend.dynamodb.describe_table(TableName=d["TableName"])["Table"].get(
+                "DeletionProtectionEnabled"
+            )
+        )
+        for d in definitions(settings)
+    ]
 
 
 def everything_readable(backend: Backend, settings: Settings) -> None:
@@ -89,9 +106,11 @@ def everything_readable(backend: Backend, settings: Settings) -> None:
         user = backend.users.get(name, consistent=True)
         assert user is not None and user.password_hash == "hash-of-" + name
     found = backend.dynamodb.query(
-        TableName=settings.users_table, IndexName=LADDER_INDEX,
-        KeyConditionExpression="Ladder = :l", ExpressionAttributeValues={":l": {"S": "0"}},
-    )["Items"]  # fmt: skip
+        TableName=settings.users_table,
+        IndexName=LADDER_INDEX,
+        KeyConditionExpression="Ladder = :l",
+        ExpressionAttributeValues={":l": {"S": "0"}},
+    )["Items"]
     assert sorted(i["UserKey"]["S"] for i in found) == ["ranked1", "ranked2"]
 
 
@@ -198,9 +217,11 @@ def config_file(settings: Settings, tmp_path: Path) -> Path:
 
 
 def test_dry_run_prints_the_plan_and_changes_nothing_then_migrate_applies_it(
-    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
+) -> None:
     old = previous_version(settings)
     monkeypatch.setenv("CONFIG_FILE", str(config_file(settings, tmp_path)))
     assert cli.main(["migrate", "--dry-run"]) == 0
@@ -253,8 +274,10 @@ def test_new_tables_are_protected_backed_up_and_expire_items_where_the_endpoint_
         assert tables.ttl_status(client, name) == ("ENABLED", TTL_ATTRIBUTE)
     missing = [r.getMessage() for r in caplog.records if "is not available" in r.getMessage()]
     if settings.endpoint:  # DynamoDB Local has no backup calls: one line says so, once
-        assert missing == [f"point-in-time recovery is not available at {settings.endpoint}; "
-                           "skipped for every table"]  # fmt: skip
+        assert missing == [
+            f"point-in-time recovery is not available at {settings.endpoint}; "
+            "skipped for every table"
+        ]
     else:
         assert missing == []
         for definition in definitions(settings):
@@ -265,9 +288,14 @@ def test_health_is_503_until_the_new_index_is_there_and_active(settings: Setting
     old = previous_version(settings)
     held = {"UserKey": {"S": lease.KEY}}
     # Another instance holds the lease (and is slow about it): this one must not start too.
-    old.dynamodb.put_item(TableName=settings.users_table, Item={
-        **held, "Holder": {"S": "someone else"}, TTL_ATTRIBUTE: {"N": str(int(time.time()) + 60)},
-    })  # fmt: skip
+    old.dynamodb.put_item(
+        TableName=settings.users_table,
+        Item={
+            **held,
+            "Holder": {"S": "someone else"},
+            TTL_ATTRIBUTE: {"N": str(int(time.time()) + 60)},
+        },
+    )
     app = create_app(settings)  # starts: it does not wait for anyone
     app.test_client_class = CheckedClient  # the 503 is as documented
     assert app.test_client().get("/health").status_code == 503
@@ -281,10 +309,14 @@ def test_health_is_503_until_the_new_index_is_there_and_active(settings: Setting
 def test_a_lease_left_by_a_process_that_died_is_taken_over(moto: None) -> None:
     settings = make_settings()
     old = previous_version(settings)
-    old.dynamodb.put_item(TableName=settings.users_table, Item={
-        "UserKey": {"S": lease.KEY}, "Holder": {"S": "gone"},
-        TTL_ATTRIBUTE: {"N": str(int(time.time()) - 1)},
-    })  # fmt: skip
+    old.dynamodb.put_item(
+        TableName=settings.users_table,
+        Item={
+            "UserKey": {"S": lease.KEY},
+            "Holder": {"S": "gone"},
+            TTL_ATTRIBUTE: {"N": str(int(time.time()) - 1)},
+        },
+    )
     ensure_tables(old.dynamodb, settings)
     assert index_status(old, settings) == {LADDER_INDEX: "ACTIVE"}
 

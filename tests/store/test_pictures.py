@@ -112,8 +112,9 @@ def test_a_put_recreates_a_bucket_that_went_missing(backend: Backend, settings: 
 def test_the_bucket_is_created_once_private_even_by_racing_instances(moto: None) -> None:
     s3 = boto3.client("s3", region_name="eu-west-1")
     with ThreadPoolExecutor(4) as pool:
-        created = list(pool.map(lambda _: ensure_bucket(s3, "race-bucket", "eu-west-1", OWNER),
-                                range(4)))  # fmt: skip
+        created = list(
+            pool.map(lambda _: ensure_bucket(s3, "race-bucket", "eu-west-1", OWNER), range(4))
+        )
     assert created.count(True) == 1
     assert ensure_bucket(s3, "race-bucket", "eu-west-1", OWNER) is False
     block = s3.get_public_access_block(Bucket="race-bucket")["PublicAccessBlockConfiguration"]

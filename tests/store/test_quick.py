@@ -101,7 +101,11 @@ def test_the_next_press_pairs_and_the_player_who_waited_plays_x_first(store: Bac
     assert (game.id, game.status, game.version) == (ticket, Status.IN_PROGRESS, 1)
     assert (game.host, game.opponent, game.x_player, game.o_player) == (walt, pete, walt, pete)
     assert (game.turn, game.board, game.host_picture, game.opponent_picture) == (
-        walt, board.NEW_BOARD, "a" * 64, "b" * 64)  # fmt: skip
+        walt,
+        board.NEW_BOARD,
+        "a" * 64,
+        "b" * 64,
+    )
     assert store.games.get(game.id) == game
     assert slot(store) is None  # nobody waits now
     assert store.quick.state(walt) == Paired(game)  # the waiter learns of it

@@ -109,11 +109,13 @@ def test_lists_show_who_plays_x_in_a_rematch(store: Backend) -> None:
 def test_a_rematch_is_refused_with_the_game_as_it_is(store: Backend, case: str) -> None:
     game_id, player = {
         "stranger": lambda: (finished(store).id, "lena"),
-        "in progress": lambda: (store.games.accept(
-            store.games.create("hana", "otto").id, "otto").id, "otto"),
+        "in progress": lambda: (
+            store.games.accept(store.games.create("hana", "otto").id, "otto").id,
+            "otto",
+        ),
         "invitation": lambda: (store.games.create("hana", "otto").id, "hana"),
         "missing": lambda: ("nosuchgame000", "hana"),
-    }[case]()  # fmt: skip
+    }[case]()
     with pytest.raises(Rejected) as refused:
         store.games.rematch(game_id, player, None)
     current = refused.value.current

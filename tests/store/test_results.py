@@ -55,9 +55,10 @@ def results(store: Backend, name: str) -> tuple[int, int, int, float]:
 
 def users_item(store: Backend, name: str) -> dict[str, Any] | None:
     found = store.dynamodb.get_item(
-        TableName=store.settings.users_table, Key={"UserKey": {"S": name.lower()}},
+        TableName=store.settings.users_table,
+        Key={"UserKey": {"S": name.lower()}},
         ConsistentRead=True,
-    )  # fmt: skip
+    )
     return found.get("Item")
 
 
@@ -101,8 +102,10 @@ def test_a_resignation_counts_for_both(store: Backend) -> None:
     game = play(store, started(store, host, opponent), (4,))
     finished = store.games.resign(game, host)
     assert (finished.status, finished.winner, finished.board) == (
-        Status.FINISHED, opponent, game.board,
-    )  # fmt: skip
+        Status.FINISHED,
+        opponent,
+        game.board,
+    )
     assert finished == store.games.get(game.id, at_least=finished.version)
     assert results(store, opponent) == (1, 0, 0, 1216.0)
     with pytest.raises(Rejected):  # resigning again: the game is no longer as read

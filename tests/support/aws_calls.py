@@ -32,9 +32,13 @@ OPERATOR_ONLY = frozenset(
     }
 )
 # Methods boto3 adds to the S3 client, and the operation each performs.
-S3_HELPERS = {"upload_file": "PutObject", "upload_fileobj": "PutObject",
-              "download_file": "GetObject", "download_fileobj": "GetObject",
-              "copy": "CopyObject"}  # fmt: skip
+S3_HELPERS = {
+    "upload_file": "PutObject",
+    "upload_fileobj": "PutObject",
+    "download_file": "GetObject",
+    "download_fileobj": "GetObject",
+    "copy": "CopyObject",
+}
 
 # S3 operations whose IAM action differs from the operation's name, and those on objects.
 S3_ACTIONS = {
@@ -52,19 +56,50 @@ S3_ACTIONS = {
     "CompleteMultipartUpload": "s3:PutObject",
     "AbortMultipartUpload": "s3:AbortMultipartUpload",
 }
-S3_SAME_NAME = {"CreateBucket", "PutObject", "GetObject", "DeleteObject",
-                "GetBucketLocation", "PutBucketPolicy", "PutBucketOwnershipControls"}  # fmt: skip
-S3_ON_OBJECTS = {"PutObject", "GetObject", "HeadObject", "DeleteObject", "DeleteObjects",
-                 "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload",
-                 "AbortMultipartUpload"}  # fmt: skip
-DYNAMODB_PER_TABLE = {"CreateTable", "DescribeTable", "DeleteTable", "GetItem", "PutItem",
-                      "UpdateItem", "DeleteItem", "Query", "Scan", "UpdateTable",
-                      "DescribeTimeToLive", "UpdateTimeToLive", "DescribeContinuousBackups",
-                      "UpdateContinuousBackups"}  # fmt: skip
+S3_SAME_NAME = {
+    "CreateBucket",
+    "PutObject",
+    "GetObject",
+    "DeleteObject",
+    "GetBucketLocation",
+    "PutBucketPolicy",
+    "PutBucketOwnershipControls",
+}
+S3_ON_OBJECTS = {
+    "PutObject",
+    "GetObject",
+    "HeadObject",
+    "DeleteObject",
+    "DeleteObjects",
+    "CreateMultipartUpload",
+    "UploadPart",
+    "CompleteMultipartUpload",
+    "AbortMultipartUpload",
+}
+DYNAMODB_PER_TABLE = {
+    "CreateTable",
+    "DescribeTable",
+    "DeleteTable",
+    "GetItem",
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "Query",
+    "Scan",
+    "UpdateTable",
+    "DescribeTimeToLive",
+    "UpdateTimeToLive",
+    "DescribeContinuousBackups",
+    "UpdateContinuousBackups",
+}
 DYNAMODB_BATCH = {"BatchGetItem", "BatchWriteItem"}
 # A transaction needs, per item, the permission of the single-item action it performs.
-DYNAMODB_TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
-                     "ConditionCheck": "ConditionCheckItem"}  # fmt: skip
+DYNAMODB_TRANSACT = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+}
 
 
 @dataclass(frozen=True)
@@ -125,8 +160,11 @@ def calls_in(paths: Iterable[Path]) -> dict[str, str]:
     called: dict[str, str] = {}
     for path in sorted(paths):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr in methods):  # fmt: skip
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in methods
+            ):
                 called[methods[node.func.attr]] = f"{path.relative_to(ROOT)}:{node.lineno}"
     return called
 
@@ -167,10 +205,14 @@ def _dynamodb(call: Call) -> list[Need]:
         return [Need(action, _table_arn(call.region, t), call.operation) for t in p["RequestItems"]]
     if call.operation == "TransactWriteItems":
         return [
-            Need(f"dynamodb:{DYNAMODB_TRANSACT[kind]}",
-                 _table_arn(call.region, action["TableName"]), call.operation)
-            for item in p["TransactItems"] for kind, action in item.items()
-        ]  # fmt: skip
+            Need(
+                f"dynamodb:{DYNAMODB_TRANSACT[kind]}",
+                _table_arn(call.region, action["TableName"]),
+                call.operation,
+            )
+            for item in p["TransactItems"]
+            for kind, action in item.items()
+        ]
     raise AssertionError(f"dynamodb:{call.operation}: map this operation in aws_calls.py")
 
 

@@ -48,8 +48,13 @@ def play(settings: Settings) -> Played:
     names = ("alice", "bob", "carol")
     alice, bob, carol = (ApiPlayer(app.test_client(), n).register() for n in names)
     for who, colour in ((alice, "red"), (bob, "blue")):
-        sent = who.call("PUT", "/api/me/avatar", None, content_type="multipart/form-data",
-                        data={"image": (io.BytesIO(picture(colour)), "me.png")})  # fmt: skip
+        sent = who.call(
+            "PUT",
+            "/api/me/avatar",
+            None,
+            content_type="multipart/form-data",
+            data={"image": (io.BytesIO(picture(colour)), "me.png")},
+        )
         assert sent.status_code == 201, sent.get_json()
     players = {p.name: p for p in (alice, bob, carol)}
     finished = bob.accept(alice.invite(bob))

@@ -125,8 +125,12 @@ def run_steps(
         script.write_text(step["run"])
         done = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-            cwd=work, env=env, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         run.codes[step["name"]] = done.returncode
         run.output[step["name"]] = done.stdout + done.stderr
         failed = failed or done.returncode != 0
@@ -150,6 +154,9 @@ def shellcheck(script: str) -> subprocess.CompletedProcess[str]:
     exe = Path(sys.executable).parent / "shellcheck"
     return subprocess.run(
         [str(exe), "--shell=bash", "--norc", "--severity=style", "-"],
-        input=script, capture_output=True, text=True, check=False,
+        input=script,
+        capture_output=True,
+        text=True,
+        check=False,
         env={**os.environ, "SHELLCHECK_OPTS": ""},
-    )  # fmt: skip
+    )

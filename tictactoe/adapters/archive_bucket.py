@@ -33,8 +33,14 @@ def put_object_if_absent(
     """
     with translated(f"storing {key}"):
         try:
-            s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type,
-                          IfNoneMatch="*", ExpectedBucketOwner=owner)  # fmt: skip
+            s3.put_object(
+                Bucket=bucket,
+                Key=key,
+                Body=body,
+                ContentType=content_type,
+                IfNoneMatch="*",
+                ExpectedBucketOwner=owner,
+            )
         except ClientError as err:
             # 409: another writer of the same key was in flight; its object is there now.
             if error_code(err) in ("PreconditionFailed", "ConditionalRequestConflict"):

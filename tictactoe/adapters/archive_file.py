@@ -135,11 +135,15 @@ def check(path: Path, keys: dict[str, str] | None = None) -> Contents:
             found.objects += 1
             found.lines += 1
         else:
-            raise ArchiveError(f"{where} is neither a table item nor a picture "
-                               f"(table must be one of {', '.join(ROLES)})")  # fmt: skip
+            raise ArchiveError(
+                f"{where} is neither a table item nor a picture "
+                f"(table must be one of {', '.join(ROLES)})"
+            )
     if end != {"items": found.items, "objects": found.objects}:
-        raise ArchiveError(f"{path}: the archive is incomplete (no end line, or its counts "
-                           "differ from the lines): export it again")  # fmt: skip
+        raise ArchiveError(
+            f"{path}: the archive is incomplete (no end line, or its counts "
+            "differ from the lines): export it again"
+        )
     return found
 
 
@@ -147,14 +151,16 @@ def _header(path: Path, record: dict[str, Any]) -> dict[str, Any]:
     if record.get("format") != FORMAT or not isinstance(record.get("id"), str):
         raise ArchiveError(f"{path}: not an archive of python -m tictactoe export")
     if record.get("version") != VERSION:
-        raise ArchiveError(f"{path}: archive format version {record.get('version')}; "
-                           f"this version reads {VERSION}")  # fmt: skip
+        raise ArchiveError(
+            f"{path}: archive format version {record.get('version')}; this version reads {VERSION}"
+        )
     return record
 
 
 def _check_item(where: str, role: str, item: dict[str, Any], key: str | None) -> None:
-    typed = all(isinstance(v, dict) and len(v) == 1 and next(iter(v)) in _TYPES
-                for v in item.values())  # fmt: skip
+    typed = all(
+        isinstance(v, dict) and len(v) == 1 and next(iter(v)) in _TYPES for v in item.values()
+    )
     if not typed:
         raise ArchiveError(f"{where}: the {role} item is not in DynamoDB's JSON")
     if key and not isinstance(item.get(key, {}).get("S"), str):
@@ -188,8 +194,15 @@ class Progress:
         try:
             saved = json.loads(path.read_text())
             if saved["archive"] == archive and saved["target"] == target:
-                return cls(path, archive, target, int(saved["done"]), set(saved["also_done"]),
-                           saved["outcomes"], saved["kept"]), True  # fmt: skip
+                return cls(
+                    path,
+                    archive,
+                    target,
+                    int(saved["done"]),
+                    set(saved["also_done"]),
+                    saved["outcomes"],
+                    saved["kept"],
+                ), True
         except (OSError, ValueError, KeyError, TypeError):
             pass
         return cls(path, archive, target), False
@@ -210,9 +223,14 @@ class Progress:
 
     def save(self) -> None:
         """Write the checkpoint atomically: a crash leaves the old one or the new one."""
-        saved = {"archive": self.archive, "target": self.target, "done": self.done,
-                 "also_done": sorted(self.also_done), "outcomes": self.outcomes,
-                 "kept": self.kept}  # fmt: skip
+        saved = {
+            "archive": self.archive,
+            "target": self.target,
+            "done": self.done,
+            "also_done": sorted(self.also_done),
+            "outcomes": self.outcomes,
+            "kept": self.kept,
+        }
         temporary = self.path.with_name(self.path.name + ".tmp")
         temporary.write_text(json.dumps(saved))
         os.replace(temporary, self.path)

@@ -129,9 +129,13 @@ def begin() -> Token[dict[str, float] | None] | None:
 
 
 def request(
-    token: Token[dict[str, float] | None] | None, route: str | None, status: int,
-    milliseconds: float, read_units: float, write_units: float,
-) -> None:  # fmt: skip
+    token: Token[dict[str, float] | None] | None,
+    route: str | None,
+    status: int,
+    milliseconds: float,
+    read_units: float,
+    write_units: float,
+) -> None:
     """Write the line of a request that `begin` started, with what it counted."""
     if token is None:
         return
@@ -141,14 +145,29 @@ def request(
     if sink is None:
         return
     environment = [[ENVIRONMENT]]
-    values = {LATENCY: milliseconds, SERVER_ERRORS: int(status >= 500),
-              READ_UNITS: read_units, WRITE_UNITS: write_units, **counts}  # fmt: skip
+    values = {
+        LATENCY: milliseconds,
+        SERVER_ERRORS: int(status >= 500),
+        READ_UNITS: read_units,
+        WRITE_UNITS: write_units,
+        **counts,
+    }
     units = {LATENCY: "Milliseconds"}
-    sink.write(_record([
-        _directive([[ENVIRONMENT, ROUTE, STATUS_CLASS]], {REQUESTS: "Count"}),
-        _directive(environment, {name: units.get(name, "Count") for name in values}),
-    ], {ENVIRONMENT: sink.environment, ROUTE: route or UNMATCHED,
-        STATUS_CLASS: f"{status // 100}xx", REQUESTS: 1, **values}))  # fmt: skip
+    sink.write(
+        _record(
+            [
+                _directive([[ENVIRONMENT, ROUTE, STATUS_CLASS]], {REQUESTS: "Count"}),
+                _directive(environment, {name: units.get(name, "Count") for name in values}),
+            ],
+            {
+                ENVIRONMENT: sink.environment,
+                ROUTE: route or UNMATCHED,
+                STATUS_CLASS: f"{status // 100}xx",
+                REQUESTS: 1,
+                **values,
+            },
+        )
+    )
 
 
 def report() -> None:
@@ -169,8 +188,12 @@ def report() -> None:
         if found is not None:
             values[name] = found
     if values:
-        sink.write(_record([_directive([[ENVIRONMENT]], dict.fromkeys(values, "Count"))],
-                           {ENVIRONMENT: sink.environment, **values}))  # fmt: skip
+        sink.write(
+            _record(
+                [_directive([[ENVIRONMENT]], dict.fromkeys(values, "Count"))],
+                {ENVIRONMENT: sink.environment, **values},
+            )
+        )
 
 
 def _record(directives: list[dict[str, Any]], members: dict[str, Any]) -> dict[str, Any]:
@@ -179,8 +202,11 @@ def _record(directives: list[dict[str, Any]], members: dict[str, Any]) -> dict[s
 
 
 def _directive(dimensions: list[list[str]], units: dict[str, str]) -> dict[str, Any]:
-    return {"Namespace": NAMESPACE, "Dimensions": dimensions,
-            "Metrics": [{"Name": name, "Unit": unit} for name, unit in units.items()]}  # fmt: skip
+    return {
+        "Namespace": NAMESPACE,
+        "Dimensions": dimensions,
+        "Metrics": [{"Name": name, "Unit": unit} for name, unit in units.items()],
+    }
 
 
 def _start_reporter() -> None:

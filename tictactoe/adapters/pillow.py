@@ -36,22 +36,37 @@ SIZES = (256, 64)  # square renditions, largest first
 CONTENT_TYPE = "image/webp"
 FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 _EXTENSIONS = {
-    ".jpg": "JPEG", ".jpeg": "JPEG", ".jpe": "JPEG", ".jfif": "JPEG",
-    ".png": "PNG", ".apng": "PNG", ".webp": "WEBP", ".gif": "GIF",
-}  # fmt: skip
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".jpe": "JPEG",
+    ".jfif": "JPEG",
+    ".png": "PNG",
+    ".apng": "PNG",
+    ".webp": "WEBP",
+    ".gif": "GIF",
+}
 _ACCEPTED = "upload a JPEG, PNG, WebP or GIF picture"
 # Magic numbers of formats people try, for a clearer message than "not an image".
 _KNOWN_OTHERS = {
-    b"BM": "BMP", b"II*\x00": "TIFF", b"MM\x00*": "TIFF", b"%PDF": "PDF", b"%!PS": "PostScript",
-    b"\x00\x00\x01\x00": "ICO", b"8BPS": "Photoshop",
-}  # fmt: skip
+    b"BM": "BMP",
+    b"II*\x00": "TIFF",
+    b"MM\x00*": "TIFF",
+    b"%PDF": "PDF",
+    b"%!PS": "PostScript",
+    b"\x00\x00\x01\x00": "ICO",
+    b"8BPS": "Photoshop",
+}
 _SRGB = ImageCms.createProfile("sRGB")
 # EXIF orientation -> the transposition that makes the picture upright.
 _TRANSPOSE = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_90,
-}  # fmt: skip
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 
 class BadImage(Exception):

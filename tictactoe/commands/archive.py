@@ -33,37 +33,60 @@ def add_commands(sub: Any) -> None:
     out = sub.add_parser("export", help="write every table item (and picture) to an archive")
     out.add_argument("file", type=Path, help="the archive: JSON Lines, gzip if it ends in .gz")
     out.add_argument("--pictures", action="store_true", help="also every avatar object")
-    out.add_argument("--max-rcu-per-second", type=_positive(float),
-                     default=DEFAULT_UNITS_PER_SECOND, help="read units a second, at most "
-                     f"(default {DEFAULT_UNITS_PER_SECOND:g})")  # fmt: skip
-    out.add_argument("--segments", type=_positive(int), default=4,
-                     help="parallel scan segments per table (default 4)")  # fmt: skip
-    out.add_argument("--consistent-read", action="store_true",
-                     help="strongly consistent scans (twice the read units)")  # fmt: skip
+    out.add_argument(
+        "--max-rcu-per-second",
+        type=_positive(float),
+        default=DEFAULT_UNITS_PER_SECOND,
+        help=f"read units a second, at most (default {DEFAULT_UNITS_PER_SECOND:g})",
+    )
+    out.add_argument(
+        "--segments",
+        type=_positive(int),
+        default=4,
+        help="parallel scan segments per table (default 4)",
+    )
+    out.add_argument(
+        "--consistent-read",
+        action="store_true",
+        help="strongly consistent scans (twice the read units)",
+    )
     into = sub.add_parser("import", help="write an archive into the tables and bucket")
     into.add_argument("file", type=Path, help="an archive written by export")
-    into.add_argument("--max-wcu-per-second", type=_positive(float),
-                      default=DEFAULT_UNITS_PER_SECOND, help="write units a second, at most "
-                      f"(default {DEFAULT_UNITS_PER_SECOND:g})")  # fmt: skip
-    into.add_argument("--workers", type=_positive(int), default=4,
-                      help="writes in flight at once (default 4)")  # fmt: skip
+    into.add_argument(
+        "--max-wcu-per-second",
+        type=_positive(float),
+        default=DEFAULT_UNITS_PER_SECOND,
+        help=f"write units a second, at most (default {DEFAULT_UNITS_PER_SECOND:g})",
+    )
+    into.add_argument(
+        "--workers", type=_positive(int), default=4, help="writes in flight at once (default 4)"
+    )
 
 
 def run(args: argparse.Namespace, backend: Backend) -> int:
     """Run `export` or `import` as parsed; print a report; return the exit status."""
     if args.command == "export":
         try:
-            done = export(backend, args.file, TokenBucket(args.max_rcu_per_second),
-                          args.pictures, args.segments, args.consistent_read)  # fmt: skip
+            done = export(
+                backend,
+                args.file,
+                TokenBucket(args.max_rcu_per_second),
+                args.pictures,
+                args.segments,
+                args.consistent_read,
+            )
         except KeyboardInterrupt:
             print(f"export stopped: {args.file} was not written", file=sys.stderr)
             return 130
         counts = ", ".join(f"{n} {role}" for role, n in done["items"].items())
-        print(f"exported to {args.file}: {counts} items, {done['objects']} pictures "
-              f"({done['read_units']:g} read units)")  # fmt: skip
+        print(
+            f"exported to {args.file}: {counts} items, {done['objects']} pictures "
+            f"({done['read_units']:g} read units)"
+        )
         return 0
-    progress, resumed = import_archive(backend, args.file, TokenBucket(args.max_wcu_per_second),
-                                       args.workers)  # fmt: skip
+    progress, resumed = import_archive(
+        backend, args.file, TokenBucket(args.max_wcu_per_second), args.workers
+    )
     print(report(args.file, backend.settings, progress, resumed))
     return 0
 

@@ -26,9 +26,12 @@ def add_commands(sub: Any) -> None:
         "--dry-run", action="store_true", help="print the plan, one line a step; change nothing"
     )
     migrate_parser.add_argument(
-        "--timeout", type=float, default=MIGRATE_TIMEOUT, metavar="SECONDS",
+        "--timeout",
+        type=float,
+        default=MIGRATE_TIMEOUT,
+        metavar="SECONDS",
         help=f"give up waiting for index builds after this (default {MIGRATE_TIMEOUT:.0f})",
-    )  # fmt: skip
+    )
     sub.add_parser("check-config", help="validate the file named by CONFIG_FILE")
 
 

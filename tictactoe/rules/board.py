@@ -9,11 +9,14 @@ from enum import StrEnum
 EMPTY = "-"
 X, O = "X", "O"
 CELLS = range(9)
+# The board's shape is the point of this table (rows, columns, diagonals): kept as drawn.
+# fmt: off
 LINES = (
     (0, 1, 2), (3, 4, 5), (6, 7, 8),  # rows
     (0, 3, 6), (1, 4, 7), (2, 5, 8),  # columns
     (0, 4, 8), (2, 4, 6),  # diagonals
-)  # fmt: skip
+)
+# fmt: on
 NEW_BOARD = EMPTY * 9
 # The computer's seat in a game against it (host, opponent, turn, winner). No one can sign up
 # as it or as a look-alike of it (rules/names.py).
@@ -94,8 +97,22 @@ class Game:
         x_is_host: bool = False,
     ) -> Game:
         """Return a new, unanswered invitation from `host` to `opponent`."""
-        return cls(game_id, host, opponent, Status.PENDING, NEW_BOARD, None, None, created_at,
-                   created_at, 1, pictures[0], pictures[1], expires_at, x_is_host)  # fmt: skip
+        return cls(
+            game_id,
+            host,
+            opponent,
+            Status.PENDING,
+            NEW_BOARD,
+            None,
+            None,
+            created_at,
+            created_at,
+            1,
+            pictures[0],
+            pictures[1],
+            expires_at,
+            x_is_host,
+        )
 
     @property
     def x_player(self) -> str | None:

@@ -69,9 +69,13 @@ def landed(board: str, placed: Placed) -> bool:
 
 
 def new_game(
-    game_id: str, player: str, level: str, created_at: str, opening: int | None,
+    game_id: str,
+    player: str,
+    level: str,
+    created_at: str,
+    opening: int | None,
     picture: str | None = None,
-) -> Game:  # fmt: skip
+) -> Game:
     """Return a new game of `player` against the computer at `level`, in progress.
 
     The computer plays X when it has an `opening` (its first cell, already on the board);
@@ -79,9 +83,22 @@ def new_game(
     """
     board = NEW_BOARD if opening is None else place(NEW_BOARD, opening).board
     moves = () if opening is None else (opening,)
-    return Game(game_id, player, COMPUTER, Status.IN_PROGRESS, board, player, None, created_at,
-                created_at, 1, host_picture=picture, x_is_host=opening is None, moves=moves,
-                computer=level)  # fmt: skip
+    return Game(
+        game_id,
+        player,
+        COMPUTER,
+        Status.IN_PROGRESS,
+        board,
+        player,
+        None,
+        created_at,
+        created_at,
+        1,
+        host_picture=picture,
+        x_is_host=opening is None,
+        moves=moves,
+        computer=level,
+    )
 
 
 def best_cells(board: str) -> list[int]:

@@ -63,8 +63,15 @@ def budget_refusal(image: Header, width: int, height: int) -> str | None:
 
 
 def _kind(image: Header) -> str:
-    modes = {"P": "palette", "1": "black and white", "L": "grey", "LA": "grey and alpha",
-             "RGBA": "RGBA", "CMYK": "CMYK", "RGB": "RGB"}  # fmt: skip
+    modes = {
+        "P": "palette",
+        "1": "black and white",
+        "L": "grey",
+        "LA": "grey and alpha",
+        "RGBA": "RGBA",
+        "CMYK": "CMYK",
+        "RGB": "RGB",
+    }
     mode = "16-bit grey" if image.mode.startswith("I;16") else modes.get(image.mode, image.mode)
     progressive = "progressive " if image.info.get("progressive") else ""
     return f"{progressive}{mode} {image.format}"
@@ -87,11 +94,15 @@ def webp_canvas_refusal(data: bytes) -> str | None:
         return None
     chunk, size = data[12:16], None
     if chunk == b"VP8 " and data[23:26] == b"\x9d\x01\x2a":
-        size = (int.from_bytes(data[26:28], "little") & 0x3FFF,
-                int.from_bytes(data[28:30], "little") & 0x3FFF)  # fmt: skip
+        size = (
+            int.from_bytes(data[26:28], "little") & 0x3FFF,
+            int.from_bytes(data[28:30], "little") & 0x3FFF,
+        )
     elif chunk == b"VP8X" and len(data) >= 30:
-        size = (int.from_bytes(data[24:27], "little") + 1,
-                int.from_bytes(data[27:30], "little") + 1)  # fmt: skip
+        size = (
+            int.from_bytes(data[24:27], "little") + 1,
+            int.from_bytes(data[27:30], "little") + 1,
+        )
     elif chunk == b"VP8L" and len(data) >= 25 and data[20] == 0x2F:
         bits = int.from_bytes(data[21:25], "little")
         size = ((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1)

@@ -66,8 +66,11 @@ def gone(game: Game) -> Gone:
 def encode(notice: Notice, signing: bytes | None = None) -> str:
     """Return the notice as the JSON text the bus carries (its game signed with `signing`)."""
     if isinstance(notice, Changed):
-        body: dict[str, Any] = {"game": notice.game_id, "version": notice.version,
-                                "players": list(notice.players)}  # fmt: skip
+        body: dict[str, Any] = {
+            "game": notice.game_id,
+            "version": notice.version,
+            "players": list(notice.players),
+        }
         if signing is not None and notice.game is not None:
             body["state"] = _state(notice.game)
             body["sig"] = _signature(signing, body)

@@ -57,9 +57,11 @@ class Holder:
     def holds(self, user: User | None) -> bool:
         """Return True if this session still speaks for `user` (None: no such account)."""
         return (
-            user is not None and user.created_at == self.account and user.epoch <= self.epoch
+            user is not None
+            and user.created_at == self.account
+            and user.epoch <= self.epoch
             and self.session not in user.signed_out
-        )  # fmt: skip
+        )
 
 
 def check_name(name: object, what: str = "username") -> str:

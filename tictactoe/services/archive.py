@@ -53,8 +53,11 @@ class ImportStopped(StoreError):
 
 def tables(settings: Settings) -> dict[str, str]:
     """Return each table role's name in `settings`."""
-    return {"games": settings.games_table, "users": settings.users_table,
-            "avatars": settings.avatars_table}  # fmt: skip
+    return {
+        "games": settings.games_table,
+        "users": settings.users_table,
+        "avatars": settings.avatars_table,
+    }
 
 
 def _keys(settings: Settings) -> dict[str, str]:
@@ -104,8 +107,9 @@ def export(
                 if stop.is_set():
                     return
 
-        _all(segments, [lambda r=r, n=n: segment(r, n) for r in ROLES for n in range(segments)],
-             stop)  # fmt: skip
+        _all(
+            segments, [lambda r=r, n=n: segment(r, n) for r in ROLES for n in range(segments)], stop
+        )
         objects = _export_pictures(backend, out, segments) if pictures else 0
         out.write(line({"end": {"items": counts, "objects": objects}}))
     return {"items": counts, "objects": objects, "read_units": reads.spent}
@@ -151,8 +155,15 @@ def _export_pictures(backend: Backend, out: Any, workers: int) -> int:
             bar.update(1)
             if stored is None:  # replaced and deleted since the listing
                 continue
-            out.write(line({"object": key, "content_type": stored.content_type,
-                            "body": base64.b64encode(stored.body).decode("ascii")}))  # fmt: skip
+            out.write(
+                line(
+                    {
+                        "object": key,
+                        "content_type": stored.content_type,
+                        "body": base64.b64encode(stored.body).decode("ascii"),
+                    }
+                )
+            )
             written += 1
     return written
 
@@ -208,9 +219,13 @@ def _writer(backend: Backend, writes: TokenBucket, owner: str) -> Callable[[Any]
             kept = outcome in (store.Outcome.NEWER, store.Outcome.DIFFERENT)
             return role, outcome.value, _describe(item, keys[role]) if kept else ""
         stored = archive_bucket.put_object_if_absent(
-            backend.s3, settings.bucket, owner, record["object"],
-            base64.b64decode(record["body"]), record.get("content_type") or "",
-        )  # fmt: skip
+            backend.s3,
+            settings.bucket,
+            owner,
+            record["object"],
+            base64.b64decode(record["body"]),
+            record.get("content_type") or "",
+        )
         return "pictures", (store.Outcome.WRITTEN if stored else store.Outcome.PRESENT).value, ""
 
     return write
@@ -250,8 +265,10 @@ def _write_lines(
     if failure is not None:
         if isinstance(failure, StoreError | KeyboardInterrupt):
             done = progress.done + len(progress.also_done)
-            raise ImportStopped(f"stopped after {done} of {contents.lines} lines ({failure}); "
-                                "run the same command again to resume") from failure  # fmt: skip
+            raise ImportStopped(
+                f"stopped after {done} of {contents.lines} lines ({failure}); "
+                "run the same command again to resume"
+            ) from failure
         raise failure
 
 

@@ -19,9 +19,13 @@ _RANDOM = random.SystemRandom()
 
 
 def start(
-    games: Games, player: str, level: object, first: object = "me",
-    picture: str | None = None, rng: random.Random | None = None,
-) -> Game:  # fmt: skip
+    games: Games,
+    player: str,
+    level: object,
+    first: object = "me",
+    picture: str | None = None,
+    rng: random.Random | None = None,
+) -> Game:
     """Start a game of `player` against the computer at `level`; `first` says who plays X.
 
     When the computer plays first, its move is on the board already. Raises Invalid for an
@@ -46,9 +50,14 @@ def opener(rng: random.Random | None = None) -> computer.Opening:
 
 
 def move(
-    games: Games, game_id: str, player: str, seen: str, level: str, cell: int,
+    games: Games,
+    game_id: str,
+    player: str,
+    seen: str,
+    level: str,
+    cell: int,
     rng: random.Random | None = None,
-) -> Game:  # fmt: skip
+) -> Game:
     """Write `player`'s move on `cell` of board `seen` and the computer's reply, in one write.
 
     Raises store.Rejected (with the game as it is) when the game is not as seen: not at that

@@ -67,9 +67,13 @@ def cancel(games: Games, game_id: str, player: str) -> None:
 
 
 def move(
-    games: Games, game_id: str, player: str, cell: object, seen: Seen | None = None,
+    games: Games,
+    game_id: str,
+    player: str,
+    cell: object,
+    seen: Seen | None = None,
     rng: Random | None = None,
-) -> Game:  # fmt: skip
+) -> Game:
     """Play `cell` for `player`: one conditional write when `seen` (the state the player saw)
     is given, a read and a write otherwise.
 
@@ -174,8 +178,9 @@ def _may_claim(games: Games, current: Game, player: str) -> None:
         raise Forbidden("it is your turn: you cannot claim the win, play a move instead")
     when = board.claimable_at(current, games.turn_timeout_seconds)
     if when is not None and when > now(games.clock()):
-        raise Conflict(f"too early: you may claim the win from {when} if your opponent has "
-                       "not moved by then")  # fmt: skip
+        raise Conflict(
+            f"too early: you may claim the win from {when} if your opponent has not moved by then"
+        )
 
 
 def challenge(games: Games, host: str, picture: str | None = None) -> Game:
@@ -187,9 +192,12 @@ def challenge(games: Games, host: str, picture: str | None = None) -> Game:
 
 
 def rematch(
-    games: Games, game_id: str, player: str, picture: str | None = None,
+    games: Games,
+    game_id: str,
+    player: str,
+    picture: str | None = None,
     rng: Random | None = None,
-) -> tuple[Game, bool]:  # fmt: skip
+) -> tuple[Game, bool]:
     """Ask for (or accept) the one rematch of a finished game; True when this created it.
 
     The rematch is an invitation from the first to ask to the other player; when the other

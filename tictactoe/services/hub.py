@@ -201,9 +201,10 @@ class Hub:
     def _revoke(self, notice: Revoked) -> None:
         with self._lock:
             ended = [
-                s for s in self._streams
+                s
+                for s in self._streams
                 if s.player == notice.player and (notice.epoch is None or s.epoch < notice.epoch)
-            ]  # fmt: skip
+            ]
             self._streams.difference_update(ended)
         for stream in ended:
             _end(stream, "the session ended")

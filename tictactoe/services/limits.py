@@ -172,9 +172,17 @@ class Gate:
             return
         window = int(now // SIGNUP_WINDOW)
         until = lim.memory.refused_until(("signup", self.client), now)
-        if until is None and lim.counters.hit(
-            "signup", self.client, window, lim.signups_per_client, _expiry(window, SIGNUP_WINDOW)
-        ) is None:  # fmt: skip
+        if (
+            until is None
+            and lim.counters.hit(
+                "signup",
+                self.client,
+                window,
+                lim.signups_per_client,
+                _expiry(window, SIGNUP_WINDOW),
+            )
+            is None
+        ):
             until = (window + 1) * SIGNUP_WINDOW
             lim.memory.refuse(("signup", self.client), until)
         if until is not None:
@@ -190,9 +198,12 @@ class Gate:
             return
         window = int(lim.clock() // LOGIN_WINDOW)
         count = lim.counters.hit(
-            "login", self.client, window, lim.login_attempts_per_client,
+            "login",
+            self.client,
+            window,
+            lim.login_attempts_per_client,
             _expiry(window, LOGIN_WINDOW),
-        )  # fmt: skip
+        )
         if count is None:
             lim.memory.refuse(("login", self.client), (window + 1) * LOGIN_WINDOW)
         else:

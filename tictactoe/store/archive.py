@@ -68,9 +68,14 @@ def scan(
 ) -> Iterator[Page]:
     """Yield the pages of one segment (number, of how many) of a parallel scan, with what
     each page cost; call `before` before each call (to wait for capacity)."""
-    request: dict[str, Any] = {"TableName": table, "Segment": segment[0],
-                               "TotalSegments": segment[1], "ConsistentRead": consistent,
-                               "ReturnConsumedCapacity": "TOTAL", "Limit": limit}  # fmt: skip
+    request: dict[str, Any] = {
+        "TableName": table,
+        "Segment": segment[0],
+        "TotalSegments": segment[1],
+        "ConsistentRead": consistent,
+        "ReturnConsumedCapacity": "TOTAL",
+        "Limit": limit,
+    }
     while True:
         before()
         with translated(f"scanning table {table}"):

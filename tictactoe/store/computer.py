@@ -48,9 +48,13 @@ class ComputerGames:
     """The games against the computer in one Games table."""
 
     def __init__(
-        self, client: Any, table: str, clock: Callable[[], float], update: Update,
+        self,
+        client: Any,
+        table: str,
+        clock: Callable[[], float],
+        update: Update,
         told: Callable[[Game], Game],
-    ) -> None:  # fmt: skip
+    ) -> None:
         self._client = client
         self._table = table
         self._clock = clock  # epoch seconds, the Games store's own clock
@@ -63,8 +67,7 @@ class ComputerGames:
         Raises TooManyGames when the player has MAX_OPEN such games in progress.
         """
         self.check_room(player)
-        game = computer.new_game(new_game_id(), player, level, now(self._clock()), opening,
-                                 picture)  # fmt: skip
+        game = computer.new_game(new_game_id(), player, level, now(self._clock()), opening, picture)
         with translated("starting a game against the computer"):
             self._client.put_item(
                 TableName=self._table,
@@ -99,9 +102,14 @@ class ComputerGames:
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def move(
-        self, game_id: str, player: str, seen: str, level: str, placed: Placed,
+        self,
+        game_id: str,
+        player: str,
+        seen: str,
+        level: str,
+        placed: Placed,
         reply: Placed | None,
-    ) -> Game:  # fmt: skip
+    ) -> Game:
         """Write `player`'s move and the computer's `reply` (None: the move ended the game).
 
         One conditional update (see above). When either ends the game, the same write
@@ -110,17 +118,26 @@ class ComputerGames:
         last = reply or placed
         cells = (placed.cell,) + ((reply.cell,) if reply else ())
         condition = "#st = :playing AND Turn = :me AND Board = :seen AND Computer = :level"
-        values = {":playing": s(Status.IN_PROGRESS), ":me": s(player), ":seen": s(seen),
-                  ":level": s(level)}  # fmt: skip
+        values = {
+            ":playing": s(Status.IN_PROGRESS),
+            ":me": s(player),
+            ":seen": s(seen),
+            ":level": s(level),
+        }
         stamp = now(self._clock())
         if last.over:
             winner = (player if placed.won else COMPUTER) if last.won else None
             update, finished = finishing(Ending(last.board, winner, cells=cells), stamp)
             return self._told(self._update(game_id, condition, update, values | finished, stamp))
-        values |= {":board": s(last.board), ":none": {"L": []},
-                   ":cells": {"L": [{"N": str(c)} for c in cells]}}  # fmt: skip
-        update = ("SET Board = :board, Version = Version + :one, UpdatedAt = :now,"
-                  " Moves = list_append(if_not_exists(Moves, :none), :cells)")  # fmt: skip
+        values |= {
+            ":board": s(last.board),
+            ":none": {"L": []},
+            ":cells": {"L": [{"N": str(c)} for c in cells]},
+        }
+        update = (
+            "SET Board = :board, Version = Version + :one, UpdatedAt = :now,"
+            " Moves = list_append(if_not_exists(Moves, :none), :cells)"
+        )
         return self._told(self._update(game_id, condition, update, values, stamp))
 
     def resign(self, game: Game, player: str) -> Game:

@@ -44,9 +44,13 @@ class Games:
     """Reads and conditional writes of the Games table."""
 
     def __init__(
-        self, client: Any, table: str, expiry_seconds: int = WEEK, users_table: str = "Users",
+        self,
+        client: Any,
+        table: str,
+        expiry_seconds: int = WEEK,
+        users_table: str = "Users",
         turn_timeout_seconds: int = 3 * 24 * 3600,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self._client = client
         self._table = table
         self.expiry_seconds = expiry_seconds
@@ -57,8 +61,7 @@ class Games:
         self._invitations = Invitations(client, table, lambda i: self._read(i, consistent=False))
         self._listing = Listing(client, table)
         self._results = Results(client, table, users_table, self._read)  # games that end
-        self.computer = ComputerGames(client, table, lambda: self.clock(), self._update,
-                                      self._told)  # fmt: skip
+        self.computer = ComputerGames(client, table, lambda: self.clock(), self._update, self._told)
         self._rematches = Rematches(
             client,
             table,
@@ -132,12 +135,16 @@ class Games:
             update="SET #st = :playing, OpponentId = :me, Turn = if_not_exists(FirstTurn, :me),"
             " Waiting = if_not_exists(FirstWait, HostId), StatusDate = :open,"
             f" Version = Version + :one, UpdatedAt = :now{picked} REMOVE ExpiresAt",
-            values={":pending": s(Status.PENDING), ":playing": s(Status.IN_PROGRESS),
-                    ":me": s(player), ":open": s(OPEN + stamp),
-                    ":clock": {"N": str(int(self.clock()))}}
+            values={
+                ":pending": s(Status.PENDING),
+                ":playing": s(Status.IN_PROGRESS),
+                ":me": s(player),
+                ":open": s(OPEN + stamp),
+                ":clock": {"N": str(int(self.clock()))},
+            }
             | ({":pic": s(picture)} if picture else {}),
             stamp=stamp,
-        )  # fmt: skip
+        )
         metrics.count(metrics.GAMES_STARTED)  # an invitation, a challenge or a rematch
         return self._told(started)
 
@@ -167,12 +174,22 @@ class Games:
             return self._told(self._results.move(game_id, player, seen, placed, now()))
         # Games from before Waiting have the invited opponent as X and the host as O.
         legacy_other = "OpponentId" if placed.mark == O else "HostId"
-        values = {":playing": s(Status.IN_PROGRESS), ":me": s(player), ":seen": s(seen),
-                  ":board": s(placed.board), ":cell": {"L": [{"N": str(placed.cell)}]},
-                  ":none": {"L": []}}  # fmt: skip
-        sets = ["Board = :board", "Version = Version + :one", "UpdatedAt = :now",
-                "Moves = list_append(if_not_exists(Moves, :none), :cell)",
-                f"Turn = if_not_exists(Waiting, {legacy_other})", "Waiting = :me"]  # fmt: skip
+        values = {
+            ":playing": s(Status.IN_PROGRESS),
+            ":me": s(player),
+            ":seen": s(seen),
+            ":board": s(placed.board),
+            ":cell": {"L": [{"N": str(placed.cell)}]},
+            ":none": {"L": []},
+        }
+        sets = [
+            "Board = :board",
+            "Version = Version + :one",
+            "UpdatedAt = :now",
+            "Moves = list_append(if_not_exists(Moves, :none), :cell)",
+            f"Turn = if_not_exists(Waiting, {legacy_other})",
+            "Waiting = :me",
+        ]
         return self._told(
             self._update(
                 game_id,
@@ -209,9 +226,12 @@ class Games:
         return self._told(self._rematches.challenge(host, picture, moment))
 
     def rematch(
-        self, game_id: str, player: str, picture: str | None,
+        self,
+        game_id: str,
+        player: str,
+        picture: str | None,
         opening: computer.Opening | None = None,
-    ) -> tuple[Game, bool]:  # fmt: skip
+    ) -> tuple[Game, bool]:
         """Return the one rematch of a finished game, asking or accepting it (see rematches.py).
 
         True when this call created it. Raises Rejected (with the game) when `player` may not

@@ -161,7 +161,7 @@ class Invitations:
                         "Game": {"S": game_id},
                         "TakenAt": {"N": str(int(now))},
                         TTL_ATTRIBUTE: {"N": str(expires_at)},
-                    },  # fmt: skip
+                    },
                     ConditionExpression=condition,
                     **({"ExpressionAttributeValues": values} if values else {}),
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",

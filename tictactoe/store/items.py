@@ -104,8 +104,10 @@ def invitation_item(game: Game) -> dict[str, Any]:
         item |= {"XIsHost": {"BOOL": True}, "FirstTurn": s(game.host)}
         if game.opponent is not None:
             item["FirstWait"] = s(game.opponent)
-    for name, digest in (("HostPicture", game.host_picture),
-                         ("OpponentPicture", game.opponent_picture)):  # fmt: skip
+    for name, digest in (
+        ("HostPicture", game.host_picture),
+        ("OpponentPicture", game.opponent_picture),
+    ):
         if digest:
             item[name] = s(digest)
     return item
@@ -141,15 +143,16 @@ def forgetting(game: Game, player: str, stamp: str) -> tuple[str, dict[str, Any]
     """
     sets, removes = ["Version = Version + :one", "UpdatedAt = :now"], []
     values: dict[str, Any] = {":gone": s(DELETED_PLAYER), ":was": s(game.status)}
-    for role, picture, name in (("HostId", "HostPicture", game.host),
-                                ("OpponentId", "OpponentPicture", game.opponent)):  # fmt: skip
+    for role, picture, name in (
+        ("HostId", "HostPicture", game.host),
+        ("OpponentId", "OpponentPicture", game.opponent),
+    ):
         if name == player:
             sets.append(f"{role} = :gone")
             removes.append(picture)
     other = game.opponent if game.host == player else game.host
     if game.status is Status.IN_PROGRESS:
-        values |= {":over": s(Status.FINISHED), ":sd": s(FINISHED + stamp),
-                   ":other": s(other)}  # fmt: skip
+        values |= {":over": s(Status.FINISHED), ":sd": s(FINISHED + stamp), ":other": s(other)}
         sets += ["#st = :over", "StatusDate = :sd", "FinalBoard = Board", "Winner = :other"]
         removes += ["Turn", "Waiting"]
     elif game.winner == player:

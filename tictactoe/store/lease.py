@@ -31,12 +31,11 @@ def held(client: Any, table: str, key_attribute: str, expiry_attribute: str) -> 
         try:
             client.put_item(
                 TableName=table,
-                Item={**key, "Holder": {"S": holder},
-                      expiry_attribute: {"N": str(now + SECONDS)}},
+                Item={**key, "Holder": {"S": holder}, expiry_attribute: {"N": str(now + SECONDS)}},
                 ConditionExpression="attribute_not_exists(Holder) OR #expires < :now",
                 ExpressionAttributeNames={"#expires": expiry_attribute},
                 ExpressionAttributeValues={":now": {"N": str(now)}},
-            )  # fmt: skip
+            )
             taken = True
         except ClientError as err:
             if error_code(err) != "ConditionalCheckFailedException":
@@ -52,8 +51,12 @@ def held(client: Any, table: str, key_attribute: str, expiry_attribute: str) -> 
 def _release(client: Any, table: str, key: dict[str, Any], holder: str) -> None:
     with translated(f"releasing the migration lease in {table}"):
         try:
-            client.delete_item(TableName=table, Key=key, ConditionExpression="Holder = :me",
-                               ExpressionAttributeValues={":me": {"S": holder}})  # fmt: skip
+            client.delete_item(
+                TableName=table,
+                Key=key,
+                ConditionExpression="Holder = :me",
+                ExpressionAttributeValues={":me": {"S": holder}},
+            )
         except ClientError as err:
             if error_code(err) != "ConditionalCheckFailedException":
                 raise  # else: its time ran out and someone else holds it now

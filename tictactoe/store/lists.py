@@ -116,16 +116,25 @@ class Listing:
                 return entries
             last = entries[-1]["StatusDate"]["S"] if entries else ""
             if not last.startswith(FINISHED):
-                entries += self._client.query(**query | {
-                    "KeyConditionExpression": f"{key} = :p AND StatusDate BETWEEN :from AND :to",
-                    "ExpressionAttributeValues": {":p": s(player), **invited_range(live_after)},
-                    "Limit": LIST_LENGTH})["Items"]  # fmt: skip
+                live = f"{key} = :p AND StatusDate BETWEEN :from AND :to"
+                entries += self._client.query(
+                    **query
+                    | {
+                        "KeyConditionExpression": live,
+                        "ExpressionAttributeValues": {":p": s(player), **invited_range(live_after)},
+                        "Limit": LIST_LENGTH,
+                    }
+                )["Items"]
             finished = sum(e["StatusDate"]["S"].startswith(FINISHED) for e in entries)
             if finished < LIST_LENGTH:
-                entries += self._client.query(**query | {
-                    "KeyConditionExpression": f"{key} = :p AND begins_with(StatusDate, :f)",
-                    "ExpressionAttributeValues": {":p": s(player), ":f": s(FINISHED)},
-                    "Limit": LIST_LENGTH})["Items"]  # fmt: skip
+                entries += self._client.query(
+                    **query
+                    | {
+                        "KeyConditionExpression": f"{key} = :p AND begins_with(StatusDate, :f)",
+                        "ExpressionAttributeValues": {":p": s(player), ":f": s(FINISHED)},
+                        "Limit": LIST_LENGTH,
+                    }
+                )["Items"]
         return list({e["GameId"]["S"]: e for e in entries}.values())
 
     def _batch_get(self, game_ids: list[str]) -> list[Game]:
@@ -154,9 +163,13 @@ def _invitation_from_index(entry: dict[str, Any]) -> Game:
     """Build a pending invitation from its index entry, which holds all a list needs."""
     pictures = (text(entry, "HostPicture"), text(entry, "OpponentPicture"))
     return Game.invitation(
-        entry["GameId"]["S"], entry["HostId"]["S"], text(entry, "OpponentId"),  # None: a challenge
-        entry["CreatedAt"]["S"], pictures, x_is_host=_x_is_host(entry),
-    )  # fmt: skip
+        entry["GameId"]["S"],
+        entry["HostId"]["S"],
+        text(entry, "OpponentId"),  # None: a challenge
+        entry["CreatedAt"]["S"],
+        pictures,
+        x_is_host=_x_is_host(entry),
+    )
 
 
 def _finished_from_index(entry: dict[str, Any]) -> Game:

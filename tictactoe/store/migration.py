@@ -157,8 +157,10 @@ def migrate(
             return done
         if time.monotonic() > deadline:
             waiting = "; ".join([str(s) for s in result.left] + result.building)
-            raise TimeoutError(f"not finished after {timeout:.0f} s ({waiting}); index builds "
-                               "go on meanwhile: run migrate again later")  # fmt: skip
+            raise TimeoutError(
+                f"not finished after {timeout:.0f} s ({waiting}); index builds "
+                "go on meanwhile: run migrate again later"
+            )
         time.sleep(delay)
         delay = min(delay * 2, 10.0)
 
@@ -166,8 +168,11 @@ def migrate(
 def missing_indexes(definition: dict[str, Any], table: dict[str, Any]) -> list[str]:
     """Return the names of the indexes `definition` has and `table` lacks."""
     have = {i["IndexName"] for i in table.get("GlobalSecondaryIndexes", [])}
-    return [i["IndexName"] for i in definition.get("GlobalSecondaryIndexes", [])
-            if i["IndexName"] not in have]  # fmt: skip
+    return [
+        i["IndexName"]
+        for i in definition.get("GlobalSecondaryIndexes", [])
+        if i["IndexName"] not in have
+    ]
 
 
 def _plan_settings(
@@ -211,8 +216,10 @@ def _plan_indexes(definition: dict[str, Any], table: dict[str, Any], found: Plan
             if _shape(have[index_name]) != _shape(index):
                 found.note(f"{name}: index {index_name} differs from the schema; left alone")
         elif clash:
-            found.note(f"{name}: cannot add index {index_name}: {', '.join(clash)} has "
-                       "another type in this table; left alone")  # fmt: skip
+            found.note(
+                f"{name}: cannot add index {index_name}: {', '.join(clash)} has "
+                "another type in this table; left alone"
+            )
         else:
             found.steps.append(Step(name, INDEX, index))
     for index_name in sorted(set(have) - set(want)):
@@ -231,9 +238,11 @@ def _shape(index: dict[str, Any]) -> tuple[Any, ...]:
 def _not_active(table: dict[str, Any]) -> list[str]:
     name = table["TableName"]
     building = [] if table["TableStatus"] == "ACTIVE" else [f"{name} is {table['TableStatus']}"]
-    return building + [f"{name}: index {i['IndexName']} is {i['IndexStatus']}"
-                       for i in table.get("GlobalSecondaryIndexes", [])
-                       if i["IndexStatus"] != "ACTIVE"]  # fmt: skip
+    return building + [
+        f"{name}: index {i['IndexName']} is {i['IndexStatus']}"
+        for i in table.get("GlobalSecondaryIndexes", [])
+        if i["IndexStatus"] != "ACTIVE"
+    ]
 
 
 def _apply(client: Any, target: Target, step: Step) -> str:

@@ -99,8 +99,12 @@ def wait_from(item: dict[str, Any] | None) -> Wait | None:
     """Return the wait a slot item holds, or None."""
     if not item or "Ticket" not in item:
         return None
-    return Wait(item["Waiter"]["S"], item["Ticket"]["S"], int(item[TTL_ATTRIBUTE]["N"]),
-                text(item, "Picture"))  # fmt: skip
+    return Wait(
+        item["Waiter"]["S"],
+        item["Ticket"]["S"],
+        int(item[TTL_ATTRIBUTE]["N"]),
+        text(item, "Picture"),
+    )
 
 
 def pointer_key(player: str) -> dict[str, Any]:
@@ -205,8 +209,12 @@ class Quick:
         self._point(player, ticket, expires_at)
         condition = "attribute_not_exists(Ticket) OR ExpiresAt <= :now"
         values = {":now": {"N": str(int(moment))}} | ({":stale": s(stale)} if stale else {})
-        item = {"GameId": s(SLOT), "Waiter": s(player), "Ticket": s(ticket),
-                TTL_ATTRIBUTE: {"N": str(expires_at)}}  # fmt: skip
+        item = {
+            "GameId": s(SLOT),
+            "Waiter": s(player),
+            "Ticket": s(ticket),
+            TTL_ATTRIBUTE: {"N": str(expires_at)},
+        }
         if picture:  # the game's host picture, when someone pairs with this wait
             item["Picture"] = s(picture)
         condition += " OR Ticket = :stale" if stale else ""
@@ -217,15 +225,18 @@ class Quick:
         with translated("recording a wait"):
             self._client.put_item(
                 TableName=self._table,
-                Item=pointer_key(player) | {"Ticket": s(ticket),
-                                            TTL_ATTRIBUTE: {"N": str(expires_at + LINGER)}},
-            )  # fmt: skip
+                Item=pointer_key(player)
+                | {"Ticket": s(ticket), TTL_ATTRIBUTE: {"N": str(expires_at + LINGER)}},
+            )
 
     def _bury(self, ticket: str) -> bool:
         """Put the tombstone that keeps wait `ticket` from becoming a game; False: it is one."""
         expires_at = int(self.clock()) + self.wait_seconds + LINGER
-        tombstone = {"GameId": s(ticket), "Cancelled": {"BOOL": True},
-                     TTL_ATTRIBUTE: {"N": str(expires_at)}}  # fmt: skip
+        tombstone = {
+            "GameId": s(ticket),
+            "Cancelled": {"BOOL": True},
+            TTL_ATTRIBUTE: {"N": str(expires_at)},
+        }
         return self._put(tombstone, "attribute_not_exists(GameId)", "cancelling a wait") is None
 
     def _put(
@@ -298,11 +309,19 @@ def game_item(slot: Wait, player: str, picture: str | None, stamp: str) -> dict[
     with it (OPEN_), as an accept writes them.
     """
     item = {
-        "GameId": s(slot.ticket), "HostId": s(slot.waiter), "OpponentId": s(player),
-        "XIsHost": {"BOOL": True}, "Status": s(Status.IN_PROGRESS), "Board": s(NEW_BOARD),
-        "Turn": s(slot.waiter), "Waiting": s(player), "StatusDate": s(OPEN + stamp),
-        "CreatedAt": s(stamp), "UpdatedAt": s(stamp), "Version": {"N": "1"},
-    }  # fmt: skip
+        "GameId": s(slot.ticket),
+        "HostId": s(slot.waiter),
+        "OpponentId": s(player),
+        "XIsHost": {"BOOL": True},
+        "Status": s(Status.IN_PROGRESS),
+        "Board": s(NEW_BOARD),
+        "Turn": s(slot.waiter),
+        "Waiting": s(player),
+        "StatusDate": s(OPEN + stamp),
+        "CreatedAt": s(stamp),
+        "UpdatedAt": s(stamp),
+        "Version": {"N": "1"},
+    }
     for name, digest in (("HostPicture", slot.picture), ("OpponentPicture", picture)):
         if digest:
             item[name] = s(digest)

@@ -59,7 +59,10 @@ class Rematches:
     """The rematch protocol and open challenges on one Games table."""
 
     def __init__(
-        self, client: Any, table: str, deleted_player: str,
+        self,
+        client: Any,
+        table: str,
+        deleted_player: str,
         clock: Callable[[], float],
         expiry_seconds: Callable[[], int],
         read: Callable[[str, bool], Game | None],
@@ -67,7 +70,7 @@ class Rematches:
         accept: Callable[[str, str, str | None], Game],
         told: Callable[[Game], Game],
         computer_room: Callable[[str], None],
-    ) -> None:  # fmt: skip
+    ) -> None:
         self._client = client
         self._table = table
         self._deleted = deleted_player
@@ -93,9 +96,12 @@ class Rematches:
         return game
 
     def ask(
-        self, game_id: str, player: str, picture: str | None,
+        self,
+        game_id: str,
+        player: str,
+        picture: str | None,
         opening: computer.Opening | None = None,
-    ) -> tuple[Game, bool]:  # fmt: skip
+    ) -> tuple[Game, bool]:
         """Return the rematch of finished game `game_id`, and True if this call created it.
 
         Raises Rejected with the finished game (None: no such game) when `player` may not
@@ -136,9 +142,12 @@ class Rematches:
         )
 
     def _next_game(
-        self, finished: Game, player: str, picture: str | None,
+        self,
+        finished: Game,
+        player: str,
+        picture: str | None,
         opening: computer.Opening | None,
-    ) -> Game:  # fmt: skip
+    ) -> Game:
         """The rematch: an invitation, or a new game against the computer (see above)."""
         if finished.computer is None:
             return self._invitation(finished, player, picture)
@@ -148,8 +157,9 @@ class Rematches:
             if opening is None:
                 raise ValueError("a rematch against the computer needs its opening move")
             first = opening(level)
-        return computer.new_game(finished.rematch, player, level, now(self._clock()), first,
-                                 picture)  # fmt: skip
+        return computer.new_game(
+            finished.rematch, player, level, now(self._clock()), first, picture
+        )
 
     def _invitation(self, finished: Game, player: str, picture: str | None) -> Game:
         """The rematch invitation from `player` to the other player: O of `finished` plays X."""
@@ -158,9 +168,14 @@ class Rematches:
         theirs = finished.opponent_picture if other == finished.opponent else finished.host_picture
         moment = self._clock()
         return Game.invitation(
-            finished.rematch, player, other, now(moment), (picture, theirs),
-            int(moment) + self._expiry_seconds(), x_is_host=player == finished.o_player,
-        )  # fmt: skip
+            finished.rematch,
+            player,
+            other,
+            now(moment),
+            (picture, theirs),
+            int(moment) + self._expiry_seconds(),
+            x_is_host=player == finished.o_player,
+        )
 
     def _mark(self, game_id: str, player: str, new_id: str) -> Game | None:
         """Name a new rematch in the finished game; return the game as it is now, either way."""
@@ -168,8 +183,13 @@ class Rematches:
             "attribute_exists(GameId) AND #st = :finished AND (HostId = :me OR OpponentId = :me)"
             " AND HostId <> :gone AND OpponentId <> :gone AND attribute_not_exists(Rematch)"
         )
-        values = {":finished": s(Status.FINISHED), ":me": s(player), ":gone": s(self._deleted),
-                  ":id": s(new_id), ":one": {"N": "1"}}  # fmt: skip
+        values = {
+            ":finished": s(Status.FINISHED),
+            ":me": s(player),
+            ":gone": s(self._deleted),
+            ":id": s(new_id),
+            ":one": {"N": "1"},
+        }
         with translated("asking for a rematch"):
             try:
                 done = self._client.update_item(

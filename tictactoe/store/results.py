@@ -62,9 +62,12 @@ class Results:
     """The transactions that finish games and count them."""
 
     def __init__(
-        self, client: Any, games_table: str, users_table: str,
+        self,
+        client: Any,
+        games_table: str,
+        users_table: str,
         reader: Callable[[str, bool], Game | None],
-    ) -> None:  # fmt: skip
+    ) -> None:
         self._client = client
         self._games = games_table
         self._users = users_table
@@ -84,9 +87,13 @@ class Results:
             game = self._read(game_id, True)
         if game is None or (game.status, game.turn, game.board, game.computer) != playing:
             raise Rejected(game)
-        ending = Ending(placed.board, player if placed.won else None,
-                        "Turn = :me AND Board = :seen", {":me": s(player), ":seen": s(seen)},
-                        (placed.cell,))  # fmt: skip
+        ending = Ending(
+            placed.board,
+            player if placed.won else None,
+            "Turn = :me AND Board = :seen",
+            {":me": s(player), ":seen": s(seen)},
+            (placed.cell,),
+        )
         return self.finish(game, ending, stamp)
 
     def resign(self, game: Game, player: str, stamp: str) -> Game:
@@ -95,8 +102,12 @@ class Results:
 
     def claim(self, game: Game, player: str, cutoff: str, stamp: str) -> Game:
         """Finish `game` as won by `player`, if the other player has not moved since `cutoff`."""
-        ending = Ending(game.board, player, "Turn = :other AND UpdatedAt <= :cutoff",
-                        {":other": s(game.other_player(player)), ":cutoff": s(cutoff)})  # fmt: skip
+        ending = Ending(
+            game.board,
+            player,
+            "Turn = :other AND UpdatedAt <= :cutoff",
+            {":other": s(game.other_player(player)), ":cutoff": s(cutoff)},
+        )
         return self.finish(game, ending, stamp)
 
     def finish(self, game: Game, ending: Ending, stamp: str) -> Game:
@@ -124,11 +135,13 @@ class Results:
 
     def _standings(self, keys: list[str], consistent: bool) -> dict[str, Standing]:
         """Read the players' ratings and wins; a player with no account is left out."""
-        wanted: dict[str, Any] = {self._users: {
-            "Keys": [{"UserKey": s(k)} for k in keys],
-            "ProjectionExpression": "UserKey, Rating, Wins",
-            "ConsistentRead": consistent,
-        }}  # fmt: skip
+        wanted: dict[str, Any] = {
+            self._users: {
+                "Keys": [{"UserKey": s(k)} for k in keys],
+                "ProjectionExpression": "UserKey, Rating, Wins",
+                "ConsistentRead": consistent,
+            }
+        }
         items: list[dict[str, Any]] = []
         for _ in range(_ATTEMPTS):
             with translated("reading the players' ratings"):
@@ -142,19 +155,24 @@ class Results:
     def _game_write(self, game: Game, ending: Ending, stamp: str) -> dict[str, Any]:
         condition = "attribute_exists(GameId) AND #st = :playing AND Version = :v"
         update, values = finishing(ending, stamp)
-        values |= {":playing": s(Status.IN_PROGRESS), ":v": {"N": str(game.version)},
-                   **ending.values}  # fmt: skip
+        values |= {
+            ":playing": s(Status.IN_PROGRESS),
+            ":v": {"N": str(game.version)},
+            **ending.values,
+        }
         if ending.condition:
             condition += f" AND {ending.condition}"
-        return {"Update": {
-            "TableName": self._games,
-            "Key": {"GameId": s(game.id)},
-            "ConditionExpression": condition,
-            "UpdateExpression": update,
-            "ExpressionAttributeNames": {"#st": "Status"},
-            "ExpressionAttributeValues": values,
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }}  # fmt: skip
+        return {
+            "Update": {
+                "TableName": self._games,
+                "Key": {"GameId": s(game.id)},
+                "ConditionExpression": condition,
+                "UpdateExpression": update,
+                "ExpressionAttributeNames": {"#st": "Status"},
+                "ExpressionAttributeValues": values,
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
 
     def _count_writes(
         self, game: Game, winner: str | None, standings: dict[str, Standing]
@@ -163,9 +181,17 @@ class Results:
         host, opponent = game.host.lower(), (game.opponent or "").lower()
         before = {k: float(v.rating) if v.rating else ratings.START for k, v in standings.items()}
         host_score = ratings.TIE if winner is None else float(winner == game.host)
-        new = dict(zip((host, opponent), ratings.after_game(
-            before.get(host, ratings.START), before.get(opponent, ratings.START), host_score,
-        ), strict=True))  # fmt: skip
+        new = dict(
+            zip(
+                (host, opponent),
+                ratings.after_game(
+                    before.get(host, ratings.START),
+                    before.get(opponent, ratings.START),
+                    host_score,
+                ),
+                strict=True,
+            )
+        )
         writes = []
         for key, standing in standings.items():
             score = host_score if key == host else 1.0 - host_score
@@ -176,23 +202,29 @@ class Results:
         self, key: str, standing: Standing, rating: float, score: float
     ) -> dict[str, Any]:
         won, lost, tied = score == ratings.WIN, score == ratings.LOSS, score == ratings.TIE
-        values = {":rating": {"N": ratings.stored(rating)}, ":ladder": s(shard(key)),
-                  ":rank": {"N": str(ratings.rank(rating, standing.wins + won))},
-                  ":w": {"N": str(int(won))}, ":l": {"N": str(int(lost))},
-                  ":t": {"N": str(int(tied))}}  # fmt: skip
+        values = {
+            ":rating": {"N": ratings.stored(rating)},
+            ":ladder": s(shard(key)),
+            ":rank": {"N": str(ratings.rank(rating, standing.wins + won))},
+            ":w": {"N": str(int(won))},
+            ":l": {"N": str(int(lost))},
+            ":t": {"N": str(int(tied))},
+        }
         condition = "attribute_exists(UserKey) AND attribute_not_exists(Rating)"
         if standing.rating is not None:
             condition = "attribute_exists(UserKey) AND Rating = :was AND Wins = :wins"
             values |= {":was": {"N": standing.rating}, ":wins": {"N": str(standing.wins)}}
-        return {"Update": {
-            "TableName": self._users,
-            "Key": {"UserKey": s(key)},
-            "ConditionExpression": condition,
-            "UpdateExpression": "SET Rating = :rating, Ladder = :ladder, #rank = :rank"
-                                " ADD Wins :w, Losses :l, Ties :t",
-            "ExpressionAttributeNames": {"#rank": "Rank"},
-            "ExpressionAttributeValues": values,
-        }}  # fmt: skip
+        return {
+            "Update": {
+                "TableName": self._users,
+                "Key": {"UserKey": s(key)},
+                "ConditionExpression": condition,
+                "UpdateExpression": "SET Rating = :rating, Ladder = :ladder, #rank = :rank"
+                " ADD Wins :w, Losses :l, Ties :t",
+                "ExpressionAttributeNames": {"#rank": "Rank"},
+                "ExpressionAttributeValues": values,
+            }
+        }
 
     def _transact(self, writes: list[dict[str, Any]], token: str) -> list[dict[str, Any]]:
         """Run the writes as one transaction; return [] or each write's cancellation reason."""
@@ -213,10 +245,21 @@ def finishing(ending: Ending, stamp: str) -> tuple[str, dict[str, Any]]:
     Status and StatusDate move to FINISHED (the index entries with them), the final board and
     winner are written once, and Turn and Waiting go. The caller adds the condition.
     """
-    sets = ["#st = :over", "StatusDate = :sd", "Board = :board", "FinalBoard = :board",
-            "Version = Version + :one", "UpdatedAt = :now"]  # fmt: skip
-    values = {":over": s(Status.FINISHED), ":sd": s(FINISHED + stamp), ":board": s(ending.board),
-              ":one": {"N": "1"}, ":now": s(stamp)}  # fmt: skip
+    sets = [
+        "#st = :over",
+        "StatusDate = :sd",
+        "Board = :board",
+        "FinalBoard = :board",
+        "Version = Version + :one",
+        "UpdatedAt = :now",
+    ]
+    values = {
+        ":over": s(Status.FINISHED),
+        ":sd": s(FINISHED + stamp),
+        ":board": s(ending.board),
+        ":one": {"N": "1"},
+        ":now": s(stamp),
+    }
     if ending.winner:
         sets.append("Winner = :winner")
         values[":winner"] = s(ending.winner)
@@ -242,6 +285,13 @@ def _finished(game: Game, ending: Ending, stamp: str) -> Game:
     moves = game.moves + ending.cells
     if len(moves) != sum(c != EMPTY for c in ending.board):
         moves = ()  # a game from before moves were recorded (as items.moves_of reads it)
-    return replace(game, status=Status.FINISHED, board=ending.board, turn=None,
-                   winner=ending.winner, updated_at=stamp, version=game.version + 1,
-                   moves=moves)  # fmt: skip
+    return replace(
+        game,
+        status=Status.FINISHED,
+        board=ending.board,
+        turn=None,
+        winner=ending.winner,
+        updated_at=stamp,
+        version=game.version + 1,
+        moves=moves,
+    )

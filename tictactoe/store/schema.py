@@ -46,8 +46,11 @@ def _index(name: str, player_key: str, other_player: str) -> dict[str, Any]:
 
 def definitions(settings: Settings) -> list[dict[str, Any]]:
     """Return the CreateTable arguments of every table the app uses."""
-    return [_games(settings.games_table), _users(settings.users_table),
-            _pictures(settings.avatars_table)]  # fmt: skip
+    return [
+        _games(settings.games_table),
+        _users(settings.users_table),
+        _pictures(settings.avatars_table),
+    ]
 
 
 def _games(name: str) -> dict[str, Any]:

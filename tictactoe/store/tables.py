@@ -204,8 +204,11 @@ def add_index(
     name = table["TableName"]
     with translated(f"adding index {index['IndexName']} to {name}"):
         try:
-            client.update_table(TableName=name, AttributeDefinitions=list(attributes.values()),
-                                GlobalSecondaryIndexUpdates=[{"Create": create}])  # fmt: skip
+            client.update_table(
+                TableName=name,
+                AttributeDefinitions=list(attributes.values()),
+                GlobalSecondaryIndexUpdates=[{"Create": create}],
+            )
         except ClientError as err:
             # One index creation at a time per table: the loser of a race is told so.
             if error_code(err) in ("ResourceInUseException", "LimitExceededException"):

@@ -82,8 +82,11 @@ class Users:
             "SessionEpoch": {"N": "0"},
             "Skeleton": s(skeleton),
         }
-        claim = {"UserKey": s(CLAIM + skeleton), "Owner": s(name.lower()),
-                 "CreatedAt": s(user.created_at)}  # fmt: skip
+        claim = {
+            "UserKey": s(CLAIM + skeleton),
+            "Owner": s(name.lower()),
+            "CreatedAt": s(user.created_at),
+        }
         new = "attribute_not_exists(UserKey)"
         writes = [
             {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": new}},
@@ -106,15 +109,23 @@ class Users:
         so this runs once per account. Return True if the claim is now the account's.
         """
         key = s(user.name.lower())
-        marked = {"TableName": self._table, "Key": {"UserKey": key},
-                  "UpdateExpression": "SET Skeleton = :s",
-                  "ConditionExpression": "attribute_exists(UserKey)"}  # fmt: skip
+        marked = {
+            "TableName": self._table,
+            "Key": {"UserKey": key},
+            "UpdateExpression": "SET Skeleton = :s",
+            "ConditionExpression": "attribute_exists(UserKey)",
+        }
         claim = {"UserKey": s(CLAIM + skeleton), "Owner": key, "CreatedAt": s(now())}
         writes = [
-            {"Put": {"TableName": self._table, "Item": claim,
-                     "ConditionExpression": "attribute_not_exists(UserKey)"}},
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": claim,
+                    "ConditionExpression": "attribute_not_exists(UserKey)",
+                }
+            },
             {"Update": {**marked, "ExpressionAttributeValues": {":s": s(skeleton)}}},
-        ]  # fmt: skip
+        ]
         if not self._transact(writes, "claiming a name"):
             return True
         with translated("updating a player"):  # a look-alike holds it: keep both working
@@ -214,8 +225,12 @@ class Users:
             return
         kept = {"L": [{"L": [s(sid), {"N": str(end)}]} for sid, end in live]}
         # A concurrent sign-out changed the version meanwhile: it prunes, or the next one will.
-        self._update_if(name, "SET SignedOut = :kept ADD SignedOutVersion :one",
-                        "SignedOutVersion = :v", {**version, ":kept": kept})  # fmt: skip
+        self._update_if(
+            name,
+            "SET SignedOut = :kept ADD SignedOutVersion :one",
+            "SignedOutVersion = :v",
+            {**version, ":kept": kept},
+        )
 
     def delete(self, user: User) -> None:
         """Delete the account and, if it holds one, its look-alike claim, together."""
@@ -223,13 +238,17 @@ class Users:
         account = {"Delete": {"TableName": self._table, "Key": {"UserKey": key}}}
         writes: list[dict[str, Any]] = [account]
         if user.skeleton:
-            writes.append({"Delete": {
-                "TableName": self._table,
-                "Key": {"UserKey": s(CLAIM + user.skeleton)},
-                "ConditionExpression": "attribute_not_exists(UserKey) OR #o = :me",
-                "ExpressionAttributeNames": {"#o": "Owner"},
-                "ExpressionAttributeValues": {":me": key},
-            }})  # fmt: skip
+            writes.append(
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": {"UserKey": s(CLAIM + user.skeleton)},
+                        "ConditionExpression": "attribute_not_exists(UserKey) OR #o = :me",
+                        "ExpressionAttributeNames": {"#o": "Owner"},
+                        "ExpressionAttributeValues": {":me": key},
+                    }
+                }
+            )
         for _ in range(_ATTEMPTS):
             if not self._transact(writes, "deleting a player"):
                 self.announce(Revoked(user.name, None))

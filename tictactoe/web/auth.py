@@ -46,9 +46,15 @@ def sign_in(user: User) -> None:
     """Start a fresh session for `user` (a new cookie, so an old one cannot be replayed)."""
     now = int(clock())
     session.clear()
-    session.update(player=user.name, picture=user.picture, account=user.created_at,
-                   epoch=user.epoch, since=now, checked=now,
-                   sid=accounts.new_session_id())  # fmt: skip
+    session.update(
+        player=user.name,
+        picture=user.picture,
+        account=user.created_at,
+        epoch=user.epoch,
+        since=now,
+        checked=now,
+        sid=accounts.new_session_id(),
+    )
     session.permanent = True
 
 
@@ -157,8 +163,13 @@ def holder() -> accounts.Holder | None:
     """Read the session's claims; None when any is missing (a session from before epochs)."""
     values = [session.get(k) for k in ("player", "account", "epoch", "since", "checked")]
     name, account, epoch, since, checked = values
-    if not (isinstance(name, str) and isinstance(account, str) and isinstance(epoch, int)
-            and isinstance(since, int) and isinstance(checked, int)):  # fmt: skip
+    if not (
+        isinstance(name, str)
+        and isinstance(account, str)
+        and isinstance(epoch, int)
+        and isinstance(since, int)
+        and isinstance(checked, int)
+    ):
         return None
     sid = session.get("sid")
     return accounts.Holder(

@@ -17,6 +17,11 @@ bp = Blueprint("computer", __name__, url_prefix="/api")
 @auth.signed_in
 def start() -> Response:
     body = inputs.json_object()  # 400 unless the body is a JSON object
-    game = computer.start(backend().games, auth.player(), body.get("level"),
-                          body.get("first", "me"), auth.my_picture())  # fmt: skip
+    game = computer.start(
+        backend().games,
+        auth.player(),
+        body.get("level"),
+        body.get("first", "me"),
+        auth.my_picture(),
+    )
     return game_response(game, 201)

@@ -90,8 +90,9 @@ def game(game_id: str):  # type: ignore[no-untyped-def]
     extras = game_page.extras(found)
     remember_games([found, *([extras["rematch"]] if extras["rematch"] else [])])
     expired = games.expired(backend().games, found)
-    return render_template("game.html", game=found, state=etag(found), json=game_json(found),
-                           expired=expired, **extras)  # fmt: skip
+    return render_template(
+        "game.html", game=found, state=etag(found), json=game_json(found), expired=expired, **extras
+    )
 
 
 @bp.post("/challenges")
@@ -120,8 +121,9 @@ def quick_wait():  # type: ignore[no-untyped-def]
     if isinstance(found, Paired):
         return _see(url_for("pages.game", game_id=found.game.id, v=found.game.version))
     waited = found.expires_at - b.games.clock() if isinstance(found, Waiting) else 0
-    return render_template("quick.html", seconds_left=max(0, math.ceil(waited)),
-                           refresh=QUICK_REFRESH)  # fmt: skip
+    return render_template(
+        "quick.html", seconds_left=max(0, math.ceil(waited)), refresh=QUICK_REFRESH
+    )
 
 
 @bp.post("/quick-play/cancel")
@@ -284,9 +286,14 @@ def _profile(error: str | None = None, done: str | None = None, **errors: str) -
     remember_pictures({player: digest})  # the header's small picture, without another read
     large = picture_url(player, digest, LARGE)
     return render_template(
-        "profile.html", picture=found, large=large, error=error, done=done,
-        max_mib=pillow.MAX_BYTES // (1024 * 1024), **errors,
-    )  # fmt: skip
+        "profile.html",
+        picture=found,
+        large=large,
+        error=error,
+        done=done,
+        max_mib=pillow.MAX_BYTES // (1024 * 1024),
+        **errors,
+    )
 
 
 def _welcome_again(err: Exception, **context: str):  # type: ignore[no-untyped-def]

@@ -82,12 +82,15 @@ def document(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 _REFUSALS = [
-    ("400", f"Malformed request: a query parameter or field holds a NUL, is not valid Unicode "
-     f"or is over {MAX_TEXT} characters; the body is not UTF-8 JSON, not an object, or nested "
-     f"over {MAX_DEPTH} levels; or the CSRF token is missing or wrong."),
+    (
+        "400",
+        f"Malformed request: a query parameter or field holds a NUL, is not valid Unicode "
+        f"or is over {MAX_TEXT} characters; the body is not UTF-8 JSON, not an object, or nested "
+        f"over {MAX_DEPTH} levels; or the CSRF token is missing or wrong.",
+    ),
     ("413", "The request body is over 64 KiB."),
     ("415", "A body that is not application/json."),
-]  # fmt: skip
+]
 
 
 def _check_request() -> None:

@@ -61,12 +61,15 @@ class RefuseKnownFloods:
             if until is not None:
                 refused = too_many_logins(until - now)
                 body = json.dumps({"error": str(refused)}).encode()
-                start_response("429 TOO MANY REQUESTS", [
-                    ("Content-Type", "application/json"),
-                    ("Content-Length", str(len(body))),
-                    ("Retry-After", str(refused.retry_after)),
-                    ("Cache-Control", "no-store"),
-                    ("X-Content-Type-Options", "nosniff"),
-                ])  # fmt: skip
+                start_response(
+                    "429 TOO MANY REQUESTS",
+                    [
+                        ("Content-Type", "application/json"),
+                        ("Content-Length", str(len(body))),
+                        ("Retry-After", str(refused.retry_after)),
+                        ("Cache-Control", "no-store"),
+                        ("X-Content-Type-Options", "nosniff"),
+                    ],
+                )
                 return [body]
         return self.app(environ, start_response)

@@ -94,8 +94,11 @@ class RequestLog:
         self.app = app
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        tally = Tally(request_id_from(environ.get("HTTP_X_AMZN_TRACE_ID")),
-                      environ.get("REQUEST_METHOD", "?"), time.perf_counter())  # fmt: skip
+        tally = Tally(
+            request_id_from(environ.get("HTTP_X_AMZN_TRACE_ID")),
+            environ.get("REQUEST_METHOD", "?"),
+            time.perf_counter(),
+        )
         environ[_ENVIRON_KEY] = tally
         token = logs.request_id.set(tally.request_id)
         counting = metrics.begin()  # what the request does (moves, games) goes on its line
@@ -113,8 +116,14 @@ class RequestLog:
         finally:
             fields = tally.fields()
             log.info("request", extra=fields)
-            metrics.request(counting, tally.route, fields["status"] or 500,
-                            fields["duration_ms"], tally.rcu, tally.wcu)  # fmt: skip
+            metrics.request(
+                counting,
+                tally.route,
+                fields["status"] or 500,
+                fields["duration_ms"],
+                tally.rcu,
+                tally.wcu,
+            )
             logs.request_id.reset(token)
 
 
