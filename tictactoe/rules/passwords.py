@@ -29,6 +29,7 @@ def password_problem(password: object, username: str) -> str | None:
     problem = length_problem(password)
     if problem is not None:
         return problem
+    assert isinstance(password, str)  # length_problem refused anything else
     if username and skeleton(username) in skeleton(password):
         return "password must not be built from your username. Choose words of your own."
     with _ESTIMATING:

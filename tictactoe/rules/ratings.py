@@ -11,7 +11,9 @@ _WINS_ROOM = 10**9
 
 def expected(rating: float, other: float) -> float:
     """Return the score `rating` is expected to make against `other` (0 to 1)."""
-    return 1.0 / (1.0 + 10.0 ** ((other - rating) / 400.0))
+    # typeshed types float ** float as Any (a negative base can give a complex number).
+    odds: float = 10.0 ** ((other - rating) / 400.0)
+    return 1.0 / (1.0 + odds)
 
 
 def rated(rating: float, other: float, score: float) -> float:
