@@ -4,6 +4,8 @@
     python scripts/bundle.py --bucket my-bucket                  # offline: build only
     python scripts/bundle.py --certificate-arn arn:aws:acm:... --no-secret --bucket my-bucket
     python scripts/bundle.py --secret-from-env CI_SESSION_KEY    # the key from a CI secret
+    python scripts/bundle.py --secret-parameter /tictactoe/tictactoe/secret-key \
+        --vpc vpc-0abc1234 --subnets subnet-0a,subnet-0b --public-ip   # offline, as CI builds
 
 The zip holds only what the app needs, at its root: application.py, tictactoe/,
 requirements.txt, Procfile, .ebextensions/, .platform/ (the nginx upload limit) and the
@@ -17,6 +19,10 @@ With --upload the script first does every account-level step, each one idempoten
 SecureString that the bundled config names (never overwritten), and the VPC and subnets
 (scripts/bundle_network.py) with --alarm-email in the generated .ebextensions/90-account.config.
 --waf adds the AWS WAF web ACL of scripts/bundle_waf.py (off by default: it is billed monthly).
+--public-origin writes [flask].public_origin, the address players use, into the bundled config.
+An --upload run ends by printing the repository variables that let the deploy workflow build
+the same bundle offline (scripts/bundle_workflow.py): --vpc and --subnets with --public-ip or
+--no-public-ip, --secret-parameter, --alarm-email and the rest, which an offline build takes too.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +61,7 @@ _https = _sibling("bundle_https")  # --certificate-arn
 _account = _sibling("bundle_account")  # --upload's account steps, --alarm-email
 _network = _sibling("bundle_network")  # --upload: the VPC and subnets
 _balancer = _sibling("bundle_balancer")  # the load balancer's attributes (load-balanced only)
+_workflow = _sibling("bundle_workflow")  # what --upload prints for continuous deployment
 BundleError: type[Exception] = _settings.BundleError
 ConfigError: type[Exception] = _settings.ConfigError
 SECRET_ENV: str = _settings.SECRET_ENV
@@ -108,24 +116,29 @@ def main(argv: list[str] | None = None) -> int:
         from_env = args.secret_from_env
         secret = None if from_env is None else _settings.secret_from_env(from_env)
         parameter = _key_parameter(args)
+        network = _offline_network(args)
         config_text, settings, generated = bundled_config(
             args.config,
             secret,
             no_secret=args.no_secret,
             force_https=bool(args.certificate_arn),
             key_parameter=parameter,
+            public_origin=args.public_origin,
         )
         extra: dict[str, str] = {}
-        if args.environment_type != "SingleInstance":  # a single instance has no load balancer
+        load_balanced = args.environment_type != "SingleInstance"
+        if load_balanced:  # a single instance has no load balancer
             extra[_balancer.CONFIG_NAME] = _balancer.config_text()
         if args.certificate_arn:
             _certificate(args.certificate_arn, settings.region)
             extra[_https.CONFIG_NAME] = _https.listener_config(args.certificate_arn)
         output = args.output or ROOT / DEFAULT_OUTPUT
         if args.upload:
-            extra[_account.CONFIG_NAME] = _account_steps(args, settings, parameter, output)
-        elif args.alarm_email:
-            extra[_account.CONFIG_NAME] = _account.account_config(None, args.alarm_email, False)
+            network = _account_steps(args, settings, parameter, output)
+        if network is not None or args.alarm_email:
+            extra[_account.CONFIG_NAME] = _account.account_config(
+                network, args.alarm_email, load_balanced
+            )
         if args.waf:
             waf = _waf()
             extra[waf.CONFIG_NAME] = waf.config_text()
@@ -135,7 +148,11 @@ def main(argv: list[str] | None = None) -> int:
     except (BundleError, ConfigError, _account.AccountError) as err:
         print(f"bundle.py: error: {err}", file=sys.stderr)
         return 2
+    if network is not None and not args.upload:  # --upload printed it with the account steps
+        print(f"network: {_network.describe(network)}")
     _report(args, bundle, settings, bucket, key)
+    if args.upload:
+        _report_next(args, network, parameter)
     return 0
 
 
@@ -216,6 +233,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="add an AWS WAF web ACL to the load balancer (scripts/bundle_waf.py; off by default)",
     )
+    launch.add_argument(
+        "--public-origin",
+        metavar="URL",
+        help="the address players use, such as https://game.example.com: bundled as "
+        "[flask].public_origin (links are built from it, other hosts refused); https:// with "
+        "--certificate-arn",
+    )
     account = parser.add_argument_group("the account steps of --upload (each done only once)")
     account.add_argument(
         "--role",
@@ -236,6 +260,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="A,B",
         help="its subnets, in two Availability Zones or more (default: the "
         "default VPC's default subnets)",
+    )
+    account.add_argument(
+        "--public-ip",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="offline only, with --vpc and --subnets: whether those subnets are public, so the "
+        "instances get public addresses (--upload finds that out itself and prints it)",
     )
     return parser
 
@@ -267,8 +298,20 @@ def _check_options(args: argparse.Namespace) -> None:
             "--waf guards the load balancer, and a SingleInstance environment has "
             "none. Use LoadBalancing (the default)"
         )
-    if not args.upload and (args.vpc or args.subnets or args.role != _account.ROLE):
-        raise BundleError("--role, --vpc and --subnets are account steps: they need --upload")
+    if not args.upload and args.role != _account.ROLE:
+        raise BundleError("--role is an account step: it needs --upload")
+    if args.upload and args.public_ip is not None:
+        raise BundleError(
+            "--public-ip and --no-public-ip are for offline builds: --upload reads whether the "
+            "subnets are public from the account"
+        )
+    named = (args.vpc is not None, args.subnets is not None, args.public_ip is not None)
+    if not args.upload and any(named) and not all(named):
+        raise BundleError(
+            "offline, --vpc, --subnets and --public-ip or --no-public-ip go together (as --upload "
+            "printed them): a bundle that names part of a network would move the environment. "
+            "Or let --upload find the network"
+        )
     _account.check_names(args.role, args.secret_parameter)
     if args.alarm_email is not None:
         _account.check_email(args.alarm_email)
@@ -291,10 +334,20 @@ def _key_parameter(args: argparse.Namespace) -> str | None:
     return args.secret_parameter or named or _account.default_parameter(args.application_name)
 
 
+def _offline_network(args: argparse.Namespace) -> Any:
+    """Return the network an offline build names with --vpc and --subnets, or None."""
+    if args.upload or args.vpc is None:
+        return None
+    try:
+        return _network.given(args.vpc, _network.subnet_ids(args.subnets), args.public_ip)
+    except _network.NetworkError as err:
+        raise BundleError(str(err)) from err
+
+
 def _account_steps(
     args: argparse.Namespace, settings: Settings, parameter: str | None, output: Path
-) -> str:
-    """Do --upload's account steps, printing a line each; return the generated config."""
+) -> Any:
+    """Do --upload's account steps, printing a line each; return the network found."""
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -328,7 +381,7 @@ def _account_steps(
             ),
             file=sys.stderr,
         )
-    return _account.account_config(network, args.alarm_email, load_balanced)
+    return network
 
 
 def _waf() -> ModuleType:
@@ -519,6 +572,25 @@ def _report(
         args.instance_type,
     )
     print(f"launch:  {url}")
+
+
+def _report_next(args: argparse.Namespace, network: Any, parameter: str | None) -> None:
+    """Print continuous deployment's variables and the deployment policy's one-time command."""
+    variables = _workflow.repository_variables(args, network, parameter)
+    print(
+        "ci:      to deploy every push with .github/workflows/deploy.yml, set these repository "
+        "variables (docs/deploy.md), so its offline builds carry the same network, key and "
+        "alarm address:"
+    )
+    for line in _workflow.variable_lines(variables):
+        print(f"  {line}")
+    if not parameter:
+        print("  gh secret set TICTACTOE_BUNDLE_KEY   # the key --secret-from-env read")
+    print(
+        "next:    after the environment exists, run once (with your credentials) so the "
+        "bundle's rolling deployment policy replaces the console's (docs/operations.md, "
+        f"Deploys): {_workflow.deployment_policy_command(args.application_name)}"
+    )
 
 
 if __name__ == "__main__":

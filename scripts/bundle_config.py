@@ -1,8 +1,9 @@
 """The config that goes into the bundle: validated by the app's own loader, with its key.
 
 scripts/bundle.py loads this file beside it. The repository's beanstalk.toml is never
-changed; the session key (generated, from TICTACTOE_SECRET_KEY, or none with --no-secret) and
-force_https (with --certificate-arn) go into the bundled copy only. Standard library only.
+changed; the session key (generated, from TICTACTOE_SECRET_KEY, or none with --no-secret),
+force_https (with --certificate-arn) and public_origin (--public-origin) go into the bundled
+copy only. Standard library only.
 """
 
 from __future__ import annotations
@@ -78,11 +79,13 @@ def bundled_config(
     no_secret: bool = False,
     force_https: bool = False,
     key_parameter: str | None = None,
+    public_origin: str | None = None,
 ) -> tuple[str, Settings, bool]:
     """Return the config text to bundle, its Settings, and whether a key was generated.
 
     The file on disk is never changed: the key, the key's parameter (`key_parameter`, named in
-    [flask].secret_key_parameter) and force_https go into the returned copy only.
+    [flask].secret_key_parameter), force_https and `public_origin` go into the returned copy
+    only.
     """
     settings = parse(path)  # the app's own loader: same rules, same messages
     text = path.read_text(encoding="utf-8")
@@ -123,6 +126,8 @@ def bundled_config(
                 f"{path} sets [flask].force_https = false; remove it or drop --certificate-arn"
             )
         text = with_flask_line(text, "force_https = true")
+    if public_origin is not None:
+        text = _with_public_origin(path, settings, text, public_origin, force_https)
     if text != path.read_text(encoding="utf-8"):
         settings = _parse_text(text, path)
     return text, settings, generated
@@ -143,6 +148,26 @@ def _with_key_parameter(path: Path, settings: Settings, text: str, name: str) ->
             "change one of them (--secret-parameter chooses the name)"
         )
     return with_flask_line(text, 'secret_key_parameter = "' + name + '"')
+
+
+def _with_public_origin(
+    path: Path, settings: Settings, text: str, origin: str, force_https: bool
+) -> str:
+    """Return `text` with [flask].public_origin set to `origin`, checked as the app checks it."""
+    origin = _config._origin("--public-origin", origin)
+    if (force_https or settings.force_https) and not origin.startswith("https://"):
+        raise BundleError(
+            f"--public-origin {origin}: the bundle redirects to HTTPS (--certificate-arn or "
+            "[flask].force_https), so players' address must be https:// too"
+        )
+    if re.search(r"^[ \t]*public_origin[ \t]*=", text, flags=re.MULTILINE):
+        if settings.public_origin == origin:
+            return text
+        raise BundleError(
+            f"{path} sets [flask].public_origin to {settings.public_origin}, not {origin}: "
+            "change one of them"
+        )
+    return with_flask_line(text, 'public_origin = "' + origin + '"')
 
 
 def _refuse_keys(path: Path, settings: Settings) -> None:

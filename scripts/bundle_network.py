@@ -5,7 +5,9 @@ subnets the operator names with --vpc and --subnets. They go into the bundle as 
 options (scripts/bundle_account.py writes them), so the instances, the load balancer and the
 push cache of .ebextensions/04-push.config land there with no choice in the console. The
 cache reads the Subnets option and needs two Availability Zones or more, and so does an
-application load balancer. boto3 is imported by the caller: an offline build never gets here.
+application load balancer. boto3 is imported by the caller. An offline build (a CI job with no
+account access) names the same network with --vpc, --subnets and --public-ip or
+--no-public-ip, as `--upload` printed them; `given` takes them as they are.
 """
 
 from __future__ import annotations
@@ -44,6 +46,19 @@ def subnet_ids(text: str) -> tuple[str, ...]:
     if len(set(ids)) != len(ids):
         raise NetworkError(f"--subnets names a subnet twice: {text!r}")
     return ids
+
+
+def given(vpc: str, subnets: tuple[str, ...], public: bool) -> Network:
+    """Return the network an offline build names, checking only the IDs' form and count."""
+    # Which zones the subnets are in needs the account to say: `--upload` checks that.
+    if not VPC_ID.match(vpc):
+        raise NetworkError(f"--vpc wants a VPC ID such as vpc-0abc1234, got {vpc!r}")
+    if len(subnets) < MIN_ZONES:
+        raise NetworkError(
+            f"--subnets names {len(subnets)} subnet(s); the load balancer and the push cache "
+            f"need {MIN_ZONES} Availability Zones or more: give the subnets --upload printed"
+        )
+    return Network(vpc, subnets, (), public, default=False)
 
 
 def find(ec2: Any, vpc: str | None = None, subnets: tuple[str, ...] = ()) -> Network:
@@ -96,7 +111,5 @@ def describe(network: Network) -> str:
     """Return one line saying which network the environment gets."""
     kind = "the default VPC" if network.default else "as given"
     reach = "public" if network.public else "private (instances get no public address)"
-    return (
-        f"{network.vpc} ({kind}), subnets {', '.join(network.subnets)} in "
-        f"{', '.join(network.zones)}, {reach}"
-    )
+    where = ", ".join(network.zones) or "zones not checked offline"
+    return f"{network.vpc} ({kind}), subnets {', '.join(network.subnets)} in {where}, {reach}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import boto3
 import pytest
 import yaml
 from botocore.exceptions import ClientError
+from botocore.validate import validate_parameters
 
 from devstack import moto_server, processes
 from tests.conftest import unique
@@ -399,14 +401,75 @@ def test_the_policy_and_the_config_name_the_default_applications_key() -> None:
     assert example and example[1] == name
 
 
-@pytest.mark.parametrize("flag", ["--role", "--vpc", "--subnets"])
-def test_account_flags_need_upload(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str
-) -> None:
-    value = {"--role": "other", "--vpc": "vpc-0123456789abcdef0", "--subnets": "subnet-01234567"}
-    code, _, err = run(capsys, "--output", str(tmp_path / "a.zip"), flag, value[flag])
-    assert code == 2 and "need --upload" in err
+def test_the_role_needs_upload(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "--output", str(tmp_path / "a.zip"), "--role", "other")
+    assert code == 2 and "needs --upload" in err
     assert not (tmp_path / "a.zip").exists()
+
+
+VPC, SUBNETS = "vpc-0123456789abcdef0", "subnet-0123456789abcdef0,subnet-0fedcba9876543210"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--vpc", VPC],
+        ["--subnets", SUBNETS],
+        ["--vpc", VPC, "--subnets", SUBNETS],  # public or not: the bundle must say
+        ["--public-ip"],
+        ["--no-public-ip", "--vpc", VPC],
+    ],
+)
+def test_an_offline_build_names_a_whole_network_or_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    """A bundle naming part of a network would move the environment's instances or cache."""
+    code, _, err = run(capsys, "--output", str(tmp_path / "a.zip"), *args)
+    assert code == 2 and "go together" in err
+    assert not (tmp_path / "a.zip").exists()
+
+
+@pytest.mark.parametrize(("flag", "public"), [("--public-ip", "true"), ("--no-public-ip", None)])
+def test_an_offline_build_carries_the_network_it_is_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str, public: str | None
+) -> None:
+    """What a CI job passes from the variables --upload printed, in the order given."""
+    subnets = ",".join(reversed(SUBNETS.split(",")))
+    code, out, err = run(
+        capsys, "--output", str(tmp_path / "a.zip"), "--vpc", VPC, "--subnets", subnets, flag
+    )
+    assert code == 0, err
+    options = yaml.safe_load(unzip(tmp_path / "a.zip")[".ebextensions/90-account.config"])
+    expected = {"VPCId": VPC, "Subnets": subnets, "ELBSubnets": subnets}
+    if public:
+        expected["AssociatePublicIpAddress"] = public
+    assert options["option_settings"] == {"aws:ec2:vpc": expected}
+    assert printed(out, "network").startswith(f"{VPC} (as given)")
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["--vpc", VPC, "--subnets", SUBNETS.split(",")[0], "--public-ip"], "need 2"),
+        (["--vpc", "vpc-nope", "--subnets", SUBNETS, "--public-ip"], "wants a VPC ID"),
+        (["--vpc", VPC, "--subnets", "subnet-x,subnet-y", "--public-ip"], "wants subnet IDs"),
+    ],
+)
+def test_an_offline_network_with_a_malformed_id_or_one_subnet_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], reason: str
+) -> None:
+    code, _, err = run(capsys, "--output", str(tmp_path / "a.zip"), *args)
+    assert code == 2 and reason in err, err
+    assert not (tmp_path / "a.zip").exists()
+
+
+def test_upload_finds_out_itself_whether_the_subnets_are_public(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(
+        capsys, "--output", str(tmp_path / "a.zip"), "--upload", RELEASE, "--no-public-ip"
+    )
+    assert code == 2 and "for offline builds" in err
 
 
 def test_an_offline_build_is_as_before(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -454,3 +517,41 @@ def test_waf_adds_the_web_acls_config_to_a_load_balanced_bundle_only(
     )
     assert code == 2 and "SingleInstance" in err
     assert not (tmp_path / "c.zip").exists()
+
+
+def test_upload_ends_with_the_ci_variables_and_the_deployment_policy_command(
+    account: dict[str, Any],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    names: tuple[str, str, str],
+) -> None:
+    """The variables say what the bundle carries; the command is one the AWS API takes."""
+    out, made = upload(capsys, tmp_path, *own(names), "--alarm-email", "ops@example.com")
+    variables = {
+        words[3]: words[5]
+        for words in (shlex.split(line) for line in out.splitlines())
+        if words[:3] == ["gh", "variable", "set"]
+    }
+    vpc = yaml.safe_load(unzip(made)[".ebextensions/90-account.config"])["option_settings"][
+        "aws:ec2:vpc"
+    ]
+    assert variables["TICTACTOE_VPC"] == vpc["VPCId"]
+    assert variables["TICTACTOE_SUBNETS"] == vpc["Subnets"]
+    assert variables["TICTACTOE_PUBLIC_IP"] == vpc["AssociatePublicIpAddress"]
+    assert variables["TICTACTOE_SECRET_PARAMETER"] == names[2]
+    assert variables["TICTACTOE_ALARM_EMAIL"] == "ops@example.com"
+    # The command: after the environment exists, the console's deployment options go, so
+    # 05-deploy.config's apply. It names this application and parses as UpdateEnvironment.
+    command = shlex.split(printed(out, "next").split(": ", 1)[1])
+    assert command[:3] == ["aws", "elasticbeanstalk", "update-environment"]
+    assert command[command.index("--application-name") + 1] == names[0]
+    removed = command[command.index("--options-to-remove") + 1 :]
+    specs = [dict(pair.split("=") for pair in item.split(",")) for item in removed]
+    request = {"EnvironmentName": "Tictactoe-env", "OptionsToRemove": specs}
+    shape = boto3.client("elasticbeanstalk", region_name=REGION).meta.service_model
+    validate_parameters(request, shape.operation_model("UpdateEnvironment").input_shape)
+    deploy = yaml.safe_load((ROOT / ".ebextensions" / "05-deploy.config").read_text())
+    bundled = deploy["option_settings"]["aws:elasticbeanstalk:command"]
+    assert {s["Namespace"] for s in specs} == {"aws:elasticbeanstalk:command"}
+    assert {s["OptionName"] for s in specs} == {"DeploymentPolicy", "BatchSizeType", "BatchSize"}
+    assert {s["OptionName"] for s in specs} <= set(bundled)

@@ -17,23 +17,40 @@ workflow.py), so a call in a loop, a branch or the failure path is seen as GitHu
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
+import boto3
 import pytest
+import yaml
+from moto import mock_aws
 
+from tests.deploy.test_bundle import AWS_AS_AN_ACCOUNT
+from tests.deploy.test_bundle import printed as bundle_printed
+from tests.deploy.test_bundle import run as run_bundle
 from tests.support import deploy_iam, workflow
 from tests.support.deploy_iam import EXAMPLE, Need
+from tictactoe.config import parse
 
 ACCOUNT, REGION = EXAMPLE["AWS_ACCOUNT_ID"], EXAMPLE["AWS_REGION"]
-VARIABLES = {
+SIGN_IN = {
     "AWS_REGION": REGION,
     "AWS_DEPLOY_ROLE_ARN": f"arn:aws:iam::{ACCOUNT}:role/tictactoe-deploy",
     "EB_APPLICATION": EXAMPLE["EB_APPLICATION"],
     "EB_ENVIRONMENT": EXAMPLE["EB_ENVIRONMENT"],
 }
+PARAMETER = "/tictactoe/tictactoe/secret-key"
+# What `scripts/bundle.py --upload` printed for an environment it set up (values made up).
+CHOICES = {
+    "TICTACTOE_VPC": "vpc-0a1b2c3d4e5f60718",
+    "TICTACTOE_SUBNETS": "subnet-0a1b2c3d4e5f60718,subnet-0b1c2d3e4f5a60718",
+    "TICTACTOE_PUBLIC_IP": "true",
+    "TICTACTOE_SECRET_PARAMETER": PARAMETER,
+}
+VARIABLES = {**SIGN_IN, **CHOICES}
 GITHUB = {"sha": "0123456789abcdef0123456789abcdef01234567", "run_id": "42", "run_attempt": "1"}
 LABEL = "0123456789ab-42-1"
 HEALTHY = {
@@ -166,7 +183,8 @@ def test_a_healthy_deploy_uploads_the_checked_zip_and_waits_for_green(tmp_path: 
     assert workflow.option(put, "--key") == f"tictactoe/{LABEL}.zip"
     with zipfile.ZipFile(run.folder / "dist" / "tictactoe.zip") as zf:
         bundled = zf.read("beanstalk.toml").decode()
-    assert "secret_key =" not in bundled  # --no-secret, the default
+    assert "secret_key =" not in bundled
+    assert f'secret_key_parameter = "{PARAMETER}"' in bundled  # BUNDLE_SECRET=ssm, the default
     sha = run.env["BUNDLE_SHA256"]
     assert re.fullmatch(r"[0-9a-f]{64}", sha)
     assert sha in workflow.option(run.calls[1], "--description")
@@ -221,11 +239,8 @@ def test_a_deploy_that_is_not_healthy_fails_the_job_and_shows_the_events(
 
 def test_the_session_key_can_come_from_a_repository_secret(tmp_path: Path) -> None:
     key = "k" * 48
-    run = deploy(
-        tmp_path,
-        variables={**VARIABLES, "BUNDLE_SECRET": "from-secret"},
-        secrets={"TICTACTOE_BUNDLE_KEY": key},
-    )
+    variables = {**VARIABLES, "BUNDLE_SECRET": "from-secret", "TICTACTOE_SECRET_PARAMETER": ""}
+    run = deploy(tmp_path, variables=variables, secrets={"TICTACTOE_BUNDLE_KEY": key})
     assert set(run.codes.values()) == {0}, run.output
     with zipfile.ZipFile(run.folder / "dist" / "tictactoe.zip") as zf:
         assert f'secret_key = "{key}"' in zf.read("beanstalk.toml").decode()
@@ -235,12 +250,41 @@ def test_the_session_key_can_come_from_a_repository_secret(tmp_path: Path) -> No
     ("variables", "secrets", "failed", "says"),
     [
         (
-            {**VARIABLES, "BUNDLE_SECRET": "from-secret"},
+            {**VARIABLES, "BUNDLE_SECRET": "from-secret", "TICTACTOE_SECRET_PARAMETER": ""},
             {},
             "Build the bundle",
             "TICTACTOE_BUNDLE_KEY is not set",
         ),
-        ({**VARIABLES, "BUNDLE_SECRET": "yes"}, {}, "Build the bundle", "must be no-secret"),
+        (
+            {**VARIABLES, "BUNDLE_SECRET": "from-secret"},
+            {"TICTACTOE_BUNDLE_KEY": "k" * 48},
+            "Build the bundle",
+            "TICTACTOE_SECRET_PARAMETER names an SSM parameter: unset one",
+        ),
+        ({**VARIABLES, "BUNDLE_SECRET": "yes"}, {}, "Build the bundle", "must be ssm, no-secret"),
+        # The choices --upload made: without them a version would drop the environment's
+        # network options or leave the instances without their key.
+        *[
+            (
+                {**VARIABLES, name: ""},
+                {},
+                "Build the bundle",
+                f"::error::repository variable {name} is not set",
+            )
+            for name in CHOICES
+        ],
+        (
+            {**VARIABLES, "TICTACTOE_PUBLIC_IP": "yes"},
+            {},
+            "Build the bundle",
+            "TICTACTOE_PUBLIC_IP must be true or false",
+        ),
+        (
+            {**VARIABLES, "TICTACTOE_SUBNETS": "subnet-0a1b2c3d4e5f60718"},
+            {},
+            "Build the bundle",
+            "need 2 Availability Zones or more",
+        ),
         ({**VARIABLES, "EB_ENVIRONMENT": ""}, {}, "Name the release", "EB_ENVIRONMENT is not set"),
         (
             {**VARIABLES, "AWS_DEPLOY_ROLE_ARN": "tictactoe-deploy"},
@@ -256,6 +300,72 @@ def test_a_missing_setting_stops_before_anything_is_uploaded(
     run = deploy(tmp_path, variables=variables, secrets=secrets)
     assert run.codes[failed] != 0 and says in run.output[failed]
     assert [call[:2] for call in run.calls] == [["elasticbeanstalk", "describe-events"]]
+
+
+def test_no_secret_keeps_the_key_in_the_environment_and_an_unset_alarm_address_is_flagged(
+    tmp_path: Path,
+) -> None:
+    """BUNDLE_SECRET=no-secret still works as before: no key in the zip, none named."""
+    variables = {**VARIABLES, "BUNDLE_SECRET": "no-secret", "TICTACTOE_SECRET_PARAMETER": ""}
+    run = deploy(tmp_path, variables=variables)
+    assert set(run.codes.values()) == {0}, run.output
+    with zipfile.ZipFile(run.folder / "dist" / "tictactoe.zip") as zf:
+        (tmp_path / "bundled.toml").write_bytes(zf.read("beanstalk.toml"))
+    bundled = parse(tmp_path / "bundled.toml")
+    assert bundled.secret_key is None and bundled.secret_key_parameter is None
+    assert "::warning::TICTACTOE_ALARM_EMAIL is not set" in run.output["Build the bundle"]
+
+
+def test_the_workflow_builds_the_bundle_an_upload_run_built(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Set the variables `bundle.py --upload` printed, and a push ships the same zip, byte for
+    byte: the same 90-account.config (network, AlarmEmail), the same secret_key_parameter."""
+    certificate = f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/{'0' * 8}-0000-0000-0000-{'0' * 12}"
+    with mock_aws(config=AWS_AS_AN_ACCOUNT):
+        boto3.client("s3", region_name=REGION).create_bucket(
+            Bucket="releases", CreateBucketConfiguration={"LocationConstraint": REGION}
+        )
+        code, out, err = run_bundle(
+            capsys,
+            "--output",
+            str(tmp_path / "upload.zip"),
+            "--upload",
+            "s3://releases/tictactoe/v1.zip",
+            "--certificate-arn",
+            certificate,
+            "--alarm-email",
+            "ops@example.com",
+            "--public-origin",
+            "https://game.example.com",
+        )
+    assert code == 0, err
+    printed = [shlex.split(line) for line in out.splitlines() if "gh variable set" in line]
+    variables = {words[3]: words[5] for words in printed}
+    assert set(CHOICES) <= set(variables)
+    assert variables["TICTACTOE_ALARM_EMAIL"] == "ops@example.com"
+    assert variables["TICTACTOE_PUBLIC_ORIGIN"] == "https://game.example.com"
+    assert variables["CERTIFICATE_ARN"] == certificate
+
+    ci = deploy(tmp_path / "ci", variables={**SIGN_IN, **variables})
+    assert set(ci.codes.values()) == {0}, ci.output
+    with (
+        zipfile.ZipFile(tmp_path / "upload.zip") as by_hand,
+        zipfile.ZipFile(ci.folder / "dist" / "tictactoe.zip") as by_ci,
+    ):
+        for name in (".ebextensions/90-account.config", "beanstalk.toml"):
+            assert by_ci.read(name) == by_hand.read(name), name
+        assert by_ci.namelist() == by_hand.namelist()
+        account = yaml.safe_load(by_hand.read(".ebextensions/90-account.config"))
+        (tmp_path / "bundled.toml").write_bytes(by_ci.read("beanstalk.toml"))
+    assert ci.env["BUNDLE_SHA256"] == bundle_printed(out, "sha256")  # the very same release
+    # ...and what they carry is what the environment needs, not two copies of nothing.
+    options = account["option_settings"]
+    assert set(options["aws:ec2:vpc"]) >= {"VPCId", "Subnets", "ELBSubnets"}
+    assert options["aws:elasticbeanstalk:customoption"] == {"AlarmEmail": "ops@example.com"}
+    bundled = parse(tmp_path / "bundled.toml")
+    assert bundled.secret_key_parameter == PARAMETER and bundled.secret_key is None
+    assert bundled.public_origin == "https://game.example.com"
 
 
 def test_every_aws_call_is_allowed_and_every_grant_is_used(tmp_path: Path) -> None:
