@@ -5,7 +5,7 @@
 up what comes back, per table and index, attributed to the Flask request being served (home, create,
 accept, move, poll, page, login ...). Only the benchmarks and the budget test listen; the
 request log adds the same calls up per request. `install(client, bill=True)` also keeps what
-AWS would bill for the same calls (bench/billing_meter.py), which DynamoDB Local reports its
+AWS would bill for the same calls (bench/harness/billing/meter.py), which DynamoDB Local reports its
 own way (transactions, index writes, queries that find nothing).
 """
 
@@ -16,11 +16,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import has_request_context, request
+from flask import Flask, has_request_context, request
 
+from bench.harness.billing.model import generic
+from tictactoe import create_app
 from tictactoe.adapters import capacity
-
-from .billing import generic
+from tictactoe.config import Settings
 
 # Flask endpoint -> the request type a report is grouped by.
 REQUEST_TYPES = {
@@ -95,7 +96,7 @@ class Recorder:
     seconds: dict[tuple[str, str], float] = field(default_factory=lambda: defaultdict(float))
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    # With `bill`: what AWS would bill for the same calls (bench/billing_meter.py), in "aws".
+    # With `bill`: what AWS would bill for the same calls (bench/harness/billing/), in "aws".
     biller: Any = None
 
     @classmethod
@@ -105,7 +106,7 @@ class Recorder:
         recorder = cls()
         capacity.install(client).subscribe(recorder._record)
         if bill:
-            from .billing_meter import Biller, reader_for
+            from bench.harness.billing.meter import Biller, reader_for
 
             recorder.biller = Biller.install(client, reader_for(client), request_type)
         return recorder
@@ -153,6 +154,13 @@ class Recorder:
             self.by_type[kind].add(Usage(calls=1, rcu=call.rcu, wcu=call.wcu))
             if not call.targets:
                 self.by_target["(no capacity reported)"].calls += 1
+
+
+def instrumented_app(settings: Settings) -> tuple[Flask, Recorder]:
+    """Build the app as production does and hook a recorder onto its client, which also keeps
+    what AWS would bill for the same calls (bench/harness/billing/meter.py)."""
+    app = create_app(settings)
+    return app, Recorder.install(app.extensions["tictactoe"].dynamodb, bill=True)
 
 
 def _plain(usage: Usage) -> dict[str, float]:

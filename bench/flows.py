@@ -5,21 +5,27 @@ the home page and lands on the game page, the opponent loads home, accepts and l
 game page. Then every move is what the page's script sends: a POST to the API with the
 state it last saw in X-Game-State, after which the other player's poll (If-None-Match)
 sees the move once. Both players load home at the end.
+
+With push on, a game page opens GET /api/games/<id>/events when it loads, and the other
+player's moves reach it there instead of through its poll. `GameStream` opens that stream on
+a Flask test client (unbuffered) in a thread of its own, which reads the body and closes it:
+a stream_with_context generator keeps its request context while it lives, so it must be
+resumed and closed from one thread, and no other request may run in that thread meanwhile.
 """
 
 from __future__ import annotations
 
 import html
 import io
+import queue
 import re
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image
-
-from .flow_stream import GameStream
 
 PASSWORD = "correct horse battery"
 # X (the invited opponent) moves first. A win on the 7th move, and a full-board tie.
@@ -177,6 +183,26 @@ def play_game(
     `push` (an app with push on), each game page opens its stream when it loads, and the
     other page sees each change there instead of by polling.
     """
+    game_id = _start(host, opponent, step, push)
+    players = (opponent, host)  # X, the opponent, moves first
+    final: dict[str, Any] = {}
+    for turn, cell in enumerate(cells):
+        mover, watcher = players[turn % 2], players[(turn + 1) % 2]
+        final = mover.move(game_id, cell)
+        step(f"move {turn + 1}")
+        _expect_change(watcher.see(game_id, push), f"the other page sees move {turn + 1}")
+        step(f"the other page sees move {turn + 1}")
+    for player in (host, opponent):
+        player.unwatch()
+    host.load("/")
+    step("host loads home")
+    opponent.load("/")
+    step("opponent loads home")
+    return final
+
+
+def _start(host: Browser, opponent: Browser, step: Callable[[str], None], push: bool) -> str:
+    """Log both in, invite, accept, and let the host's page see the accept; return the game."""
     host.log_in()
     step("host logs in")
     opponent.log_in()
@@ -195,23 +221,64 @@ def play_game(
         step("opponent's page opens its stream")
     _expect_change(host.see(game_id, push), "the host's page sees the accept")
     step("host's page sees the accept")
-    players = (opponent, host)  # X, the opponent, moves first
-    final: dict[str, Any] = {}
-    for turn, cell in enumerate(cells):
-        mover, watcher = players[turn % 2], players[(turn + 1) % 2]
-        final = mover.move(game_id, cell)
-        step(f"move {turn + 1}")
-        _expect_change(watcher.see(game_id, push), f"the other page sees move {turn + 1}")
-        step(f"the other page sees move {turn + 1}")
-    for player in (host, opponent):
-        player.unwatch()
-    host.load("/")
-    step("host loads home")
-    opponent.load("/")
-    step("opponent loads home")
-    return final
+    return game_id
 
 
 def _expect_change(status: int, what: str) -> None:
     if status != 200:
         raise FlowError(f"{what}: the poll answered {status}")
+
+
+WAIT = 30.0  # seconds to wait for an event that is due (a loaded 2-core machine)
+_END = object()
+
+
+class StreamError(AssertionError):
+    """The stream did not answer as a page's EventSource expects."""
+
+
+class GameStream:
+    """One open game stream: `next_state()` is the ETag of its next game event."""
+
+    def __init__(self, client: Any, game_id: str) -> None:
+        self._path = f"/api/games/{game_id}/events"
+        self._states: queue.Queue[Any] = queue.Queue()
+        self._stop = threading.Event()
+        threading.Thread(target=self._read, args=(client,), name=self._path, daemon=True).start()
+
+    def _read(self, client: Any) -> None:
+        response = client.get(self._path, buffered=False)
+        try:
+            if response.status_code != 200:
+                self._states.put(StreamError(f"{self._path}: {response.status_code}"))
+                return
+            pending = ""
+            for chunk in response.response:
+                pending += chunk.decode() if isinstance(chunk, bytes) else chunk
+                *blocks, pending = pending.split("\n\n")
+                for block in blocks:
+                    fields = dict(line.split(": ", 1) for line in block.split("\n") if ": " in line)
+                    if fields.get("event") == "game":
+                        self._states.put(fields["id"])
+                if self._stop.is_set():
+                    break
+        finally:
+            response.close()  # in the thread that iterated it
+            self._states.put(_END)
+
+    def next_state(self) -> str:
+        """The state (ETag) of the stream's next game event."""
+        try:
+            got = self._states.get(timeout=WAIT)
+        except queue.Empty:
+            raise StreamError(f"{self._path}: no event within {WAIT} s") from None
+        if isinstance(got, StreamError):
+            raise got
+        if got is _END:
+            raise StreamError(f"{self._path}: the stream ended, expecting an event")
+        state: str = got
+        return state
+
+    def close(self) -> None:
+        """Close once the next chunk comes (an event or the stream's heartbeat)."""
+        self._stop.set()

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from .flows import PASSWORD, TIE_IN_9, WIN_IN_7
+from bench.flows import PASSWORD, TIE_IN_9, WIN_IN_7
 
 
 @dataclass

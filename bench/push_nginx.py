@@ -8,7 +8,7 @@ import subprocess
 
 from devstack import processes
 
-from .push_instances import MODES, STREAM_PATHS, PushStack
+from .harness.instances import MODES, STREAM_PATHS, PushStack
 
 
 def nginx_conf(running: PushStack) -> str:

@@ -32,8 +32,17 @@ from pathlib import Path
 
 from devstack import dynamodb_local, moto_server, processes, redis_server
 
-from .push_capacity import capacity
-from .push_instances import INSTANCES, MODES, PUSH_ON, Instance, Process, PushStack, children, rss
+from .harness.calls import capacity
+from .harness.instances import (
+    INSTANCES,
+    MODES,
+    PUSH_ON,
+    Instance,
+    Process,
+    PushStack,
+    children,
+    rss,
+)
 from .push_nginx import start_nginx
 from .stack import ROOT, SECRET
 

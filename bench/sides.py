@@ -23,8 +23,8 @@ from pathlib import Path
 
 from devstack import processes, redis_server
 
+from .harness.signups import address, sign_up
 from .load import Player
-from .push_players import address, sign_up
 from .push_stack import procfile, rebind, stop_all
 from .stack import ROOT, SECRET, cpu_seconds
 

@@ -16,7 +16,8 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from bench.billing import (
+from bench.harness.billing.meter import Biller
+from bench.harness.billing.model import (
     Index,
     Table,
     Write,
@@ -28,7 +29,6 @@ from bench.billing import (
     value_size,
     write_bill,
 )
-from bench.billing_meter import Biller
 
 
 def s(text: str) -> dict[str, str]:

@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 from flask.sessions import SecureCookieSessionInterface
 
-from bench.cut_switches import CUTS, LOGGING_SRCFILE, Switches
+from bench.suites.cuts.switches import CUTS, LOGGING_SRCFILE, Switches
 from tictactoe.web.layers import requestlog
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from bench.designs import DESIGNS, measure_design
-from bench.report_designs import markdown
+from bench.suites.designs.measure import DESIGNS, measure_design
+from bench.suites.designs.report import markdown
 
 
 @pytest.fixture(scope="module")

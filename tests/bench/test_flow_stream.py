@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from bench import game_costs
+from bench.capacity import instrumented_app
 from bench.flows import WIN_IN_7
+from bench.suites.capacity import games
 from tests.conftest import make_settings, passthrough
 from tictactoe.web import streams
 
@@ -34,10 +35,10 @@ def settings(dynamodb_local_url: str) -> Iterator[Any]:
 def test_pages_on_their_streams_poll_nothing_and_pay_one_read_per_stream(
     settings: Any, tmp_path: Any, quick_heartbeat: None
 ) -> None:
-    polled_app, polled_recorder = game_costs.instrumented_app(settings)
-    polled = game_costs.game_capacity(polled_app, polled_recorder, WIN_IN_7, True)
-    with game_costs.push_app(settings, tmp_path) as (app, recorder):
-        pushed = game_costs.game_capacity(app, recorder, WIN_IN_7, True, push=True)
+    polled_app, polled_recorder = instrumented_app(settings)
+    polled = games.game_capacity(polled_app, polled_recorder, WIN_IN_7, True)
+    with games.push_app(settings, tmp_path) as (app, recorder):
+        pushed = games.game_capacity(app, recorder, WIN_IN_7, True, push=True)
     assert pushed["final"]["status"] == polled["final"]["status"] == "FINISHED"
     on, off = pushed["capacity"]["by_type"], polled["capacity"]["by_type"]
     assert "poll" not in on and off["poll"]["calls"] == len(WIN_IN_7) + 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bench.marker_conf import Marked, kind_of
-from bench.profiles import OUTSIDE, group, read, request_of, summarise
+from bench.suites.compare.profiles import OUTSIDE, group, read, request_of, summarise
 
 ROOTS = (
     'process 1:"gunicorn";process 2:"gunicorn";ThreadWorker.handle (gunicorn/workers/gthread.py:5)'

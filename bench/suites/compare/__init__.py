@@ -1,0 +1,92 @@
+"""Baseline against current: a git ref's tree and this one, the browser flow with push on."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from bench.harness.context import Context
+from bench.harness.figures import num
+from bench.harness.rows import Row
+from bench.suites.compare import measure, report
+
+STAGE = "services"
+log = logging.getLogger("bench")
+
+
+def options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-compare", action="store_true", help="leave baseline against current out"
+    )
+
+
+def run(context: Context) -> dict[str, Any]:
+    """Both sides on the stack's DynamoDB Local and S3, its app stopped."""
+    if context.args.no_compare:
+        return {}
+    log.info("baseline against current (bench/suites/compare/)")
+    plan = measure.Plan.quick() if context.args.quick else measure.Plan()
+    stack = context.stack
+    endpoints = stack.settings.endpoint or "", stack.settings.s3_endpoint or ""
+    return {"compare": measure.run(plan, *endpoints, stack.db.pid, context.workdir)}
+
+
+def rows(results: dict[str, Any]) -> list[Row]:
+    return [Row(*fields) for fields in report.summary(results["compare"])]
+
+
+def sections(results: dict[str, Any]) -> list[str]:
+    return [*report.markdown(results["compare"]), ""]
+
+
+def _browser_why(results: dict[str, Any]) -> str:
+    found = ((results.get("compare") or {}).get("profiles") or {}).get("current", {})
+    parts = []
+    for kind in ("move", "stream event (hub)", "stream (opened)", "game_page", "home"):
+        got = found.get("requests", {}).get(kind)
+        if got:
+            top = ", ".join(f"{g} {100 * s:.0f}%" for g, s in list(got["groups"].items())[:3])
+            parts.append(f"{kind} ({num(got['ms_per'])} ms a {got['per']}): {top}")
+    said = (
+        "What the profile of the current side says (see 'Profiles'): " + "; ".join(parts) + "."
+        if parts
+        else "No profile was recorded (py-spy missing)."
+    )
+    return f"{said} {_cuts_said(results.get('cuts'))}" + (
+        " What stands in the way: botocore's share is one DynamoDB call's fixed work (SigV4 "
+        "signing, its event hooks, http.client and urllib3, parsing the JSON answer) repeated "
+        "for every call, spread over hundreds of functions with no hot spot, and the pages "
+        "that make several calls (home: two queries and a batch read; invite: six calls) "
+        "weigh most per move. Closing the gap takes fewer calls per request (the table "
+        "designs of 'Writing less per game' price what each would cost in writes) or a "
+        "lighter DynamoDB client than botocore, for which there is no well-kept library."
+    )
+
+
+def _cuts_said(cuts: dict[str, Any] | None) -> str:
+    """One sentence on what the measured per-request cuts gave (bench/cuts.py)."""
+    if not cuts:
+        return ""
+    rows, said = cuts["rows"], []
+    for row, what in (
+        ("all four", "the four cuts of 7fcaba5 together"),
+        ("orjson", "an orjson JSON provider (not adopted)"),
+    ):
+        got = rows.get(row)
+        if got:
+            said.append(
+                f"{what} {got['ratio']['move']:.2f} of a move's CPU and "
+                f"{got['ratio']['poll']:.2f} of a poll's"
+            )
+    noise = rows.get("nothing (noise)")
+    tail = f" (the noise row: {noise['ratio']['move']:.2f})" if noise else ""
+    return (
+        "Measured one by one ('App CPU per request'): " + "; ".join(said) + tail + "."
+        if said
+        else ""
+    )
+
+
+WHY: dict[str, Callable[[dict[str, Any]], str]] = {"Browser flow": _browser_why}

@@ -1,0 +1,175 @@
+"""App CPU per request with each per-request CPU cut of 7fcaba5 off and on, from one run.
+
+One process: an app from create_app on DynamoDB Local (another process, so its CPU is not
+counted here), played through Flask's test client as bench/flows.py plays. Each row switches
+something (bench/cut_switches.py): one cut, all four together, nothing (the noise between
+two identical states), or the orjson candidate; everything else stays as it ships. A round
+plays, for every row, one 7-move game with the switch off, then one with it on; rounds
+repeat until ROUNDS or the time budget. A request's CPU is time.process_time() of this
+process around the test client's call (the client's own work included, alike in both
+states). The figures: median µs per request over all rounds, and on ÷ off.
+`python -m bench --only cuts [--quick]` runs it alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from bench.flows import WIN_IN_7, Browser, FlowError, new_pair
+from bench.suites.cuts.switches import CANDIDATE, CUTS, Switches, orjson_version
+from tictactoe import create_app, logs
+from tictactoe.config import Settings
+from tictactoe.web.layers import requestlog
+
+log = logging.getLogger("bench")
+KINDS = ("move", "poll", "game page", "home page")
+NOISE = "nothing (noise)"
+# Each row: the switches it turns off, then on (all else as shipped).
+ROWS: dict[str, tuple[str, ...]] = {
+    **{name: (name,) for name in CUTS},
+    "all four": tuple(CUTS),
+    NOISE: (),
+    CANDIDATE: (CANDIDATE,),
+}
+ROUNDS, SECONDS = 30, 60  # at most ROUNDS rounds, none started after SECONDS
+QUICK_ROUNDS, QUICK_SECONDS = 4, 12
+
+
+def measure(
+    settings: Settings,
+    quick: bool = False,
+    rounds: int | None = None,
+    seconds: float | None = None,
+) -> dict[str, Any]:
+    """Play the rounds on a new app on `settings`' DynamoDB Local; return medians and ratios."""
+    rounds = rounds or (QUICK_ROUNDS if quick else ROUNDS)
+    budget = seconds or (QUICK_SECONDS if quick else SECONDS)
+    app = create_app(settings)
+    switches = Switches(app)
+    rows = {row: parts for row, parts in ROWS.items() if set(parts) <= set(switches.names())}
+    samples: dict[str, dict[str, dict[str, list[float]]]] = {
+        row: {state: {kind: [] for kind in KINDS} for state in ("off", "on")} for row in rows
+    }
+    by_round: dict[str, dict[str, list[list[float]]]] = {
+        row: {kind: [] for kind in KINDS} for row in rows
+    }
+    started = time.monotonic()
+    done = 0
+    with _request_log():
+        try:
+            switches.ship()
+            host, opponent = new_pair(app)
+            for on in (False, True):  # warm both code paths (templates, serializers, caches)
+                _apply(switches, (*CUTS, CANDIDATE), on)
+                _game(host, opponent)
+            while done < rounds and time.monotonic() - started < budget:
+                for row, parts in rows.items():
+                    games = {}
+                    for state, on in (("off", False), ("on", True)):
+                        _apply(switches, parts, on)
+                        games[state] = _game(host, opponent)
+                        for kind in KINDS:
+                            samples[row][state][kind] += games[state][kind]
+                    for kind in KINDS:
+                        by_round[row][kind].append(
+                            [statistics.median(games[s][kind]) for s in ("off", "on")]
+                        )
+                done += 1
+                log.info("  cuts: round %d of %d, %.0f s", done, rounds, time.monotonic() - started)
+        finally:
+            switches.restore()
+    return {
+        "rounds": done,
+        "seconds": time.monotonic() - started,
+        "orjson": orjson_version(),
+        "load": os.getloadavg()[0],
+        "rows": {row: _figures(samples[row], by_round[row]) for row in rows},
+    }
+
+
+def _figures(
+    samples: dict[str, dict[str, list[float]]], by_round: dict[str, list[list[float]]]
+) -> dict[str, Any]:
+    off = {kind: statistics.median(samples["off"][kind]) for kind in KINDS}
+    on = {kind: statistics.median(samples["on"][kind]) for kind in KINDS}
+    return {
+        "off_us": off,
+        "on_us": on,
+        "ratio": {kind: on[kind] / off[kind] for kind in KINDS},
+        "round_ratios": {kind: [b / a for a, b in by_round[kind]] for kind in KINDS},
+        "samples": {kind: len(samples["on"][kind]) for kind in KINDS},
+    }
+
+
+def _apply(switches: Switches, parts: tuple[str, ...], on: bool) -> None:
+    switches.ship()
+    for name in parts:
+        switches.set(name, on)
+
+
+def _game(host: Browser, opponent: Browser) -> dict[str, list[float]]:
+    """One 7-move win, invited and accepted (not counted); the CPU µs of each counted request:
+    every move, two 304 polls after it, each game page and home page twice at the end."""
+    times: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    game_id = host.invite(opponent.name)
+    opponent.accept(game_id)
+    host.poll(game_id)  # the host's page sees the accept
+    players = (opponent, host)  # X, the opponent, moves first
+    for turn, cell in enumerate(WIN_IN_7):
+        mover, watcher = players[turn % 2], players[(turn + 1) % 2]
+        sent = {"X-CSRFToken": mover.csrf, "X-Game-State": mover.state}
+        moved = _timed(
+            times["move"],
+            200,
+            mover.client.post,
+            f"/api/games/{game_id}/moves",
+            json={"cell": cell},
+            headers=sent,
+        )
+        mover.state = moved.headers["ETag"].strip('"')
+        if watcher.poll(game_id) != 200:
+            raise FlowError(f"the other page did not see move {turn + 1}")
+        seen = {"Accept": "application/json", "If-None-Match": f'"{mover.state}"'}
+        for _ in range(2):
+            _timed(times["poll"], 304, mover.client.get, f"/api/games/{game_id}", headers=seen)
+    for player in (host, opponent, host, opponent):
+        _timed(times["game page"], 200, player.client.get, f"/games/{game_id}")
+        _timed(times["home page"], 200, player.client.get, "/")
+    return times
+
+
+def _timed(
+    into: list[float], status: int, call: Callable[..., Any], *args: Any, **kwargs: Any
+) -> Any:
+    """Make one request; add its CPU µs (this process) to `into`; check its status."""
+    before = time.process_time()
+    response = call(*args, **kwargs)
+    into.append((time.process_time() - before) * 1e6)
+    if response.status_code != status:
+        raise FlowError(f"{args[0]}: expected {status}, got {response.status_code}")
+    return response
+
+
+@contextmanager
+def _request_log() -> Iterator[None]:
+    """The request log writing as in production (a JSON line per request, INFO), to devnull,
+    whatever this process's logging says (the bench quiets the app's loggers)."""
+    logger = requestlog.log
+    level, propagate = logger.level, logger.propagate
+    with open(os.devnull, "w") as sink:
+        handler = logs.handler(sink, "json")
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+        try:
+            yield
+        finally:
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+            logger.propagate = propagate
