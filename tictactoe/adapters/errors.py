@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -55,3 +56,19 @@ def translated(what: str) -> Iterator[None]:
 def error_code(err: ClientError) -> str:
     """Return the AWS error code of a ClientError."""
     return str(err.response.get("Error", {}).get("Code", ""))
+
+
+def refused_item(err: ClientError) -> dict[str, Any] | None:
+    """Return the item a refused conditional write sent back, when it asked for it."""
+    # botocore's stubs type an error's response without DynamoDB's Item.
+    item: dict[str, Any] | None = cast("dict[str, Any]", err.response).get("Item")
+    return item
+
+
+def cancellation_reasons(err: ClientError) -> list[dict[str, Any]]:
+    """Return a cancelled transaction's reasons, one per write: Code, and Item when asked."""
+    # botocore's stubs type each reason's Item as a key/value pair, not an attribute map.
+    reasons: list[dict[str, Any]] = cast("dict[str, Any]", err.response).get(
+        "CancellationReasons", []
+    )
+    return reasons

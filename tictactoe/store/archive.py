@@ -21,7 +21,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from tictactoe.store.errors import StoreError, error_code, translated
+from tictactoe.store.errors import StoreError, error_code, refused_item, translated
 
 # The attribute that orders two copies of one item, per table role. Games: Version, which
 # every change of a game adds one to. Users: SessionEpoch, which grows when a player changes
@@ -116,7 +116,7 @@ def put_unless_newer(
         except ClientError as err:
             if error_code(err) != "ConditionalCheckFailedException":
                 raise
-            return _refused(item, err.response.get("Item", {}), version), _write_units(item)
+            return _refused(item, refused_item(err) or {}, version), _write_units(item)
     return Outcome.WRITTEN, float(
         done.get("ConsumedCapacity", {}).get("CapacityUnits", _write_units(item))
     )

@@ -118,7 +118,7 @@ class ComputerGames:
         last = reply or placed
         cells = (placed.cell,) + ((reply.cell,) if reply else ())
         condition = "#st = :playing AND Turn = :me AND Board = :seen AND Computer = :level"
-        values = {
+        values: dict[str, Any] = {
             ":playing": s(Status.IN_PROGRESS),
             ":me": s(player),
             ":seen": s(seen),

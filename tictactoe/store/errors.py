@@ -7,12 +7,24 @@ from tictactoe.adapters.errors import (
     StoreError,
     Taken,
     Unavailable,
+    cancellation_reasons,
     error_code,
+    refused_item,
     translated,
 )
 from tictactoe.rules.board import Game
 
-__all__ = ["NotFound", "Rejected", "StoreError", "Taken", "Unavailable", "error_code", "translated"]
+__all__ = [
+    "NotFound",
+    "Rejected",
+    "StoreError",
+    "Taken",
+    "Unavailable",
+    "cancellation_reasons",
+    "error_code",
+    "refused_item",
+    "translated",
+]
 
 
 class Rejected(Exception):

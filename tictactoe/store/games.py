@@ -21,7 +21,14 @@ from tictactoe.rules.board import Game, O, Placed, Status
 from tictactoe.rules.clock import now
 from tictactoe.rules.notices import Notice
 from tictactoe.store.computer import ComputerGames
-from tictactoe.store.errors import NotFound, Rejected, Unavailable, error_code, translated
+from tictactoe.store.errors import (
+    NotFound,
+    Rejected,
+    Unavailable,
+    error_code,
+    refused_item,
+    translated,
+)
 from tictactoe.store.invitations import Invitations
 from tictactoe.store.items import (
     DELETED_PLAYER,
@@ -280,7 +287,7 @@ class Games:
     def _rejected(err: ClientError) -> Exception:
         if error_code(err) != "ConditionalCheckFailedException":
             return err
-        item = err.response.get("Item")
+        item = refused_item(err)
         return Rejected(game_from_item(item) if item and "HostId" in item else None)
 
     def _live_after(self, moment: float) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from tictactoe.rules.board import Game, Status
-from tictactoe.store.errors import Unavailable, error_code, translated
+from tictactoe.store.errors import Unavailable, error_code, refused_item, translated
 from tictactoe.store.schema import HOST_INDEX, TTL_ATTRIBUTE
 
 INVITED = "INVITED_"
@@ -169,6 +169,5 @@ class Invitations:
             except ClientError as err:
                 if error_code(err) != "ConditionalCheckFailedException":
                     raise
-                held: dict[str, Any] = err.response.get("Item", {})
-                return held
+                return refused_item(err) or {}
         return None

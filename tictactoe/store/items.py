@@ -85,7 +85,7 @@ def moves_of(item: dict[str, Any]) -> tuple[int, ...]:
 
 def invitation_item(game: Game) -> dict[str, Any]:
     """Return the table item of a new invitation, or of an open challenge (no OpponentId)."""
-    item = {
+    item: dict[str, Any] = {
         "GameId": s(game.id),
         "HostId": s(game.host),
         "StatusDate": s(INVITED + game.created_at),
@@ -152,6 +152,7 @@ def forgetting(game: Game, player: str, stamp: str) -> tuple[str, dict[str, Any]
             removes.append(picture)
     other = game.opponent if game.host == player else game.host
     if game.status is Status.IN_PROGRESS:
+        assert other is not None  # a game in progress has both players
         values |= {":over": s(Status.FINISHED), ":sd": s(FINISHED + stamp), ":other": s(other)}
         sets += ["#st = :over", "StatusDate = :sd", "FinalBoard = Board", "Winner = :other"]
         removes += ["Turn", "Waiting"]

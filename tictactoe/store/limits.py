@@ -20,7 +20,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from tictactoe.store.errors import NotFound, error_code, translated
+from tictactoe.store.errors import NotFound, error_code, refused_item, translated
 from tictactoe.store.schema import TTL_ATTRIBUTE
 
 FAILURES = "LoginFailures"
@@ -101,7 +101,7 @@ class Counters:
             except ClientError as err:
                 if error_code(err) != "ConditionalCheckFailedException":
                     raise
-                item = err.response.get("Item")
+                item = refused_item(err)
                 if not item:
                     raise NotFound(f"there is no player called {name}") from err
                 return failures_of(item)

@@ -18,7 +18,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from tictactoe.store.errors import error_code, translated
+from tictactoe.store.errors import error_code, refused_item, translated
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,7 @@ class Pictures:
     def put(self, record: PictureRecord, replacing: str | None) -> None:
         """Make `record` the player's picture if their current one is still `replacing`
         (a picture id; None: no picture). Otherwise raise Changed with the current one."""
+        values: dict[str, Any]
         if replacing is None:
             condition, values = "attribute_not_exists(UserKey)", {}
         else:
@@ -121,7 +122,7 @@ def _naming(picture_id: str) -> tuple[str, dict[str, Any]]:
 def _changed(err: ClientError) -> Exception:
     if error_code(err) != "ConditionalCheckFailedException":
         return err
-    item = err.response.get("Item")
+    item = refused_item(err)
     return Changed(_record(item) if item else None)
 
 

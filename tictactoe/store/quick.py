@@ -49,7 +49,7 @@ from botocore.exceptions import ClientError
 from tictactoe.rules import notices
 from tictactoe.rules.board import NEW_BOARD, Game, Status
 from tictactoe.rules.clock import now
-from tictactoe.store.errors import NotFound, Unavailable, error_code, translated
+from tictactoe.store.errors import NotFound, Unavailable, error_code, refused_item, translated
 from tictactoe.store.games import Games
 from tictactoe.store.invitations import Invitations
 from tictactoe.store.items import OPEN, game_from_item, s, text
@@ -255,8 +255,7 @@ class Quick:
             except ClientError as err:
                 if error_code(err) != _FAILED:
                     raise
-                held: dict[str, Any] = err.response.get("Item", {})
-                return held
+                return refused_item(err) or {}
         return None
 
     def _delete(self, key: dict[str, Any], ticket: str, what: str) -> None:

@@ -37,17 +37,23 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
 from tictactoe.rules import computer
 from tictactoe.rules.board import Game, Status
 from tictactoe.rules.clock import now
-from tictactoe.store.errors import Rejected, Unavailable, error_code, translated
+from tictactoe.store.errors import Rejected, Unavailable, error_code, refused_item, translated
 from tictactoe.store.items import computer_item, game_from_item, invitation_item, s
 
 _ATTEMPTS = 3
+
+
+class _Read(Protocol):
+    """The Games store's read: the game as stored, or None."""
+
+    def __call__(self, game_id: str, consistent: bool) -> Game | None: ...
 
 
 def new_game_id() -> str:
@@ -65,7 +71,7 @@ class Rematches:
         deleted_player: str,
         clock: Callable[[], float],
         expiry_seconds: Callable[[], int],
-        read: Callable[[str, bool], Game | None],
+        read: _Read,
         expired: Callable[[Game], bool],
         accept: Callable[[str, str, str | None], Game],
         told: Callable[[Game], Game],
@@ -206,7 +212,7 @@ class Rematches:
             except ClientError as err:
                 if error_code(err) != "ConditionalCheckFailedException":
                     raise
-                item = err.response.get("Item")
+                item = refused_item(err)
                 return game_from_item(item) if item else None
         return self._told(game_from_item(done["Attributes"]))
 

@@ -31,7 +31,13 @@ from botocore.exceptions import ClientError
 
 from tictactoe.rules import ratings
 from tictactoe.rules.board import EMPTY, Game, Placed, Status
-from tictactoe.store.errors import Rejected, Unavailable, error_code, translated
+from tictactoe.store.errors import (
+    Rejected,
+    Unavailable,
+    cancellation_reasons,
+    error_code,
+    translated,
+)
 from tictactoe.store.items import FINISHED, game_from_item, s
 from tictactoe.store.ladder import shard
 
@@ -102,11 +108,13 @@ class Results:
 
     def claim(self, game: Game, player: str, cutoff: str, stamp: str) -> Game:
         """Finish `game` as won by `player`, if the other player has not moved since `cutoff`."""
+        other = game.other_player(player)
+        assert other is not None  # only a game in progress is claimed: it has both players
         ending = Ending(
             game.board,
             player,
             "Turn = :other AND UpdatedAt <= :cutoff",
-            {":other": s(game.other_player(player)), ":cutoff": s(cutoff)},
+            {":other": s(other), ":cutoff": s(cutoff)},
         )
         return self.finish(game, ending, stamp)
 
@@ -234,7 +242,7 @@ class Results:
             except ClientError as err:
                 if error_code(err) != "TransactionCanceledException":
                     raise
-                found = list(err.response.get("CancellationReasons", []))
+                found = list(cancellation_reasons(err))
                 return found + [{"Code": "None"}] * (len(writes) - len(found))
         return []
 
@@ -253,7 +261,7 @@ def finishing(ending: Ending, stamp: str) -> tuple[str, dict[str, Any]]:
         "Version = Version + :one",
         "UpdatedAt = :now",
     ]
-    values = {
+    values: dict[str, Any] = {
         ":over": s(Status.FINISHED),
         ":sd": s(FINISHED + stamp),
         ":board": s(ending.board),
