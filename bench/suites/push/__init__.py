@@ -9,7 +9,9 @@ from typing import Any
 
 from bench.harness.context import Context
 from bench.harness.rows import Row
-from bench.suites.push import measure, report
+from bench.suites.push import measure, report, why
+from bench.suites.push.method import METHOD
+from bench.suites.push.rows import rows as push_rows
 from bench.suites.push.settings import Sizes
 
 STAGE = "services"
@@ -46,11 +48,11 @@ def run(context: Context) -> dict[str, Any]:
 
 def rows(results: dict[str, Any]) -> list[Row]:
     """The push figures, each against its target from the push issue."""
-    return [Row(*fields) for fields in report.summary(results["push"])]
+    return push_rows(results["push"])
 
 
 def method(results: dict[str, Any]) -> list[str]:
-    return report.method()
+    return METHOD
 
 
 def sections(results: dict[str, Any]) -> list[str]:
@@ -58,7 +60,7 @@ def sections(results: dict[str, Any]) -> list[str]:
 
 
 WHY: dict[str, Callable[[dict[str, Any]], str]] = {
-    "the other screen": report.why_latency,
-    "RCU per waiting game-minute": report.why_waiting,
-    "open streams ÷ without": report.why_streams,
+    "the other screen": why.why_latency,
+    "RCU per waiting game-minute": why.why_waiting,
+    "open streams ÷ without": why.why_streams,
 }

@@ -52,6 +52,7 @@ from bench.suites.push.streams import open_streams, stream_players
 from bench.suites.push.waiting import waiting
 
 log = logging.getLogger("bench.push")
+SPAWN = multiprocessing.get_context("spawn")
 
 
 def run(
@@ -66,92 +67,110 @@ def run(
     latency runs beside the stream players' sign-ups (on the same push-off instances: the
     poll's 2 s dwarfs what they add). Everything else runs alone."""
     started = time.monotonic()
-    phases: dict[str, float] = {}
-    results: dict[str, Any] = {
-        "sizes": asdict(sizes),
-        "phases": phases,
-        "load_before": os.getloadavg()[0],
-    }
-
-    def phase(name: str, since: float) -> float:
-        phases[name] = time.monotonic() - since
-        return time.monotonic()
-
-    spawn = multiprocessing.get_context("spawn")
+    results: dict[str, Any] = {"sizes": asdict(sizes), "phases": {}}
+    results["load_before"] = os.getloadavg()[0]
     with (
         tempfile.TemporaryDirectory(prefix="bench-push-", dir=workdir) as tmp,
         push_stack(Path(tmp), endpoint, s3_endpoint) as stack,
-        ProcessPoolExecutor(1, mp_context=spawn) as beside,
+        ProcessPoolExecutor(1, mp_context=SPAWN) as beside,
     ):
         results["stack_seconds"] = time.monotonic() - started
         log.info("push: stack up in %.0f s; signing up players", results["stack_seconds"])
-        tag = random.randrange(10**6)
-        names = [f"p{i}x{tag}" for i in range(6 + 4 * sizes.cpu_games)]
-        core = stack.register(names, "on")
-        # Each measurement its own players, so that none brings another's history (a
-        # finished game grows the players' items, and so what writing them costs).
-        movers, watchers, second, pacers = core[:2], core[2:4], core[4:6], core[6:]
-        host, opponent = movers
+        measure = _Measure(stack, sizes, results, started)
         log.info(
             "push: waiting %.0f s (push on) on instances of its own, beside the rest",
             sizes.wait_seconds,
         )
         waited = beside.submit(
-            waiting, stack.url("wait"), stack.calls_dir, *watchers, sizes.wait_seconds
+            waiting, stack.url("wait"), stack.calls_dir, *measure.watchers, sizes.wait_seconds
         )
-        mark = phase("stack and sign-ups", started)
-        log.info("push: move to screen, push on, %d moves", sizes.moves)
-        before = stack.capacity("on")
-        results["latency_on"] = screens(
-            stack.url("on"), host, opponent, sizes.moves, PAUSE_ON, probe=True
+        measure.phase("stack and sign-ups")
+        for step in (measure.on, measure.flooded, measure.off, measure.pace, measure.streams):
+            step()
+        results["waiting"] = waited.result(timeout=sizes.wait_seconds + 300)
+        measure.phase("waiting (beside the rest), what was left of it")
+    results["seconds"] = time.monotonic() - started
+    results["load_after"] = os.getloadavg()[0]
+    return results
+
+
+class _Measure:
+    """The measurements on one push stack, in turn, each timed as a phase."""
+
+    def __init__(self, stack: Any, sizes: Sizes, results: dict[str, Any], since: float) -> None:
+        self.stack, self.sizes, self.results, self.since = stack, sizes, results, since
+        tag = random.randrange(10**6)
+        core = stack.register([f"p{i}x{tag}" for i in range(6 + 4 * sizes.cpu_games)], "on")
+        # Each measurement its own players, so that none brings another's history (a
+        # finished game grows the players' items, and so what writing them costs).
+        self.movers, self.watchers, self.second, self.pacers = (
+            core[:2],
+            core[2:4],
+            core[4:6],
+            core[6:],
         )
-        results["latency_on"]["dynamodb"] = difference(stack.capacity("on"), before)
-        mark = phase("latency on", mark)
+
+    def phase(self, name: str) -> None:
+        self.results["phases"][name] = time.monotonic() - self.since
+        self.since = time.monotonic()
+
+    def on(self) -> None:
+        log.info("push: move to screen, push on, %d moves", self.sizes.moves)
+        before = self.stack.capacity("on")
+        found = screens(self.stack.url("on"), *self.movers, self.sizes.moves, PAUSE_ON, probe=True)
+        found["dynamodb"] = difference(self.stack.capacity("on"), before)
+        self.results["latency_on"] = found
+        self.phase("latency on")
+
+    def flooded(self) -> None:
         log.info("push: move to screen during a sign-up flood")
-        results["latency_flooded"] = flooded_screens(
-            stack.url("on"),
-            host,
-            opponent,
-            sizes.moves,
-            sizes.flood_rate,
-            SIGNUP_FLOOD_SOURCE.format(random.randrange(1, 250)),
+        source = SIGNUP_FLOOD_SOURCE.format(random.randrange(1, 250))
+        self.results["latency_flooded"] = flooded_screens(
+            self.stack.url("on"), *self.movers, self.sizes.moves, self.sizes.flood_rate, source
         )
-        mark = phase("latency flooded", mark)
+        self.phase("latency flooded")
+
+    def off(self) -> None:
+        sizes, url = self.sizes, self.stack.url("off")
         log.info(
             "push: move to screen, push off, while %d stream players sign up there",
             math.ceil(sizes.streams / STREAMS_PER_PLAYER),
         )
-        with ProcessPoolExecutor(2, mp_context=spawn) as pool, ThreadPoolExecutor(1) as side:
+        with ProcessPoolExecutor(2, mp_context=SPAWN) as pool, ThreadPoolExecutor(1) as side:
             # Two games at once, each half the moves: the pauses that sample the poll cycle
             # take most of the time.
             halves = (math.ceil(sizes.moves / 2), sizes.moves // 2)
+            pairs = (tuple(self.movers), tuple(self.second))
             off = [
-                pool.submit(screens, stack.url("off"), h, o, n, PAUSE_OFF, False, seed)
-                for (h, o), n, seed in zip(
-                    ((host, opponent), tuple(second)), halves, (3, 4), strict=True
-                )
+                pool.submit(screens, url, h, o, n, PAUSE_OFF, False, seed)
+                for (h, o), n, seed in zip(pairs, halves, (3, 4), strict=True)
                 if n
             ]
-            signing = side.submit(stream_players, stack, sizes.streams)
-            results["latency_off"] = merged([f.result(timeout=900) for f in off])
-            holders, games = signing.result(timeout=900)
-        mark = phase("latency off, stream players' sign-ups", mark)
+            signing = side.submit(stream_players, self.stack, sizes.streams)
+            self.results["latency_off"] = merged([f.result(timeout=900) for f in off])
+            self.holders, self.games = signing.result(timeout=900)
+        self.phase("latency off, stream players' sign-ups")
+
+    def pace(self) -> None:
         log.info("push: app CPU per game at a move every %.0f s", HUMAN_PACE)
         with sync_playwright() as p:
             browser = launch(p)
             try:
-                results["human_pace"] = human_pace(stack, browser, pacers, sizes.cpu_games)
+                cpu = human_pace(self.stack, browser, self.pacers, self.sizes.cpu_games)
+                self.results["human_pace"] = cpu
             finally:
                 browser.close()
-        mark = phase("CPU per game", mark)
-        log.info("push: %d open streams", sizes.streams)
-        load_players = [*movers, *second, *pacers][:8]  # not the waiting pages' players
-        results["streams"] = open_streams(
-            stack, load_players, holders, games, sizes.streams, sizes.load_seconds
+        self.phase("CPU per game")
+
+    def streams(self) -> None:
+        log.info("push: %d open streams", self.sizes.streams)
+        players = [*self.movers, *self.second, *self.pacers][:8]  # not the waiting pages'
+        self.results["streams"] = open_streams(
+            self.stack,
+            players,
+            self.holders,
+            self.games,
+            self.sizes.streams,
+            self.sizes.load_seconds,
         )
-        mark = phase("open streams", mark)
-        results["waiting"] = waited.result(timeout=sizes.wait_seconds + 300)
-        phase("waiting (beside the rest), what was left of it", mark)
-    results["seconds"] = time.monotonic() - started
-    results["load_after"] = os.getloadavg()[0]
-    return results
+        self.phase("open streams")
