@@ -83,11 +83,42 @@ ON_BEHALF = {
         "elasticloadbalancing:DeregisterTargets",
         "elasticloadbalancing:RegisterTargets",
     },
+    # The bundle's own resources, when a version changes them (which action for which
+    # resource, and which are left to a deploy by hand: tests/deploy/test_deploy_iam.py).
+    "OnBehalfAlarms": {
+        "cloudwatch:DeleteAlarms",
+        "cloudwatch:DescribeAlarms",
+        "cloudwatch:ListTagsForResource",
+        "cloudwatch:PutMetricAlarm",
+        "cloudwatch:TagResource",
+    },
+    "OnBehalfDashboard": {"cloudwatch:GetDashboard", "cloudwatch:PutDashboard"},
+    "OnBehalfAlarmTopic": {
+        "sns:GetDataProtectionPolicy",
+        "sns:GetTopicAttributes",
+        "sns:ListSubscriptionsByTopic",
+        "sns:ListTagsForResource",
+        "sns:Subscribe",
+    },
+    "OnBehalfAlarmSubscription": {"sns:GetSubscriptionAttributes", "sns:Unsubscribe"},
+    "OnBehalfMetricsLogGroup": {
+        "logs:GetDataProtectionPolicy",
+        "logs:ListTagsForResource",
+        "logs:PutRetentionPolicy",
+    },
+    "OnBehalfBalancerAttributes": {"elasticloadbalancing:ModifyLoadBalancerAttributes"},
     "OnBehalfDescribe": {
         "autoscaling:DescribeAutoScalingGroups",
         "autoscaling:DescribeScalingActivities",
         "ec2:DescribeInstances",
+        "elasticloadbalancing:DescribeCapacityReservation",
+        "elasticloadbalancing:DescribeLoadBalancerAttributes",
+        "elasticloadbalancing:DescribeLoadBalancers",
+        "elasticloadbalancing:DescribeTags",
         "elasticloadbalancing:DescribeTargetHealth",
+        "logs:DescribeIndexPolicies",
+        "logs:DescribeLogGroups",
+        "logs:DescribeResourcePolicies",
     },
 }
 
