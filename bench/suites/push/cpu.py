@@ -21,27 +21,59 @@ def human_pace(
     """Games of 7 moves, a move every 3 s, in real pages, push on and push off at once; the
     CPU of all of each mode's gunicorn processes (masters and workers, web and stream) and
     their DynamoDB units, from opening the pages to the last move on both screens."""
-    games = []  # (mode, game id, host, opponent)
-    for i in range(2 * games_per_mode):
-        mode = ("on", "off")[i % 2]
-        host, opponent = players[2 * i], players[2 * i + 1]
-        games.append((mode, new_game(stack.url(mode), host, opponent), host, opponent))
+    games = _new_games(stack, players, games_per_mode)
     time.sleep(0.6)  # the invites' and accepts' counts are written
     used_before = {mode: stack.capacity(mode, settle=0.0) for mode in ("on", "off")}
     cpu_before = {mode: stack.cpu(mode) for mode in ("on", "off")}
     started = time.monotonic()
-    pages = []
-    for mode, game_id, host, opponent in games:
-        url = stack.url(mode)
-        pages.append([open_screen(browser, url, p, game_id) for p in (opponent, host)])
-    streams = [
-        [streaming(s, games[i][1], probe=False) for s in pair] for i, pair in enumerate(pages)
+    pages = [
+        [open_screen(browser, stack.url(mode), p, game_id) for p in (opponent, host)]
+        for mode, game_id, host, opponent in games
     ]
+    pairs = zip(games, pages, strict=True)
+    streams = [[streaming(s, g[1], probe=False) for s in pair] for g, pair in pairs]
+    late = _play(pages)
+    elapsed = time.monotonic() - started
+    cpu_after = {mode: stack.cpu(mode) for mode in ("on", "off")}
+    used_after = {mode: stack.capacity(mode) for mode in ("on", "off")}
+    out: dict[str, Any] = {
+        "games_per_mode": games_per_mode,
+        "seconds": elapsed,
+        "late_s_max": max(late),
+        "pace_s": HUMAN_PACE,
+    }
+    for mode in ("on", "off"):
+        mine = [pages[i] for i, game in enumerate(games) if game[0] == mode]
+        opened = all(all(streams[i]) for i, game in enumerate(games) if game[0] == mode)
+        cpu = {k: cpu_after[mode][k] - cpu_before[mode][k] for k in cpu_after[mode]}
+        used = difference(used_after[mode], used_before[mode])
+        out[mode] = _per_game(cpu, used, mine, games_per_mode) | {"page_streams": opened}
+    for screen in (s for pair in pages for s in pair):
+        screen.close()
+    out["ratio"] = out["on"]["cpu_ms_per_game"] / (out["off"]["cpu_ms_per_game"] or float("nan"))
+    # Both modes run the same four processes over the same window, so their idle ticking
+    # (gunicorn's, the workers') cancels out of the difference.
+    out["difference_ms"] = out["on"]["cpu_ms_per_game"] - out["off"]["cpu_ms_per_game"]
+    return out
+
+
+def _new_games(stack: PushStack, players: list[Player], per_mode: int) -> list[tuple[Any, ...]]:
+    """Invited and accepted games, push on and off in turn: (mode, game id, host, opponent)."""
+    games = []
+    for i in range(2 * per_mode):
+        mode = ("on", "off")[i % 2]
+        host, opponent = players[2 * i], players[2 * i + 1]
+        games.append((mode, new_game(stack.url(mode), host, opponent), host, opponent))
+    return games
+
+
+def _play(pages: list[list[Any]]) -> list[float]:
+    """Click each game's moves on its pages at a human pace; return how late each click was."""
     # Every game moves every HUMAN_PACE seconds, the games spread evenly across that time.
     t0 = time.monotonic() + 0.5
     due = sorted(
-        (t0 + k * HUMAN_PACE + g * HUMAN_PACE / len(games), g, k)
-        for g in range(len(games))
+        (t0 + k * HUMAN_PACE + g * HUMAN_PACE / len(pages), g, k)
+        for g in range(len(pages))
         for k in range(len(WIN_IN_7))
     )
     late = []
@@ -54,37 +86,24 @@ def human_pace(
     for pair in pages:  # the last move on both screens
         for screen in pair:
             screen.page.wait_for_function(SEEN_JS, arg=WIN_IN_7[-1], timeout=10_000)
-    time.sleep(0.5)
-    elapsed = time.monotonic() - started
-    cpu_after = {mode: stack.cpu(mode) for mode in ("on", "off")}
-    used_after = {mode: stack.capacity(mode) for mode in ("on", "off")}
-    out: dict[str, Any] = {
-        "games_per_mode": games_per_mode,
-        "seconds": elapsed,
-        "late_s_max": max(late),
-        "pace_s": HUMAN_PACE,
-    }
-    for mode in ("on", "off"):
-        mine = [i for i, game in enumerate(games) if game[0] == mode]
-        cpu = {k: cpu_after[mode][k] - cpu_before[mode][k] for k in cpu_after[mode]}
-        used = difference(used_after[mode], used_before[mode])
-        out[mode] = {
-            "cpu_s": cpu,
-            "cpu_ms_per_game": 1000 * sum(cpu.values()) / games_per_mode,
-            "rcu_per_game": used["rcu"] / games_per_mode,
-            "wcu_per_game": used["wcu"] / games_per_mode,
-            "calls_per_game": used["calls"] / games_per_mode,
-            "by_operation": used["by_operation"],
-            "polls_per_game": sum(s.polls for i in mine for s in pages[i]) / games_per_mode,
-            "stream_requests_per_game": sum(s.stream_requests for i in mine for s in pages[i])
-            / games_per_mode,
-            "page_streams": all(all(streams[i]) for i in mine),
-        }
-    for pair in pages:
+    for pair in pages:  # the last move on both screens
         for screen in pair:
-            screen.close()
-    out["ratio"] = out["on"]["cpu_ms_per_game"] / (out["off"]["cpu_ms_per_game"] or float("nan"))
-    # Both modes run the same four processes over the same window, so their idle ticking
-    # (gunicorn's, the workers') cancels out of the difference.
-    out["difference_ms"] = out["on"]["cpu_ms_per_game"] - out["off"]["cpu_ms_per_game"]
-    return out
+            screen.page.wait_for_function(SEEN_JS, arg=WIN_IN_7[-1], timeout=10_000)
+    time.sleep(0.5)
+    return late
+
+
+def _per_game(
+    cpu: dict[str, float], used: dict[str, Any], pages: list[list[Any]], games: int
+) -> dict[str, Any]:
+    """A mode's CPU, units, calls, polls and stream requests, per game."""
+    return {
+        "cpu_s": cpu,
+        "cpu_ms_per_game": 1000 * sum(cpu.values()) / games,
+        "rcu_per_game": used["rcu"] / games,
+        "wcu_per_game": used["wcu"] / games,
+        "calls_per_game": used["calls"] / games,
+        "by_operation": used["by_operation"],
+        "polls_per_game": sum(s.polls for pair in pages for s in pair) / games,
+        "stream_requests_per_game": sum(s.stream_requests for pair in pages for s in pair) / games,
+    }

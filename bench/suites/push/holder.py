@@ -16,6 +16,7 @@ import multiprocessing
 import statistics
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,38 +97,10 @@ async def _stream(
 ) -> None:
     async with gate:
         started = time.perf_counter()
-        try:
-            reader, writer = await asyncio.open_connection(host, port)
-        except OSError as err:
-            seen.statuses[type(err).__name__] += 1
+        opened = await _open(host, port, path, cookie, seen, writers)
+        if opened is None:
             return
-        writers.append(writer)
-        writer.write(
-            f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: text/event-stream\r\n"
-            f"Cache-Control: no-cache\r\nCookie: {cookie}\r\n\r\n".encode()
-        )
-        buffer = b""
-        try:
-            async with asyncio.timeout(FIRST_EVENT_TIMEOUT):
-                while b"\r\n\r\n" not in buffer:
-                    chunk = await reader.read(65536)
-                    if not chunk:
-                        raise ConnectionError("closed before the headers")
-                    buffer += chunk
-                status = buffer.split(b" ", 2)[1].decode()
-                seen.statuses[status] += 1
-                if status != "200":
-                    writer.close()
-                    return
-                while not _first_event(buffer):
-                    chunk = await reader.read(65536)
-                    if not chunk:
-                        raise ConnectionError("closed before the first event")
-                    buffer += chunk
-        except (TimeoutError, ConnectionError, OSError) as err:
-            seen.statuses[type(err).__name__] += 1
-            writer.close()
-            return
+        reader, buffer = opened
         seen.first_event_ms.append((time.perf_counter() - started) * 1000)
         seen.bytes += len(buffer)
     try:  # the first event is in: hold the stream, reading what comes
@@ -141,6 +114,46 @@ async def _stream(
             seen.heartbeats += chunk.count(b": keep-alive")
     except OSError:
         seen.ended_by_server += not ready.is_set()
+
+
+async def _open(
+    host: str, port: int, path: str, cookie: str, seen: _Seen, writers: list[Any]
+) -> tuple[asyncio.StreamReader, bytes] | None:
+    """Open the stream and read up to its first event; None (and why, in `seen`) if it fails."""
+    try:
+        reader, writer = await asyncio.open_connection(host, port)
+    except OSError as err:
+        seen.statuses[type(err).__name__] += 1
+        return None
+    writers.append(writer)
+    writer.write(
+        f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: text/event-stream\r\n"
+        f"Cache-Control: no-cache\r\nCookie: {cookie}\r\n\r\n".encode()
+    )
+    try:
+        async with asyncio.timeout(FIRST_EVENT_TIMEOUT):
+            buffer = await _read_until(reader, b"", lambda b: b"\r\n\r\n" in b, "the headers")
+            status = buffer.split(b" ", 2)[1].decode()
+            seen.statuses[status] += 1
+            if status != "200":
+                writer.close()
+                return None
+            return reader, await _read_until(reader, buffer, _first_event, "the first event")
+    except (TimeoutError, ConnectionError, OSError) as err:
+        seen.statuses[type(err).__name__] += 1
+        writer.close()
+        return None
+
+
+async def _read_until(
+    reader: asyncio.StreamReader, buffer: bytes, done: Callable[[bytes], bool], what: str
+) -> bytes:
+    while not done(buffer):
+        chunk = await reader.read(65536)
+        if not chunk:
+            raise ConnectionError(f"closed before {what}")
+        buffer += chunk
+    return buffer
 
 
 def _first_event(buffer: bytes) -> bool:
@@ -164,17 +177,7 @@ async def _hold(
         if time.perf_counter() - started > max_seconds:
             break
     took = time.perf_counter() - started
-    firsts = sorted(seen.first_event_ms)
-    pipe.send(
-        {
-            "asked": len(streams),
-            "open": len(firsts),
-            "statuses": dict(seen.statuses),
-            "seconds": took,
-            "first_event_p50_ms": statistics.median(firsts) if firsts else None,
-            "first_event_max_ms": firsts[-1] if firsts else None,
-        }
-    )
+    pipe.send(_opened(seen, len(streams), took))
     left = max(0.0, max_seconds - (time.perf_counter() - started))
     asked = loop.run_in_executor(None, pipe.poll, left)
     await asked  # "close", or the time is up
@@ -194,6 +197,19 @@ async def _hold(
             "ended_by_server": seen.ended_by_server,
         }
     )
+
+
+def _opened(seen: _Seen, asked: int, took: float) -> dict[str, Any]:
+    """How many streams opened, how they were answered, how soon their first event came."""
+    firsts = sorted(seen.first_event_ms)
+    return {
+        "asked": asked,
+        "open": len(firsts),
+        "statuses": dict(seen.statuses),
+        "seconds": took,
+        "first_event_p50_ms": statistics.median(firsts) if firsts else None,
+        "first_event_max_ms": firsts[-1] if firsts else None,
+    }
 
 
 def _main(

@@ -46,21 +46,7 @@ def screens(
                 own_streams += [streaming(s, game_id, probe) for s in pair]
                 visibility |= {s.visibility for s in pair}
                 failures += [f for s in pair for f in s.failures]
-                cells = TIE_IN_9[: moves - len(records)]
-                for side, screen in enumerate(pair):  # X (the opponent) moves first
-                    turns = [
-                        [n, c, round(rng.uniform(*pause) * 1000)]
-                        for n, c in enumerate(cells)
-                        if n % 2 == side
-                    ]
-                    screen.page.evaluate(AUTOPLAY_JS, turns)
-                pair[len(cells) % 2].page.wait_for_function(
-                    SEEN_JS, arg=cells[-1], timeout=len(cells) * 10_000
-                )
-                pair[0].page.wait_for_timeout(300)  # the last frame, the last POST's timing
-                records += timings(cells, [s.page.evaluate(READ_JS) for s in pair])
-                for screen in pair:
-                    screen.close()
+                records += _play(pair, TIE_IN_9[: moves - len(records)], rng, pause)
         finally:
             browser.close()
     return {
@@ -71,6 +57,23 @@ def screens(
         "page_failures": failures,
         "seconds": time.monotonic() - started,
     } | latency_summary(records)
+
+
+def _play(
+    pair: list[Any], cells: tuple[int, ...], rng: random.Random, pause: tuple[float, float]
+) -> list[dict[str, Any]]:
+    """Let the pages play `cells` on their own, pausing at random; return each move's times."""
+    for side, screen in enumerate(pair):  # X (the opponent) moves first
+        turns = [
+            [n, c, round(rng.uniform(*pause) * 1000)] for n, c in enumerate(cells) if n % 2 == side
+        ]
+        screen.page.evaluate(AUTOPLAY_JS, turns)
+    pair[len(cells) % 2].page.wait_for_function(SEEN_JS, arg=cells[-1], timeout=len(cells) * 10_000)
+    pair[0].page.wait_for_timeout(300)  # the last frame, the last POST's timing
+    records = timings(cells, [s.page.evaluate(READ_JS) for s in pair])
+    for screen in pair:
+        screen.close()
+    return records
 
 
 def timings(cells: tuple[int, ...], seen: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -130,6 +133,14 @@ def percentiles(values: list[float]) -> dict[str, float]:
     }
 
 
+def _token(connection: http.client.HTTPConnection, cookie: str) -> tuple[str, str]:
+    """A CSRF token, and the session cookie that goes with it."""
+    connection.request("GET", "/api/csrf", headers={"Cookie": cookie} if cookie else {})
+    answer = connection.getresponse()
+    csrf = json.loads(answer.read())["csrf_token"]
+    return csrf, answer.getheader("Set-Cookie", "").split(";", 1)[0] or cookie
+
+
 def flood_signups(
     url: str, source: str, seconds: float, rate: float | None, stop: Any, out: Any
 ) -> None:
@@ -142,17 +153,11 @@ def flood_signups(
     sent = iter(range(flood.MAX_REQUESTS))
     tag = source.replace(".", "")
 
-    def token(connection: http.client.HTTPConnection, cookie: str) -> tuple[str, str]:
-        connection.request("GET", "/api/csrf", headers={"Cookie": cookie} if cookie else {})
-        answer = connection.getresponse()
-        csrf = json.loads(answer.read())["csrf_token"]
-        return csrf, answer.getheader("Set-Cookie", "").split(";", 1)[0] or cookie
-
     def worker(index: int) -> None:
         connection = http.client.HTTPConnection(
             where.hostname, where.port, timeout=30, source_address=(source, 0)
         )
-        csrf, cookie = token(connection, "")
+        csrf, cookie = _token(connection, "")
         gap, due = (flood.CONNECTIONS / rate if rate else 0.0), time.perf_counter()
         while time.perf_counter() < deadline and not stop.is_set():
             n = next(sent, None)
@@ -169,7 +174,7 @@ def flood_signups(
             with lock:
                 statuses[response.status] += 1
             if response.status == 201:  # signed in as the new name: a new token, as a bot would
-                csrf, cookie = token(connection, fresh or cookie)
+                csrf, cookie = _token(connection, fresh or cookie)
         connection.close()
 
     out.put(flood.run_workers(worker, source, statuses))

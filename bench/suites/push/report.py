@@ -35,6 +35,14 @@ def page_streams(push: dict[str, Any]) -> bool:
     return bool(push["latency_on"]["page_streams"] and push["waiting"]["page_streams"])
 
 
+NO_STREAM = (
+    "**The game page opened no stream of its own in this run**: tictactoe/static/"
+    "game.js still polls every 2 s with push on, so the 'other screen' and waiting "
+    "figures with push on are the polling page's, and the 'stream event' column times "
+    "the push path alone (a probe EventSource of ours in the other page)."
+)
+
+
 def markdown(push: dict[str, Any] | None) -> list[str]:
     """The report's push section."""
     if not push:
@@ -49,13 +57,7 @@ def markdown(push: dict[str, Any] | None) -> list[str]:
         "",
     ]
     if not own:
-        lines += [
-            "**The game page opened no stream of its own in this run**: tictactoe/static/"
-            "game.js still polls every 2 s with push on, so the 'other screen' and waiting "
-            "figures with push on are the polling page's, and the 'stream event' column times "
-            "the push path alone (a probe EventSource of ours in the other page).",
-            "",
-        ]
+        lines += [NO_STREAM, ""]
     lines += [
         "### Move to screen",
         "",

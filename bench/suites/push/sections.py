@@ -44,6 +44,12 @@ def latency_table(push: dict[str, Any]) -> list[str]:
             f"{_ms(after, 'p50')} / {_ms(after, 'p95')} | {_ms(post, 'p50')} | "
             f"{_ms(event, 'p50')} / {_ms(event, 'p95')} | {own} |"
         )
+    return [*lines, *_flood_lines(push)]
+
+
+def _flood_lines(push: dict[str, Any]) -> list[str]:
+    """Pages loaded again, and what the sign-up flood got."""
+    lines: list[str] = []
     failed = {
         label: push[key].get("page_failures", [])
         for label, key in (
@@ -125,33 +131,36 @@ def waiting_lines(push: dict[str, Any]) -> list[str]:
         f"{asked['waiting']} and {asked['to move']} streams (pages' own stream: {own}).",
         "",
     ]
-    if w["page_streams"]:
-        lines += [
-            f"By the schedules, for a game that waits long: the waiting page's backstop poll "
-            f"every {steady['backstop_s']:.0f} s at {num(steady['per_poll'])} RCU "
-            + (
-                "(as measured here, the poll and its session re-check)"
-                if steady["measured_poll"]
-                else "(none fell in this window: a GetItem of the "
-                "game and one of the session re-check assumed)"
-            )
-            + f" = {num(steady['polls'])} RCU a minute, and each stream's session re-check "
-            f"every {STREAM_RECHECK_SECONDS} s (0.5 RCU) = {num(steady['rechecks'])} for two: "
-            f"**{num(steady['total'])} RCU per game-minute**. "
-            + (
-                f"The window ({w['seconds']:.0f} s) is shorter than the re-check's period, so "
-                "the measured figure leaves the re-checks out"
-                if w["seconds"] < STREAM_RECHECK_SECONDS
-                else ""
-            )
-            + (
-                " and may miss a backstop poll (it counts the periods that fell inside)."
-                if w["seconds"] < 2 * steady["backstop_s"]
-                else "."
-            ),
-            "",
-        ]
-    return lines
+    return [*lines, *(_schedules(w, steady) if w["page_streams"] else [])]
+
+
+def _schedules(w: dict[str, Any], steady: dict[str, Any]) -> list[str]:
+    """What a game that waits long pays by the schedules: backstop polls, session re-checks."""
+    return [
+        f"By the schedules, for a game that waits long: the waiting page's backstop poll "
+        f"every {steady['backstop_s']:.0f} s at {num(steady['per_poll'])} RCU "
+        + (
+            "(as measured here, the poll and its session re-check)"
+            if steady["measured_poll"]
+            else "(none fell in this window: a GetItem of the "
+            "game and one of the session re-check assumed)"
+        )
+        + f" = {num(steady['polls'])} RCU a minute, and each stream's session re-check "
+        f"every {STREAM_RECHECK_SECONDS} s (0.5 RCU) = {num(steady['rechecks'])} for two: "
+        f"**{num(steady['total'])} RCU per game-minute**. "
+        + (
+            f"The window ({w['seconds']:.0f} s) is shorter than the re-check's period, so "
+            "the measured figure leaves the re-checks out"
+            if w["seconds"] < STREAM_RECHECK_SECONDS
+            else ""
+        )
+        + (
+            " and may miss a backstop poll (it counts the periods that fell inside)."
+            if w["seconds"] < 2 * steady["backstop_s"]
+            else "."
+        ),
+        "",
+    ]
 
 
 def streams_lines(push: dict[str, Any]) -> list[str]:
@@ -171,6 +180,14 @@ def streams_lines(push: dict[str, Any]) -> list[str]:
         f"{s['held'].get('heartbeats', 0)} heartbeats and {s['held'].get('events', 0)} "
         f"events, and {s['held'].get('ended_by_server', 0)} were ended by the server.",
         "",
+    ]
+    return [*lines, *_streams_runs(s)]
+
+
+def _streams_runs(s: dict[str, Any]) -> list[str]:
+    """Move latency with the streams open and without, before and after."""
+    opened = s["opened"]
+    lines = [
         "| 4 pairs moving | moves | moves/s | p50 ms | p95 ms | p99 ms | errors |",
         "|---|---|---|---|---|---|---|",
     ]

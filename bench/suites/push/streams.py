@@ -42,52 +42,60 @@ def open_streams(
     """Move p99 (4 pairs) without streams, with `count` open, and without again; the stream
     processes' RSS before and with them."""
     url = stack.url("on")
-    wanted = []
-    for player, game_id in zip(holders, games, strict=True):
-        cookie = "; ".join(f"{k}={v}" for k, v in player.cookies.items())
-        wanted += [(f"/api/games/{game_id}/events", cookie)] * STREAMS_PER_PLAYER
-    wanted = wanted[:count]
-    runs: dict[str, list[dict[str, Any]]] = {"without": [], "with": []}
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
 
-    def moving() -> dict[str, Any]:  # bench/load.py's load, in one process for all runs
-        done: dict[str, Any] = pool.submit(load.run, url, movers, seconds, 20_000).result(
-            seconds + 120
-        )
-        return done
+        def moving() -> dict[str, Any]:  # bench/load.py's load, in one process for all runs
+            return dict(pool.submit(load.run, url, movers, seconds, 20_000).result(seconds + 120))
 
-    pool.submit(load.run, url, movers, 2, 2000).result(120)  # warm-up
-    runs["without"].append(moving())
-    time.sleep(0.5)
-    rss_before, nginx_before = stack.stream_rss(), _nginx_rss(stack)
-    holder = StreamHolder(url, wanted, max_seconds=120 + 10 * seconds)
-    opened = holder.open()
-    try:
-        time.sleep(1.0)
-        rss_with, nginx_with = stack.stream_rss(), _nginx_rss(stack)
-        for _ in range(2):
-            runs["with"].append(moving())
-        held = holder.close()
-        time.sleep(1.0)
-        runs["without"].append(moving())
-    finally:
-        holder.close()
-        pool.shutdown()
-    per_thousand = (rss_with - rss_before) / max(opened["open"], 1) * 1000
-    quiet = [r["p99_ms"] for r in runs["without"]]
-    loaded = [r["p99_ms"] for r in runs["with"]]
-    return {
+        pool.submit(load.run, url, movers, 2, 2000).result(120)  # warm-up
+        before = moving()
+        time.sleep(0.5)
+        rss_before, nginx_before = stack.stream_rss(), _nginx_rss(stack)
+        holder = StreamHolder(url, _wanted(holders, games, count), max_seconds=120 + 10 * seconds)
+        found = _held(stack, holder, moving)
+    runs = {"without": [before, found.pop("after")], "with": found.pop("with")}
+    per = max(found["opened"]["open"], 1)
+    quiet, loaded = ([r["p99_ms"] for r in runs[k]] for k in ("without", "with"))
+    return found | {
         "asked": count,
-        "opened": opened,
-        "held": held,
         "rss_before": rss_before,
-        "rss_with": rss_with,
-        "rss_per_1000": per_thousand,
-        "nginx_rss_per_1000": (nginx_with - nginx_before) / max(opened["open"], 1) * 1000,
+        "rss_per_1000": (found["rss_with"] - rss_before) / per * 1000,
+        "nginx_rss_per_1000": (found.pop("nginx_with") - nginx_before) / per * 1000,
         "runs": {k: [_brief(r) for r in v] for k, v in runs.items()},
         # Each run with streams against the run without them on its side (before, after).
         "p99_ratios": [w / q for w, q in zip(loaded, quiet, strict=True)],
     }
+
+
+def _held(stack: PushStack, holder: StreamHolder, moving: Any) -> dict[str, Any]:
+    """Open the streams, measure RSS and two runs with them, close them, run once more."""
+    opened = holder.open()
+    try:
+        time.sleep(1.0)
+        rss_with, nginx_with = stack.stream_rss(), _nginx_rss(stack)
+        loaded = [moving() for _ in range(2)]
+        held = holder.close()
+        time.sleep(1.0)
+        after = moving()
+    finally:
+        holder.close()
+    return {
+        "opened": opened,
+        "held": held,
+        "rss_with": rss_with,
+        "nginx_with": nginx_with,
+        "with": loaded,
+        "after": after,
+    }
+
+
+def _wanted(holders: list[Player], games: list[str], count: int) -> list[tuple[str, str]]:
+    """`count` stream paths with their player's cookie, as many per player as the app allows."""
+    wanted = []
+    for player, game_id in zip(holders, games, strict=True):
+        cookie = "; ".join(f"{k}={v}" for k, v in player.cookies.items())
+        wanted += [(f"/api/games/{game_id}/events", cookie)] * STREAMS_PER_PLAYER
+    return wanted[:count]
 
 
 def _brief(run: dict[str, Any]) -> dict[str, Any]:

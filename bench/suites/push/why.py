@@ -17,6 +17,19 @@ def _load(push: dict[str, Any]) -> str:
     )
 
 
+def _hub(on: dict[str, Any]) -> str:
+    """How often the hubs read the game, and how long a read took."""
+    used = on.get("dynamodb", {})
+    reads = used.get("by_operation", {}).get("stream:outside:GetItem", 0)
+    return (
+        f"; the hubs read the game {reads} times for {on['moves']} moves (once per stream "
+        "process holding a stream of it), "
+        f"{num(used['mean_ms']['stream:outside:GetItem'])} ms each on average"
+        if reads
+        else ""
+    )
+
+
 def why_latency(results: dict[str, Any]) -> str:
     push = results["push"]
     on, off, flooded = push["latency_on"], push["latency_off"], push["latency_flooded"]
@@ -25,16 +38,7 @@ def why_latency(results: dict[str, Any]) -> str:
             "The game page opened no stream of its own (game.js polled), so the screen "
             "figures are polling's; the stream event column times the push path alone."
         )
-    post, after, event = on["post"], on["after_post"], on["event"]
-    used = on.get("dynamodb", {})
-    reads = used.get("by_operation", {}).get("stream:outside:GetItem", 0)
-    hub = (
-        f"; the hubs read the game {reads} times for {on['moves']} moves (once per stream "
-        "process holding a stream of it), "
-        f"{num(used['mean_ms']['stream:outside:GetItem'])} ms each on average"
-        if reads
-        else ""
-    )
+    post, after, event, hub = on["post"], on["after_post"], on["event"], _hub(on)
     return (
         f"Where the time goes, push on, over {on['moves']} moves: from the click to the move's "
         f"own POST answered, p50 {num(post['p50'])} ms (p95 {num(post['p95'])}): the request "
