@@ -24,44 +24,58 @@ def sign_up(base_url: str, name: str, source: str, attempts: int = 30) -> Player
 
     A 503 (the hashing slots are busy) is tried again shortly, as a person would; each try
     counts against the address's sign-ups, so a 429 moves on to a fresh address."""
-    host, port = base_url.removeprefix("http://").split(":")
-    cookies: dict[str, str] = {}
-    connection = http.client.HTTPConnection(host, int(port), timeout=30, source_address=(source, 0))
-
-    def send(method: str, path: str, body: dict[str, str] | None, token: str = "") -> Any:
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
-        if body is not None:
-            headers |= {"Content-Type": "application/json", "X-CSRFToken": token}
-        connection.request(method, path, json.dumps(body) if body is not None else None, headers)
-        r = connection.getresponse()
-        for header in r.headers.get_all("Set-Cookie") or []:
-            key, _, value = header.split(";", 1)[0].partition("=")
-            cookies[key.strip()] = value.strip()
-        return r.status, r.read()
-
+    client = _Client(base_url, source)
     try:
-        token = json.loads(send("GET", "/api/csrf", None)[1])["csrf_token"]
+        token = client.token()
         for _ in range(attempts):
-            status, body = send(
-                "POST", "/api/register", {"username": name, "password": PASSWORD}, token
-            )
+            form = {"username": name, "password": PASSWORD}
+            status, body = client.send("POST", "/api/register", form, token)
             if status == 201:
                 break
             if status == 429:
-                connection.close()
-                connection = http.client.HTTPConnection(
-                    host, int(port), timeout=30, source_address=(address(), 0)
-                )
+                client.connect(address())
             elif status == 503:
                 time.sleep(0.3)
             else:
                 raise RuntimeError(f"sign-up of {name}: {status} {body[:200]!r}")
         else:
             raise RuntimeError(f"sign-up of {name}: refused {attempts} times")
-        token = json.loads(send("GET", "/api/csrf", None)[1])["csrf_token"]
-        return Player(name, dict(cookies), token)
+        return Player(name, dict(client.cookies), client.token())
     finally:
-        connection.close()
+        client.connection.close()
+
+
+class _Client:
+    """One keep-alive connection from a loopback address, and the cookies it was given."""
+
+    def __init__(self, base_url: str, source: str) -> None:
+        host, port = base_url.removeprefix("http://").split(":")
+        self.host, self.port, self.cookies = host, int(port), dict[str, str]()
+        self.connection = http.client.HTTPConnection(
+            host, self.port, timeout=30, source_address=(source, 0)
+        )
+
+    def connect(self, source: str) -> None:
+        """Go on from another address (the cookies stay)."""
+        self.connection.close()
+        self.connection = http.client.HTTPConnection(
+            self.host, self.port, timeout=30, source_address=(source, 0)
+        )
+
+    def token(self) -> str:
+        return str(json.loads(self.send("GET", "/api/csrf", None)[1])["csrf_token"])
+
+    def send(self, method: str, path: str, body: dict[str, str] | None, token: str = "") -> Any:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if body is not None:
+            headers |= {"Content-Type": "application/json", "X-CSRFToken": token}
+        data = json.dumps(body) if body is not None else None
+        self.connection.request(method, path, data, headers)
+        r = self.connection.getresponse()
+        for header in r.headers.get_all("Set-Cookie") or []:
+            key, _, value = header.split(";", 1)[0].partition("=")
+            self.cookies[key.strip()] = value.strip()
+        return r.status, r.read()
 
 
 def address() -> str:

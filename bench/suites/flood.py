@@ -59,6 +59,18 @@ def flood_cpu_ms(quiet: dict[str, Any], moved: dict[str, Any], flood: dict[str, 
     return 1000 * extra / (flood["requests"] or 1)
 
 
+def _line(i: int, quiet: dict[str, Any], moved: dict[str, Any], flood: dict[str, Any]) -> str:
+    """One pair of runs, quiet and flooded, and what the flood got."""
+    answers = ", ".join(f"{n}× {status}" for status, n in flood["statuses"].items())
+    cpu = quiet["server_cpu_s"]["app"], moved["server_cpu_s"]["app"]
+    return (
+        f"| {i} | {quiet['p99_ms']:.1f} | {moved['p99_ms']:.1f} | "
+        f"{moved['p99_ms'] / quiet['p99_ms']:.2f} | {quiet['moves_per_s']:.1f} / "
+        f"{moved['moves_per_s']:.1f} | {flood['per_s']:.0f} | {answers} | "
+        f"{cpu[0]:.1f} / {cpu[1]:.1f} | {flood_cpu_ms(quiet, moved, flood):.1f} |"
+    )
+
+
 def markdown(
     results: dict[str, Any] | None, heading: str = "Moves during a login flood"
 ) -> list[str]:
@@ -88,17 +100,8 @@ def markdown(
         "request |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for i, (quiet, moved, flood) in enumerate(
-        zip(results["quiet"], results["flooded"], results["flood"], strict=True), 1
-    ):
-        answers = ", ".join(f"{n}× {status}" for status, n in flood["statuses"].items())
-        cpu = quiet["server_cpu_s"]["app"], moved["server_cpu_s"]["app"]
-        lines.append(
-            f"| {i} | {quiet['p99_ms']:.1f} | {moved['p99_ms']:.1f} | "
-            f"{moved['p99_ms'] / quiet['p99_ms']:.2f} | {quiet['moves_per_s']:.1f} / "
-            f"{moved['moves_per_s']:.1f} | {flood['per_s']:.0f} | {answers} | "
-            f"{cpu[0]:.1f} / {cpu[1]:.1f} | {flood_cpu_ms(quiet, moved, flood):.1f} |"
-        )
+    runs = zip(results["quiet"], results["flooded"], results["flood"], strict=True)
+    lines += [_line(i, *run) for i, run in enumerate(runs, 1)]
     lines += [
         "",
         "A 401 is a guess that was hashed and counted; a 429 was refused from the process's "

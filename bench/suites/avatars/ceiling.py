@@ -84,45 +84,49 @@ def _pillow(mode: str, side: int, fmt: str, **options: Any) -> bytes:
 
 def cases() -> list[tuple[str, Callable[[], bytes]]]:
     """(name, make the file) for every adversarial upload, at the limit and just over it."""
-    max_pixels = math.isqrt(pillow.MAX_PIXELS)
-    webp = _side(4, 3)
     out: list[tuple[str, Callable[[], bytes]]] = []
     for over, label in ((0, "largest accepted"), (1, "just over")):
-        kinds: list[tuple[str, Callable[[], bytes]]] = [
-            ("16-bit grey PNG", lambda o=over: png_of_zeros(_side(2) + o * 64, 16, 0)),
-            ("16-bit RGBA PNG", lambda o=over: png_of_zeros(_side(4) + o * 64, 16, 6)),
-            ("RGBA PNG, interlaced", lambda o=over: png_of_zeros(_side(4) + o * 64, 8, 6, 1)),
-            ("palette PNG", lambda o=over: png_of_zeros(max_pixels + o * 64, 8, 3)),
-            ("1-bit PNG", lambda o=over: png_of_zeros(max_pixels + o * 64, 1, 0)),
-            ("GIF, many frames", lambda o=over: gif_of_frames(max_pixels, decoding.MAX_FRAMES + o)),
-            (
-                "lossless RGBA WebP",
-                lambda o=over: _pillow("RGBA", webp + o * 64, "WEBP", lossless=True, quality=0),
-            ),
-            ("lossy WebP", lambda o=over: _pillow("RGB", webp + o * 64, "WEBP", quality=50)),
-            ("baseline JPEG", lambda o=over: _pillow("RGB", max_pixels + o * 64, "JPEG")),
-            (
-                "progressive JPEG 4:2:0",
-                lambda o=over: _pillow(
-                    "RGB", _side(3, margin=not o) + o * 64, "JPEG", progressive=True, subsampling=2
-                ),
-            ),
-            (
-                "progressive JPEG 4:4:4",
-                lambda o=over: _pillow(
-                    "RGB", _side(6, margin=not o) + o * 64, "JPEG", progressive=True, subsampling=0
-                ),
-            ),
-            ("CMYK JPEG", lambda o=over: _pillow("CMYK", max_pixels + o * 64, "JPEG")),
-            (
-                "progressive CMYK JPEG",
-                lambda o=over: _pillow(
-                    "CMYK", _side(8, margin=not o) + o * 64, "JPEG", progressive=True
-                ),
-            ),
-        ]
-        out += [(f"{name}, {label}", make) for name, make in kinds]
+        out += [(f"{name}, {label}", make) for name, make in _kinds(over)]
     return out
+
+
+def _kinds(over: int) -> list[tuple[str, Callable[[], bytes]]]:
+    """Every kind of file at its largest accepted size, or `over` a step past it."""
+    max_pixels = math.isqrt(pillow.MAX_PIXELS)
+    webp = _side(4, 3)
+    return [
+        ("16-bit grey PNG", lambda o=over: png_of_zeros(_side(2) + o * 64, 16, 0)),
+        ("16-bit RGBA PNG", lambda o=over: png_of_zeros(_side(4) + o * 64, 16, 6)),
+        ("RGBA PNG, interlaced", lambda o=over: png_of_zeros(_side(4) + o * 64, 8, 6, 1)),
+        ("palette PNG", lambda o=over: png_of_zeros(max_pixels + o * 64, 8, 3)),
+        ("1-bit PNG", lambda o=over: png_of_zeros(max_pixels + o * 64, 1, 0)),
+        ("GIF, many frames", lambda o=over: gif_of_frames(max_pixels, decoding.MAX_FRAMES + o)),
+        (
+            "lossless RGBA WebP",
+            lambda o=over: _pillow("RGBA", webp + o * 64, "WEBP", lossless=True, quality=0),
+        ),
+        ("lossy WebP", lambda o=over: _pillow("RGB", webp + o * 64, "WEBP", quality=50)),
+        ("baseline JPEG", lambda o=over: _pillow("RGB", max_pixels + o * 64, "JPEG")),
+        (
+            "progressive JPEG 4:2:0",
+            lambda o=over: _pillow(
+                "RGB", _side(3, margin=not o) + o * 64, "JPEG", progressive=True, subsampling=2
+            ),
+        ),
+        (
+            "progressive JPEG 4:4:4",
+            lambda o=over: _pillow(
+                "RGB", _side(6, margin=not o) + o * 64, "JPEG", progressive=True, subsampling=0
+            ),
+        ),
+        ("CMYK JPEG", lambda o=over: _pillow("CMYK", max_pixels + o * 64, "JPEG")),
+        (
+            "progressive CMYK JPEG",
+            lambda o=over: _pillow(
+                "CMYK", _side(8, margin=not o) + o * 64, "JPEG", progressive=True
+            ),
+        ),
+    ]
 
 
 def measure(path: str) -> dict[str, Any]:

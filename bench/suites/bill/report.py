@@ -39,60 +39,69 @@ def _side_by_side(snapshots: list[dict[str, Any]], part: str, head: str) -> list
     return lines
 
 
+INTRO = (
+    "The same calls as the capacity figures above, billed by AWS's rules "
+    "(bench/harness/billing/model.py, which cites the pages): a write is 1 unit per 1 KB of the "
+    "larger of the item before and after, 2 in a transaction; an index entry written costs by "
+    "its own size (a key that changes is a delete and a put, an untouched entry nothing); a read "
+    "1 unit per 4 KB, half when eventually consistent, per item for GetItem and BatchGetItem, on "
+    "the page's total for a Query, at least the minimum when nothing is found; a write whose "
+    "condition fails still costs. Item sizes are not in the requests: "
+    "bench/harness/billing/meter.py reads every item a write touches just before the call and "
+    "just after it, and the whole items (or index entries) a read read, with a client of its own "
+    "on the same DynamoDB Local (strongly consistent, outside the app's own count), one request "
+    "at a time. Cost = 5 × WCU + RCU."
+)
+
+
 def markdown(results: dict[str, Any]) -> list[str]:
     """The section: every capacity scenario in both units, then the win in detail."""
     capacity = results["capacity"]
-    runs = {k: [r["capacity"] for r in capacity.get(k, [])] for k, _ in SCENARIOS}
-    if not any("aws" in s for snapshots in runs.values() for s in snapshots):
+    runs = {
+        k: [r["capacity"] for r in capacity.get(k, []) if "aws" in r["capacity"]]
+        for k, _ in SCENARIOS
+    }
+    if not any(runs.values()):
         return []
-    lines = [
+    counted = (results.get("counting") or {}).items()
+    return [
         "## What AWS bills, beside what DynamoDB Local reports (issue 19)",
         "",
-        "The same calls as the capacity figures above, billed by AWS's rules "
-        "(bench/billing.py, which cites the pages): a write is 1 unit per 1 KB of the larger "
-        "of the item before and after, 2 in a transaction; an index entry written costs by its "
-        "own size (a key that changes is a delete and a put, an untouched entry nothing); a "
-        "read 1 unit per 4 KB, half when eventually consistent, per item for GetItem and "
-        "BatchGetItem, on the page's total for a Query, at least the minimum when nothing is "
-        "found; a write whose condition fails still costs. Item sizes are not in the requests: "
-        "bench/billing_meter.py reads every item a write touches just before the call and just "
-        "after it, and the whole items (or index entries) a read read, with a client of its "
-        "own on the same DynamoDB Local (strongly consistent, outside the app's own count), "
-        "one request at a time. Cost = 5 × WCU + RCU.",
+        INTRO,
         "",
         "| scenario | Local RCU | Local WCU | Local cost | AWS RCU | AWS WCU | AWS cost |",
         "|---|---|---|---|---|---|---|",
+        *(_both(label, runs[key]) for key, label in SCENARIOS if runs[key]),
+        *(
+            _both(f"one request: {kind}", [s for s in found if "aws" in s])
+            for kind, found in counted
+            if any("aws" in s for s in found)
+        ),
+        *_detail(runs),
+        "",
     ]
-    for key, label in SCENARIOS:
-        snapshots = [s for s in runs[key] if "aws" in s]
-        if snapshots:
-            cells = [cell([s["total"][k] for s in snapshots]) for k in ("rcu", "wcu", "cost")]
-            cells += [cell(aws(snapshots, k)) for k in ("rcu", "wcu", "cost")]
-            lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    lines += _counting(results.get("counting") or {})
+
+
+def _both(label: str, snapshots: list[dict[str, Any]]) -> str:
+    """One scenario's or request's total, as DynamoDB Local reports it and as AWS bills it."""
+    cells = [cell([s["total"][k] for s in snapshots]) for k in ("rcu", "wcu", "cost")]
+    cells += [cell(aws(snapshots, k)) for k in ("rcu", "wcu", "cost")]
+    return f"| {label} | " + " | ".join(cells) + " |"
+
+
+def _detail(runs: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """The 7-move win, push on and with polling pages, per request type and per table."""
+    lines = []
     for key, how in (("win_push", "with push on"), ("win", "with polling pages")):
-        win = [s for s in runs[key] if "aws" in s]
-        if win:
+        if runs[key]:
             lines += [
                 "",
                 f"The 7-move win between established players, {how}, per request type:",
                 "",
-                *_side_by_side(win, "by_type", "request"),
+                *_side_by_side(runs[key], "by_type", "request"),
                 "",
                 "Per table and index:",
                 "",
-                *_side_by_side(win, "by_target", "table / index"),
+                *_side_by_side(runs[key], "by_target", "table / index"),
             ]
-    return [*lines, ""]
-
-
-def _counting(counting: dict[str, list[dict[str, Any]]]) -> list[str]:
-    """The requests that count results (bench/results.py), in both units."""
-    lines = []
-    for kind, snapshots in counting.items():
-        billed = [s for s in snapshots if "aws" in s]
-        if billed:
-            cells = [cell([s["total"][k] for s in billed]) for k in ("rcu", "wcu", "cost")]
-            cells += [cell(aws(billed, k)) for k in ("rcu", "wcu", "cost")]
-            lines.append(f"| one request: {kind} | " + " | ".join(cells) + " |")
     return lines

@@ -31,6 +31,8 @@ SIZES = (4, 16)
 # Players per side: each game is played by the pair that waited longest, so that at the
 # rates seen here no player opens streams faster than the app's cap of 8 a player allows.
 PLAYERS = 128
+LINE = "  round %d, %2d pairs, %-8s: %5.1f moves/s, p99 %5.1f ms, app %4.1f CPU ms a move"
+LOGGED = ("moves_per_s", "p99_ms", "app_cpu_ms_per_move")
 
 
 @dataclass
@@ -67,13 +69,7 @@ def run(
         log.info(
             "compare: baseline %s (%s), %d players a side", ref.name, ref.commit[:10], plan.players
         )
-        tag = random.randrange(10**6)
-        with ThreadPoolExecutor(2) as pool:
-            signing = {
-                name: pool.submit(side.register, [f"c{tag}x{i}" for i in range(plan.players)])
-                for name, side in running.items()
-            }
-            players = {name: job.result(timeout=900) for name, job in signing.items()}
+        players = _sign_up(running, plan.players)
         out["signup_seconds"] = time.monotonic() - started - out["stack_seconds"]
         for name, side in running.items():
             runner.measure(side.url, side.stream_url, players[name], 4, plan.warm_seconds)
@@ -84,19 +80,21 @@ def run(
                         running[name], runner, players[name], pairs, plan.seconds, db_pid
                     )
                     out["runs"].setdefault(name, {}).setdefault(str(pairs), []).append(done)
-                    log.info(
-                        "  round %d, %2d pairs, %-8s: %5.1f moves/s, p99 %5.1f ms, app "
-                        "%4.1f CPU ms a move",
-                        round_ + 1,
-                        pairs,
-                        name,
-                        done["moves_per_s"],
-                        done["p99_ms"],
-                        done["app_cpu_ms_per_move"],
-                    )
+                    log.info(LINE, round_ + 1, pairs, name, *(done[k] for k in LOGGED))
         out["profiles"] = _profiles(running, runner, players, plan, workdir)
     out["seconds"] = time.monotonic() - started
     return out
+
+
+def _sign_up(running: dict[str, Side], count: int) -> dict[str, list[Any]]:
+    """`count` new players on each side, both sides at once."""
+    tag = random.randrange(10**6)
+    with ThreadPoolExecutor(2) as pool:
+        signing = {
+            name: pool.submit(side.register, [f"c{tag}x{i}" for i in range(count)])
+            for name, side in running.items()
+        }
+        return {name: job.result(timeout=900) for name, job in signing.items()}
 
 
 def _measured(

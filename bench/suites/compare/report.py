@@ -68,8 +68,9 @@ def markdown(compare: dict[str, Any] | None) -> list[str]:
         f"{', with uncommitted changes' if now['changed'] else ''}). Both at once, each the "
         "Procfile's web (gunicorn, 2 workers × 4 threads) and stream (gevent) processes from "
         "its own tree with tables of its own, on the same DynamoDB Local, redis-server and "
-        f"machine; the browser flow with push on (bench/browser_load.py: {plan['players']} "
-        "players a side taking turns, pages, forms and the pages' own streams, no polls); "
+        "machine; the browser flow with push on (bench/suites/common/page_load.py: "
+        f"{plan['players']} players a side taking turns, pages, forms and the pages' own "
+        "streams, no polls); "
         f"{plan['rounds']} rounds of {plan['seconds']:g} s per size, the baseline then "
         "current each time. Medians (min–max); the ratio is current ÷ baseline of runs taken "
         "one after the other.",
@@ -87,7 +88,11 @@ def markdown(compare: dict[str, Any] | None) -> list[str]:
                 f"| {pairs} | {label} | {cell(base)} | {cell(cur)} | "
                 f"{cell(ratios(compare, pairs, key))} |"
             )
-    lines += [
+    return [*lines, *_every_run(compare), "", *profiles(compare.get("profiles") or {})]
+
+
+def _every_run(compare: dict[str, Any]) -> list[str]:
+    lines = [
         "",
         "Every run:",
         "",
@@ -105,7 +110,22 @@ def markdown(compare: dict[str, Any] | None) -> list[str]:
                     f" | {num(r['app_cpu_ms_per_move'])} | {asked} | "
                     f"{len(r['errors'])} |"
                 )
-    return [*lines, "", *profiles(compare.get("profiles") or {})]
+    return lines
+
+
+PROFILED = (
+    "of the thread holding the GIL (`--gil`: the one running Python) in every gunicorn process "
+    "of a side (`--subprocesses`), while 4 pairs play the browser flow; each side in turn, after "
+    "the timed runs (bench/suites/compare/profiles.py). A gunicorn config of the bench "
+    "(bench/marker_conf.py) runs each request inside a function named for it, so each sample "
+    "knows its request; the stream process's reading and fanning out of a notice happens outside "
+    "requests and is named by its frames. Each sample goes to one group: botocore's part when "
+    "botocore is on the stack, else the innermost frame of a known part. CPU ms are samples ÷ "
+    "rate ÷ requests served in the window (a move's own, or per move for the work every move "
+    "causes); they count Python holding the GIL, so they add up to less than the CPU /proc "
+    "reports above (system time, and socket calls that release the GIL, are not in them), and "
+    "run under the profiler. The shares are what counts."
+)
 
 
 def profiles(found: dict[str, Any]) -> list[str]:
@@ -116,18 +136,7 @@ def profiles(found: dict[str, Any]) -> list[str]:
     lines = [
         "## Profiles: where the app's CPU goes, per request (issue 19, part 1)",
         "",
-        f"py-spy {rate} samples a second of the thread holding the GIL (`--gil`: the one "
-        "running Python) in every gunicorn process of a side (`--subprocesses`), while 4 "
-        "pairs play the browser flow; each side in turn, after the timed runs "
-        "(bench/profiles.py). A gunicorn config of the bench (bench/marker_conf.py) runs each "
-        "request inside a function named for it, so each sample knows its request; the "
-        "stream process's reading and fanning out of a notice happens outside requests and is "
-        "named by its frames. Each sample goes to one group: botocore's part when botocore is "
-        "on the stack, else the innermost frame of a known part. CPU ms are samples ÷ rate ÷ "
-        "requests served in the window (a move's own, or per move for the work every move "
-        "causes); they count Python holding the GIL, so they add up to less than the CPU "
-        "/proc reports above (system time, and socket calls that release the GIL, are not "
-        "in them), and run under the profiler. The shares are what counts.",
+        f"py-spy {rate} samples a second {PROFILED}",
         "",
         "| request | CPU ms (current / baseline) | per | samples (current) "
         "| groups, current (baseline) |",
@@ -148,7 +157,12 @@ def profiles(found: dict[str, Any]) -> list[str]:
             f"| {kind} | {num(got['ms_per'])} / {num(was.get('ms_per', float('nan')))} "
             f"| {got['per']} | {got['samples']} | {shares} |"
         )
-    lines += [
+    return [*lines, *_modules(cur), ""]
+
+
+def _modules(cur: dict[str, Any]) -> list[str]:
+    """The modules each request's samples were in, current side."""
+    lines = [
         "",
         "The modules the samples were in (own time, the top 8), current:",
         "",
@@ -158,7 +172,7 @@ def profiles(found: dict[str, Any]) -> list[str]:
     for kind in [k for k in KINDS if k in cur]:
         top = ", ".join(f"`{m}` {100 * s:.0f}%" for m, s in cur[kind]["top_modules"])
         lines.append(f"| {kind} | {top} |")
-    return [*lines, ""]
+    return lines
 
 
 def summary(compare: dict[str, Any] | None) -> list[tuple[str, list[float], str, Any, Any]]:

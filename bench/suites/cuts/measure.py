@@ -51,7 +51,7 @@ def measure(
     rounds = rounds or (QUICK_ROUNDS if quick else ROUNDS)
     budget = seconds or (QUICK_SECONDS if quick else SECONDS)
     app = create_app(settings)
-    switches = Switches(app)
+    switches, started, done = Switches(app), time.monotonic(), 0
     rows = {row: parts for row, parts in ROWS.items() if set(parts) <= set(switches.names())}
     samples: dict[str, dict[str, dict[str, list[float]]]] = {
         row: {state: {kind: [] for kind in KINDS} for state in ("off", "on")} for row in rows
@@ -59,8 +59,6 @@ def measure(
     by_round: dict[str, dict[str, list[list[float]]]] = {
         row: {kind: [] for kind in KINDS} for row in rows
     }
-    started = time.monotonic()
-    done = 0
     with _request_log():
         try:
             switches.ship()
@@ -70,16 +68,7 @@ def measure(
                 _game(host, opponent)
             while done < rounds and time.monotonic() - started < budget:
                 for row, parts in rows.items():
-                    games = {}
-                    for state, on in (("off", False), ("on", True)):
-                        _apply(switches, parts, on)
-                        games[state] = _game(host, opponent)
-                        for kind in KINDS:
-                            samples[row][state][kind] += games[state][kind]
-                    for kind in KINDS:
-                        by_round[row][kind].append(
-                            [statistics.median(games[s][kind]) for s in ("off", "on")]
-                        )
+                    _row(switches, parts, (host, opponent), samples[row], by_round[row])
                 done += 1
                 log.info("  cuts: round %d of %d, %.0f s", done, rounds, time.monotonic() - started)
         finally:
@@ -91,6 +80,24 @@ def measure(
         "load": os.getloadavg()[0],
         "rows": {row: _figures(samples[row], by_round[row]) for row in rows},
     }
+
+
+def _row(
+    switches: Switches,
+    parts: tuple[str, ...],
+    players: tuple[Browser, Browser],
+    samples: dict[str, dict[str, list[float]]],
+    by_round: dict[str, list[list[float]]],
+) -> None:
+    """One round of a row: a game with its parts off, then one with them on."""
+    games = {}
+    for state, on in (("off", False), ("on", True)):
+        _apply(switches, parts, on)
+        games[state] = _game(*players)
+        for kind in KINDS:
+            samples[state][kind] += games[state][kind]
+    for kind in KINDS:
+        by_round[kind].append([statistics.median(games[s][kind]) for s in ("off", "on")])
 
 
 def _figures(

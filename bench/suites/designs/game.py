@@ -1,4 +1,4 @@
-"""One game played with a table design's own item shapes, call by call (bench/designs.py).
+"""One game played with a table design's own item shapes, call by call (bench/suites/designs/).
 
 The calls are the app's own (tictactoe/store/): the invitation's item and its pair lock, the
 accept's, a move's and the finishing transaction's update expressions, the home page's
@@ -14,12 +14,11 @@ from collections.abc import Callable
 from typing import Any
 
 from bench.suites.designs.shapes import EXPIRY, INBOX_INDEX, LIVE, PAGE, Design, account
-from tictactoe.rules import ratings
+from bench.suites.designs.standings import Standings
 from tictactoe.rules.board import NEW_BOARD, Game, O, Placed, Status, place
 from tictactoe.rules.clock import now
 from tictactoe.store.invitations import INVITED, MAX_SENT, invited_range, pair_key
 from tictactoe.store.items import OPEN, invitation_item, s
-from tictactoe.store.ladder import shard
 from tictactoe.store.results import Ending, finishing
 from tictactoe.store.schema import TTL_ATTRIBUTE
 
@@ -28,7 +27,7 @@ def _nowhere(step: str) -> None:
     """No step to tell (a game played only to give the players a history)."""
 
 
-class Play:
+class Play(Standings):
     """One design's calls on `client` (billed or not); what a call needs to know, from `peek`."""
 
     def __init__(self, design: Design, client: Any, peek: Any, games: str, users: str) -> None:
@@ -228,64 +227,6 @@ class Play:
         else:
             for write in writes:
                 self.client.update_item(**write)
-
-    def count_writes(self, players: tuple[str, str], winner: str | None) -> list[dict[str, Any]]:
-        """Both players' Users updates, with the condition and values store/results.py writes."""
-        standing = [self.standing(p) for p in players]
-        host_score = ratings.TIE if winner is None else float(winner == players[0])
-        new = ratings.after_game(standing[0][0], standing[1][0], host_score)
-        writes = []
-        for player, (was, wins, rated), rating, score in zip(
-            players, standing, new, (host_score, 1 - host_score), strict=True
-        ):
-            won = int(score == ratings.WIN)
-            values = {
-                ":rating": {"N": ratings.stored(rating)},
-                ":ladder": s(shard(player.lower())),
-                ":rank": {"N": str(self.design.rank(rating, wins + won))},
-                ":w": {"N": str(won)},
-                ":l": {"N": str(int(score == ratings.LOSS))},
-                ":t": {"N": str(int(score == ratings.TIE))},
-            }
-            condition = "attribute_exists(UserKey) AND attribute_not_exists(Rating)"
-            if rated:
-                condition = "attribute_exists(UserKey) AND Rating = :was AND Wins = :wins"
-                values |= {":was": {"N": ratings.stored(was)}, ":wins": {"N": str(wins)}}
-            writes.append(
-                {
-                    "TableName": self.users,
-                    "Key": {"UserKey": s(player.lower())},
-                    "ConditionExpression": condition,
-                    "UpdateExpression": "SET Rating = :rating, Ladder = :ladder, #rank = :rank"
-                    " ADD Wins :w, Losses :l, Ties :t",
-                    "ExpressionAttributeNames": {"#rank": "Rank"},
-                    "ExpressionAttributeValues": values,
-                }
-            )
-        return writes
-
-    def standing(self, player: str) -> tuple[float, int, bool]:
-        """The player's rating, wins and whether they have a rating yet (read unbilled)."""
-        item = self.peek.get_item(
-            TableName=self.users, Key={"UserKey": s(player.lower())}, ConsistentRead=True
-        )["Item"]
-        rating = float(item["Rating"]["N"]) if "Rating" in item else ratings.START
-        return rating, int(item.get("Wins", {}).get("N", "0")), "Rating" in item
-
-    def rate(self, player: str, rating: float) -> None:
-        """Give `player` this rating before the measured game (unbilled)."""
-        _, wins, _ = self.standing(player)
-        self.peek.update_item(
-            TableName=self.users,
-            Key={"UserKey": s(player.lower())},
-            UpdateExpression="SET Rating = :r, Ladder = :l, #rank = :rank",
-            ExpressionAttributeNames={"#rank": "Rank"},
-            ExpressionAttributeValues={
-                ":r": {"N": ratings.stored(rating)},
-                ":l": s(shard(player.lower())),
-                ":rank": {"N": str(self.design.rank(rating, wins))},
-            },
-        )
 
     def home(self, player: str) -> None:
         """The home page's reads: each index's newest page, then the games that need the table."""

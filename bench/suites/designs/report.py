@@ -76,6 +76,17 @@ NOTES = {
 FLOW_LOADS = 5  # home loads in the benchmark's flow: both after login, the opponent's, both after
 
 
+INTRO = (
+    "Each design gets throwaway tables of its own on DynamoDB Local (its own indexes and "
+    "attributes), two players who have played each other twice, then one 7-move win whose writes "
+    "and home-page reads are made for real, as the app makes them, and billed as AWS bills them "
+    "(bench/suites/designs/, bench/harness/billing/). Reads every design makes alike (the pair "
+    "lock, the game and ratings before the finish, the polls) are left out; the cost per win "
+    "adds each design's difference in WCU and RCU to the app's own bill above. `python -m bench "
+    "--only designs` runs this section alone."
+)
+
+
 def markdown(results: dict[str, Any]) -> list[str]:
     """The section: each design's AWS-billed writes by step, its reads, what it keeps."""
     measured = results.get("designs")
@@ -91,58 +102,57 @@ def markdown(results: dict[str, Any]) -> list[str]:
     head = "| design | invite | accept | moves | finish | WCU | vs today | home RCU, the flow's "
     head += f"{FLOW_LOADS} loads | host's home, 1 sent invitation pending | cost vs today |"
     head += "".join(f" cost per win ({how}) |" for how in bases)
-    lines = [
+    return [
         "## Writing less per game: the designs measured (issue 19)",
         "",
-        "Each design gets throwaway tables of its own on DynamoDB Local (its own indexes and "
-        "attributes), two players who have played each other twice, then one 7-move win whose "
-        "writes and home-page reads are made for real, as the app makes them, and billed as AWS "
-        "bills them (bench/designs.py, bench/billing.py). Reads every design makes alike (the "
-        "pair lock, the game and ratings before the finish, the polls) are left out; the cost "
-        "per win adds each design's difference in WCU and RCU to the app's own bill above. "
-        "`python -m bench --only designs` runs this section alone.",
+        INTRO,
         "",
         head,
         "|---" * (10 + len(bases)) + "|",
-    ]
-    for d in designs:
-        wcu = [
-            d["steps"].get(s, {}).get("wcu", 0.0) for s in ("invite", "accept", "moves", "finish")
-        ]
-        delta = 5 * (d["wcu"] - today["wcu"]) + d["flow_rcu"] - today["flow_rcu"]
-        cells = [
-            *map(num, wcu),
-            num(d["wcu"]),
-            _signed(d["wcu"] - today["wcu"]),
-            num(d["flow_rcu"]),
-            num(d["home_pending_host_rcu"]),
-            _signed(delta),
-        ]
-        cells += [num(b["cost"] + delta) if b else "–" for b in bases.values()]
-        lines.append(f"| {d['title']} | " + " | ".join(cells) + " |")
-    lines += [
+        *(_line(d, today, list(bases.values())) for d in designs),
         "",
         f"What each keeps ({LISTS}; {ONCE}; {LADDER}), and what moving a live table to it takes:",
         "",
+        *(_keeps(d) for d in designs),
+        *_ladder(measured.get("ladder")),
+        "",
     ]
-    for d in designs:
-        keeps, migrating = NOTES.get(d["key"], ("–", "–"))
-        lines.append(f"- **{d['title']}**: {keeps}. Migration: {migrating}.")
-    ladder = measured.get("ladder")
-    if ladder:
-        lines += [
-            "",
-            "The leaderboard's reads (top 20 of 4 shards, AWS RCU), players one game "
-            "from the start: "
-            + "; ".join(
-                f"{n:,} players: exact Rank {num(e)}, 100-point buckets {num(c)}"
-                for n, e, c in zip(
-                    ladder["players"], ladder["exact"], ladder["coarse"], strict=True
-                )
-            )
-            + ".",
-        ]
-    return [*lines, ""]
+
+
+def _keeps(d: dict[str, Any]) -> str:
+    keeps, migrating = NOTES.get(d["key"], ("–", "–"))
+    return f"- **{d['title']}**: {keeps}. Migration: {migrating}."
+
+
+def _line(d: dict[str, Any], today: dict[str, Any], bases: list[Any]) -> str:
+    """One design: WCU by step, against today, its home reads, and its cost per win."""
+    wcu = [d["steps"].get(s, {}).get("wcu", 0.0) for s in ("invite", "accept", "moves", "finish")]
+    delta = 5 * (d["wcu"] - today["wcu"]) + d["flow_rcu"] - today["flow_rcu"]
+    cells = [
+        *map(num, wcu),
+        num(d["wcu"]),
+        _signed(d["wcu"] - today["wcu"]),
+        num(d["flow_rcu"]),
+        num(d["home_pending_host_rcu"]),
+        _signed(delta),
+    ]
+    cells += [num(b["cost"] + delta) if b else "–" for b in bases]
+    return f"| {d['title']} | " + " | ".join(cells) + " |"
+
+
+def _ladder(ladder: dict[str, Any] | None) -> list[str]:
+    """The leaderboard's reads by number of players, exact Rank and coarse buckets."""
+    if not ladder:
+        return []
+    found = zip(ladder["players"], ladder["exact"], ladder["coarse"], strict=True)
+    return [
+        "",
+        "The leaderboard's reads (top 20 of 4 shards, AWS RCU), players one game from the start: "
+        + "; ".join(
+            f"{n:,} players: exact Rank {num(e)}, 100-point buckets {num(c)}" for n, e, c in found
+        )
+        + ".",
+    ]
 
 
 def _signed(x: float) -> str:
