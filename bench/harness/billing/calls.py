@@ -1,5 +1,5 @@
 """What a DynamoDB call touches, from its parameters: the items a write names, and the page
-a Query or Scan read, to be asked again with nothing left out (bench/billing_meter.py)."""
+a Query or Scan read, to be asked again with nothing left out (bench/harness/billing/meter.py)."""
 
 from __future__ import annotations
 

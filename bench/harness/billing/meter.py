@@ -4,7 +4,7 @@
 parameters are built (`before-parameter-build`) it keeps the call's parameters; just before
 the call is sent (`before-call`) it reads every item a write will touch, and when the answer
 comes (`after-call`) it reads them again, so each write is billed by its item before and
-after (bench/billing.py). A read is billed by the whole items it reads, as AWS bills it
+after (model.py). A read is billed by the whole items it reads, as AWS bills it
 whatever the call asks to see: the items a GetItem or BatchGetItem names, read again; the
 entries a Query read, by asking the same page again (key condition, start key, limit) with
 no projection or filter. Those reads go through `reader`, another client on the same

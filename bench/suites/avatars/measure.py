@@ -1,5 +1,5 @@
 """Benchmark: avatar processing (draft-mode decode) against a naive full decode + resize,
-and the memory ceiling against adversarial uploads (bench/avatar_ceiling.py).
+and the memory ceiling against adversarial uploads (bench/suites/avatars/ceiling.py).
 
     python -m bench.suites.avatars.measure
 

@@ -66,7 +66,7 @@ def _browser_why(results: dict[str, Any]) -> str:
 
 
 def _cuts_said(cuts: dict[str, Any] | None) -> str:
-    """One sentence on what the measured per-request cuts gave (bench/cuts.py)."""
+    """One sentence on what the measured per-request cuts gave (bench/suites/cuts/measure.py)."""
     if not cuts:
         return ""
     rows, said = cuts["rows"], []

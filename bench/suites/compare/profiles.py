@@ -3,10 +3,10 @@
 py-spy (pinned in requirements-dev.txt) attaches to a side's web and stream masters and
 their workers (`--subprocesses`), and samples, `RATE` times a second, the thread that holds
 the GIL (`--gil`: the one running Python, so the samples follow the CPU and skip the
-waiting), while bench/browser_load.py plays at 4 pairs. bench/marker_conf.py runs each request
-inside a function named for it (`request_move` ...), so every sample says which request it
-served; the stream process's work outside requests (the hub hearing a notice on the bus and
-reading the game once for all its streams) is named by its own frames. Each sample is then
+waiting), while bench/suites/common/page_load.py plays at 4 pairs. bench/marker_conf.py runs
+each request inside a function named for it (`request_move` ...), so every sample says which
+request it served; the stream process's work outside requests (the hub hearing a notice on
+the bus and reading the game once for all its streams) is named by its own frames. Each sample is then
 put in one group (`group`): botocore's parts first when botocore is on the stack, else the
 innermost frame that belongs to a known part.
 """

@@ -1,4 +1,4 @@
-"""The report's sections on baseline against current (bench/compare.py) and on the profiles."""
+"""The report's sections on baseline against current (measure.py) and on the profiles."""
 
 from __future__ import annotations
 

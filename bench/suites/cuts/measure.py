@@ -2,7 +2,7 @@
 
 One process: an app from create_app on DynamoDB Local (another process, so its CPU is not
 counted here), played through Flask's test client as bench/flows.py plays. Each row switches
-something (bench/cut_switches.py): one cut, all four together, nothing (the noise between
+something (bench/suites/cuts/switches.py): one cut, all four together, nothing (the noise between
 two identical states), or the orjson candidate; everything else stays as it ships. A round
 plays, for every row, one 7-move game with the switch off, then one with it on; rounds
 repeat until ROUNDS or the time budget. A request's CPU is time.process_time() of this

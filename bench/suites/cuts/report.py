@@ -1,4 +1,4 @@
-"""The report's section on the per-request CPU cuts of 7fcaba5 (bench/cuts.py), each off and on."""
+"""The report's section on the per-request CPU cuts of 7fcaba5 (measure.py), each off and on."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ many players there are (store/ladder.py). With Rank bucketed (rating // 100), en
 bucket have the same sort key and come back in no useful order, so the exact top 20 needs the
 whole top bucket read; and as every player starts at the same rating, one bucket can hold
 nearly everyone. Both are measured on DynamoDB Local with players one game from the start
-(1184 to 1216), billed as AWS bills it (bench/billing_meter.py).
+(1184 to 1216), billed as AWS bills it (bench/harness/billing/meter.py).
 """
 
 from __future__ import annotations

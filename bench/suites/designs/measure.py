@@ -1,10 +1,10 @@
 """Table designs that write less per game, measured (issue 19).
 
 Each design gets throwaway Games and Users tables of its own on DynamoDB Local (its own
-indexes and attributes, bench/design_shapes.py), two players who have played each other
-twice, then one 7-move win whose every write and home-page read is made for real
-(bench/design_game.py) and billed as AWS bills it, from the items before and after each call
-(bench/billing_meter.py's Biller, bench/billing.py's rules), step by step: invite, accept, the
+indexes and attributes, shapes.py), two players who have played each other twice, then one
+7-move win whose every write and home-page read is made for real (game.py) and billed as AWS
+bills it, from the items before and after each call (bench/harness/billing/: the meter's
+Biller, the model's rules), step by step: invite, accept, the
 six plain moves, the finish, and the home loads around them.
 """
 

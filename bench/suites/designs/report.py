@@ -1,4 +1,4 @@
-"""The report's section on table designs that write less per game (bench/designs.py)."""
+"""The report's section on table designs that write less per game (measure.py)."""
 
 from __future__ import annotations
 

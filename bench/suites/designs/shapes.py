@@ -1,4 +1,4 @@
-"""A table design: where its item shapes and indexes differ from today's (bench/designs.py).
+"""A table design: where its item shapes and indexes differ from today's (measure.py).
 
 Today's tables come from tictactoe/store/schema.py; a design changes which attribute each game
 index sorts on and projects, adds a sparse inbox index, buckets the ladder's Rank, or counts

@@ -11,7 +11,7 @@ one more push-on instance for the waiting pages alone):
 2. Waiting: both players' game pages open on a game nobody moves in, push on, beside the
    rest; every DynamoDB call of every process of their instance (bench/push_conf.py), per
    minute, and by the schedules (the backstop poll, the streams' session re-checks).
-3. Open streams: RSS of the stream processes per 1,000 open streams (bench/stream_holder.py
+3. Open streams: RSS of the stream processes per 1,000 open streams (bench/suites/push/holder.py
    holds them through nginx), and move p99 (bench/load.py, 4 pairs) with them and without.
 4. App CPU per game at a human pace (a move every 3 s, real pages), push on and push off at
    the same time: user + system CPU of every gunicorn master and worker, from /proc.

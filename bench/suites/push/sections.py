@@ -1,4 +1,4 @@
-"""The push section's tables and paragraphs, one function per heading of bench/push_report.py."""
+"""The push section's tables and paragraphs, one function per heading of report.py."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The push benchmark's targets, pacing and sizes (bench/push.py runs with them)."""
+"""The push benchmark's targets, pacing and sizes (bench/suites/push/measure.py runs with them)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Why a push target was missed: the explanations bench/notes.py gives under the summary."""
+"""Why a push target was missed: the explanations bench/harness/notes.py gives under the summary."""
 
 from __future__ import annotations
 
