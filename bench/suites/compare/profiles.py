@@ -6,9 +6,9 @@ the GIL (`--gil`: the one running Python, so the samples follow the CPU and skip
 waiting), while bench/suites/common/page_load.py plays at 4 pairs. bench/marker_conf.py runs
 each request inside a function named for it (`request_move` ...), so every sample says which
 request it served; the stream process's work outside requests (the hub hearing a notice on
-the bus and reading the game once for all its streams) is named by its own frames. Each sample is then
-put in one group (`group`): botocore's parts first when botocore is on the stack, else the
-innermost frame that belongs to a known part.
+the bus and reading the game once for all its streams) is named by its own frames. Each
+sample is then put in one group (`group`): botocore's parts first when botocore is on the
+stack, else the innermost frame that belongs to a known part.
 """
 
 from __future__ import annotations
