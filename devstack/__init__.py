@@ -1,2 +1,3 @@
-"""The local stack for `make run`, the tests and the benchmarks: real DynamoDB Local and a
-local S3, started on loopback and stopped by whoever started them."""
+"""The local stack: the production shape on loopback (stack.py: DynamoDB Local, moto's S3,
+redis-server, the Procfile's processes behind the platform's nginx, a load balancer) for
+`make run`, the tests and the benchmarks, started and stopped by whoever starts it."""

@@ -19,8 +19,9 @@ addresses given, /var/log/nginx, the pid file and the temp folders move into the
 `user nginx` becomes the current user (root) or goes (anyone else). Each of these must be
 found where expected, so a config that no longer has them fails here rather than on AWS.
 
-Used by tests/deploy/test_bundle_runs.py (the unzipped bundle) and by `make run` (the
-checkout), so both route requests as the instances do.
+Used by every instance of devstack's stack (devstack/instance.py: `make run`, the browser
+tests, the benchmarks) and by tests/deploy/test_bundle_runs.py (the unzipped bundle), so all of
+them route requests as the instances do.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -186,12 +188,15 @@ def _localize(text: str, main: bool, home: Path, port: int, web: str, stream: st
         (r"^\s*include\s+conf\.d/\*\.conf;", r"\g<0>"),
         (r"^\s*include\s+conf\.d/elasticbeanstalk/\*\.conf;", r"\g<0>"),
     ):
-        text, count = re.subn(
-            pattern, lambda m, r=replacement: m.expand(r), text, count=1, flags=re.MULTILINE
-        )
+        text, count = re.subn(pattern, _expander(replacement), text, count=1, flags=re.MULTILINE)
         if count != 1:
             raise ValueError(f"nginx.conf: no line matches {pattern!r}, as the platform's has")
     return text
+
+
+def _expander(template: str) -> Callable[[re.Match[str]], str]:
+    """A replacement for re.subn that expands `template`'s group references."""
+    return lambda match: match.expand(template)
 
 
 def executable() -> str:
