@@ -13,18 +13,15 @@ is how far the upload raised that peak. Target: at most 100 MB for every file.
 from __future__ import annotations
 
 import io
-import json
 import math
 import struct
-import subprocess
-import sys
 import tempfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.stack import ROOT
+from bench.suites.avatars.measure import in_subprocess, status_mb
 from tictactoe.adapters import pillow
 from tictactoe.rules import decoding
 
@@ -137,7 +134,7 @@ def measure(path: str) -> dict[str, Any]:
     Image.new("RGB", (600, 400), "red").save(warm, "JPEG")
     pillow.process(warm.getvalue())  # a worker has processed pictures before
     data = Path(path).read_bytes()
-    idle = _status_mb("VmHWM")
+    idle = status_mb("VmHWM")
     try:
         picture = pillow.process(data)
         outcome = f"accepted ({picture.width} x {picture.height})"
@@ -146,30 +143,8 @@ def measure(path: str) -> dict[str, Any]:
     return {
         "outcome": outcome,
         "idle_peak_mb": round(idle, 1),
-        "added_mb": round(_status_mb("VmHWM") - idle, 1),
+        "added_mb": round(status_mb("VmHWM") - idle, 1),
     }
-
-
-def _status_mb(field: str) -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024  # kB
-    raise RuntimeError(f"{field} not in /proc/self/status")
-
-
-def _in_subprocess(path: Path) -> dict[str, Any]:
-    code = "import json, sys; from bench.suites.avatars.ceiling import measure; "
-    code += "print(json.dumps(measure(sys.argv[1])))"
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result: dict[str, Any] = json.loads(done.stdout)
-    return result
 
 
 def run() -> dict[str, Any]:
@@ -183,7 +158,7 @@ def run() -> dict[str, Any]:
                 {
                     "name": name,
                     "file_kb": round(path.stat().st_size / 1024, 1),
-                    **_in_subprocess(path),
+                    **in_subprocess("bench.suites.avatars.ceiling", str(path)),
                 }
             )
             path.unlink()

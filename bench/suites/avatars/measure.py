@@ -75,14 +75,14 @@ def measure(path: str, which: str) -> dict[str, float]:
 
     data = Path(path).read_bytes()
     work = (lambda: pillow.process(data)) if which == "optimized" else (lambda: naive(data))
-    before = _status_mb("VmRSS")
+    before = status_mb("VmRSS")
     times, cpu = [], []
     for _ in range(RUNS + 1):  # the first run warms caches and is not counted
         start, start_cpu = time.perf_counter(), time.process_time()
         work()
         times.append((time.perf_counter() - start) * 1000)
         cpu.append((time.process_time() - start_cpu) * 1000)
-    peak = _status_mb("VmHWM")
+    peak = status_mb("VmHWM")
     return {
         "median_ms": round(statistics.median(times[1:]), 1),
         "min_ms": round(min(times[1:]), 1),
@@ -93,7 +93,7 @@ def measure(path: str, which: str) -> dict[str, float]:
     }
 
 
-def _status_mb(field: str) -> float:
+def status_mb(field: str) -> float:
     """Read a memory figure of this process from /proc (Linux), in MiB.
 
     VmHWM is the peak resident set size. Unlike getrusage's ru_maxrss it starts afresh at
@@ -106,17 +106,14 @@ def _status_mb(field: str) -> float:
     raise RuntimeError(f"{field} not in /proc/self/status")
 
 
-def _in_subprocess(path: Path, which: str) -> dict[str, float]:
-    code = "import json, sys; from bench.suites.avatars.measure import measure; "
-    code += "print(json.dumps(measure(sys.argv[1], sys.argv[2])))"
+def in_subprocess(module: str, *args: str) -> dict[str, Any]:
+    """`module`'s measure(*args) in a fresh process (its own peak memory), as JSON."""
+    code = f"import json, sys; from {module} import measure; "
+    code += "print(json.dumps(measure(*sys.argv[1:])))"
     done = subprocess.run(
-        [sys.executable, "-c", code, str(path), which],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
+        [sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True, check=True
     )
-    result: dict[str, float] = json.loads(done.stdout)
+    result: dict[str, Any] = json.loads(done.stdout)
     return result
 
 
@@ -128,8 +125,8 @@ def run() -> dict[str, Any]:
         for name, width, height, fmt, options, noise in CASES:
             path = Path(tmp) / f"{width}x{height}.{fmt.lower()}"
             photo(width, height, noise).save(path, fmt, **options)
-            optimized = _in_subprocess(path, "optimized")
-            plain = _in_subprocess(path, "naive")
+            optimized = in_subprocess("bench.suites.avatars.measure", str(path), "optimized")
+            plain = in_subprocess("bench.suites.avatars.measure", str(path), "naive")
             cases.append(
                 {
                     "name": name,
