@@ -85,6 +85,7 @@ def register(users: Users, name: object, password: object, gate: Gate = UNLIMITE
     problem = length_problem(password)
     if problem is not None:
         raise Invalid(problem)
+    assert isinstance(password, str)  # length_problem refused anything else
     gate.enter_signup()
     problem = password_problem(password, name)
     if problem is not None:

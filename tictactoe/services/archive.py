@@ -21,8 +21,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from tqdm import tqdm
 
@@ -67,8 +68,9 @@ def _keys(settings: Settings) -> dict[str, str]:
 
 
 @contextmanager
-def _bar(total: int | None, unit: str) -> Iterator[tqdm]:
+def _bar(total: int | None, unit: str) -> Iterator[tqdm[NoReturn]]:
     """A progress bar on stderr when it is a terminal; silent otherwise."""
+    # tqdm[NoReturn]: a bar moved by update(), not one that iterates over anything.
     with tqdm(total=total, unit=unit, disable=None, dynamic_ncols=True) as bar:
         yield bar
 
@@ -107,9 +109,7 @@ def export(
                 if stop.is_set():
                     return
 
-        _all(
-            segments, [lambda r=r, n=n: segment(r, n) for r in ROLES for n in range(segments)], stop
-        )
+        _all(segments, [partial(segment, r, n) for r in ROLES for n in range(segments)], stop)
         objects = _export_pictures(backend, out, segments) if pictures else 0
         out.write(line({"end": {"items": counts, "objects": objects}}))
     return {"items": counts, "objects": objects, "read_units": reads.spent}
@@ -242,7 +242,7 @@ def _write_lines(
     progress: Progress,
     write: Callable[[Any], Written],
     workers: int,
-    bar: tqdm,
+    bar: tqdm[NoReturn],
 ) -> None:
     """Write every line not done yet, `workers` at a time, saving progress as it goes."""
     pending: dict[Future[Written], int] = {}
@@ -280,7 +280,7 @@ def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def _collect(
-    pending: dict[Future[Written], int], progress: Progress, bar: tqdm, until: str
+    pending: dict[Future[Written], int], progress: Progress, bar: tqdm[NoReturn], until: str
 ) -> None:
     """Wait for some (or all) pending writes and record them; raise the first failure."""
     finished, _ = wait(list(pending), return_when=until)

@@ -82,6 +82,7 @@ def move(
     comes back says the real kind, and the move is tried again as that.
     """
     index = board.check_cell(cell)
+    current: Game | None  # None when a refused write finds the game gone
     if seen is None or not computer.well_formed(seen):
         current = games.get(game_id)
         board.check_move(current, player, index)
