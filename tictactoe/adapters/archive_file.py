@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 FORMAT = "tictactoe-archive"
 VERSION = 1
@@ -63,9 +63,9 @@ def _typed(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
-def _open(path: Path, mode: str, gz: bool) -> IO[str]:
+def _open(path: Path, mode: Literal["rt", "wt"], gz: bool) -> IO[str]:
     if gz:
-        return gzip.open(path, mode + "t", encoding="utf-8", compresslevel=6)
+        return gzip.open(path, mode, encoding="utf-8", compresslevel=6)
     return path.open(mode, encoding="utf-8")
 
 
@@ -79,7 +79,7 @@ def writing(path: Path) -> Iterator[IO[str]]:
     """Write the archive at `path` whole or not at all (under a temporary name meanwhile)."""
     partial = path.with_name(path.name + ".partial")
     try:
-        with _open(partial, "w", gz=path.name.endswith(".gz")) as out:
+        with _open(partial, "wt", gz=path.name.endswith(".gz")) as out:
             yield out
         os.replace(partial, path)
     finally:
@@ -93,7 +93,7 @@ def line(record: dict[str, Any]) -> str:
 def records(path: Path) -> Iterator[dict[str, Any]]:
     """Yield the archive's lines as dicts, refusing a line that is not a JSON object."""
     try:
-        with _open(path, "r", gz=_is_gzip(path)) as f:
+        with _open(path, "rt", gz=_is_gzip(path)) as f:
             for number, text in enumerate(f, start=1):
                 try:
                     record = json.loads(text)

@@ -17,11 +17,18 @@ from typing import Any, Protocol
 class Header(Protocol):
     """What these rules read of an opened picture: its header fields (a PIL.Image has them)."""
 
-    width: int
-    height: int
-    mode: str
-    format: str | None
-    info: dict[str, Any]
+    # Read-only, as PIL.Image's width, height and mode are properties; info's key type is
+    # Pillow's own annotation.
+    @property
+    def width(self) -> int: ...
+    @property
+    def height(self) -> int: ...
+    @property
+    def mode(self) -> str: ...
+    @property
+    def format(self) -> str | None: ...
+    @property
+    def info(self) -> dict[str | tuple[int, int], Any]: ...
 
 
 DECODE_BUDGET = 64 * 2**20  # bytes the decoder may hold for one picture
