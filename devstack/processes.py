@@ -105,7 +105,10 @@ def stop_all(procs: Iterable[subprocess.Popen[bytes]], timeout: float = 10) -> N
             proc.wait(max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             signal_group(proc.pid, signal.SIGKILL)
-            proc.wait(timeout)
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass  # reaped by no one yet (a wait cut short by a signal): killed below
     for proc in procs:
         for pid in group(proc.pid):
             try:

@@ -1,0 +1,1 @@
+"""Tests of the local stack: `make run` and what it starts."""
