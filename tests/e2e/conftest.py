@@ -20,7 +20,8 @@ PlayerFactory = Callable[..., BrowserPlayer]
 @pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """DynamoDB Local, moto's S3, redis-server (the push bus) and two instances, each a web and
-    a stream gunicorn (the Procfile's two processes), behind nginx."""
+    a stream gunicorn (the Procfile's two processes) behind its own nginx, as Elastic
+    Beanstalk lays it out, and a load balancer in front (devstack/stack.py)."""
     running = Stack(tmp_path_factory.mktemp("e2e-stack"))
     try:
         running.start()
