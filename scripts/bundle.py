@@ -40,7 +40,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,7 +65,10 @@ _workflow = _sibling("bundle_workflow")  # what --upload prints for continuous d
 BundleError: type[Exception] = _settings.BundleError
 ConfigError: type[Exception] = _settings.ConfigError
 SECRET_ENV: str = _settings.SECRET_ENV
-Settings = _settings.Settings
+if TYPE_CHECKING:  # bundle_config's Settings is the app's own
+    from tictactoe.config import Settings
+else:
+    Settings = _settings.Settings
 CONFIG_NAME: str = _settings.CONFIG_NAME
 bundled_config = _settings.bundled_config
 
@@ -324,14 +327,15 @@ def _key_parameter(args: argparse.Namespace) -> str | None:
     --upload, unless --secret-from-env puts the key in the zip: the one named by the flag or
     the config, or the application's default.
     """
+    given: str | None = args.secret_parameter
     if args.secret_from_env is not None:
-        if args.secret_parameter:
+        if given:
             raise BundleError("give --secret-parameter or --secret-from-env, not both")
         return None
     if not args.upload:
-        return args.secret_parameter
-    named = _settings.parse(args.config).secret_key_parameter
-    return args.secret_parameter or named or _account.default_parameter(args.application_name)
+        return given
+    named: str | None = _settings.parse(args.config).secret_key_parameter
+    return given or named or _account.default_parameter(args.application_name)
 
 
 def _offline_network(args: argparse.Namespace) -> Any:
@@ -562,6 +566,7 @@ def _report(
     else:
         print("next:    give --bucket (and --key) or --upload s3://bucket/key for the URL")
         return
+    assert bucket is not None  # --upload's s3:// URL names it
     url = launch_now_url(
         settings.region,
         bucket,

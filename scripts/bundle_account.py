@@ -112,9 +112,11 @@ def parameter_arn(region: str, account: str, name: str) -> str:
     return f"arn:aws:ssm:{region}:{account}:parameter/{name.lstrip('/')}"
 
 
-def instance_policy(account: str, region: str, parameter: str, path: Path = POLICY_FILE) -> dict:
+def instance_policy(
+    account: str, region: str, parameter: str, path: Path = POLICY_FILE
+) -> dict[str, Any]:
     """Return iam/policy.json pinned to `account`, its SessionKey naming `parameter`."""
-    policy = json.loads(path.read_text(encoding="utf-8"))
+    policy: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     pinned = copy.deepcopy(policy)
     for statement in pinned["Statement"]:
         resources = statement["Resource"]
@@ -126,7 +128,7 @@ def instance_policy(account: str, region: str, parameter: str, path: Path = POLI
     return pinned
 
 
-def _pretty(policy: dict) -> list[str]:
+def _pretty(policy: dict[str, Any]) -> list[str]:
     return json.dumps(policy, indent=2, sort_keys=True).splitlines(keepends=True)
 
 
@@ -134,7 +136,7 @@ def _missing(err: Exception, *codes: str) -> bool:
     return getattr(err, "response", {}).get("Error", {}).get("Code") in codes
 
 
-def ensure_role(iam: Any, role: str, policy: dict, policy_copy: Path) -> list[str]:
+def ensure_role(iam: Any, role: str, policy: dict[str, Any], policy_copy: Path) -> list[str]:
     """Create the role when missing; else report how it differs. Return the lines to print."""
     from botocore.exceptions import ClientError
 
@@ -159,11 +161,12 @@ def ensure_role(iam: Any, role: str, policy: dict, policy_copy: Path) -> list[st
     return _compare_role(iam, role, policy, policy_copy)
 
 
-def _compare_role(iam: Any, role: str, policy: dict, policy_copy: Path) -> list[str]:
+def _compare_role(iam: Any, role: str, policy: dict[str, Any], policy_copy: Path) -> list[str]:
     """Say how an existing role differs from what the script would make; change nothing."""
     from botocore.exceptions import ClientError
 
-    problems, lines = [], []
+    problems: list[str] = []
+    lines: list[str] = []
     try:
         current = iam.get_role_policy(RoleName=role, PolicyName=POLICY_NAME)["PolicyDocument"]
     except ClientError as err:

@@ -18,6 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,8 +51,11 @@ _config = _app_config()
 SECRET_ENV: str = _config.SECRET_ENV
 PREVIOUS_SECRETS_ENV: str = _config.PREVIOUS_SECRETS_ENV
 ConfigError: type[Exception] = _config.ConfigError
-Settings = _config.Settings
-parse = _config.parse
+if TYPE_CHECKING:  # the loader above is the app's own: check against its types
+    from tictactoe.config import Settings, parse
+else:
+    Settings = _config.Settings
+    parse = _config.parse
 
 
 class BundleError(Exception):
