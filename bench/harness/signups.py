@@ -40,7 +40,8 @@ def sign_up(base_url: str, name: str, source: str, attempts: int = 30) -> Player
                 raise RuntimeError(f"sign-up of {name}: {status} {body[:200]!r}")
         else:
             raise RuntimeError(f"sign-up of {name}: refused {attempts} times")
-        return Player(name, dict(client.cookies), client.token())
+        token = client.token()  # first: its session comes back in a new cookie
+        return Player(name, dict(client.cookies), token)
     finally:
         client.connection.close()
 
