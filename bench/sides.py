@@ -1,53 +1,47 @@
-"""Two sides, baseline and current, each the Procfile's web and stream processes, push on.
+"""Two sides, baseline and current, each one instance of devstack's stack with push on.
 
 Each side runs from its own tree (the baseline's worktree, or this one): its own Procfile's
-gunicorn command lines (only the ports changed), `application:application` imported from
-that tree (the working directory and PYTHONPATH), its own CONFIG_FILE naming tables of its
-own on the one DynamoDB Local, and the one redis-server as its bus. Both load
-bench/marker_conf.py, which only names each request for the profiler. No nginx: the load
-generator sends the stream paths to the stream process and the rest to the web process, as
-the instance's nginx would. The app's CPU is that of both gunicorn masters and their workers.
-Every process is started here, in a process group of its own, and stopped by PID.
+gunicorn command lines (only the ports changed), `application:application` imported from that
+tree, its own nginx laid out from that tree's .platform files as the platform does, its own
+config naming tables of its own on the one DynamoDB Local, and the one redis-server as its
+bus. Both load devstack/hooks.py with DEVSTACK_MARK=1, which only names each request for the
+profiler. The load goes to the side's nginx, which sends the stream paths to the stream
+process and the rest to the web process. The app's CPU is that of both gunicorn masters and
+their workers. Every process is started by devstack and stopped by PID.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devstack import processes, redis_server
+from devstack import stack
+from devstack.config import Tables
+from devstack.processes import cpu_seconds
 
 from .harness.signups import address, sign_up
 from .load import Player
-from .push_stack import procfile, rebind, stop_all
-from .stack import ROOT, SECRET, cpu_seconds
-
-CONF = ROOT / "bench" / "marker_conf.py"
+from .stack import SECRET
 
 
 @dataclass
 class Side:
-    """One side's two gunicorn processes and where they listen."""
+    """One side's two gunicorn processes, its nginx and where they listen."""
 
     name: str  # "baseline" or "current"
     root: Path
     web_port: int
     stream_port: int
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.web_port}"
+    url: str = ""  # the side's nginx, for pages, the API and the streams alike
 
     @property
     def stream_url(self) -> str:
-        return f"http://127.0.0.1:{self.stream_port}"
+        return self.url
 
     def cpu(self) -> float:
         """User + system CPU seconds so far of both masters and their live workers."""
@@ -67,65 +61,44 @@ def sides(
     roots: dict[str, Path], endpoint: str, s3_endpoint: str, workdir: Path
 ) -> Iterator[dict[str, Side]]:
     """Start every side in `roots` ({name: tree}) on one redis-server; stop all by PID."""
-    with ExitStack() as stack:
-        redis_port = processes.free_port()
-        bus = redis_server.start(redis_port, workdir / "redis.log")
-        stack.callback(processes.stop, bus)
-        started: list[subprocess.Popen[bytes]] = []
-        stack.callback(stop_all, started)
-        running = {}
+    with ExitStack() as running:
+        bus = running.enter_context(
+            stack.Stack(workdir, count=0, dynamodb_url=endpoint, s3_url=s3_endpoint)
+        )
+        found = {}
         for name, root in roots.items():
-            side = Side(name, root, processes.free_port(), processes.free_port())
-            config = _config(side, endpoint, s3_endpoint, workdir)
-            commands = procfile(root)
-            for kind, port in (("web", side.web_port), ("stream", side.stream_port)):
-                # The web process first: on a new database, it alone creates the side's tables.
-                proc = _spawn(
-                    side,
-                    kind,
-                    rebind(commands[kind], f"127.0.0.1:{port}"),
-                    config,
-                    redis_server.url(redis_port),
+            side = running.enter_context(
+                stack.Stack(
                     workdir,
+                    name=name,
+                    app_dir=root,
+                    settings=_settings(name),
+                    env={"TICTACTOE_LOG_FORMAT": "json"},  # as on Elastic Beanstalk
+                    hooks={"DEVSTACK_MARK": "1"},
+                    dynamodb_url=endpoint,
+                    s3_url=s3_endpoint,
+                    redis_url=bus.redis_url,
+                    secret=SECRET,
                 )
-                started.append(proc)
-                side.procs[kind] = proc
-                processes.wait_healthy(proc, f"http://127.0.0.1:{port}", f"{name} {kind}", 120)
-            running[name] = side
-        yield running
+            )
+            (instance,) = side.instances
+            assert instance.web is not None and instance.stream is not None
+            procs = {"web": instance.web, "stream": instance.stream}
+            found[name] = Side(
+                name, root, instance.web_port, instance.stream_port, procs, url=side.url
+            )
+        yield found
 
 
-def _config(side: Side, endpoint: str, s3_endpoint: str, workdir: Path) -> Path:
-    suffix = side.name.capitalize()
-    path = workdir / f"{side.name}.toml"
-    path.write_text(
-        f'[dynamodb]\nregion = "us-west-2"\nendpoint = "{endpoint}"\n'
-        f'games_table = "Games{suffix}"\nusers_table = "Users{suffix}"\n'
-        f'avatars_table = "Avatars{suffix}"\n\n'
-        f'[s3]\nbucket = "bench-{side.name}-avatars"\nendpoint = "{s3_endpoint}"\n\n'
+def _settings(name: str) -> Tables:
+    suffix = name.capitalize()
+    return {
+        "dynamodb": {
+            "games_table": f"Games{suffix}",
+            "users_table": f"Users{suffix}",
+            "avatars_table": f"Avatars{suffix}",
+        },
+        "s3": {"bucket": f"bench-{name}-avatars"},
         # Dozens of players sign up from loopback; the other limits stay at their defaults.
-        "[limits]\nsignups_per_client = 0\n"
-    )
-    return path
-
-
-def _spawn(
-    side: Side, kind: str, args: list[str], config: Path, push_url: str, workdir: Path
-) -> subprocess.Popen[bytes]:
-    env = {
-        "CONFIG_FILE": str(config),
-        "TICTACTOE_SECRET_KEY": SECRET,
-        "TICTACTOE_PUSH_URL": push_url,
-        "TICTACTOE_LOG_FORMAT": "json",  # as on Elastic Beanstalk
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "PYTHONPATH": str(side.root),  # its own tree's application and package, never ours
+        "limits": {"signups_per_client": 0},
     }
-    return processes.start(
-        [sys.executable, "-m", "gunicorn", *args, "--config", str(CONF)],
-        log=workdir / f"{side.name}-{kind}.log",
-        env=env,
-        cwd=side.root,
-    )

@@ -1,131 +1,92 @@
-"""The benchmark's own stack: DynamoDB Local, moto's S3, and the app under gunicorn."""
+"""The benchmark's stack: devstack's production shape (devstack/stack.py) with one instance,
+push off, each worker's DynamoDB calls counted by devstack/hooks.py with the bench's recorder;
+the load goes to the instance's nginx, as a load balancer's would."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from devstack import dynamodb_local, moto_server, processes
+from devstack import stack
+from devstack.config import REGION
+from devstack.processes import cpu_seconds
 from tictactoe.config import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
+from .capacity import Recorder
+
+__all__ = ["ROOT", "SECRET", "Stack", "calls_hooks", "cpu_seconds", "local_stack"]
+
+ROOT = stack.ROOT
 SECRET = "benchmark-only-secret-key-0123456789"
-GUNICORN = ["--workers", "2", "--threads", "4"]  # as `make run` and production start it
+
+
+def calls_hooks(calls_dir: Path) -> dict[str, str]:
+    """What devstack/hooks.py needs to count each worker's calls into `calls_dir`."""
+    calls_dir.mkdir(parents=True, exist_ok=True)
+    recorder = f"{Recorder.__module__}:{Recorder.__qualname__}"
+    return {"DEVSTACK_CALLS_DIR": str(calls_dir), "DEVSTACK_RECORDER": recorder}
 
 
 @dataclass(frozen=True)
 class Stack:
-    settings: Settings
+    settings: Settings  # for an in-process app on the same DynamoDB Local and S3
     app_url: str
     calls_dir: Path
-    app: subprocess.Popen[bytes]
-    db: subprocess.Popen[bytes]
+    running: stack.Stack
+
+    @property
+    def db(self) -> subprocess.Popen[bytes]:
+        assert self.running.dynamodb is not None
+        return self.running.dynamodb
 
     def cpu_seconds(self) -> dict[str, float]:
-        """CPU time used so far by the app (gunicorn and its workers) and DynamoDB Local."""
-        return {"app": cpu_seconds(self.app.pid), "dynamodb_local": cpu_seconds(self.db.pid)}
+        """CPU time used so far by the app (both gunicorns and their workers) and DynamoDB."""
+        (instance,) = self.running.instances
+        app = sum(cpu_seconds(p.pid) for p in (instance.web, instance.stream) if p is not None)
+        return {"app": app, "dynamodb_local": cpu_seconds(self.db.pid)}
 
     def dynamodb_calls(self) -> dict[str, dict[str, float]]:
         """Stop the app; sum the calls its workers counted and the seconds they waited."""
-        _stop_app(self.app)
+        self.running.stop_instances()
         calls: Counter[str] = Counter()
         seconds: Counter[str] = Counter()
-        for path in self.calls_dir.glob("worker-*.json"):
+        for path in self.calls_dir.glob("live-*.json"):
             counted = json.loads(path.read_text())
-            calls.update(counted["calls"])
-            seconds.update(counted["seconds"])
+            # Not the stack's own /health checks as it started: the benchmark's requests only.
+            calls.update({k: n for k, n in counted["by_operation"].items() if _ours(k)})
+            seconds.update({k: t for k, t in counted["seconds"].items() if _ours(k)})
         return {"calls": dict(calls), "seconds": dict(seconds)}
 
 
-@contextmanager
-def local_services(workdir: Path) -> Iterator[tuple[Settings, subprocess.Popen[bytes]]]:
-    """DynamoDB Local and moto's S3 on free loopback ports, and the settings of an in-process
-    app on them; both stopped (by PID) on the way out. Also returns DynamoDB Local's process."""
-    with ExitStack() as stack:
-        db_port, s3_port = processes.free_port(), processes.free_port()
-        db = dynamodb_local.start(db_port, workdir / "data", workdir / "dynamodb.log")
-        stack.callback(processes.stop, db)
-        s3 = moto_server.start(s3_port, workdir / "moto-s3.log")
-        stack.callback(processes.stop, s3)
-        yield (
-            Settings(
-                region="us-west-2",
-                endpoint=f"http://127.0.0.1:{db_port}",
-                s3_endpoint=f"http://127.0.0.1:{s3_port}",
-                secret_key=SECRET,
-                # The in-process app measures capacity: many sign-ups and logins from 127.0.0.1.
-                login_attempts_per_client=0,
-                signups_per_client=0,
-            ),
-            db,
-        )
+def _ours(key: str) -> bool:
+    return not key.startswith("health")
 
 
 @contextmanager
 def local_stack(workdir: Path) -> Iterator[Stack]:
     """Start everything on free loopback ports; stop it all (by PID) on the way out."""
-    with ExitStack() as stack:
-        settings, db = stack.enter_context(local_services(workdir))
-        app_port = processes.free_port()
-        config = workdir / "bench.toml"
-        config.write_text(
-            f'[dynamodb]\nregion = "us-west-2"\nendpoint = "{settings.endpoint}"\n\n'
-            f'[s3]\nbucket = "{settings.bucket}"\nendpoint = "{settings.s3_endpoint}"\n\n'
-            # Dozens of players sign up from 127.0.0.1; the login limits stay at their defaults.
-            "[limits]\nsignups_per_client = 0\n"
+    calls_dir = workdir / "calls"
+    running = stack.Stack(
+        workdir,
+        push=False,
+        secret=SECRET,
+        hooks=calls_hooks(calls_dir),
+        # Dozens of players sign up from 127.0.0.1; the login limits stay at their defaults.
+        settings={"limits": {"signups_per_client": 0}},
+    )
+    with running:
+        settings = Settings(
+            region=REGION,
+            endpoint=running.dynamodb_url,
+            s3_endpoint=running.s3_url,
+            secret_key=SECRET,
+            # The in-process app measures capacity: many sign-ups and logins from 127.0.0.1.
+            login_attempts_per_client=0,
+            signups_per_client=0,
         )
-        calls_dir = workdir / "calls"
-        calls_dir.mkdir(exist_ok=True)
-        env = {
-            "CONFIG_FILE": str(config),
-            "TICTACTOE_SECRET_KEY": SECRET,
-            "BENCH_CALLS_DIR": str(calls_dir),
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-            "PYTHONPATH": str(ROOT),
-        }
-        app = processes.start(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                *GUNICORN,
-                "--bind",
-                f"127.0.0.1:{app_port}",
-                "--config",
-                str(ROOT / "bench" / "gunicorn_conf.py"),
-                "application:application",
-            ],
-            log=workdir / "app.log",
-            env=env,
-            cwd=ROOT,
-        )
-        stack.callback(_stop_app, app)
-        processes.wait_for_port(app_port, app)
-        yield Stack(settings, f"http://127.0.0.1:{app_port}", calls_dir, app, db)
-
-
-def _stop_app(app: subprocess.Popen[bytes]) -> None:
-    processes.stop(app, timeout=20)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of process `pid` and its live descendants (Linux /proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-        children = []
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            children += (task / "children").read_text().split()
-    except OSError:
-        return total
-    return total + sum(cpu_seconds(int(child)) for child in children)
+        yield Stack(settings, running.url, calls_dir, running)
