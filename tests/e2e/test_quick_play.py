@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import APIResponse, Locator, Page, Route, expect
 
 from .conftest import PlayerFactory
 from .players import BrowserPlayer
@@ -75,6 +75,47 @@ def test_two_players_who_press_play_now_play_each_other(
     expect(second.cell(4)).to_have_text("X")
     expect(second.status).to_have_text("Your turn.")
     assert first.failures == second.failures == []
+
+
+def test_a_pairing_that_lands_while_a_reload_picks_up_the_wait_is_not_missed(
+    whole_stack: Stack, players: PlayerFactory
+) -> None:
+    """The race a fresh clone's make test once lost: the reloaded page's GET is answered
+    "waiting", the pairing lands and its news arrives before that answer does. The page must
+    look again at once, not sit on "Looking for an opponent…" until its 10 s backstop."""
+    first, second = players(whole_stack.url).sign_up(), players(whole_stack.url).sign_up()
+    held: list[tuple[Route, APIResponse]] = []
+
+    def hold_the_first_look(route: Route) -> None:
+        if route.request.method == "GET" and not held:
+            held.append((route, route.fetch()))  # the server answers now; the page waits
+        else:
+            route.continue_()
+
+    try:
+        press_play_now(first)
+        expect(waiting(first)).to_be_visible()
+        first.page.route("**/api/quick-play", hold_the_first_look)
+        first.page.reload()
+        for _ in range(100):  # the page's look on load has been answered "waiting"
+            if held:
+                break
+            first.page.wait_for_timeout(50)
+        assert held and held[0][1].json()["status"] == "waiting"
+
+        press_play_now(second)
+        expect(second.page).to_have_url(GAME_URL)
+        game_id = second.page.url.split("/games/")[1].split("?")[0]
+        # The news reached the page: its lists show the new game before the look's answer.
+        expect(first.page.locator(f'a[href^="/games/{game_id}"]').first).to_be_attached()
+        route, answer = held[0]
+        route.fulfill(response=answer)
+        expect(first.page).to_have_url(GAME_URL, timeout=3_000)  # not the 10 s backstop
+        assert game_id in first.page.url
+    finally:
+        first.page.unroute("**/api/quick-play")
+        stop_waiting(first.page)
+    assert second.failures == []
 
 
 def test_a_cancelled_wait_is_never_paired(whole_stack: Stack, players: PlayerFactory) -> None:

@@ -34,6 +34,8 @@
   let ticker = null;
   let checking = false; // a GET is in flight: news meanwhile asks for one more after it
   let again = false;
+  let pickingUp = false; // the GET on load is in flight: news meanwhile asks for a check
+  let missed = false;
 
   // The end of this browser's latest wait (the server's ISO time), kept across reloads and
   // tabs; null where storage is refused (the GET on load is then always made).
@@ -198,6 +200,7 @@
 
   home.addEventListener("live", (event) => {
     streaming = event.detail !== "error" && (streaming || event.detail === "open");
+    if (pickingUp && event.detail !== "error") missed = true; // the wait may be paired by now
     if (phase !== "waiting") return;
     if (event.detail === "error") schedule(); // back to polling at once
     else check(); // news, or a stream (re)opened: news may have come while it was closed
@@ -208,14 +211,19 @@
     const until = kept.get();
     if (until === "") return; // no wait remembered: nothing to pick up
     if (until && !(Date.parse(until) + SKEW_MS > Date.now())) { kept.clear(); return; }
+    pickingUp = true;
     try {
       const r = await api("GET", "/api/quick-play");
       const answer = r.ok ? await r.json() : {};
       if (phase !== "idle" || !r.ok) return;
-      if (answer.status === "waiting") wait(answer, r);
-      else if (answer.status === "paired") go(answer.game); // paired while the page reloaded
+      if (answer.status === "waiting") {
+        wait(answer, r);
+        if (missed) check(); // news came while this GET was answered: look again now
+      } else if (answer.status === "paired") go(answer.game); // paired while the page reloaded
       else kept.clear();
-    } catch { /* the button still works */ }
+    } catch { /* the button still works */ } finally {
+      pickingUp = missed = false;
+    }
   })();
 
   // Play the computer: the game is created with the player's choices, then shown.

@@ -19,8 +19,8 @@ Pressing Play now (`play`), in a loop of at most ATTEMPTS:
     wait, writing nothing (but the pointer, if a racing tab left it naming another ticket).
  2. Check the player's room: the cap on open invitations (invitations.py); full is a 429.
  3. It holds another player's live wait: put the game under its Ticket, the waiter as host
-    and X (they waited longer: they move first). Landed: announce the game (the waiter's
-    stream shows it), clear the slot if it still holds that Ticket, answer the game. Refused:
+    and X (they waited longer: they move first). Landed: clear the slot if it still holds
+    that Ticket, announce the game (the waiter's stream shows it), answer the game. Refused:
     the Ticket was used or cancelled, so the slot is stale.
  4. Wait: put the pointer, then the slot, on condition that the slot is empty, expired, or
     holds the stale Ticket of 3. Refused: someone took it meanwhile; back to 1 with the slot
@@ -196,9 +196,12 @@ class Quick:
         if self._put(item, "attribute_not_exists(GameId)", "pairing two players") is not None:
             return None
         game = game_from_item(item)
-        # First: should this process stop before the slot is cleared, the waiter still knows.
-        self._games.announce(notices.changed(game))  # the waiter's stream shows the game
+        # Clear the slot first, then announce: a waiter's page that hears the news asks where
+        # its wait stands, and must not find the slot still holding it ("waiting", then 10 s
+        # of nothing). Should this process stop between the two, the page's backstop poll
+        # finds the game through the waiter's pointer (`state`).
         self._delete({"GameId": s(SLOT)}, slot.ticket, "clearing the wait")
+        self._games.announce(notices.changed(game))  # the waiter's stream shows the game
         return game
 
     def _take(
