@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import generate_csrf
 
 from tictactoe.adapters import pillow
+from tictactoe.rules.board import Game
 from tictactoe.services import accounts, games, pictures, players
 from tictactoe.store import PictureRecord
 from tictactoe.web import auth
@@ -32,7 +34,7 @@ def _body() -> dict[str, Any]:
 
 
 @bp.get("/openapi.json")
-def openapi():  # type: ignore[no-untyped-def]
+def openapi() -> ResponseReturnValue:
     return openapi_document()
 
 
@@ -44,12 +46,12 @@ def openapi_document() -> dict[str, Any]:
 
 
 @bp.get("/csrf")
-def csrf():  # type: ignore[no-untyped-def]
+def csrf() -> ResponseReturnValue:
     return {"csrf_token": generate_csrf()}
 
 
 @bp.post("/register")
-def register():  # type: ignore[no-untyped-def]
+def register() -> ResponseReturnValue:
     body = _body()
     user = accounts.register(
         backend().users, body.get("username"), body.get("password"), limits.gate()
@@ -59,7 +61,7 @@ def register():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/login")
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     body = _body()
     user = accounts.login(
         backend().users, body.get("username"), body.get("password"), limits.gate()
@@ -69,14 +71,14 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/logout")
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     auth.end_session()
     return Response(status=204)
 
 
 @bp.get("/me")
 @auth.signed_in
-def me():  # type: ignore[no-untyped-def]
+def me() -> ResponseReturnValue:
     player = auth.player()
     found = pictures.picture(backend().pictures, player)
     return {"username": player, "avatar_url": _avatar_url(player, found)}
@@ -84,7 +86,7 @@ def me():  # type: ignore[no-untyped-def]
 
 @bp.delete("/me")
 @auth.signed_in
-def delete_me():  # type: ignore[no-untyped-def]
+def delete_me() -> ResponseReturnValue:
     password, user, b = _body().get("password"), auth.fresh_user(), backend()
     accounts.delete_account(
         b.users, b.games, b.quick, b.pictures, b.bucket, user, password, limits.gate()
@@ -95,7 +97,7 @@ def delete_me():  # type: ignore[no-untyped-def]
 
 @bp.post("/me/password")
 @auth.signed_in
-def change_password():  # type: ignore[no-untyped-def]
+def change_password() -> ResponseReturnValue:
     body, user = _body(), auth.fresh_user()
     current, new = body.get("current_password"), body.get("new_password")
     gate = limits.gate()
@@ -105,7 +107,7 @@ def change_password():  # type: ignore[no-untyped-def]
 
 @bp.post("/me/sessions/revoke")
 @auth.signed_in
-def revoke_sessions():  # type: ignore[no-untyped-def]
+def revoke_sessions() -> ResponseReturnValue:
     accounts.sign_out_everywhere(backend().users, auth.fresh_user())
     auth.sign_out()
     return Response(status=204)
@@ -115,7 +117,7 @@ def revoke_sessions():  # type: ignore[no-untyped-def]
 @auth.signed_in
 @accepts_upload
 @auth.fresh  # after the upload's own CSRF check
-def set_avatar():  # type: ignore[no-untyped-def]
+def set_avatar() -> ResponseReturnValue:
     data, filename = uploaded()
     b, player = backend(), auth.player()
     record = pictures.set_picture(b.pictures, b.bucket, b.users, player, data, filename)
@@ -126,7 +128,7 @@ def set_avatar():  # type: ignore[no-untyped-def]
 @bp.delete("/me/avatar")
 @auth.signed_in
 @auth.fresh
-def remove_avatar():  # type: ignore[no-untyped-def]
+def remove_avatar() -> ResponseReturnValue:
     b = backend()
     pictures.remove_picture(b.pictures, b.bucket, b.users, auth.player())
     auth.set_my_picture(None)
@@ -140,7 +142,7 @@ def _avatar_url(player: str, record: PictureRecord | None) -> str | None:
 
 @bp.post("/games")
 @auth.signed_in
-def create_game():  # type: ignore[no-untyped-def]
+def create_game() -> ResponseReturnValue:
     b = backend()
     opponent = _body().get("opponent")
     game = games.invite(b.games, b.users, auth.player(), opponent, auth.my_picture())
@@ -149,7 +151,7 @@ def create_game():  # type: ignore[no-untyped-def]
 
 @bp.get("/games")
 @auth.signed_in
-def list_games():  # type: ignore[no-untyped-def]
+def list_games() -> ResponseReturnValue:
     lists = games.lists(backend().games, auth.player())
     return {
         "invites": [game_json(g) for g in lists.invites],
@@ -161,34 +163,34 @@ def list_games():  # type: ignore[no-untyped-def]
 
 @bp.get("/games/<game_id:game_id>")
 @auth.signed_in
-def get_game(game_id: str):  # type: ignore[no-untyped-def]
+def get_game(game_id: str) -> ResponseReturnValue:
     game = games.game(backend().games, game_id)
     return _game(game).make_conditional(request)  # 304 when If-None-Match names this state
 
 
 @bp.post("/games/<game_id:game_id>/accept")
 @auth.signed_in
-def accept(game_id: str):  # type: ignore[no-untyped-def]
+def accept(game_id: str) -> ResponseReturnValue:
     return _game(games.accept(backend().games, game_id, auth.player(), auth.my_picture()))
 
 
 @bp.post("/games/<game_id:game_id>/reject")
 @auth.signed_in
-def reject(game_id: str):  # type: ignore[no-untyped-def]
+def reject(game_id: str) -> ResponseReturnValue:
     games.reject(backend().games, game_id, auth.player())
     return Response(status=204)
 
 
 @bp.post("/games/<game_id:game_id>/cancel")
 @auth.signed_in
-def cancel(game_id: str):  # type: ignore[no-untyped-def]
+def cancel(game_id: str) -> ResponseReturnValue:
     games.cancel(backend().games, game_id, auth.player())
     return Response(status=204)
 
 
 @bp.post("/games/<game_id:game_id>/moves")
 @auth.signed_in
-def move(game_id: str):  # type: ignore[no-untyped-def]
+def move(game_id: str) -> ResponseReturnValue:
     cell = _body().get("cell")
     # The state the page last showed lets the move skip a read (see games.move).
     seen = seen_board(request.headers.get("X-Game-State"))
@@ -197,43 +199,43 @@ def move(game_id: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/games/<game_id:game_id>/resign")
 @auth.signed_in
-def resign(game_id: str):  # type: ignore[no-untyped-def]
+def resign(game_id: str) -> ResponseReturnValue:
     return _game(games.resign(backend().games, game_id, auth.player()))
 
 
 @bp.post("/games/<game_id:game_id>/claim")
 @auth.signed_in
-def claim(game_id: str):  # type: ignore[no-untyped-def]
+def claim(game_id: str) -> ResponseReturnValue:
     return _game(games.claim(backend().games, game_id, auth.player()))
 
 
 @bp.get("/players/<name>")
 @auth.signed_in
-def player(name: str):  # type: ignore[no-untyped-def]
+def player(name: str) -> ResponseReturnValue:
     return player_json(players.player(backend().ladder, name))
 
 
 @bp.get("/leaderboard")
 @auth.signed_in
-def leaderboard():  # type: ignore[no-untyped-def]
+def leaderboard() -> ResponseReturnValue:
     top = players.leaderboard(backend().ladder)
     return {"players": [player_json(p, SMALL) for p in top]}
 
 
 @bp.post("/games/<game_id:game_id>/rematch")
 @auth.signed_in
-def rematch(game_id: str):  # type: ignore[no-untyped-def]
+def rematch(game_id: str) -> ResponseReturnValue:
     game, created = games.rematch(backend().games, game_id, auth.player(), auth.my_picture())
     return _game(game, 201 if created else 200)
 
 
 @bp.post("/challenges")
 @auth.signed_in
-def create_challenge():  # type: ignore[no-untyped-def]
+def create_challenge() -> ResponseReturnValue:
     return _game(games.challenge(backend().games, auth.player(), auth.my_picture()), 201)
 
 
-def _game(game, status: int = 200) -> Response:  # type: ignore[no-untyped-def]
+def _game(game: Game, status: int = 200) -> Response:
     response = jsonify(game_json(game))
     response.status_code = status
     response.set_etag(etag(game))

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
-from typing import Any
+from typing import ParamSpec, TypeVar
 
 from flask import Flask, current_app, session
 
@@ -26,6 +26,8 @@ from tictactoe.store import StoreError, User
 from tictactoe.web.current import backend
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")  # a view's parameters, kept by the decorators
+R = TypeVar("R")  # and its return value
 
 clock: Callable[[], float] = time.time  # seconds since the epoch; tests move it along
 
@@ -137,22 +139,22 @@ def player() -> str:
     return name
 
 
-def signed_in(view: Callable[..., Any]) -> Callable[..., Any]:
+def signed_in(view: Callable[P, R]) -> Callable[P, R]:
     """Refuse the view with 401 unless a player is signed in."""
 
     @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         player()
         return view(*args, **kwargs)
 
     return wrapper
 
 
-def fresh(view: Callable[..., Any]) -> Callable[..., Any]:
+def fresh(view: Callable[P, R]) -> Callable[P, R]:
     """Refuse the view with 401 unless the session is signed in and still valid right now."""
 
     @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         fresh_user()
         return view(*args, **kwargs)
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -72,19 +73,19 @@ def register(app: Flask) -> None:
         app.register_error_handler(kind, handler)
 
 
-def _unavailable(err: Unavailable):  # type: ignore[no-untyped-def]
+def _unavailable(err: Unavailable) -> ResponseReturnValue:
     log.warning("Storage unavailable: %s", err)
     body, status = error_response(UNAVAILABLE, 503)
     return body, status, {"Retry-After": "2"}
 
 
-def _open_invitation(err: OpenInvitation):  # type: ignore[no-untyped-def]
+def _open_invitation(err: OpenInvitation) -> ResponseReturnValue:
     if wants_json():  # the body names the open invitation, so a client can go to it
         return jsonify(error=str(err), id=err.game_id), 409
     return error_response(str(err), 409)
 
 
-def _not_signed_in(err: NotSignedIn):  # type: ignore[no-untyped-def]
+def _not_signed_in(err: NotSignedIn) -> ResponseReturnValue:
     if wants_json():
         return error_response(str(err), 401)
     # A page (or a form posted from one) whose session ended: off to sign in, and back to
@@ -96,12 +97,12 @@ def _not_signed_in(err: NotSignedIn):  # type: ignore[no-untyped-def]
 
 
 # limits, busy hashing, and a picture decoding (pillow.Busy)
-def _refused(err: Refused):  # type: ignore[no-untyped-def]
+def _refused(err: Refused) -> ResponseReturnValue:
     body, status = error_response(str(err), err.status)
     return body, status, {"Retry-After": str(err.retry_after)}
 
 
-def _csrf(err: CSRFError):  # type: ignore[no-untyped-def]
+def _csrf(err: CSRFError) -> ResponseReturnValue:
     return error_response(
         f"{err.description} Send the X-CSRFToken header with the token from "
         "GET /api/csrf (forms carry it in a hidden field); reload the page to get one.",
@@ -109,7 +110,7 @@ def _csrf(err: CSRFError):  # type: ignore[no-untyped-def]
     )
 
 
-def _http(err: HTTPException):  # type: ignore[no-untyped-def]
+def _http(err: HTTPException) -> ResponseReturnValue:
     status = err.code or 500
     messages = {
         404: "Not found.",
@@ -123,19 +124,19 @@ def _http(err: HTTPException):  # type: ignore[no-untyped-def]
     return body, status, allow
 
 
-def _unexpected(err: Exception):  # type: ignore[no-untyped-def]
+def _unexpected(err: Exception) -> ResponseReturnValue:
     log.exception("Unexpected error on %s %s", request.method, request.path)
     return error_response("Something went wrong on our side. Please try again.", 500)
 
 
-def _known(status: int):  # type: ignore[no-untyped-def]
-    def handler(err: Exception):  # type: ignore[no-untyped-def]
+def _known(status: int) -> Callable[[Exception], ResponseReturnValue]:
+    def handler(err: Exception) -> ResponseReturnValue:
         return error_response(str(err), status)
 
     return handler
 
 
-HANDLERS: dict[type[Exception], Callable[[Any], Any]] = {
+HANDLERS: dict[type[Exception], Callable[[Any], ResponseReturnValue]] = {
     Unavailable: _unavailable,
     OpenInvitation: _open_invitation,
     NotSignedIn: _not_signed_in,

@@ -17,6 +17,7 @@ import threading
 import time
 
 from flask import Blueprint, current_app, jsonify
+from flask.typing import ResponseReturnValue
 
 from tictactoe.store import StoreError, tables_ready
 from tictactoe.web.current import backend
@@ -37,7 +38,7 @@ class _Cached:
 
 
 @bp.get("/health")
-def health():  # type: ignore[no-untyped-def]
+def health() -> ResponseReturnValue:
     ok = _check()
     return jsonify(status="ok" if ok else "unavailable"), 200 if ok else 503
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from tictactoe.adapters import pillow
@@ -31,7 +32,7 @@ QUICK_REFRESH = 3  # seconds between the looks of the Play now page without Java
 
 
 @bp.get("/")
-def home():  # type: ignore[no-untyped-def]
+def home() -> ResponseReturnValue:
     player = auth.current_player()
     if player is None:
         back = returns.safe_next(request.args.get("next"))
@@ -42,7 +43,7 @@ def home():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/signup")
-def signup():  # type: ignore[no-untyped-def]
+def signup() -> ResponseReturnValue:
     name, password = request.form.get("username", ""), request.form.get("password", "")
     try:
         user = accounts.register(backend().users, name, password, limits.gate())
@@ -53,7 +54,7 @@ def signup():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/login")
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     name, password = request.form.get("username", ""), request.form.get("password", "")
     try:
         user = accounts.login(backend().users, name, password, limits.gate())
@@ -84,7 +85,7 @@ def invite() -> Response:
 
 @bp.get("/games/<game_id:game_id>")
 @auth.signed_in
-def game(game_id: str):  # type: ignore[no-untyped-def]
+def game(game_id: str) -> ResponseReturnValue:
     at_least = request.args.get("v", default=0, type=int)
     found = games.game(backend().games, game_id, at_least)
     extras = game_page.extras(found)
@@ -114,7 +115,7 @@ def quick_play() -> Response:
 
 @bp.get("/quick-play")
 @auth.signed_in
-def quick_wait():  # type: ignore[no-untyped-def]
+def quick_wait() -> ResponseReturnValue:
     """Show the wait; it looks again every few seconds and opens the game once paired."""
     b = backend()
     found = quick.state(b.quick, auth.player())
@@ -203,7 +204,7 @@ def move(game_id: str) -> Response:
 
 @bp.get("/profile")
 @auth.signed_in
-def profile():  # type: ignore[no-untyped-def]
+def profile() -> ResponseReturnValue:
     return _profile(done=request.args.get("done"))
 
 
@@ -211,7 +212,7 @@ def profile():  # type: ignore[no-untyped-def]
 @auth.signed_in
 @accepts_upload
 @auth.fresh  # after the upload's own CSRF check
-def upload_avatar():  # type: ignore[no-untyped-def]
+def upload_avatar() -> ResponseReturnValue:
     b, player = backend(), auth.player()
     try:
         data, filename = uploaded()
@@ -234,7 +235,7 @@ def remove_avatar() -> Response:
 
 @bp.post("/profile/password")
 @auth.signed_in
-def change_password():  # type: ignore[no-untyped-def]
+def change_password() -> ResponseReturnValue:
     form, user = request.form, auth.fresh_user()
     try:
         if form.get("new_password") != form.get("new_password_again"):
@@ -254,7 +255,7 @@ def change_password():  # type: ignore[no-untyped-def]
 
 @bp.post("/profile/sessions/revoke")
 @auth.signed_in
-def revoke_sessions():  # type: ignore[no-untyped-def]
+def revoke_sessions() -> ResponseReturnValue:
     if request.form.get("confirm") != "yes":
         return _profile(account_error="tick the box to confirm signing out everywhere"), 400
     accounts.sign_out_everywhere(backend().users, auth.fresh_user())
@@ -264,7 +265,7 @@ def revoke_sessions():  # type: ignore[no-untyped-def]
 
 @bp.post("/profile/delete")
 @auth.signed_in
-def delete_account():  # type: ignore[no-untyped-def]
+def delete_account() -> ResponseReturnValue:
     b, user = backend(), auth.fresh_user()
     try:
         if request.form.get("confirm") != "yes":
@@ -296,7 +297,7 @@ def _profile(error: str | None = None, done: str | None = None, **errors: str) -
     )
 
 
-def _welcome_again(err: Exception, **context: str):  # type: ignore[no-untyped-def]
+def _welcome_again(err: Exception, **context: str) -> ResponseReturnValue:
     """The welcome page again, saying why (a refusal also says when to try again)."""
     back = returns.safe_next(request.form.get("next"))
     return _refused(render_template("welcome.html", next=back, **context), err)
@@ -307,7 +308,7 @@ def _back() -> str:
     return returns.safe_next(request.form.get("next")) or url_for("pages.home")
 
 
-def _refused(page: str, err: Exception):  # type: ignore[no-untyped-def]
+def _refused(page: str, err: Exception) -> ResponseReturnValue:
     """Answer a refused form post with its page (a limit's refusal says when to try again)."""
     if isinstance(err, Refused):
         return page, err.status, {"Retry-After": str(err.retry_after)}

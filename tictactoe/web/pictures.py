@@ -17,10 +17,12 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import wraps
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
-from flask import Blueprint, Response, current_app, g, redirect, request, url_for
+from flask import Blueprint, Flask, Response, current_app, g, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response as BaseResponse
 
 from tictactoe.adapters import pillow
 from tictactoe.rules.board import Game
@@ -39,6 +41,8 @@ YEAR = 365 * 24 * 3600
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 _DIGEST = re.compile(r"[0-9a-f]{64}(-[0-9a-f]{12})?")  # content hash, upload id
 UPLOAD_VIEWS: list[Callable[..., Any]] = []
+P = ParamSpec("P")  # an upload view's parameters, kept by accepts_upload
+R = TypeVar("R")  # and its return value
 _TOO_LARGE = f"the picture is over {pillow.MAX_BYTES // (1024 * 1024)} MiB; choose a smaller one"
 
 
@@ -80,7 +84,7 @@ def template_url(player: str, size: int = SMALL) -> str:
     return picture_url(player, known.get(player.lower()), size)
 
 
-def accepts_upload(view: Callable[..., Any]) -> Callable[..., Any]:
+def accepts_upload(view: Callable[P, R]) -> Callable[P, R]:
     """Let `view` receive a picture upload: a body of up to UPLOAD_LIMIT bytes.
 
     Flask-WTF checks CSRF before any view runs and reads request.form to do it, which would
@@ -90,7 +94,7 @@ def accepts_upload(view: Callable[..., Any]) -> Callable[..., Any]:
     """
 
     @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         request.max_content_length = UPLOAD_LIMIT
         if current_app.config["WTF_CSRF_ENABLED"]:
             current_app.extensions["csrf"].protect()
@@ -118,7 +122,7 @@ def uploaded() -> tuple[bytes, str | None]:
 
 @bp.get("/avatars/<player>/<digest>/<int:size>.webp")
 @auth.signed_in
-def picture(player: str, digest: str, size: int) -> Response:
+def picture(player: str, digest: str, size: int) -> ResponseReturnValue:
     if not (NAME.fullmatch(player) and _DIGEST.fullmatch(digest)) or size not in (
         LARGE,
         SMALL,
@@ -135,7 +139,7 @@ def picture(player: str, digest: str, size: int) -> Response:
 
 @bp.get("/avatars/<player>/default.svg")
 @auth.signed_in
-def default(player: str) -> Response:
+def default(player: str) -> ResponseReturnValue:
     if not NAME.fullmatch(player):
         return _missing("")
     svg = pictures.default_svg(player)
@@ -153,7 +157,7 @@ def _cached(response: Response, tag: str) -> Response:
     return response
 
 
-def _current(player: str, size: int) -> Response:
+def _current(player: str, size: int) -> BaseResponse:
     """Redirect a stale picture URL (the player has changed it since) to the current one."""
     record = pictures.picture(backend().pictures, player)
     if record is None:
@@ -177,7 +181,7 @@ def _missing(player: str) -> Response:
     return response
 
 
-def register(app: Any) -> None:
+def register(app: Flask) -> None:
     """Exempt the upload views from the early CSRF check (they make it themselves)."""
     csrf = app.extensions["csrf"]
     for view in UPLOAD_VIEWS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, jsonify
+from flask.typing import ResponseReturnValue
 
 from tictactoe.rules.clock import now
 from tictactoe.services import quick
@@ -18,7 +19,7 @@ bp = Blueprint("quick", __name__, url_prefix="/api")
 
 @bp.post("/quick-play")
 @auth.signed_in
-def play():  # type: ignore[no-untyped-def]
+def play() -> ResponseReturnValue:
     outcome = quick.play(backend().quick, auth.player(), auth.my_picture())
     if isinstance(outcome, Paired):
         response = jsonify(game_json(outcome.game))
@@ -30,7 +31,7 @@ def play():  # type: ignore[no-untyped-def]
 
 @bp.get("/quick-play")
 @auth.signed_in
-def state():  # type: ignore[no-untyped-def]
+def state() -> ResponseReturnValue:
     found = quick.state(backend().quick, auth.player())
     if isinstance(found, Paired):
         return {"status": "paired", "game": game_json(found.game)}
@@ -41,7 +42,7 @@ def state():  # type: ignore[no-untyped-def]
 
 @bp.delete("/quick-play")
 @auth.signed_in
-def stop():  # type: ignore[no-untyped-def]
+def stop() -> ResponseReturnValue:
     quick.stop(backend().quick, auth.player())
     return Response(status=204)
 

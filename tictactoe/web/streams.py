@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from flask import Blueprint, Flask, Response, stream_with_context
+from flask.typing import ResponseReturnValue
 
 from tictactoe.adapters import metrics
 from tictactoe.rules.board import Game
@@ -70,7 +71,7 @@ def _allow_open_files(wanted: int) -> None:
 
 @bp.get("/games/<game_id:game_id>/events")
 @auth.signed_in
-def game_events(game_id: str):  # type: ignore[no-untyped-def]
+def game_events(game_id: str) -> ResponseReturnValue:
     hub = _hub()
     # Open first, then read: a change landing in between is then delivered, not missed; and
     # a refused stream (503, 429) costs no read.
@@ -86,7 +87,7 @@ def game_events(game_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/me/events")
 @auth.signed_in
-def my_events():  # type: ignore[no-untyped-def]
+def my_events() -> ResponseReturnValue:
     hub = _hub()
     return _respond(hub, hub.open(auth.player(), _epoch()), None)
 

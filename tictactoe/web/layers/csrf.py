@@ -17,7 +17,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 SALT = "wtf-csrf-token"  # Flask-WTF's own salt for CSRF tokens
 
 
-class RotatingCSRFProtect(CSRFProtect):
+class RotatingCSRFProtect(CSRFProtect):  # type: ignore[misc]  # Flask-WTF has no type hints
     """Flask-WTF's CSRFProtect, accepting tokens signed with a key in SECRET_KEY_FALLBACKS."""
 
     def _get_csrf_token(self) -> str | None:
@@ -31,13 +31,15 @@ def resigned(token: str) -> str:
     previous = [] if config.get("WTF_CSRF_SECRET_KEY") else config["SECRET_KEY_FALLBACKS"]
     if not previous:
         return token
-    current = URLSafeTimedSerializer(current_app.secret_key, salt=SALT)
+    key = current_app.secret_key
+    assert key is not None  # previous keys are only ever set beside a current one
+    current = URLSafeTimedSerializer(key, salt=SALT)
     try:
         current.loads(token)
         return token
     except BadData:
         pass
-    any_key = URLSafeTimedSerializer([*previous, current_app.secret_key], salt=SALT)
+    any_key = URLSafeTimedSerializer([*previous, key], salt=SALT)
     try:
         raw = any_key.loads(token, max_age=config.get("WTF_CSRF_TIME_LIMIT"))
     except BadData:

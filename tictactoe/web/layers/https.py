@@ -14,6 +14,7 @@ import logging
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, redirect, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from tictactoe.web.layers import hosts
 
@@ -38,7 +39,7 @@ def register(app: Flask, trusted_proxies: int) -> None:
     app.after_request(_add_hsts)
 
 
-def _redirect_plain_http() -> Response | None:
+def _redirect_plain_http() -> BaseResponse | None:
     if request.is_secure or request.path in EXEMPT_PATHS:
         return None
     url = urlsplit(request.url)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -12,6 +12,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from tictactoe.services.limits import Gate, Limits, client_key, too_many_logins
 from tictactoe.store.limits import Counters
 from tictactoe.web.current import backend
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 
 def install(app: Flask) -> None:
@@ -30,7 +33,7 @@ def install(app: Flask) -> None:
     if isinstance(outer, ProxyFix):
         outer.app = RefuseKnownFloods(outer.app, limits)
     else:
-        app.wsgi_app = RefuseKnownFloods(outer, limits)  # type: ignore[method-assign]
+        app.wsgi_app = RefuseKnownFloods(outer, limits)  # type: ignore[method-assign]  # Flask's documented way to wrap the WSGI app
 
 
 def gate() -> Gate:
@@ -51,10 +54,10 @@ class RefuseKnownFloods:
     the CPU. Everything else passes through untouched.
     """
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], limits: Limits) -> None:
+    def __init__(self, app: WSGIApplication, limits: Limits) -> None:
         self.app, self.limits = app, limits
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO") == "/api/login":
             now = self.limits.clock()
             until = self.limits.login_refused_until(client_key(environ.get("REMOTE_ADDR")), now)

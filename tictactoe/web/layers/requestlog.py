@@ -23,14 +23,17 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, Response, has_request_context, request, session
 
 from tictactoe import logs
 from tictactoe.adapters import capacity, metrics
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 log = logging.getLogger("tictactoe.requests")
 
@@ -90,10 +93,10 @@ class Tally:
 class RequestLog:
     """WSGI middleware: id every request, and log it once the app has answered."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+    def __init__(self, app: WSGIApplication) -> None:
         self.app = app
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         tally = Tally(
             request_id_from(environ.get("HTTP_X_AMZN_TRACE_ID")),
             environ.get("REQUEST_METHOD", "?"),
@@ -145,7 +148,7 @@ def install(app: Flask, dynamodb: Any) -> None:
     app.before_request(_note_player)
     app.after_request(_note)
     app.context_processor(lambda: {"request_id": current_request_id()})
-    app.wsgi_app = RequestLog(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = RequestLog(app.wsgi_app)  # type: ignore[method-assign]  # Flask's documented way to wrap the WSGI app
 
 
 def _count(call: capacity.Call) -> None:
@@ -162,7 +165,7 @@ def _note_player() -> None:
         tally.player = session.get("player")
 
 
-def _note(response: Any) -> Any:
+def _note(response: Response) -> Response:
     """Tell the request log the route and the signed-in player (Flask knows, WSGI does not)."""
     tally = current()
     if tally is not None:
