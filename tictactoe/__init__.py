@@ -107,13 +107,13 @@ def _configure(app: Flask, settings: Settings) -> None:
         # Re-sign the cookie only when the session changes, not on every poll.
         SESSION_REFRESH_EACH_REQUEST=False,
     )
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # Flask's default provider has it
     app.debug = False  # never the Werkzeug debugger, whatever FLASK_DEBUG says
     app.session_interface = _SessionInterface()
     if settings.trusted_proxies:
         # Believe X-Forwarded-For only as far back as our own proxies append to it, so a client
         # cannot choose its address (limits count by it); the scheme is the outermost proxy's.
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap the WSGI app
             app.wsgi_app, x_for=settings.trusted_proxies, x_proto=1
         )
 

@@ -71,7 +71,7 @@ def configure(stream: IO[str] | None = None, fmt: str | None = None) -> None:
     root.setLevel(logging.INFO)
     # No format of ours (nor gunicorn's) shows the file, line or function a record came
     # from, so skip looking it up on every record (the Logging HOWTO's "Optimization").
-    logging._srcfile = None  # type: ignore[attr-defined]
+    logging._srcfile = None
 
 
 def handler(stream: IO[str], fmt: str | None = None) -> logging.Handler:
