@@ -41,6 +41,7 @@ test: $(STAMP) .local/dynamodb/DynamoDBLocal.jar browser-deps bus-deps
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(PY) -m mypy  # strict, over tictactoe/, devstack/ and scripts/ ([tool.mypy] in pyproject.toml)
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 # BASELINE=<git ref> compares against that ref (default: the latest tag, else origin/main).
