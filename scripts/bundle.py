@@ -60,7 +60,7 @@ _settings = _sibling("bundle_config")  # the config that goes into the zip, and 
 _https = _sibling("bundle_https")  # --certificate-arn
 _account = _sibling("bundle_account")  # --upload's account steps, --alarm-email
 _network = _sibling("bundle_network")  # --upload: the VPC and subnets
-_balancer = _sibling("bundle_balancer")  # the load balancer's attributes (load-balanced only)
+_balancer = _sibling("bundle_balancer")  # what depends on the environment type
 _workflow = _sibling("bundle_workflow")  # what --upload prints for continuous deployment
 BundleError: type[Exception] = _settings.BundleError
 ConfigError: type[Exception] = _settings.ConfigError
@@ -128,10 +128,9 @@ def main(argv: list[str] | None = None) -> int:
             key_parameter=parameter,
             public_origin=args.public_origin,
         )
-        extra: dict[str, str] = {}
         load_balanced = args.environment_type != "SingleInstance"
-        if load_balanced:  # a single instance has no load balancer
-            extra[_balancer.CONFIG_NAME] = _balancer.config_text()
+        # The load balancer's attributes, or a single instance's deployment policy.
+        extra: dict[str, str] = _balancer.files(load_balanced)
         if args.certificate_arn:
             _certificate(args.certificate_arn, settings.region)
             extra[_https.CONFIG_NAME] = _https.listener_config(args.certificate_arn)

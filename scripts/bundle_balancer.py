@@ -57,3 +57,27 @@ Resources:
 def config_text() -> str:
     """Return the .ebextensions file that sets the load balancer's attributes."""
     return TEMPLATE.format(idle=IDLE_TIMEOUT_DEFAULT)
+
+
+# What a single-instance bundle gets instead. 05-deploy.config asks for rolling deploys with an
+# extra batch, which Elastic Beanstalk supports on load-balanced environments only (developer
+# guide, "Deploying applications to Elastic Beanstalk environments", the table of supported
+# deployment policies: a single instance takes All at once or Immutable). Immutable would need
+# the deploy role to create Auto Scaling groups and pass the instance role, which it may not
+# (iam/deploy-policy.json); so a single instance deploys all at once, saying so here. Named to
+# sort after 05-deploy.config: of two files setting one option, the later one wins.
+SINGLE_NAME = ".ebextensions/07-single.config"
+SINGLE_TEXT = """\
+# Written by scripts/bundle.py into the bundle of a single-instance environment only: it cannot
+# roll (see scripts/bundle_balancer.py), so each deploy restarts its one instance.
+option_settings:
+  aws:elasticbeanstalk:command:
+    DeploymentPolicy: AllAtOnce
+"""
+
+
+def files(load_balanced: bool) -> dict[str, str]:
+    """Return the generated files that depend on the environment's type, by name in the zip."""
+    if load_balanced:
+        return {CONFIG_NAME: config_text()}
+    return {SINGLE_NAME: SINGLE_TEXT}

@@ -194,6 +194,16 @@ def test_a_single_instance_bundle_names_no_load_balancer(single: dict[str, Any])
         assert not LOAD_BALANCER_RESOURCES.match(str(target)), (name, argument)
 
 
+def test_a_single_instance_deploys_all_at_once_and_a_load_balanced_one_rolls(
+    balanced: dict[str, Any], single: dict[str, Any]
+) -> None:
+    # Elastic Beanstalk's table of supported policies: a single instance takes All at once or
+    # Immutable only, so its bundle must not ask for the rolling policy of 05-deploy.config.
+    rolling = options_of(balanced)["aws:elasticbeanstalk:command"]
+    assert rolling["DeploymentPolicy"] == "RollingWithAdditionalBatch"
+    assert options_of(single)["aws:elasticbeanstalk:command"]["DeploymentPolicy"] == "AllAtOnce"
+
+
 def test_cloudformations_schema_accepts_the_load_balancer_as_elastic_beanstalk_merges_it(
     balanced: dict[str, Any],
 ) -> None:
