@@ -18,6 +18,7 @@ import signal
 import string
 import subprocess
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -34,6 +35,7 @@ from . import (
 from .balancer import Hit
 from .config import AWS_ENV, Tables, app_config
 from .instance import Instance
+from .worktree import worktree
 
 ROOT = Path(__file__).resolve().parent.parent
 Popen = subprocess.Popen[bytes]
@@ -48,6 +50,7 @@ class Stack:
     push: bool = True  # a bus for the instances (`redis_url`, or a redis-server started here)
     balancer: bool | None = None  # None: when there is more than one instance
     app_dir: Path = ROOT
+    ref: str = ""  # given: the instances run this git ref, checked out in a worktree
     name: str = "app"  # names the logs and labels the processes
     port: int = 0  # where players connect: the load balancer, else the first instance's nginx
     config: Path | None = None  # the app's config file; None: one written from the services
@@ -72,6 +75,7 @@ class Stack:
     redis: Popen | None = field(default=None, init=False)
     front: Popen | None = field(default=None, init=False)  # the load balancer
     routes: int = field(default=0, init=False)
+    _checkouts: ExitStack = field(default_factory=ExitStack, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.balancer is None:
@@ -100,6 +104,8 @@ class Stack:
         """Start everything, the instances at the same instant; stop it all if a part fails."""
         try:
             self.home.mkdir(parents=True, exist_ok=True)
+            if self.ref:
+                self.app_dir = self._checkouts.enter_context(worktree(self.ref))
             self._start_services()
             if self.count:
                 self.config = self.config or self._write_config()
@@ -125,6 +131,7 @@ class Stack:
         everyone = [self.front, *(p for i in self.started for p in i.procs)]
         everyone += [self.redis, self.s3, self.dynamodb]
         processes.stop_all([p for p in everyone if p is not None])
+        self._checkouts.close()
 
     def stop_instances(self) -> None:
         """Stop every instance's processes (their workers write what they counted as they go)."""
