@@ -8,7 +8,8 @@ from typing import Any
 from tictactoe.config import Settings
 from tictactoe.services.backend import build
 from tictactoe.store import ensure_tables
-from tictactoe.store.migration import migrate, plan
+from tictactoe.store.drift import plan
+from tictactoe.store.migration import migrate
 from tictactoe.store.schema import target
 
 COMMANDS = ("create-tables", "migrate", "check-config")

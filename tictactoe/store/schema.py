@@ -7,8 +7,9 @@ import time
 from typing import Any
 
 from tictactoe.config import Settings
+from tictactoe.store.drift import Target, missing_indexes
 from tictactoe.store.errors import StoreError, Unavailable
-from tictactoe.store.migration import Target, missing_indexes, reconcile, unfinished
+from tictactoe.store.migration import reconcile, unfinished
 from tictactoe.store.tables import active, create_missing, describe
 
 log = logging.getLogger(__name__)
