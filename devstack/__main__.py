@@ -125,6 +125,9 @@ def run(
     except Stopping as why:
         log.info("%s: stopping everything", why)
         return 0
+    except (RuntimeError, TimeoutError) as err:  # a part that would not start: its log says why
+        log.error("%s: stopping everything", err)
+        return 1
     finally:
         stack.stop()
         stop_strays()
