@@ -28,7 +28,7 @@ from tictactoe.adapters import pillow
 from tictactoe.rules.names import skeleton
 from tictactoe.services import pictures
 from tictactoe.services.backend import Backend
-from tictactoe.store import Changed, PictureRecord, StoredSize
+from tictactoe.store import PictureRecord, PictureRejected, StoredSize
 
 PLAYER = "Tabby"
 OPERATIONS = ("upload A", "upload B", "removal")
@@ -104,13 +104,13 @@ class MemoryAvatars:
     def put(self, record: PictureRecord, replacing: str | None) -> None:
         current = self.records.get(record.username.lower())
         if (current.picture_id if current else None) != replacing:
-            raise Changed(current)
+            raise PictureRejected(current)
         self.records[record.username.lower()] = record
 
     def delete(self, name: str, replacing: str) -> None:
         current = self.records.get(name.lower())
         if current is None or current.picture_id != replacing:
-            raise Changed(current)
+            raise PictureRejected(current)
         del self.records[name.lower()]
 
 

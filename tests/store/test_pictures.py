@@ -12,7 +12,7 @@ import pytest
 from tictactoe.adapters.bucket import ensure_bucket
 from tictactoe.config import Settings
 from tictactoe.services.backend import Backend, build
-from tictactoe.store import Changed, PictureRecord, StoredSize
+from tictactoe.store import PictureRecord, PictureRejected, StoredSize
 
 OWNER = "123456789012"  # moto's account
 
@@ -45,10 +45,10 @@ def test_a_write_lands_only_on_the_picture_it_replaces(backend: Backend) -> None
     first, second = record("bob", "1" * 64), record("bob", "2" * 64)
     backend.pictures.put(first, replacing=None)
 
-    with pytest.raises(Changed) as already:  # "no picture yet" is no longer true
+    with pytest.raises(PictureRejected) as already:  # "no picture yet" is no longer true
         backend.pictures.put(second, replacing=None)
     assert already.value.current == first
-    with pytest.raises(Changed):  # a stale idea of the current picture
+    with pytest.raises(PictureRejected):  # a stale idea of the current picture
         backend.pictures.put(second, replacing="9" * 64)
     assert backend.pictures.get("bob", consistent=True) == first
 
@@ -59,12 +59,12 @@ def test_a_write_lands_only_on_the_picture_it_replaces(backend: Backend) -> None
 def test_a_delete_lands_only_on_the_picture_it_names(backend: Backend) -> None:
     mine = record("cleo", "3" * 64)
     backend.pictures.put(mine, replacing=None)
-    with pytest.raises(Changed) as stale:
+    with pytest.raises(PictureRejected) as stale:
         backend.pictures.delete("cleo", replacing="4" * 64)
     assert stale.value.current == mine
     backend.pictures.delete("CLEO", replacing=mine.content_hash)
     assert backend.pictures.get("cleo", consistent=True) is None
-    with pytest.raises(Changed) as gone:
+    with pytest.raises(PictureRejected) as gone:
         backend.pictures.delete("cleo", replacing=mine.content_hash)
     assert gone.value.current is None
 
@@ -80,10 +80,10 @@ def test_uploads_of_the_same_picture_are_told_apart_by_their_upload_id(
     assert legacy.picture_id == "5" * 64 and tab_a.picture_id == "5" * 64 + "-aaaaaaaaaaaa"
 
     backend.pictures.put(tab_a, replacing=legacy.picture_id)
-    with pytest.raises(Changed) as beaten:  # same content, but tab A's upload landed first
+    with pytest.raises(PictureRejected) as beaten:  # same content, but tab A's upload landed first
         backend.pictures.put(tab_b, replacing=legacy.picture_id)
     assert beaten.value.current == tab_a
-    with pytest.raises(Changed):  # nor does the bare hash name tab A's upload
+    with pytest.raises(PictureRejected):  # nor does the bare hash name tab A's upload
         backend.pictures.delete("dora", replacing=legacy.picture_id)
     backend.pictures.put(tab_b, replacing=tab_a.picture_id)
     assert backend.pictures.get("dora", consistent=True) == tab_b

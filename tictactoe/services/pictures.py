@@ -28,7 +28,7 @@ from tictactoe.adapters import pillow
 from tictactoe.adapters.bucket import Objects, StoredObject
 from tictactoe.rules.clock import now
 from tictactoe.services.errors import Conflict
-from tictactoe.store import Changed, PictureRecord, Pictures, StoredSize, StoreError, Users
+from tictactoe.store import PictureRecord, PictureRejected, Pictures, StoredSize, StoreError, Users
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +58,8 @@ def set_picture(
     for _ in range(_ATTEMPTS):
         try:
             avatars.put(record, replacing=current.picture_id if current else None)
-        except Changed as changed:  # another upload or removal of this player's landed first
-            current = changed.current
+        except PictureRejected as rejected:  # another upload or removal of theirs landed first
+            current = rejected.current
             continue
         _point(avatars, users, player, record.picture_id)
         _discard(objects, current)
@@ -76,8 +76,8 @@ def remove_picture(avatars: Pictures, objects: Objects, users: Users, player: st
             return
         try:
             avatars.delete(player, replacing=current.picture_id)
-        except Changed as changed:
-            current = changed.current
+        except PictureRejected as rejected:
+            current = rejected.current
             continue
         _point(avatars, users, player, None)
         _discard(objects, current)

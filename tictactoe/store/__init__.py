@@ -5,7 +5,7 @@ from tictactoe.store.errors import NotFound, StoreError, Taken, Unavailable
 from tictactoe.store.games import Games, Lists, Rejected
 from tictactoe.store.invitations import MAX_SENT, OpenInvitation, TooManyInvitations
 from tictactoe.store.ladder import Ladder, Player
-from tictactoe.store.pictures import Changed, PictureRecord, Pictures, StoredSize
+from tictactoe.store.pictures import PictureRecord, PictureRejected, Pictures, StoredSize
 from tictactoe.store.quick import Paired, Quick, Waiting
 from tictactoe.store.schema import definitions, ensure_tables, tables_ready
 from tictactoe.store.users import TooSimilar, User, Users
@@ -13,7 +13,7 @@ from tictactoe.store.users import TooSimilar, User, Users
 __all__ = [
     "PictureRecord",
     "Pictures",
-    "Changed",
+    "PictureRejected",
     "Games",
     "Ladder",
     "Lists",

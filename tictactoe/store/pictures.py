@@ -50,8 +50,8 @@ class PictureRecord:
         return f"{self.content_hash}-{self.upload}" if self.upload else self.content_hash
 
 
-class Changed(Exception):
-    """The player's picture is no longer the one the write was conditional on."""
+class PictureRejected(Exception):
+    """A conditional picture write failed; `current` is the record as it is now (None: none)."""
 
     def __init__(self, current: PictureRecord | None) -> None:
         super().__init__("the picture changed meanwhile")
@@ -76,7 +76,7 @@ class Pictures:
 
     def put(self, record: PictureRecord, replacing: str | None) -> None:
         """Make `record` the player's picture if their current one is still `replacing`
-        (a picture id; None: no picture). Otherwise raise Changed with the current one."""
+        (a picture id; None: no picture). Otherwise raise PictureRejected with the current one."""
         values: dict[str, Any]
         if replacing is None:
             condition, values = "attribute_not_exists(UserKey)", {}
@@ -92,7 +92,7 @@ class Pictures:
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
             except ClientError as err:
-                raise _changed(err) from err
+                raise _rejected(err) from err
 
     def delete(self, name: str, replacing: str) -> None:
         """Remove the player's picture record if it is still the picture id `replacing`."""
@@ -107,7 +107,7 @@ class Pictures:
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
             except ClientError as err:
-                raise _changed(err) from err
+                raise _rejected(err) from err
 
 
 def _naming(picture_id: str) -> tuple[str, dict[str, Any]]:
@@ -119,11 +119,11 @@ def _naming(picture_id: str) -> tuple[str, dict[str, Any]]:
     return "ContentHash = :hash AND Upload = :upload", {**values, ":upload": {"S": upload}}
 
 
-def _changed(err: ClientError) -> Exception:
+def _rejected(err: ClientError) -> Exception:
     if error_code(err) != "ConditionalCheckFailedException":
         return err
     item = refused_item(err)
-    return Changed(_record(item) if item else None)
+    return PictureRejected(_record(item) if item else None)
 
 
 def _key(name: str) -> dict[str, Any]:
