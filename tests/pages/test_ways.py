@@ -34,7 +34,7 @@ def test_the_home_page_offers_four_ways_to_play(app: Any) -> None:
     assert levels == ["easy", "medium", "perfect"]
     assert re.findall(r'name="first" value="(\w+)"', me.page) == ["me", "computer"]
     assert 'placeholder="Opponent\'s username"' in me.page
-    assert 'src="/static/play.js"' in me.page
+    assert 'src="/static/ways.js"' in me.page
 
 
 def test_a_game_against_the_computer_with_javascript_off(app: Any) -> None:

@@ -23,7 +23,7 @@ from tictactoe.rules.passwords import MAX_PASSWORD, length_problem, password_pro
 from tictactoe.services import pictures
 from tictactoe.services.errors import Conflict, Forbidden, Invalid, WrongCredentials
 from tictactoe.services.limits import UNLIMITED, Gate
-from tictactoe.store import Games, Pictures, Quick, TooSimilar, User, Users
+from tictactoe.store import Games, Pairing, Pictures, TooSimilar, User, Users
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +156,7 @@ def sign_out_everywhere(users: Users, user: User) -> None:
 def delete_account(
     users: Users,
     games: Games,
-    quick: Quick,
+    pairing: Pairing,
     avatars: Pictures,
     objects: Objects,
     user: User,
@@ -172,7 +172,7 @@ def delete_account(
     account.
     """
     confirm_password(user, password, gate)
-    quick.stop(user.name)
+    pairing.stop(user.name)
     _forget_games(games, user.name)
     pictures.remove_picture(avatars, objects, users, user.name)
     users.delete(user)

@@ -11,7 +11,7 @@ from tictactoe.adapters.bus import Bus
 from tictactoe.config import Settings
 from tictactoe.rules import notices
 from tictactoe.services.hub import Hub
-from tictactoe.store import Games, Ladder, Pictures, Quick, Users
+from tictactoe.store import Games, Ladder, Pairing, Pictures, Users
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class Backend:
     pictures: Pictures  # the Avatars table
     bucket: Objects  # the picture bucket's objects
     ladder: Ladder  # players' results and the leaderboard (reads of Users)
-    quick: Quick  # Play now: the waiting player and the pairing (items of the Games table)
+    pairing: Pairing  # Play now: the waiting player and the pairing (items of the Games table)
     hub: Hub | None = None  # the streams of this process; None: push is off
 
 
@@ -51,7 +51,7 @@ def build(settings: Settings) -> Backend:
         pictures=Pictures(dynamodb, settings.avatars_table),
         bucket=Objects(s3, settings.bucket, settings.avatar_region, owner),
         ladder=Ladder(dynamodb, settings.users_table),
-        quick=Quick(dynamodb, settings.games_table, games, settings.quick_play_wait_seconds),
+        pairing=Pairing(dynamodb, settings.games_table, games, settings.quick_play_wait_seconds),
         hub=_push(settings, games, users) if settings.push_url else None,
     )
 

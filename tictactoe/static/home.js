@@ -4,7 +4,7 @@
 // it is, a finished one to the finished games, and a withdrawn or declined one goes. After a
 // broken stream the lists are read once more (GET /api/games): what changed meanwhile sent this
 // page nothing. Without push the page stays as the server sent it; it never polls. The
-// stream's news is passed on to play.js (a "live" event on #home), which waits for a pairing.
+// stream's news is passed on to ways.js (a "live" event on #home), which waits for a pairing.
 (() => {
   "use strict";
   const home = document.getElementById("home");
@@ -158,7 +158,7 @@
     tell(event.type);
   };
 
-  // Play now (play.js) learns from the same stream: any news of the player's games may be
+  // Play now (ways.js) learns from the same stream: any news of the player's games may be
   // its pairing. One stream per page, so the page's events are passed on, not opened twice.
   const tell = (what) => home.dispatchEvent(new CustomEvent("live", { detail: what }));
 

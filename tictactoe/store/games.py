@@ -260,7 +260,7 @@ class Games:
                 TableName=self._table, Key={"GameId": s(game_id)}, ConsistentRead=consistent
             )
         item = found.get("Item")
-        # An item without HostId is no game: a cancelled Play-now wait's tombstone (quick.py).
+        # An item without HostId is no game: a cancelled Play-now wait's tombstone (pairing.py).
         return game_from_item(item) if item and "HostId" in item else None
 
     def _update(

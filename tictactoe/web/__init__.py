@@ -12,9 +12,9 @@ from tictactoe.web import (
     errors,
     health,
     pages,
+    pairing,
     pictures,
     players,
-    quick,
     streams,
 )
 from tictactoe.web.layers import caching, inputs
@@ -32,7 +32,7 @@ def register(app: Flask) -> None:
     auth.register(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(computer.bp)
-    app.register_blueprint(quick.bp)
+    app.register_blueprint(pairing.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(players.bp)
     app.register_blueprint(health.bp)

@@ -89,7 +89,7 @@ def me() -> ResponseReturnValue:
 def delete_me() -> ResponseReturnValue:
     password, user, b = _body().get("password"), auth.fresh_user(), backend()
     accounts.delete_account(
-        b.users, b.games, b.quick, b.pictures, b.bucket, user, password, limits.gate()
+        b.users, b.games, b.pairing, b.pictures, b.bucket, user, password, limits.gate()
     )
     auth.sign_out()
     return Response(status=204)

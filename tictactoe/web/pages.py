@@ -9,10 +9,10 @@ from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from tictactoe.adapters import pillow
-from tictactoe.services import accounts, computer, games, pictures, quick
+from tictactoe.services import accounts, computer, games, pairing, pictures
 from tictactoe.services.errors import Conflict, Forbidden, Invalid, WrongCredentials
 from tictactoe.services.limits import Refused
-from tictactoe.store import OpenInvitation, Paired, Taken, Waiting
+from tictactoe.store import Looking, OpenInvitation, Paired, Taken
 from tictactoe.web import auth, game_page, returns
 from tictactoe.web.current import backend
 from tictactoe.web.errors import STATUS
@@ -28,7 +28,7 @@ from tictactoe.web.pictures import (
 from tictactoe.web.present import etag, game_json, seen_board
 
 bp = Blueprint("pages", __name__)
-QUICK_REFRESH = 3  # seconds between the looks of the Play now page without JavaScript
+PAIRING_REFRESH = 3  # seconds between the looks of the Play now page without JavaScript
 
 
 @bp.get("/")
@@ -105,32 +105,32 @@ def challenge() -> Response:
 
 @bp.post("/quick-play")
 @auth.signed_in
-def quick_play() -> Response:
+def pairing_play() -> Response:
     """Play now without JavaScript: to the game when paired, else to the wait's page."""
-    outcome = quick.play(backend().quick, auth.player(), auth.my_picture())
+    outcome = pairing.play(backend().pairing, auth.player(), auth.my_picture())
     if isinstance(outcome, Paired):
         return _see(url_for("pages.game", game_id=outcome.game.id, v=outcome.game.version))
-    return _see(url_for("pages.quick_wait"))
+    return _see(url_for("pages.pairing_wait"))
 
 
 @bp.get("/quick-play")
 @auth.signed_in
-def quick_wait() -> ResponseReturnValue:
+def pairing_wait() -> ResponseReturnValue:
     """Show the wait; it looks again every few seconds and opens the game once paired."""
     b = backend()
-    found = quick.state(b.quick, auth.player())
+    found = pairing.state(b.pairing, auth.player())
     if isinstance(found, Paired):
         return _see(url_for("pages.game", game_id=found.game.id, v=found.game.version))
-    waited = found.expires_at - b.games.clock() if isinstance(found, Waiting) else 0
+    waited = found.expires_at - b.games.clock() if isinstance(found, Looking) else 0
     return render_template(
-        "quick.html", seconds_left=max(0, math.ceil(waited)), refresh=QUICK_REFRESH
+        "pairing.html", seconds_left=max(0, math.ceil(waited)), refresh=PAIRING_REFRESH
     )
 
 
 @bp.post("/quick-play/cancel")
 @auth.signed_in
-def quick_cancel() -> Response:
-    quick.stop(backend().quick, auth.player())
+def pairing_cancel() -> Response:
+    pairing.stop(backend().pairing, auth.player())
     return _see(url_for("pages.home"))
 
 
@@ -272,7 +272,7 @@ def delete_account() -> ResponseReturnValue:
             raise Invalid("tick the box to confirm deleting your account")
         password = request.form.get("password")
         accounts.delete_account(
-            b.users, b.games, b.quick, b.pictures, b.bucket, user, password, limits.gate()
+            b.users, b.games, b.pairing, b.pictures, b.bucket, user, password, limits.gate()
         )
     except (Invalid, Forbidden, Refused) as err:
         return _refused(_profile(delete_error=str(err)), err)

@@ -17,7 +17,7 @@ from tests.support.players import PASSWORD, ApiPlayer, signed_in
 from tests.support.streams import push_app, started, watch
 from tictactoe.rules.clock import now
 from tictactoe.store import MAX_SENT
-from tictactoe.store.quick import POINTER, SLOT
+from tictactoe.store.pairing import POINTER, SLOT
 from tictactoe.web import streams
 
 QUICK = "/api/quick-play"
@@ -38,7 +38,7 @@ def look(who: ApiPlayer) -> dict[str, Any]:
     return body
 
 
-def quick_items(app: Any, *names: str) -> list[Any]:
+def pairing_items(app: Any, *names: str) -> list[Any]:
     """The slot and the named players' pointers, as stored (None where absent)."""
     backend = app.extensions["tictactoe"]
     keys = [SLOT, *(POINTER + n.lower() for n in names)]
@@ -53,7 +53,7 @@ def quick_items(app: Any, *names: str) -> list[Any]:
 def test_a_press_waits_until_another_pairs_with_it(app: Any, player: Any) -> None:
     walt, pete = player(), player()
     assert look(walt) == {"status": "idle"}
-    app.extensions["tictactoe"].quick.clock = lambda: 1_000_000.0
+    app.extensions["tictactoe"].pairing.clock = lambda: 1_000_000.0
     waiting = press(walt, 202)
     assert waiting == {"status": "waiting", "expires_at": now(1_000_060)}
     assert ISO_UTC.fullmatch(waiting["expires_at"])
@@ -80,7 +80,7 @@ def test_stop_is_idempotent_and_a_paired_player_keeps_the_game(app: Any, player:
     press(walt, 202)
     assert walt.call("DELETE", QUICK).status_code == 204
     assert look(walt) == {"status": "idle"}
-    assert quick_items(app, walt.name) == [None, None]
+    assert pairing_items(app, walt.name) == [None, None]
     assert press(pete, 202)["status"] == "waiting"  # not paired with the cancelled wait
     game = press(ann, 201)
     assert (game["host"], game["opponent"]) == (pete.name, ann.name)
@@ -91,7 +91,7 @@ def test_stop_is_idempotent_and_a_paired_player_keeps_the_game(app: Any, player:
 def test_a_cancelled_waits_id_is_no_game(app: Any, player: Any) -> None:
     walt = player()
     press(walt, 202)
-    _, pointer = quick_items(app, walt.name)
+    _, pointer = pairing_items(app, walt.name)
     ticket = pointer["Ticket"]["S"]
     walt.call("DELETE", QUICK)
     assert walt.call("GET", f"/api/games/{ticket}").status_code == 404
@@ -111,7 +111,7 @@ def test_a_player_with_20_open_invitations_may_not_press(app: Any, player: Any) 
         games.create(pete.name, f"someone{n}")
     refused = pete.call("POST", QUICK)
     assert refused.status_code == 429 and "20 open invitations" in refused.get_json()["error"]
-    assert quick_items(app, pete.name) == [None, None]
+    assert pairing_items(app, pete.name) == [None, None]
     press(walt, 202)
     assert pete.call("POST", QUICK).status_code == 429  # nor take a waiting player's game
     assert look(walt)["status"] == "waiting"
@@ -126,7 +126,7 @@ def test_signed_out_is_401_and_a_missing_csrf_token_is_400(app: Any, player: Any
     for method in ("POST", "DELETE"):
         refused = walt.client.open(QUICK, method=method)  # no X-CSRFToken
         assert refused.status_code == 400 and "CSRF" in refused.get_json()["error"]
-    assert quick_items(app, walt.name) == [None, None]
+    assert pairing_items(app, walt.name) == [None, None]
     press(walt, 202)
     assert walt.client.delete(QUICK).status_code == 400
     assert look(walt)["status"] == "waiting"  # the refused DELETE changed nothing
@@ -140,11 +140,11 @@ def test_signed_out_with_a_token_is_401(app: Any) -> None:
 
 
 def test_the_wait_lasts_the_configured_seconds(app: Any, player: Any) -> None:
-    quick = app.extensions["tictactoe"].quick
-    quick.wait_seconds, quick.clock = 5, lambda: 2_000_000.0
+    pairing = app.extensions["tictactoe"].pairing
+    pairing.wait_seconds, pairing.clock = 5, lambda: 2_000_000.0
     walt, pete = player(), player()
     assert press(walt, 202)["expires_at"] == now(2_000_005)
-    quick.clock = lambda: 2_000_005.0
+    pairing.clock = lambda: 2_000_005.0
     assert look(walt) == {"status": "idle"}  # expired
     assert press(pete, 202)["expires_at"] == now(2_000_010)  # and never paired
 
@@ -171,5 +171,5 @@ def test_deleting_the_account_of_a_waiting_player_stops_the_wait(app: Any, playe
     walt, pete = player(), player()
     press(walt, 202)
     assert walt.call("DELETE", "/api/me", {"password": PASSWORD}).status_code == 204
-    assert quick_items(app, walt.name) == [None, None]
+    assert pairing_items(app, walt.name) == [None, None]
     assert press(pete, 202)["status"] == "waiting"  # nobody is paired with a deleted account

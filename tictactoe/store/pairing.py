@@ -32,7 +32,7 @@ Expiry. A pairer compares the slot's ExpiresAt with its own clock before it writ
 "never paired after the wait expired" rests on the moment between that read and that write
 (milliseconds), and on the instances' clocks agreeing.
 
-Costs, in DynamoDB Local's units: see tests/store/test_capacity_quick.py.
+Costs, in DynamoDB Local's units: see tests/store/test_capacity_pairing.py.
 """
 
 from __future__ import annotations
@@ -66,8 +66,8 @@ _FAILED = "ConditionalCheckFailedException"
 
 
 @dataclass(frozen=True)
-class Waiting:
-    """The player waits for an opponent until `expires_at` (epoch seconds)."""
+class Looking:
+    """The player is looking for an opponent until `expires_at` (epoch seconds)."""
 
     expires_at: int
 
@@ -111,7 +111,7 @@ def pointer_key(player: str) -> dict[str, Any]:
     return {"GameId": s(POINTER + player.lower())}
 
 
-class Quick:
+class Pairing:
     """The Play-now slot, the players' pointers and the tombstones, in one Games table."""
 
     def __init__(self, client: Any, table: str, games: Games, wait_seconds: int = 60) -> None:
@@ -123,7 +123,7 @@ class Quick:
         # Only its count of open invitations is used here, which reads no game.
         self._invitations = Invitations(client, table, lambda game_id: None)
 
-    def play(self, player: str, picture: str | None = None) -> Waiting | Paired:
+    def play(self, player: str, picture: str | None = None) -> Looking | Paired:
         """Pair `player` with the player waiting, or make them the one who waits.
 
         Raises TooManyInvitations when `player` has no room for a game (nothing written),
@@ -143,13 +143,13 @@ class Quick:
                 if game is not None:
                     return Paired(game)
             taken = self._take(player, picture, moment, slot.ticket if slot else None)
-            if isinstance(taken, Waiting):
+            if isinstance(taken, Looking):
                 return taken
             slot = taken
             time.sleep(random.uniform(0, BACKOFF * (attempt + 1)))
         raise Unavailable("many players pressed Play now at once; try again")
 
-    def state(self, player: str) -> Waiting | Paired | None:
+    def state(self, player: str) -> Looking | Paired | None:
         """Return `player`'s live wait, the game in progress it became, or None (idle).
 
         The player waits while the slot holds their live wait: one cheap read says so (as a
@@ -158,10 +158,10 @@ class Quick:
         """
         moment, slot = self.clock(), self._slot(consistent=False)
         if slot and slot.of(player) and slot.live(moment):
-            return Waiting(slot.expires_at)
+            return Looking(slot.expires_at)
         pointer, slot = self._both(player, consistent=True)
         if slot and slot.of(player) and slot.live(moment):
-            return Waiting(slot.expires_at)
+            return Looking(slot.expires_at)
         game = self._game(text(pointer, "Ticket")) if pointer else None
         if game and game.status is Status.IN_PROGRESS and player.lower() == game.host.lower():
             return Paired(game)
@@ -180,7 +180,7 @@ class Quick:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _rejoin(self, player: str, slot: Wait) -> Waiting:
+    def _rejoin(self, player: str, slot: Wait) -> Looking:
         """Answer the player's own live wait; point their pointer at it if a tab did not."""
         with translated("reading a wait"):
             found = self._client.get_item(
@@ -188,7 +188,7 @@ class Quick:
             )
         if text(found.get("Item", {}), "Ticket") != slot.ticket:
             self._point(player, slot.ticket, slot.expires_at)
-        return Waiting(slot.expires_at)
+        return Looking(slot.expires_at)
 
     def _pair(self, slot: Wait, player: str, picture: str | None, moment: float) -> Game | None:
         """Start the game of `slot`'s wait with `player`; None if the wait was used or cancelled."""
@@ -206,7 +206,7 @@ class Quick:
 
     def _take(
         self, player: str, picture: str | None, moment: float, stale: str | None
-    ) -> Waiting | Wait | None:
+    ) -> Looking | Wait | None:
         """Make `player` the one who waits; else return the wait that holds the slot now."""
         ticket, expires_at = secrets.token_urlsafe(12), int(moment) + self.wait_seconds
         self._point(player, ticket, expires_at)
@@ -222,7 +222,7 @@ class Quick:
             item["Picture"] = s(picture)
         condition += " OR Ticket = :stale" if stale else ""
         held = self._put(item, condition, "waiting for an opponent", values)
-        return Waiting(expires_at) if held is None else wait_from(held)
+        return Looking(expires_at) if held is None else wait_from(held)
 
     def _point(self, player: str, ticket: str, expires_at: int) -> None:
         with translated("recording a wait"):

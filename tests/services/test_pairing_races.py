@@ -17,7 +17,7 @@ from moto import mock_aws
 from tests.conftest import make_settings, passthrough, unique
 from tests.support.players import ApiPlayer, signed_in
 from tictactoe import create_app
-from tictactoe.store.quick import POINTER
+from tictactoe.store.pairing import POINTER
 
 QUICK = "/api/quick-play"
 RETRIES = 20

@@ -8,45 +8,46 @@ from flask import Blueprint, Response, jsonify
 from flask.typing import ResponseReturnValue
 
 from tictactoe.rules.clock import now
-from tictactoe.services import quick
-from tictactoe.store import Paired, Waiting
+from tictactoe.services import pairing
+from tictactoe.store import Looking, Paired
 from tictactoe.web import auth
 from tictactoe.web.current import backend
 from tictactoe.web.present import etag, game_json
 
+# The endpoints keep the name "quick" (quick.play, quick.state ...): the benchmarks name rows by it.
 bp = Blueprint("quick", __name__, url_prefix="/api")
 
 
 @bp.post("/quick-play")
 @auth.signed_in
 def play() -> ResponseReturnValue:
-    outcome = quick.play(backend().quick, auth.player(), auth.my_picture())
+    outcome = pairing.play(backend().pairing, auth.player(), auth.my_picture())
     if isinstance(outcome, Paired):
         response = jsonify(game_json(outcome.game))
         response.status_code = 201
         response.set_etag(etag(outcome.game))
         return response
-    return waiting(outcome), 202
+    return looking_json(outcome), 202
 
 
 @bp.get("/quick-play")
 @auth.signed_in
 def state() -> ResponseReturnValue:
-    found = quick.state(backend().quick, auth.player())
+    found = pairing.state(backend().pairing, auth.player())
     if isinstance(found, Paired):
         return {"status": "paired", "game": game_json(found.game)}
-    if isinstance(found, Waiting):
-        return waiting(found)
+    if isinstance(found, Looking):
+        return looking_json(found)
     return {"status": "idle"}
 
 
 @bp.delete("/quick-play")
 @auth.signed_in
 def stop() -> ResponseReturnValue:
-    quick.stop(backend().quick, auth.player())
+    pairing.stop(backend().pairing, auth.player())
     return Response(status=204)
 
 
-def waiting(wait: Waiting) -> dict[str, Any]:
+def looking_json(wait: Looking) -> dict[str, Any]:
     """The answer while a player waits: until when, in the app's time format."""
     return {"status": "waiting", "expires_at": now(wait.expires_at)}
