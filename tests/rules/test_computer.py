@@ -123,7 +123,7 @@ def test_a_new_game_is_in_progress_with_the_computers_opening_when_it_plays_x() 
         "ann",
         COMPUTER,
     )
-    assert (mine.computer, mine.opponent, mine.host_picture, mine.moves) == (
+    assert (mine.level, mine.opponent, mine.host_picture, mine.moves) == (
         "easy",
         COMPUTER,
         "pic",

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tictactoe.rules import notices
+from tictactoe.rules import computer, notices
 from tictactoe.rules.board import Game, Status
 from tictactoe.rules.notices import Changed, Gone, Revoked
 
@@ -177,3 +177,11 @@ def test_a_newer_release_s_extra_fields_are_ignored() -> None:
 
     found = notices.decode(_forged(add_field), (KEY,))
     assert isinstance(found, Changed) and found.game == PLAYED
+
+
+def test_the_computer_s_level_goes_on_the_bus_as_computer_and_comes_back() -> None:
+    game = computer.new_game("g7654321", "alice", "perfect", "2026-01-01T00:00:00Z", 4)
+    body = json.loads(notices.encode(notices.changed(game), KEY))
+    assert body["state"]["computer"] == "perfect" and "level" not in body["state"]
+    found = notices.decode(json.dumps(body), (KEY,))
+    assert isinstance(found, Changed) and found.game == game and found.game.level == "perfect"

@@ -67,9 +67,7 @@ def play(store: Backend, game: Game, pairs: tuple[tuple[int, int | None], ...]) 
     for cell, answer in pairs:
         placed = place(game.board, cell)
         reply = place(placed.board, answer) if answer is not None else None
-        game = store.games.computer.move(
-            game.id, ANN, game.board, game.computer or "", placed, reply
-        )
+        game = store.games.computer.move(game.id, ANN, game.board, game.level or "", placed, reply)
     return game
 
 
@@ -83,7 +81,7 @@ def test_a_game_is_one_item_in_progress_with_no_opponent_id(store: Backend) -> N
     assert stored["XIsHost"] == {"BOOL": True} and stored["Moves"] == {"L": []}
     read = store.games.get(game.id)
     assert read == game
-    assert (read.opponent, read.computer, read.x_player, read.o_player, read.turn) == (
+    assert (read.opponent, read.level, read.x_player, read.o_player, read.turn) == (
         COMPUTER,
         "easy",
         ANN,
@@ -228,7 +226,7 @@ def test_a_rematch_is_a_new_game_at_the_same_level_with_the_marks_swapped(store:
     play(store, game, PLAYER_WINS)
     rematch, created = games.rematch(store.games, game.id, ANN, None, Random(5))
     assert created and rematch.id == store.games.get(game.id).rematch
-    assert (rematch.computer, rematch.status, rematch.turn) == ("medium", Status.IN_PROGRESS, ANN)
+    assert (rematch.level, rematch.status, rematch.turn) == ("medium", Status.IN_PROGRESS, ANN)
     assert (rematch.x_player, rematch.o_player) == (COMPUTER, ANN)  # ann played X before
     assert rematch.board.count("X") == 1 and len(rematch.moves) == 1  # its opening is there
     assert store.games.get(rematch.id) == rematch
@@ -248,7 +246,7 @@ def test_the_home_lists_show_games_against_the_computer(store: Backend) -> None:
         lists = games.lists(store.games, ANN)
     assert calls == ["Query", "Query", "BatchGetItem"]  # what a home page always costs
     assert [g.id for g in lists.in_progress] == [playing.id]
-    assert lists.in_progress[0].computer == "perfect"
+    assert lists.in_progress[0].level == "perfect"
     assert [(g.id, g.opponent, g.winner) for g in lists.finished] == [(over.id, COMPUTER, COMPUTER)]
     assert (lists.finished[0].x_player, lists.finished[0].o_player) == (COMPUTER, ANN)
 

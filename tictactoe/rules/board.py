@@ -60,7 +60,7 @@ class Game:
     X moves first. The opponent plays X unless `x_is_host` (a rematch gives X to the previous
     game's O player, whoever asked for it). `board` is nine characters, row-major, each X, O or
     EMPTY. `winner` is None for a tie or an open game. `opponent` is None while the game is an
-    open challenge that anyone may take. In a game against the computer, `computer` is its
+    open challenge that anyone may take. In a game against the computer, `level` is its
     level and `opponent` is COMPUTER, which plays its own moves (no one may play them).
     """
 
@@ -83,7 +83,7 @@ class Game:
     moves: tuple[int, ...] = ()  # the cells in the order they were played
     rematch: str | None = None  # the id of this finished game's rematch, once asked for
     challenge: bool = False  # created as an open challenge: anyone but the host could take it
-    computer: str | None = None  # the computer's level, in a game against it
+    level: str | None = None  # the computer's level, in a game against it
 
     @classmethod
     def invitation(
@@ -126,7 +126,7 @@ class Game:
     def players(self) -> tuple[str, ...]:
         """The people playing: the host and the opponent, not an open seat or the computer."""
         seats = (self.host, self.opponent)
-        return tuple(p for p in seats if p and not (self.computer and p == COMPUTER))
+        return tuple(p for p in seats if p and not (self.level and p == COMPUTER))
 
     @property
     def line(self) -> tuple[int, int, int] | None:
@@ -140,7 +140,7 @@ class Game:
 
     def mark_of(self, player: str) -> str:
         """Return the mark `player` plays, or raise NotAPlayer."""
-        if self.computer is not None and player == COMPUTER:
+        if self.level is not None and player == COMPUTER:
             raise NotAPlayer("the computer plays its own moves")
         if player is not None and player == self.x_player:
             return X
@@ -154,7 +154,7 @@ class Seen:
     """The state of a game as a player last saw it: the board, and the computer's level if any."""
 
     board: str
-    computer: str | None = None
+    level: str | None = None
 
 
 @dataclass(frozen=True)

@@ -97,7 +97,7 @@ def new_game(
         host_picture=picture,
         x_is_host=opening is None,
         moves=moves,
-        computer=level,
+        level=level,
     )
 
 

@@ -105,8 +105,13 @@ def decode(text: str | bytes, keys: tuple[bytes, ...] = ()) -> Notice | None:
     return None
 
 
+# A field's name on the bus where it differs from Game's: the level went out as "computer"
+# before it was renamed, and instances of both releases share the bus during a deployment.
+_ON_THE_BUS = {"level": "computer"}
+
+
 def _state(game: Game) -> dict[str, Any]:
-    state = {f.name: getattr(game, f.name) for f in fields(Game)}
+    state = {_ON_THE_BUS.get(f.name, f.name): getattr(game, f.name) for f in fields(Game)}
     return state | {"status": str(game.status), "moves": list(game.moves)}
 
 
@@ -123,8 +128,10 @@ def _signed_game(body: dict[str, Any], keys: tuple[bytes, ...]) -> Game | None:
         return None
     if not any(hmac.compare_digest(_signature(k, body), sig) for k in keys):
         return None
-    known = {f.name for f in fields(Game)}
-    given = {k: v for k, v in state.items() if k in known}  # a newer release's extras dropped
+    known = {_ON_THE_BUS.get(f.name, f.name): f.name for f in fields(Game)}
+    given = {
+        known[k]: v for k, v in state.items() if k in known
+    }  # a newer release's extras dropped
     try:  # signed by this app, so well-formed
         given |= {"status": Status(given["status"]), "moves": tuple(given.get("moves", ()))}
         game = Game(**given)

@@ -69,9 +69,9 @@ def move(
 
 def well_formed(seen: Seen) -> bool:
     """Return True when `seen` names a board legal play could give, and a level if any."""
-    return is_board(seen.board) and (seen.computer is None or seen.computer in computer.LEVELS)
+    return is_board(seen.board) and (seen.level is None or seen.level in computer.LEVELS)
 
 
 def landed(current: Game, placed: Placed) -> bool:
     """Return True when `current` shows the move `placed` (and the computer's reply to it)."""
-    return current.computer is not None and computer.landed(current.board, placed)
+    return current.level is not None and computer.landed(current.board, placed)

@@ -86,15 +86,13 @@ def move(
     if seen is None or not computer.well_formed(seen):
         current = games.get(game_id)
         board.check_move(current, player, index)
-        seen = Seen(current.board, current.computer)
+        seen = Seen(current.board, current.level)
     for _ in range(3):
         placed = board.place(seen.board, index)
         try:
-            if seen.computer is None:
+            if seen.level is None:
                 return _moved(games.move(game_id, player, seen.board, placed))
-            return _moved(
-                computer.move(games, game_id, player, seen.board, seen.computer, index, rng)
-            )
+            return _moved(computer.move(games, game_id, player, seen.board, seen.level, index, rng))
         except Rejected as rejected:
             current = rejected.current
         if current is None:
@@ -104,7 +102,7 @@ def move(
         ):
             return current  # this very move already landed (a retried request)
         board.check_move(current, player, index)  # raises the real reason, if there is one
-        seen = Seen(current.board, current.computer)  # stale, but the move is still legal
+        seen = Seen(current.board, current.level)  # stale, but the move is still legal
     raise Conflict("the game is changing too fast; try again")
 
 
@@ -173,7 +171,7 @@ def _may_resign(games: Games, current: Game, player: str) -> None:
 def _may_claim(games: Games, current: Game, player: str) -> None:
     current.mark_of(player)
     board.check_in_progress(current)
-    if current.computer is not None:
+    if current.level is not None:
         raise Forbidden("there is no win to claim from the computer: it always replies at once")
     if current.turn == player:
         raise Forbidden("it is your turn: you cannot claim the win, play a move instead")

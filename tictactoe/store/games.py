@@ -209,7 +209,7 @@ class Games:
 
     def resign(self, game: Game, player: str) -> Game:
         """Finish `game` (in progress, as read) as `player`'s resignation, and count it."""
-        if game.computer is not None:
+        if game.level is not None:
             return self.computer.resign(game, player)  # not counted
         return self._told(self._results.resign(game, player, now(self.clock())))
 

@@ -72,7 +72,7 @@ def game_from_item(item: dict[str, Any]) -> Game:
         moves=moves_of(item),
         rematch=text(item, "Rematch"),
         challenge=item.get("Challenge", {}).get("BOOL", False),
-        computer=text(item, "Computer"),
+        level=text(item, "Computer"),
     )
 
 
@@ -118,7 +118,7 @@ def computer_item(game: Game) -> dict[str, Any]:
     item = {
         "GameId": s(game.id),
         "HostId": s(game.host),
-        "Computer": s(game.computer or ""),
+        "Computer": s(game.level or ""),
         "StatusDate": s(OPEN + game.created_at),
         "Status": s(game.status),
         "Board": s(game.board),

@@ -115,7 +115,7 @@ class Rematches:
         """
         finished, new_id = self._read(game_id, consistent=False), new_game_id()
         if finished is not None and finished.rematch is None and player in finished.players:
-            if finished.computer is not None and finished.status is Status.FINISHED:
+            if finished.level is not None and finished.status is Status.FINISHED:
                 self._computer_room(player)  # before anything is written
             # The write's condition decides, on the game as it is now.
             finished = self._mark(finished.id, player, new_id)
@@ -155,10 +155,10 @@ class Rematches:
         opening: computer.Opening | None,
     ) -> Game:
         """The rematch: an invitation, or a new game against the computer (see above)."""
-        if finished.computer is None:
+        if finished.level is None:
             return self._invitation(finished, player, picture)
         assert finished.rematch is not None
-        level, first = finished.computer, None
+        level, first = finished.level, None
         if finished.x_is_host:  # the player played X: the computer does now, and opens
             if opening is None:
                 raise ValueError("a rematch against the computer needs its opening move")
@@ -222,7 +222,7 @@ class Rematches:
         A lapsed invitation under that id (not yet deleted by TTL) is replaced.
         """
         clock = {"N": str(int(self._clock()))}
-        item = computer_item(invitation) if invitation.computer else invitation_item(invitation)
+        item = computer_item(invitation) if invitation.level else invitation_item(invitation)
         with translated("creating a rematch"):
             try:
                 self._client.put_item(

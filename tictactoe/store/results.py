@@ -89,9 +89,9 @@ class Results:
         # A game against the computer finishes in its own single write (store/computer.py).
         playing = (Status.IN_PROGRESS, player, seen, None)
         game = self._read(game_id, False)
-        if game is None or (game.status, game.turn, game.board, game.computer) != playing:
+        if game is None or (game.status, game.turn, game.board, game.level) != playing:
             game = self._read(game_id, True)
-        if game is None or (game.status, game.turn, game.board, game.computer) != playing:
+        if game is None or (game.status, game.turn, game.board, game.level) != playing:
             raise Rejected(game)
         ending = Ending(
             placed.board,

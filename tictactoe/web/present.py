@@ -44,7 +44,7 @@ def game_json(game: Game, turn_timeout: int | None = None) -> dict[str, Any]:
         "line": list(line) if line else None,
         "rematch": game.rematch,
         "claimable_at": claimable_at(game, turn_timeout),
-        "computer": game.computer,
+        "computer": game.level,
     }
 
 
@@ -62,7 +62,7 @@ def etag(game: Game) -> str:
 
     A game against the computer adds its level, so its moves skip the read too.
     """
-    level = f"-{game.computer}" if game.computer else ""
+    level = f"-{game.level}" if game.level else ""
     return f"{game.version}-{game.board}{level}"
 
 
