@@ -1,4 +1,4 @@
-"""The push stack's DynamoDB calls (bench/push_conf.py counts them): totals and differences."""
+"""The push stack's DynamoDB calls (devstack/hooks.py counts them): totals and differences."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ def capacity(calls_dir: Path, mode: str, settle: float = 0.6) -> dict[str, Any]:
     """Every DynamoDB call the mode's processes have made so far, with its units, in total
     and per "<web|stream>:<request type>" ("outside": no request, e.g. the hub's reads).
 
-    Each worker's totals are its own file (bench/push_conf.py); they are at most a quarter
+    Each worker's totals are its own file (devstack/hooks.py); they are at most a quarter
     of a second old, so wait `settle` first for the last calls to be written."""
     time.sleep(settle)
     total: dict[str, Any] = {

@@ -104,9 +104,12 @@ def method(results: dict[str, Any]) -> list[str]:
         " seeing each one) alternating a win and a tie. Moves/s counts moves answered inside the "
         "window; latency is the move POST's round trip. The CPU time of gunicorn and its workers "
         "and of DynamoDB Local is read from /proc before and after each run, the load generator's"
-        " from its own process. DynamoDB calls are counted in the gunicorn workers by a "
-        "benchmark-only gunicorn config (bench/gunicorn_conf.py) that counts calls without "
-        "changing them.",
+        " from its own process. The app runs as one instance of devstack's Stack (the topology "
+        "the browser tests prove): the Procfile's web and stream processes behind the "
+        "instance's nginx, laid out as Elastic Beanstalk's platform does; the load goes "
+        "through that nginx. DynamoDB calls are counted in the gunicorn workers by devstack's "
+        "gunicorn hooks (devstack/hooks.py), which count calls without changing them; the "
+        "stack's own /health checks are left out.",
     ]
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bench.marker_conf import Marked, kind_of
 from bench.suites.compare.profiles import OUTSIDE, group, read, request_of, summarise
+from devstack.hooks import Marked, kind_of
 
 ROOTS = (
     'process 1:"gunicorn";process 2:"gunicorn";ThreadWorker.handle (gunicorn/workers/gthread.py:5)'
@@ -18,7 +18,7 @@ def line(*frames: str, count: int = 3) -> str:
 
 
 MOVE = line(
-    "request_move (bench/marker_conf.py:42)",
+    "request_move (devstack/hooks.py:61)",
     "Flask.wsgi_app (flask/app.py:1511)",
     "move (tictactoe/web/api.py:120)",
     "Games.move (tictactoe/store/games.py:229)",
@@ -41,7 +41,7 @@ def test_a_raw_line_becomes_its_frames_and_count() -> None:
         (MOVE, "move", "botocore: sign"),
         (
             line(
-                "request_game_page (bench/marker_conf.py:42)",
+                "request_game_page (devstack/hooks.py:61)",
                 "game (tictactoe/web/pages.py:90)",
                 "Template.render (jinja2/environment.py:1301)",
                 "escape (markupsafe/__init__.py:40)",
@@ -51,7 +51,7 @@ def test_a_raw_line_becomes_its_frames_and_count() -> None:
         ),
         (
             line(
-                "request_home (bench/marker_conf.py:42)",
+                "request_home (devstack/hooks.py:61)",
                 "csrf_protect (tictactoe/web/layers/csrf.py:40)",
                 "Signer.sign (itsdangerous/signer.py:200)",
                 "new (hmac.py:184)",
@@ -60,13 +60,13 @@ def test_a_raw_line_becomes_its_frames_and_count() -> None:
             "CSRF",
         ),
         (
-            line("request_stream (bench/marker_conf.py:42)", "Flask.wsgi_app (flask/app.py:1511)"),
+            line("request_stream (devstack/hooks.py:61)", "Flask.wsgi_app (flask/app.py:1511)"),
             "stream (opened)",
             "Flask and werkzeug",
         ),
         (
             line(
-                "events_stream (bench/marker_conf.py:60)",
+                "events_stream (devstack/hooks.py:70)",
                 "_events (tictactoe/web/streams.py:128)",
                 "dumps (json/__init__.py:238)",
             ),
@@ -91,9 +91,7 @@ def test_each_sample_goes_to_its_request_and_one_group(frames: str, served: str,
 
 
 def test_a_summary_gives_shares_and_ms_per_request() -> None:
-    other = line(
-        "request_move (bench/marker_conf.py:42)", "Flask.wsgi_app (flask/app.py:1)", count=1
-    )
+    other = line("request_move (devstack/hooks.py:61)", "Flask.wsgi_app (flask/app.py:1)", count=1)
     stacks = read("\n".join([MOVE, other]))
     move = summarise(stacks, {"requests": {"move": 2}, "moves_sent": 2})["requests"]["move"]
     assert move["samples"] == 4

@@ -3,7 +3,7 @@
 py-spy (pinned in requirements-dev.txt) attaches to a side's web and stream masters and
 their workers (`--subprocesses`), and samples, `RATE` times a second, the thread that holds
 the GIL (`--gil`: the one running Python, so the samples follow the CPU and skip the
-waiting), while bench/suites/common/page_load.py plays at 4 pairs. bench/marker_conf.py runs
+waiting), while bench/suites/common/page_load.py plays at 4 pairs. devstack/hooks.py runs
 each request inside a function named for it (`request_move` ...), so every sample says which
 request it served; the stream process's work outside requests (the hub hearing a notice on
 the bus and reading the game once for all its streams) is named by its own frames. Each
@@ -62,7 +62,7 @@ GROUPS = (
     ("push (redis, hub)", ("redis/", "tictactoe/adapters/bus.py", "tictactoe/services/hub.py")),
     ("our code", ("tictactoe/",)),
     ("Flask and werkzeug", ("flask/", "werkzeug/")),
-    ("server (gunicorn, gevent)", ("gunicorn/", "gevent/", "bench/marker_conf.py")),
+    ("server (gunicorn, gevent)", ("gunicorn/", "gevent/", "devstack/hooks.py")),
 )
 
 

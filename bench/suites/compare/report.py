@@ -116,8 +116,9 @@ def _every_run(compare: dict[str, Any]) -> list[str]:
 PROFILED = (
     "of the thread holding the GIL (`--gil`: the one running Python) in every gunicorn process "
     "of a side (`--subprocesses`), while 4 pairs play the browser flow; each side in turn, after "
-    "the timed runs (bench/suites/compare/profiles.py). A gunicorn config of the bench "
-    "(bench/marker_conf.py) runs each request inside a function named for it, so each sample "
+    "the timed runs (bench/suites/compare/profiles.py). devstack's gunicorn hooks "
+    "(devstack/hooks.py, switched on by the bench) run each request inside a function named "
+    "for it, so each sample "
     "knows its request; the stream process's reading and fanning out of a notice happens outside "
     "requests and is named by its frames. Each sample goes to one group: botocore's part when "
     "botocore is on the stack, else the innermost frame of a known part. CPU ms are samples ÷ "

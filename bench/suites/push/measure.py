@@ -9,7 +9,7 @@ one more push-on instance for the waiting pages alone):
    MutationObserver there, same clock: performance.timeOrigin + now()), push on, push on
    while a sign-up flood runs, and push off (the page's 2 s poll), for comparison.
 2. Waiting: both players' game pages open on a game nobody moves in, push on, beside the
-   rest; every DynamoDB call of every process of their instance (bench/push_conf.py), per
+   rest; every DynamoDB call of every process of their instance (devstack/hooks.py), per
    minute, and by the schedules (the backstop poll, the streams' session re-checks).
 3. Open streams: RSS of the stream processes per 1,000 open streams (bench/suites/push/holder.py
    holds them through nginx), and move p99 (bench/load.py, 4 pairs) with them and without.
