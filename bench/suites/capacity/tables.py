@@ -54,7 +54,11 @@ def sessions_table(rows: list[dict[str, Any]] | None) -> list[str]:
         "not on how many requests it makes. Below, the sessions' clock moves by the pace after "
         "each of the game's steps (an action, or the poll that sees it); the checks are the "
         "Users reads beyond those of the same game played with the clock still. At most 0.5 "
-        "RCU per player per minute of play.",
+        "RCU per player per minute of play. Signing out (issue 25) writes once: the "
+        "session's id goes on the player's Users item (1 WCU; 2 when the same sign-out also "
+        "drops entries past their time, tests/store/test_capacity_sessions.py), so a copied "
+        "cookie is refused at its next check, which reads the same item and nothing more. "
+        "No game flow signs out, so no figure below includes it.",
         "",
         "| seconds per step | steps | game length (min) | session checks | RCU added "
         "| game cost (5×WCU+RCU) |",
