@@ -1,9 +1,12 @@
-"""bench/cut_switches.py: a cut switched off is the behaviour before 7fcaba5, switched on it
-is what create_app ships, and the process is left as it was."""
+"""bench/suites/cuts/switches.py: a cut switched off is the behaviour before 7fcaba5, switched
+on it is what create_app ships; the metrics line is written on and not off; and the process is
+left as it was."""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,7 +14,8 @@ import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 from flask.sessions import SecureCookieSessionInterface
 
-from bench.suites.cuts.switches import CUTS, LOGGING_SRCFILE, Switches
+from bench.suites.cuts.switches import CUTS, LOGGING_SRCFILE, METRICS, Switches
+from tictactoe.adapters import metrics
 from tictactoe.web.layers import requestlog
 
 
@@ -102,3 +106,37 @@ def test_restore_leaves_the_process_as_it_was(app: Any) -> None:
     made.restore()
     assert logging._srcfile == srcfile  # type: ignore[attr-defined]
     assert requestlog.route_of is route_of
+
+
+def metrics_lines(path: str) -> list[dict[str, Any]]:
+    with open(path) as written:
+        return [json.loads(line) for line in written]
+
+
+def test_metrics_on_writes_a_line_per_request_and_off_none(app: Any) -> None:
+    made = Switches(app)
+    client = app.test_client()
+    try:
+        made.set(METRICS, True)
+        assert made.metrics_file is not None
+        path = made.metrics_file
+        for _ in range(3):
+            assert client.get("/").status_code == 200
+        lines = metrics_lines(path)
+        assert [line["Requests"] for line in lines] == [1, 1, 1]
+        assert {line["StatusClass"] for line in lines} == {"2xx"}
+        made.set(METRICS, False)
+        for _ in range(2):
+            assert client.get("/").status_code == 200
+        made.set(METRICS, True)  # on again: the same file goes on growing
+        assert client.get("/").status_code == 200
+        assert len(metrics_lines(path)) == 4
+        made.ship()  # every other row runs with metrics off
+        assert client.get("/").status_code == 200
+        assert len(metrics_lines(path)) == 4
+    finally:
+        made.restore()
+    assert not os.path.exists(path)
+    assert not metrics.enabled()
+    assert client.get("/").status_code == 200
+    assert not os.path.exists(path)  # off: nothing writes the file again

@@ -1,9 +1,11 @@
-"""App CPU per request with each per-request CPU cut of 7fcaba5 off and on, from one run.
+"""App CPU per request with each per-request CPU cut of 7fcaba5 off and on, from one run,
+and what the CloudWatch metrics line (issue 25) costs.
 
 One process: an app from create_app on DynamoDB Local (another process, so its CPU is not
 counted here), played through Flask's test client as bench/flows.py plays. Each row switches
 something (bench/suites/cuts/switches.py): one cut, all four together, nothing (the noise between
-two identical states), or the orjson candidate; everything else stays as it ships. A round
+two identical states), the orjson candidate, or the metrics line (a cost: on writes it, as
+production does); everything else stays as it ships, metrics off. A round
 plays, for every row, one 7-move game with the switch off, then one with it on; rounds
 repeat until ROUNDS or the time budget. A request's CPU is time.process_time() of this
 process around the test client's call (the client's own work included, alike in both
@@ -22,7 +24,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from bench.flows import WIN_IN_7, Browser, FlowError, new_pair
-from bench.suites.cuts.switches import CANDIDATE, CUTS, Switches, orjson_version
+from bench.suites.cuts.switches import CANDIDATE, CUTS, METRICS, Switches, orjson_version
 from tictactoe import create_app, logs
 from tictactoe.config import Settings
 from tictactoe.web.layers import requestlog
@@ -36,6 +38,7 @@ ROWS: dict[str, tuple[str, ...]] = {
     "all four": tuple(CUTS),
     NOISE: (),
     CANDIDATE: (CANDIDATE,),
+    METRICS: (METRICS,),
 }
 ROUNDS, SECONDS = 30, 60  # at most ROUNDS rounds, none started after SECONDS
 QUICK_ROUNDS, QUICK_SECONDS = 4, 12
@@ -64,7 +67,7 @@ def measure(
             switches.ship()
             host, opponent = new_pair(app)
             for on in (False, True):  # warm both code paths (templates, serializers, caches)
-                _apply(switches, (*CUTS, CANDIDATE), on)
+                _apply(switches, (*CUTS, CANDIDATE, METRICS), on)
                 _game(host, opponent)
             while done < rounds and time.monotonic() - started < budget:
                 for row, parts in rows.items():

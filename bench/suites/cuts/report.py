@@ -1,10 +1,11 @@
-"""The report's section on the per-request CPU cuts of 7fcaba5 (measure.py), each off and on."""
+"""The report's section on the per-request CPU cuts of 7fcaba5 (measure.py), each off and on,
+and on what the CloudWatch metrics line costs."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bench.suites.cuts.switches import CANDIDATE, CUTS
+from bench.suites.cuts.switches import CANDIDATE, COST, CUTS, METRICS
 
 LABELS = {
     **CUTS,
@@ -41,9 +42,33 @@ def markdown(cuts: dict[str, Any] | None) -> list[str]:
         "|---|" + "---|" * len(kinds),
     ]
     for row, figures in cuts["rows"].items():
-        cells = [_cell(figures, kind) for kind in kinds]
-        out.append(f"| {LABELS.get(row, row)} | " + " | ".join(cells) + " |")
-    return [*out, ""]
+        if row != METRICS:
+            out.append(_line(LABELS.get(row, row), figures, kinds))
+    return [*out, "", *_cost(cuts["rows"].get(METRICS), kinds)]
+
+
+def _cost(figures: dict[str, Any] | None, kinds: list[str]) -> list[str]:
+    """The metrics line's table: a cost production pays, not a cut (none when not measured)."""
+    if not figures:
+        return []
+    return [
+        "### What the CloudWatch metrics line costs (issue 25), on ÷ off",
+        "",
+        "Measured in the same rounds as the cuts above, everything else as shipped. Off: "
+        "TICTACTOE_METRICS_FILE unset, as every row above runs; on: metrics.configure on a "
+        "temporary file, so each request appends its Embedded Metric Format line "
+        "(tictactoe/adapters/metrics.py) as it does on Elastic Beanstalk. Above 1.00 is "
+        "what the line adds to a request's CPU; compare with the noise row above.",
+        "",
+        "| switched | " + " | ".join(f"{kind} µs" for kind in kinds) + " |",
+        "|---|" + "---|" * len(kinds),
+        _line(COST, figures, kinds),
+        "",
+    ]
+
+
+def _line(label: str, figures: dict[str, Any], kinds: list[str]) -> str:
+    return f"| {label} | " + " | ".join(_cell(figures, kind) for kind in kinds) + " |"
 
 
 def _cell(figures: dict[str, Any], kind: str) -> str:

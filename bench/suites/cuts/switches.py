@@ -1,6 +1,7 @@
 """The four per-request CPU cuts of 7fcaba5, each switchable back to the behaviour before it,
-and one candidate not adopted (a Flask JSON provider on orjson), on one app built by
-create_app. Switching is monkeypatching from here: the production code has no seam for it.
+one candidate not adopted (a Flask JSON provider on orjson), and one cost (the CloudWatch
+metrics line of issue 25), on one app built by create_app. Switching is monkeypatching from
+here: the production code has no seam for it.
 
 - session: the app's session interface (serializer and derived keys kept per process) or
   Flask's own SecureCookieSessionInterface, which builds both on every request;
@@ -8,13 +9,16 @@ create_app. Switching is monkeypatching from here: the production code has no se
   validation (what parameter_validation=True builds: ParamValidationDecorator);
 - srcfile: logging._srcfile None (no caller lookup per record) or logging's own value;
 - route: requestlog.route_of cached (functools.cache) or the bare function;
-- orjson: the candidate, app.json on orjson or Flask's default provider.
+- orjson: the candidate, app.json on orjson or Flask's default provider;
+- metrics: the cost, one EMF line per request appended to a temporary file (as
+  TICTACTOE_METRICS_FILE makes production do) or metrics off (as every other row runs).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import tempfile
 from typing import Any
 
 from botocore.validate import ParamValidationDecorator, ParamValidator
@@ -22,6 +26,7 @@ from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider, JSONProvider
 from flask.sessions import SecureCookieSessionInterface
 
+from tictactoe.adapters import metrics
 from tictactoe.web.layers import requestlog
 
 CUTS = {
@@ -31,6 +36,8 @@ CUTS = {
     "route": "route_of cached (tictactoe/web/layers/requestlog.py)",
 }
 CANDIDATE = "orjson"
+METRICS = "metrics"
+COST = "CloudWatch metrics line (issue 25): one EMF line appended per request"
 # What logging sets _srcfile to (Lib/logging/__init__.py): the file whose frames it skips.
 LOGGING_SRCFILE = os.path.normcase(logging.addLevelName.__code__.co_filename)
 
@@ -85,13 +92,16 @@ class Switches:
         self.default_json = app.json
         self.orjson = orjson_provider(app)
         self.srcfile_before = logging._srcfile  # type: ignore[attr-defined]
+        self.metrics_before = metrics._sink
+        self.metrics_file: str | None = None  # made at the first switch on, removed by restore
+        self.metrics_sink: metrics.Sink | None = None
 
     def names(self) -> list[str]:
-        """The cuts, and the candidate when orjson is installed."""
-        return [*CUTS, *([CANDIDATE] if self.orjson is not None else [])]
+        """The cuts, the metrics line, and the candidate when orjson is installed."""
+        return [*CUTS, METRICS, *([CANDIDATE] if self.orjson is not None else [])]
 
     def set(self, name: str, on: bool) -> None:
-        """Switch one cut (or the candidate) on or off."""
+        """Switch one cut (or the candidate, or the metrics line) on or off."""
         if name == "session":
             self.app.session_interface = self.shipped_session if on else self.flasks_session
         elif name == "validation":
@@ -102,17 +112,42 @@ class Switches:
             requestlog.route_of = self.cached_route if on else self.bare_route
         elif name == CANDIDATE:
             self.app.json = self.orjson if on and self.orjson else self.default_json
+        elif name == METRICS:
+            metrics._sink = self._metrics_sink() if on else None  # None: what "unset" leaves
         else:
             raise KeyError(name)
 
     def ship(self) -> None:
-        """Every cut on, the candidate off: the app as production runs it (under gunicorn,
-        where logs.configure sets logging._srcfile to None)."""
+        """Every cut on, the candidate and metrics off: the app as production runs it (under
+        gunicorn, where logs.configure sets logging._srcfile to None) but for the metrics
+        line, which no benchmark before issue 25 wrote, so the other rows stay comparable."""
         for name in CUTS:
             self.set(name, True)
         self.set(CANDIDATE, False)
+        self.set(METRICS, False)
 
     def restore(self) -> None:
-        """Put this process back as it was before (the module and logging globals too)."""
+        """Put this process back as it was before (the module and logging globals too); close
+        and remove the metrics file."""
         self.ship()
         logging._srcfile = self.srcfile_before  # type: ignore[attr-defined]
+        metrics._sink = self.metrics_before
+        if self.metrics_sink is not None:
+            os.close(self.metrics_sink._fd)  # a Sink lives as long as its process: no close()
+            self.metrics_sink = None
+        if self.metrics_file is not None:
+            os.remove(self.metrics_file)
+            self.metrics_file = None
+
+    def _metrics_sink(self) -> metrics.Sink:
+        """The sink metrics.configure opens on a temporary file, as at an instance's start.
+        Made once: configure would open the file again after every switch off, so each round
+        would pay an open() that production pays once, and leave a descriptor behind."""
+        if self.metrics_sink is None:
+            handle, self.metrics_file = tempfile.mkstemp(prefix="bench-metrics-", suffix=".log")
+            os.close(handle)
+            metrics.configure(path=self.metrics_file, environment="bench")
+            if metrics._sink is None:
+                raise RuntimeError(f"metrics could not write to {self.metrics_file}")
+            self.metrics_sink = metrics._sink
+        return self.metrics_sink
