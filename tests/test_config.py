@@ -63,7 +63,7 @@ def test_every_key_of_the_contract_is_read(tmp_path: Path) -> None:
     s = config.load(write(tmp_path, FULL))
     assert (s.region, s.endpoint) == ("eu-west-1", "http://127.0.0.1:8000")
     assert (s.games_table, s.users_table, s.avatars_table) == ("G", "U", "A")
-    assert (s.bucket, s.s3_endpoint, s.avatar_region) == (
+    assert (s.bucket, s.s3_endpoint, s.bucket_region) == (
         "pics",
         "http://localhost:9000",
         "eu-central-1",
@@ -84,7 +84,7 @@ def test_defaults_and_s3_region_following_dynamodb(tmp_path: Path) -> None:
         write(tmp_path, f'[dynamodb]\nregion = "us-east-2"\n[flask]\nsecret_key = "{LONG}"\n')
     )
     assert (s.games_table, s.users_table, s.avatars_table) == ("Games", "Users", "Avatars")
-    assert s.endpoint is None and s.avatar_region == "us-east-2"
+    assert s.endpoint is None and s.bucket_region == "us-east-2"
     assert (s.force_https, s.trusted_proxies, s.previous_secret_keys) == (False, 0, ())
     assert s.invitation_expiry_seconds == 7 * 24 * 3600
     assert s.turn_timeout_seconds == 3 * 24 * 3600

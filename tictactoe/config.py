@@ -62,7 +62,7 @@ class Settings:
     push_url: str | None = None
 
     @property
-    def avatar_region(self) -> str:
+    def bucket_region(self) -> str:
         return self.s3_region or self.region
 
     @property

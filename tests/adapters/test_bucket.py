@@ -1,4 +1,4 @@
-"""The avatar bucket must be our own account's: checked at start-up, named on every call.
+"""The picture bucket must be our own account's: checked at start-up, named on every call.
 
 moto ignores ExpectedBucketOwner and lets any account use any bucket, so the refusals come
 from a tiny S3 stand-in here that does what S3 documents: 403 when the expected owner is not

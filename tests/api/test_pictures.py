@@ -59,7 +59,7 @@ def my_url(who: ApiPlayer) -> str | None:
 
 def stored_keys(app: Any) -> list[str]:
     b: Backend = app.extensions["tictactoe"]
-    s3 = boto3.client("s3", region_name=b.settings.avatar_region)
+    s3 = boto3.client("s3", region_name=b.settings.bucket_region)
     listed = s3.list_objects_v2(Bucket=b.settings.bucket)
     return sorted(o["Key"] for o in listed.get("Contents", []))
 

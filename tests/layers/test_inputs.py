@@ -219,7 +219,7 @@ def refused(site: Site, method: str, path: str, **kwargs: Any) -> Any:
 
 
 def _upload(endpoint: str) -> bool:
-    return endpoint in {"api.set_avatar", "pages.upload_avatar"}
+    return endpoint in {"api.set_avatar", "pages.upload_picture"}
 
 
 @pytest.mark.parametrize("case", BODIES, ids=str)

@@ -1,4 +1,4 @@
-"""The Avatars table (on moto and on DynamoDB Local) and the avatar bucket (moto's S3)."""
+"""The Avatars table (on moto and on DynamoDB Local) and the picture bucket (moto's S3)."""
 
 from __future__ import annotations
 
@@ -102,7 +102,7 @@ def test_objects_round_trip_and_delete(backend: Backend) -> None:
 
 
 def test_a_put_recreates_a_bucket_that_went_missing(backend: Backend, settings: Settings) -> None:
-    s3 = boto3.client("s3", region_name=settings.avatar_region)
+    s3 = boto3.client("s3", region_name=settings.bucket_region)
     s3.delete_bucket(Bucket=settings.bucket)
     assert backend.bucket.get("avatars/y/1/64") is None
     backend.bucket.put("avatars/y/1/64", b"data", "image/webp")

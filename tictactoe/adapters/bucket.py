@@ -1,4 +1,4 @@
-"""The avatar bucket: private, created when missing, checked to be our own account's.
+"""The picture bucket: private, created when missing, checked to be our own account's.
 
 Bucket names are global: someone else may own the configured one. Every call that can name
 the bucket's expected owner does (ExpectedBucketOwner), so S3 refuses (403) rather than
@@ -118,7 +118,7 @@ def _not_ours(bucket: str, owner: str) -> NotOurBucket:
 
 
 class Objects:
-    """Puts, gets and deletes of the avatar objects in one bucket."""
+    """Puts, gets and deletes of the picture objects in one bucket."""
 
     def __init__(self, client: Any, bucket: str, region: str, owner: BucketOwner) -> None:
         self._client = client

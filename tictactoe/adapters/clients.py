@@ -42,14 +42,14 @@ def dynamodb(settings: Settings, aws: boto3.session.Session) -> Any:
 
 
 def s3(settings: Settings, aws: boto3.session.Session) -> Any:
-    """Return an S3 client for the avatar bucket's region and endpoint."""
+    """Return an S3 client for the picture bucket's region and endpoint."""
     config = _CONFIG
     if settings.s3_endpoint:
         # A local emulator answers on one host name, so the bucket goes in the path. AWS
         # itself wants virtual-hosted style (path style is deprecated there), boto3's default.
         config = config.merge(Config(s3={"addressing_style": "path"}))
     return aws.client(
-        "s3", region_name=settings.avatar_region, endpoint_url=settings.s3_endpoint, config=config
+        "s3", region_name=settings.bucket_region, endpoint_url=settings.s3_endpoint, config=config
     )
 
 
@@ -59,7 +59,7 @@ def ssm(settings: Settings, aws: boto3.session.Session) -> Any:
 
 
 def sts(settings: Settings, aws: boto3.session.Session) -> Any:
-    """Return an STS client, to learn this instance's account (the avatar bucket's owner).
+    """Return an STS client, to learn this instance's account (the picture bucket's owner).
 
     A purely local stack asks its S3 emulator, which answers STS too (moto's server does).
     """

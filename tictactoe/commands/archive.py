@@ -32,7 +32,7 @@ def add_commands(sub: Any) -> None:
     """Add `export` and `import` to the command line's subcommands."""
     out = sub.add_parser("export", help="write every table item (and picture) to an archive")
     out.add_argument("file", type=Path, help="the archive: JSON Lines, gzip if it ends in .gz")
-    out.add_argument("--pictures", action="store_true", help="also every avatar object")
+    out.add_argument("--pictures", action="store_true", help="also every picture object")
     out.add_argument(
         "--max-rcu-per-second",
         type=_positive(float),

@@ -157,7 +157,7 @@ def delete_account(
     users: Users,
     games: Games,
     pairing: Pairing,
-    avatars: Pictures,
+    records: Pictures,
     objects: Objects,
     user: User,
     password: object,
@@ -174,7 +174,7 @@ def delete_account(
     confirm_password(user, password, gate)
     pairing.stop(user.name)
     _forget_games(games, user.name)
-    pictures.remove_picture(avatars, objects, users, user.name)
+    pictures.remove_picture(records, objects, users, user.name)
     users.delete(user)
     # An invitation sent while the account was being deleted would dangle: sweep once more.
     _forget_games(games, user.name)

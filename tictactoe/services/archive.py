@@ -2,7 +2,7 @@
 
 Export reads every table with a parallel scan (one thread per segment, all segments of all
 tables sharing one token bucket of read units) and, with --pictures, every object in the
-avatar bucket. Reads are eventually consistent unless --consistent-read: a scan of a live
+picture bucket. Reads are eventually consistent unless --consistent-read: a scan of a live
 table is no snapshot either way (it reads items at different moments), so for a cut-over
 the app is made read-only first, and for a point-in-time copy there is PITR.
 

@@ -49,7 +49,7 @@ def build(settings: Settings) -> Backend:
         games=games,
         users=users,
         pictures=Pictures(dynamodb, settings.avatars_table),
-        bucket=Objects(s3, settings.bucket, settings.avatar_region, owner),
+        bucket=Objects(s3, settings.bucket, settings.bucket_region, owner),
         ladder=Ladder(dynamodb, settings.users_table),
         pairing=Pairing(dynamodb, settings.games_table, games, settings.quick_play_wait_seconds),
         hub=_push(settings, games, users) if settings.push_url else None,

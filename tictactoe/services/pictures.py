@@ -42,7 +42,7 @@ def object_key(player: str, picture_id: str, size: int) -> str:
 
 
 def set_picture(
-    avatars: Pictures,
+    records: Pictures,
     objects: Objects,
     users: Users,
     player: str,
@@ -52,42 +52,42 @@ def set_picture(
     """Make the uploaded picture `player`'s picture; raise pillow.BadImage if it is unusable."""
     picture = pillow.process(data, filename)
     record = _record(player, picture, secrets.token_hex(6))
-    current = avatars.get(player, consistent=True)
+    current = records.get(player, consistent=True)
     for rendition, stored in zip(picture.renditions, record.objects, strict=True):
         objects.put(stored.key, rendition.data, picture.content_type)
     for _ in range(_ATTEMPTS):
         try:
-            avatars.put(record, replacing=current.picture_id if current else None)
+            records.put(record, replacing=current.picture_id if current else None)
         except PictureRejected as rejected:  # another upload or removal of theirs landed first
             current = rejected.current
             continue
-        _point(avatars, users, player, record.picture_id)
+        _point(records, users, player, record.picture_id)
         _discard(objects, current)
         return record
     _discard(objects, record)
     raise Conflict("your picture is changing too fast; try again")
 
 
-def remove_picture(avatars: Pictures, objects: Objects, users: Users, player: str) -> None:
+def remove_picture(records: Pictures, objects: Objects, users: Users, player: str) -> None:
     """Go back to the default picture (nothing to do if there is none)."""
-    current = avatars.get(player, consistent=True)
+    current = records.get(player, consistent=True)
     for _ in range(_ATTEMPTS):
         if current is None:
             return
         try:
-            avatars.delete(player, replacing=current.picture_id)
+            records.delete(player, replacing=current.picture_id)
         except PictureRejected as rejected:
             current = rejected.current
             continue
-        _point(avatars, users, player, None)
+        _point(records, users, player, None)
         _discard(objects, current)
         return
     raise Conflict("your picture is changing too fast; try again")
 
 
-def picture(avatars: Pictures, player: str) -> PictureRecord | None:
+def picture(records: Pictures, player: str) -> PictureRecord | None:
     """Return `player`'s current picture record (read strongly: it may have just changed)."""
-    return avatars.get(player, consistent=True)
+    return records.get(player, consistent=True)
 
 
 def rendition(objects: Objects, player: str, picture_id: str, size: int) -> StoredObject | None:
@@ -137,7 +137,7 @@ def _record(player: str, picture: pillow.Picture, upload: str) -> PictureRecord:
     )
 
 
-def _point(avatars: Pictures, users: Users, player: str, picture_id: str | None) -> None:
+def _point(records: Pictures, users: Users, player: str, picture_id: str | None) -> None:
     """Point the player's Users item at their picture, then make sure it is still theirs.
 
     Two uploads' pointer writes may land in either order. Whoever writes last then reads the
@@ -145,7 +145,7 @@ def _point(avatars: Pictures, users: Users, player: str, picture_id: str | None)
     """
     for _ in range(_ATTEMPTS):
         users.set_picture(player, picture_id)
-        current = avatars.get(player, consistent=True)
+        current = records.get(player, consistent=True)
         now = current.picture_id if current else None
         if now == picture_id:
             return

@@ -2,9 +2,9 @@
 // so the player gets the message at once instead of waiting for a 5 MiB upload to fail.
 "use strict";
 (() => {
-  const form = document.getElementById("avatar-form");
+  const form = document.getElementById("picture-form");
   if (!form) return;
-  const problem = document.getElementById("avatar-problem");
+  const problem = document.getElementById("picture-problem");
   const limit = Number(form.dataset.maxBytes);
   form.addEventListener("submit", (event) => {
     const file = form.elements.image.files[0];

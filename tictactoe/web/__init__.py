@@ -40,7 +40,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(streams.bp)
     pictures.register(app)
     streams.register(app)
-    app.jinja_env.globals["avatar_url"] = pictures.template_url
+    app.jinja_env.globals["picture_url"] = pictures.template_url
     errors.register(app)
     inputs.register(app)
     caching.register(app)

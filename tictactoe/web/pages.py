@@ -212,7 +212,7 @@ def profile() -> ResponseReturnValue:
 @auth.signed_in
 @accepts_upload
 @auth.fresh  # after the upload's own CSRF check
-def upload_avatar() -> ResponseReturnValue:
+def upload_picture() -> ResponseReturnValue:
     b, player = backend(), auth.player()
     try:
         data, filename = uploaded()
@@ -226,7 +226,7 @@ def upload_avatar() -> ResponseReturnValue:
 @bp.post("/profile/avatar/remove")
 @auth.signed_in
 @auth.fresh
-def remove_avatar() -> Response:
+def remove_picture() -> Response:
     b = backend()
     pictures.remove_picture(b.pictures, b.bucket, b.users, auth.player())
     auth.set_my_picture(None)

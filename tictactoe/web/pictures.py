@@ -73,7 +73,7 @@ def remember_games(games: Iterable[Game]) -> None:
 
 
 def template_url(player: str, size: int = SMALL) -> str:
-    """The templates' avatar_url(name), with no read.
+    """The templates' picture_url(name), with no read.
 
     Every name a page shows is the signed-in player's (the session knows their hash) or comes
     from one of the page's games (which carry their players' hashes, see `remember_games`).
