@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import replace
 from typing import Any
@@ -40,6 +41,16 @@ class Browser:
         assert found
         return found.group(1)
 
+    def status(self) -> str:
+        """Return what the game page's status line says.
+
+        The page carries every status sentence for its script too, so finding one somewhere
+        in the page would prove nothing: only the status line says which applies.
+        """
+        found = re.search(r'<p id="status"[^>]*>([^<]*)</p>', self.page)
+        assert found, "the page has no status line"
+        return html.unescape(found.group(1))
+
 
 def signed_up(app: Any, name: str) -> Browser:
     browser = Browser(app)
@@ -59,18 +70,18 @@ def test_a_whole_game_with_javascript_off(app: Any) -> None:
     host, guest = signed_up(app, "hannah"), signed_up(app, "gus")
     host.submit("/games", opponent="gus")
     gid = game_id(host)
-    assert "Waiting for gus to accept" in host.page
+    assert "Waiting for gus to accept" in host.status()
     guest.get("/")
     assert "hannah</a> invited you" in guest.page
     guest.submit(f"/games/{gid}/accept")
-    assert "Your turn." in guest.page
+    assert guest.status() == "Your turn."
     for who, cell in [(guest, 0), (host, 3), (guest, 1), (host, 4), (guest, 2)]:
         who.get(f"/games/{gid}")
         response = who.submit(f"/games/{gid}/move", cell=cell, state=who.state())
         assert response.status_code == 200
-    assert "You won!" in guest.page
+    assert guest.status() == "You won!"
     host.get(f"/games/{gid}")
-    assert "gus won." in host.page
+    assert host.status() == "gus won."
     host.get("/")
     assert 'class="badge lost">Lost' in host.page
 
@@ -110,8 +121,9 @@ def test_inviting_someone_who_invited_you_opens_their_invitation(app: Any) -> No
     guest.get("/")
     response = guest.submit("/games", opponent="IVAN")
     assert response.status_code == 200 and game_id(guest) == gid
-    assert "ivan invited you to a game." in guest.page
-    assert guest.submit(f"/games/{gid}/accept").status_code == 200 and "Your turn." in guest.page
+    assert guest.status() == "ivan invited you to a game."
+    assert guest.submit(f"/games/{gid}/accept").status_code == 200
+    assert guest.status() == "Your turn."
 
 
 def test_an_expired_invitation_says_so_and_offers_no_accept(app: Any) -> None:
@@ -122,7 +134,7 @@ def test_an_expired_invitation_says_so_and_offers_no_accept(app: Any) -> None:
     later = games.clock() + games.expiry_seconds + 1
     games.clock = lambda: later
     guest.get(f"/games/{gid}")
-    assert "This invitation has expired." in guest.page
+    assert guest.status() == "This invitation has expired."
     assert f"/games/{gid}/accept" not in guest.page
     response = guest.submit(f"/games/{gid}/reject")  # declining it still tidies it away
     assert response.status_code == 200

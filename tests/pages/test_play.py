@@ -34,20 +34,20 @@ def win_cells(page: str) -> list[int]:
 def test_a_finished_game_shows_its_line_and_a_rematch_that_swaps_the_marks(app: Any) -> None:
     host, guest, gid = started(app, "rhea", "rory")
     play(guest, host, gid, WIN)
-    assert "You won!" in guest.page and win_cells(guest.page) == [0, 1, 2]
+    assert guest.status() == "You won!" and win_cells(guest.page) == [0, 1, 2]
     assert "Replay the game" in guest.page  # the replay's controls, brought to life by JS
     host.get(f"/games/{gid}")
     assert "Rematch</button>" in host.page
     host.submit(f"/games/{gid}/rematch")  # the loser asks: a new invitation, host plays X
     rematch_id = game_id(host)
-    assert rematch_id != gid and "Waiting for rory to accept" in host.page
+    assert rematch_id != gid and "Waiting for rory to accept" in host.status()
 
     guest.get(f"/games/{gid}")
     assert "rhea wants a rematch." in guest.page and "Accept rematch</button>" in guest.page
     guest.submit(f"/games/{gid}/rematch")  # accepts the one that exists
-    assert game_id(guest) == rematch_id and "rhea's turn" in guest.page
+    assert game_id(guest) == rematch_id and "rhea's turn" in guest.status()
     host.get(f"/games/{rematch_id}")
-    assert "Your turn." in host.page  # O before, X now: moves first
+    assert host.status() == "Your turn."  # O before, X now: moves first
     host.get(f"/games/{gid}")
     assert f'href="/games/{rematch_id}"' in host.page and "Go to the rematch" in host.page
 
@@ -70,9 +70,9 @@ def test_resigning_asks_first_and_the_other_player_wins(app: Any) -> None:
     guest.get(f"/games/{gid}/resign")  # the confirm step, for browsers without JavaScript
     assert "Resign this game?" in guest.page and "rita wins" in guest.page
     guest.submit(f"/games/{gid}/resign")
-    assert "rita won." in guest.page
+    assert guest.status() == "rita won."
     host.get(f"/games/{gid}")
-    assert "You won!" in host.page and "Rematch</button>" in host.page
+    assert host.status() == "You won!" and "Rematch</button>" in host.page
     response = host.submit(f"/games/{gid}/resign")  # over: a 409 page saying so
     assert response.status_code == 409 and 'class="error"' in host.page
 
@@ -91,7 +91,7 @@ def test_the_win_can_be_claimed_only_once_the_opponent_ran_out_of_time(app: Any)
     guest.get(f"/games/{gid}")
     assert "Claim the win" not in _shown(guest.page)  # it is cleo's own turn
     host.submit(f"/games/{gid}/claim")
-    assert "You won!" in host.page
+    assert host.status() == "You won!"
 
 
 def test_a_challenge_link_is_shared_joined_once_and_listed_until_then(app: Any) -> None:
@@ -99,7 +99,7 @@ def test_a_challenge_link_is_shared_joined_once_and_listed_until_then(app: Any) 
     host.get("/")
     host.submit("/challenges")
     gid = game_id(host)
-    assert "Your challenge is open" in host.page
+    assert "Your challenge is open" in host.status()
     assert f'value="http://localhost/games/{gid}" readonly' in host.page  # the link to copy
     host.get("/")
     assert f'value="http://localhost/games/{gid}"' in host.page and "Withdraw</button>" in host.page
@@ -109,7 +109,7 @@ def test_a_challenge_link_is_shared_joined_once_and_listed_until_then(app: Any) 
     assert "Join chad's game</button>" in taker.page
     late.get(f"/games/{gid}")
     taker.submit(f"/games/{gid}/accept")
-    assert "Your turn." in taker.page  # the taker plays X
+    assert taker.status() == "Your turn."  # the taker plays X
     assert late.submit(f"/games/{gid}/accept").status_code == 409  # taken already: a page
 
 

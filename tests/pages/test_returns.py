@@ -54,7 +54,7 @@ def test_a_link_opened_signed_out_asks_to_sign_in_and_returns_to_it(app: Any) ->
     assert visitor.page.count(f'name="next" value="/games/{gid}"') == 2  # sign in and sign up
     response = visitor.submit("/login", username="luc", password=PASSWORD, next=f"/games/{gid}")
     assert response.status_code == 200 and response.request.path == f"/games/{gid}"
-    assert "lena invited you to a game." in visitor.page
+    assert visitor.status() == "lena invited you to a game."
     del guest
 
 
