@@ -33,7 +33,7 @@ def press_play_now(player: BrowserPlayer) -> None:
 
 
 def waiting(player: BrowserPlayer) -> Locator:
-    return player.page.locator("#quick").get_by_text("Looking for an opponent…")
+    return player.page.locator("#pairing").get_by_text("Looking for an opponent…")
 
 
 def quick_state(page: Page) -> Any:
@@ -57,7 +57,7 @@ def test_two_players_who_press_play_now_play_each_other(
     try:
         press_play_now(first)
         expect(waiting(first)).to_be_visible()
-        expect(first.page.locator("#quick-left")).to_have_text(re.compile(r"^(1:00|0:[45]\d)$"))
+        expect(first.page.locator("#pairing-left")).to_have_text(re.compile(r"^(1:00|0:[45]\d)$"))
         first.page.reload()  # the wait goes on, and the page picks it up again
         expect(waiting(first)).to_be_visible()
         assert quick_state(first.page)["status"] == "waiting"
@@ -151,7 +151,7 @@ def test_a_home_load_asks_about_a_wait_only_while_one_is_remembered(
     def load_home() -> None:
         asked.clear()
         me.page.goto("/")
-        expect(me.page.locator("#quick")).to_be_attached()
+        expect(me.page.locator("#pairing")).to_be_attached()
         me.page.wait_for_timeout(1_000)  # the script's look on load has gone, if it was to
 
     try:

@@ -13,7 +13,7 @@ WAYS = ["Play now", "Play the computer", "Invite a player", "Share a challenge l
 
 
 def headings(page: str) -> list[str]:
-    return re.findall(r'<h2 id="(?:quick|computer|invite|link)-h">([^<]+)</h2>', page)
+    return re.findall(r'<h2 id="(?:pairing|computer|invite|link)-h">([^<]+)</h2>', page)
 
 
 def cells(page: str) -> str:
@@ -92,7 +92,7 @@ def test_a_cancelled_wait_without_javascript_ends(app: Any) -> None:
     quitter, later = signed_up(app, "quinn"), signed_up(app, "luca")
     quitter.submit("/quick-play")
     response = quitter.submit("/quick-play/cancel")
-    assert response.status_code == 200 and 'id="quick-h">Play now' in quitter.page
+    assert response.status_code == 200 and 'id="pairing-h">Play now' in quitter.page
     quitter.get("/quick-play")
     assert "Nobody else was looking for a game just now." in quitter.page
     assert "http-equiv" not in quitter.page

@@ -13,19 +13,19 @@
 (() => {
   "use strict";
   const home = document.getElementById("home");
-  const card = document.getElementById("quick");
+  const card = document.getElementById("pairing");
   if (!home || !card) return;
   const POLL_MS = 2000;
   const BACKSTOP_MS = 10000;
   const TICK_MS = 250; // the countdown's redraw: it shows whole seconds
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const news = document.getElementById("home-news");
-  const left = document.getElementById("quick-left");
-  const quickProblem = document.getElementById("quick-problem");
+  const left = document.getElementById("pairing-left");
+  const pairingProblem = document.getElementById("pairing-problem");
   const buttons = {
-    start: document.getElementById("quick-start"),
-    cancel: document.getElementById("quick-cancel"),
-    again: document.getElementById("quick-again"),
+    start: document.getElementById("pairing-start"),
+    cancel: document.getElementById("pairing-cancel"),
+    again: document.getElementById("pairing-again"),
   };
   let phase = "idle"; // "idle", "waiting", "ended": which part of the card shows
   let endsAt = 0; // when the wait ends, on this page's clock
@@ -39,6 +39,7 @@
 
   // The end of this browser's latest wait (the server's ISO time), kept across reloads and
   // tabs; null where storage is refused (the GET on load is then always made).
+  // The key keeps its first name: browsers remember a wait under it across a deployment.
   const KEPT = "tictactoe.quickWait";
   const kept = {
     get() { try { return localStorage.getItem(KEPT) || ""; } catch { return null; } },
@@ -78,7 +79,7 @@
   function show(next, focus) {
     const hadFocus = card.contains(document.activeElement);
     phase = next;
-    card.querySelectorAll("[data-quick]").forEach((el) => { el.hidden = el.dataset.quick !== next; });
+    card.querySelectorAll("[data-pairing]").forEach((el) => { el.hidden = el.dataset.pairing !== next; });
     if (hadFocus || focus) buttons[{ idle: "start", waiting: "cancel", ended: "again" }[next]].focus();
   }
 
@@ -125,13 +126,13 @@
       const r = await api("GET", "/api/quick-play");
       if (!r.ok) throw new Error(await errorOf(r));
       const answer = await r.json();
-      say(quickProblem, "");
+      say(pairingProblem, "");
       if (phase !== "waiting") return;
       if (answer.status === "paired") go(answer.game);
       else if (answer.status === "waiting") wait(answer, r);
       else ended();
     } catch (err) {
-      if (phase === "waiting") { say(quickProblem, err.message || "Connection lost. Still trying…"); schedule(); }
+      if (phase === "waiting") { say(pairingProblem, err.message || "Connection lost. Still trying…"); schedule(); }
     } finally {
       checking = false;
       if (again && phase === "waiting") { again = false; check(); }
@@ -156,10 +157,10 @@
       const look = await api("GET", "/api/quick-play");
       const answer = look.ok ? await look.json() : {};
       if (answer.status === "paired") { go(answer.game); return; }
-      say(quickProblem, "");
+      say(pairingProblem, "");
       then();
     } catch (err) {
-      say(quickProblem, err.message || "Connection lost; try again.");
+      say(pairingProblem, err.message || "Connection lost; try again.");
       if (Date.now() >= endsAt) { ended(); return; } // the server ends the wait by itself
       phase = "waiting"; // still waiting, as far as this page knows: Cancel again, or let it run out
       ticker = setInterval(tick, TICK_MS);
@@ -171,20 +172,20 @@
 
   async function start() {
     buttons.start.disabled = buttons.again.disabled = true;
-    say(quickProblem, "");
+    say(pairingProblem, "");
     try {
       const r = await api("POST", "/api/quick-play");
       if (r.status === 201) { go(await r.json(), r.headers.get("ETag")); return; }
       if (r.status === 202) { wait(await r.json(), r, true); return; }
-      say(quickProblem, await errorOf(r));
+      say(pairingProblem, await errorOf(r));
     } catch {
-      say(quickProblem, "Connection lost; try again.");
+      say(pairingProblem, "Connection lost; try again.");
     } finally {
       buttons.start.disabled = buttons.again.disabled = false;
     }
   }
 
-  document.getElementById("quick-form").addEventListener("submit", (event) => {
+  document.getElementById("pairing-form").addEventListener("submit", (event) => {
     event.preventDefault();
     start();
   });
