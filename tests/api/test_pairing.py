@@ -20,19 +20,19 @@ from tictactoe.store import MAX_SENT
 from tictactoe.store.pairing import POINTER, SLOT
 from tictactoe.web import streams
 
-QUICK = "/api/quick-play"
+PAIRING_URL = "/api/quick-play"
 ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 
 
 def press(who: ApiPlayer, expect: int) -> dict[str, Any]:
-    response = who.call("POST", QUICK)
+    response = who.call("POST", PAIRING_URL)
     assert response.status_code == expect, response.get_json()
     body: dict[str, Any] = response.get_json()
     return body
 
 
 def look(who: ApiPlayer) -> dict[str, Any]:
-    response = who.call("GET", QUICK)
+    response = who.call("GET", PAIRING_URL)
     assert response.status_code == 200, response.get_json()
     body: dict[str, Any] = response.get_json()
     return body
@@ -59,7 +59,7 @@ def test_a_press_waits_until_another_pairs_with_it(app: Any, player: Any) -> Non
     assert ISO_UTC.fullmatch(waiting["expires_at"])
     assert press(signed_in(app, walt.name), 202) == waiting  # another tab: the same wait
     assert look(walt) == waiting
-    game = pete.call("POST", QUICK)
+    game = pete.call("POST", PAIRING_URL)
     assert game.status_code == 201 and game.headers["ETag"]
     body = game.get_json()
     assert (body["status"], body["host"], body["opponent"]) == ("IN_PROGRESS", walt.name, pete.name)
@@ -76,15 +76,15 @@ def test_a_press_waits_until_another_pairs_with_it(app: Any, player: Any) -> Non
 def test_stop_is_idempotent_and_a_paired_player_keeps_the_game(app: Any, player: Any) -> None:
     walt, pete, ann = player(), player(), player()
     for _ in range(2):
-        assert walt.call("DELETE", QUICK).status_code == 204  # idle: nothing to stop
+        assert walt.call("DELETE", PAIRING_URL).status_code == 204  # idle: nothing to stop
     press(walt, 202)
-    assert walt.call("DELETE", QUICK).status_code == 204
+    assert walt.call("DELETE", PAIRING_URL).status_code == 204
     assert look(walt) == {"status": "idle"}
     assert pairing_items(app, walt.name) == [None, None]
     assert press(pete, 202)["status"] == "waiting"  # not paired with the cancelled wait
     game = press(ann, 201)
     assert (game["host"], game["opponent"]) == (pete.name, ann.name)
-    assert pete.call("DELETE", QUICK).status_code == 204  # too late: the game stays
+    assert pete.call("DELETE", PAIRING_URL).status_code == 204  # too late: the game stays
     assert look(pete) == {"status": "paired", "game": game}
 
 
@@ -93,7 +93,7 @@ def test_a_cancelled_waits_id_is_no_game(app: Any, player: Any) -> None:
     press(walt, 202)
     _, pointer = pairing_items(app, walt.name)
     ticket = pointer["Ticket"]["S"]
-    walt.call("DELETE", QUICK)
+    walt.call("DELETE", PAIRING_URL)
     assert walt.call("GET", f"/api/games/{ticket}").status_code == 404
     for action in ("accept", "reject", "cancel", "resign", "claim", "rematch"):
         assert walt.call("POST", f"/api/games/{ticket}/{action}").status_code == 404, action
@@ -109,26 +109,26 @@ def test_a_player_with_20_open_invitations_may_not_press(app: Any, player: Any) 
     games = app.extensions["tictactoe"].games
     for n in range(MAX_SENT):
         games.create(pete.name, f"someone{n}")
-    refused = pete.call("POST", QUICK)
+    refused = pete.call("POST", PAIRING_URL)
     assert refused.status_code == 429 and "20 open invitations" in refused.get_json()["error"]
     assert pairing_items(app, pete.name) == [None, None]
     press(walt, 202)
-    assert pete.call("POST", QUICK).status_code == 429  # nor take a waiting player's game
+    assert pete.call("POST", PAIRING_URL).status_code == 429  # nor take a waiting player's game
     assert look(walt)["status"] == "waiting"
 
 
 def test_signed_out_is_401_and_a_missing_csrf_token_is_400(app: Any, player: Any) -> None:
     stranger = app.test_client()
     # A change without a token is refused by the CSRF check first (400), signed in or not.
-    statuses = [stranger.open(QUICK, method=m).status_code for m in ("POST", "GET", "DELETE")]
+    statuses = [stranger.open(PAIRING_URL, method=m).status_code for m in ("POST", "GET", "DELETE")]
     assert statuses == [400, 401, 400]
     walt = player()
     for method in ("POST", "DELETE"):
-        refused = walt.client.open(QUICK, method=method)  # no X-CSRFToken
+        refused = walt.client.open(PAIRING_URL, method=method)  # no X-CSRFToken
         assert refused.status_code == 400 and "CSRF" in refused.get_json()["error"]
     assert pairing_items(app, walt.name) == [None, None]
     press(walt, 202)
-    assert walt.client.delete(QUICK).status_code == 400
+    assert walt.client.delete(PAIRING_URL).status_code == 400
     assert look(walt)["status"] == "waiting"  # the refused DELETE changed nothing
 
 
@@ -136,7 +136,7 @@ def test_signed_out_with_a_token_is_401(app: Any) -> None:
     stranger = ApiPlayer(app.test_client(), "nobody")
     stranger.refresh_csrf()
     for method in ("POST", "DELETE"):
-        assert stranger.call(method, QUICK).status_code == 401
+        assert stranger.call(method, PAIRING_URL).status_code == 401
 
 
 def test_the_wait_lasts_the_configured_seconds(app: Any, player: Any) -> None:

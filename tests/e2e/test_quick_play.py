@@ -36,7 +36,7 @@ def waiting(player: BrowserPlayer) -> Locator:
     return player.page.locator("#pairing").get_by_text("Looking for an opponent…")
 
 
-def quick_state(page: Page) -> Any:
+def pairing_state(page: Page) -> Any:
     """What the server says of this player's wait (GET /api/quick-play)."""
     return page.evaluate("fetch('/api/quick-play').then((r) => r.json())")
 
@@ -60,7 +60,7 @@ def test_two_players_who_press_play_now_play_each_other(
         expect(first.page.locator("#pairing-left")).to_have_text(re.compile(r"^(1:00|0:[45]\d)$"))
         first.page.reload()  # the wait goes on, and the page picks it up again
         expect(waiting(first)).to_be_visible()
-        assert quick_state(first.page)["status"] == "waiting"
+        assert pairing_state(first.page)["status"] == "waiting"
 
         press_play_now(second)  # someone is waiting: paired at once
         expect(second.page).to_have_url(GAME_URL)
@@ -126,12 +126,12 @@ def test_a_cancelled_wait_is_never_paired(whole_stack: Stack, players: PlayerFac
         quitter.page.get_by_role("button", name="Cancel").click()
         expect(quitter.page.get_by_role("button", name="Play now")).to_be_visible()
         expect(waiting(quitter)).to_be_hidden()
-        assert quick_state(quitter.page) == {"status": "idle"}
+        assert pairing_state(quitter.page) == {"status": "idle"}
 
         press_play_now(later)  # the only other player stopped waiting: this one waits
         expect(waiting(later)).to_be_visible()
-        assert quick_state(later.page)["status"] == "waiting"
-        assert quick_state(quitter.page) == {"status": "idle"}
+        assert pairing_state(later.page)["status"] == "waiting"
+        assert pairing_state(quitter.page) == {"status": "idle"}
         later.page.wait_for_timeout(2_500)  # a poll period, and still nobody to play
         expect(waiting(later)).to_be_visible()
         assert GAME_URL.search(later.page.url) is None
@@ -229,7 +229,7 @@ def test_the_four_ways_to_play_work_from_the_keyboard(
         expect(role("button", name="Play now")).to_be_focused()
     finally:
         stop_waiting(page)
-    assert quick_state(page) == {"status": "idle"}
+    assert pairing_state(page) == {"status": "idle"}
 
     # 2. The computer: arrows choose in each group, Tab moves on, Space starts.
     tab_to(page, role("radio", name="Easy", exact=True))

@@ -19,7 +19,7 @@ from tests.support.players import ApiPlayer, signed_in
 from tictactoe import create_app
 from tictactoe.store.pairing import POINTER
 
-QUICK = "/api/quick-play"
+PAIRING_URL = "/api/quick-play"
 RETRIES = 20
 
 
@@ -51,14 +51,14 @@ def at_once(actions: list[Callable[[], Any]]) -> list[Any]:
 def press(who: ApiPlayer) -> tuple[int, dict[str, Any]]:
     """POST /api/quick-play, again after a 503, as the page does."""
     for _ in range(RETRIES):
-        response = who.call("POST", QUICK)
+        response = who.call("POST", PAIRING_URL)
         if response.status_code != 503:
             return response.status_code, response.get_json()
     raise AssertionError(f"{who.name}: still 503 after {RETRIES} tries")
 
 
 def look(who: ApiPlayer) -> dict[str, Any]:
-    response = who.call("GET", QUICK)
+    response = who.call("GET", PAIRING_URL)
     assert response.status_code == 200
     body: dict[str, Any] = response.get_json()
     return body
@@ -127,7 +127,7 @@ def test_a_cancel_racing_a_pairing_either_keeps_the_game_or_is_never_paired(
     instances: list[Any],
 ) -> None:
     walt, pete = players(instances, 2)
-    stop = lambda: walt.call("DELETE", QUICK).status_code  # noqa: E731
+    stop = lambda: walt.call("DELETE", PAIRING_URL).status_code  # noqa: E731
     for _ in range(12):
         games = in_progress(walt)
         assert press(walt)[0] == 202
@@ -142,4 +142,4 @@ def test_a_cancel_racing_a_pairing_either_keeps_the_game_or_is_never_paired(
             assert (status, body["status"], look(walt)) == (202, "waiting", {"status": "idle"})
             assert walt.call("GET", f"/api/games/{ticket}").status_code == 404
             assert ticket not in in_progress(walt) and in_progress(walt) == games
-            assert pete.call("DELETE", QUICK).status_code == 204
+            assert pete.call("DELETE", PAIRING_URL).status_code == 204

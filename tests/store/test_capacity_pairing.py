@@ -33,8 +33,8 @@ from tests.store.test_capacity_budget import (  # noqa: F401 (clock and recorded
 )
 from tests.support.players import ApiPlayer
 
-QUICK = "/api/quick-play"
-QUICK_BUDGETS = {
+PAIRING_URL = "/api/quick-play"
+PAIRING_BUDGETS = {
     "wait": Budget(calls=4, rcu=1.0, wcu=2),
     "pair": Budget(calls=4, rcu=1.0, wcu=4),
     "look": BUDGETS["poll"],  # 1 call, 0.5 RCU
@@ -57,7 +57,7 @@ def test_a_wait_and_its_pairing_cost_no_more_than_an_invitation_and_its_accept(
 
     def measure(step: str, who: ApiPlayer, method: str, status: int) -> None:
         recorder.reset()
-        response = who.call(method, QUICK)
+        response = who.call(method, PAIRING_URL)
         assert response.status_code == status, response.get_json()
         used[step] = recorder.snapshot()["total"]
 
@@ -67,12 +67,12 @@ def test_a_wait_and_its_pairing_cost_no_more_than_an_invitation_and_its_accept(
     measure("pair", pete, "POST", 201)
     measure("next wait", ann, "POST", 202)  # the slot the pairing cleared is taken as new
     over = [
-        f"{step}: used {usage}, budget {QUICK_BUDGETS[step]}"
+        f"{step}: used {usage}, budget {PAIRING_BUDGETS[step]}"
         for step, usage in used.items()
-        if step in QUICK_BUDGETS and not within(usage, QUICK_BUDGETS[step])
+        if step in PAIRING_BUDGETS and not within(usage, PAIRING_BUDGETS[step])
     ]
     assert not over, "\n".join(over)
-    assert within(used["next wait"], QUICK_BUDGETS["wait"])
+    assert within(used["next wait"], PAIRING_BUDGETS["wait"])
     assert used["look"]["wcu"] == used["again"]["wcu"] == 0
     both = {k: used["wait"][k] + used["pair"][k] for k in ("calls", "rcu", "wcu", "cost")}
     invitation_cost = 5 * INVITATION.wcu + INVITATION.rcu

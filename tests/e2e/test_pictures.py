@@ -32,7 +32,7 @@ def shows_picture(img: Locator, player: str) -> str:
     return str(img.get_attribute("src"))
 
 
-def test_avatar_uploaded_on_one_instance_shows_on_the_other(
+def test_a_picture_uploaded_on_one_instance_shows_on_the_other(
     whole_stack: Stack, players: PlayerFactory, artifacts: Path
 ) -> None:
     one, other = whole_stack.instances
@@ -60,5 +60,5 @@ def test_avatar_uploaded_on_one_instance_shows_on_the_other(
     viewer.accept(uploader)  # the game page, from the second instance, shows it too
     beside_name = viewer.page.locator(".players .player", has_text=uploader.name)
     shows_picture(beside_name.locator("img.avatar"), uploader.name)
-    viewer.screenshot(artifacts / "avatar-other-instance.png")
+    viewer.screenshot(artifacts / "picture-other-instance.png")
     assert uploader.failures == viewer.failures == []
