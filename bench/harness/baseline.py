@@ -10,15 +10,14 @@ code is never imported here.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.stack import ROOT
+from devstack.worktree import worktree as devstack_worktree
 
 
 @dataclass(frozen=True)
@@ -66,15 +65,6 @@ def current() -> dict[str, str | bool]:
 
 @contextmanager
 def worktree(ref: Ref) -> Iterator[Path]:
-    """Check `ref` out in a temporary worktree; remove it on the way out."""
-    folder = Path(tempfile.mkdtemp(prefix="bench-baseline-"))
-    try:
-        _git("worktree", "add", "--detach", "--force", str(folder), ref.commit)
+    """Check `ref` out in a temporary worktree; remove it on the way out (devstack's own)."""
+    with devstack_worktree(ref.commit) as folder:
         yield folder
-    finally:
-        try:
-            _git("worktree", "remove", "--force", str(folder))
-        except subprocess.CalledProcessError:
-            pass  # never added, or already gone: the folder goes below, prune forgets it
-        shutil.rmtree(folder, ignore_errors=True)
-        _git("worktree", "prune")

@@ -13,6 +13,7 @@ from bench.harness.calls import capacity
 from bench.harness.signups import SIGNUPS_PER_ADDRESS, address, sign_up
 from bench.load import Player
 from bench.stack import cpu_seconds
+from devstack.processes import children
 
 # "on" and "off" are compared; "wait" (push on too) serves only the waiting benchmark's two
 # pages, so that its counts hold nothing else while the other figures are measured.
@@ -106,13 +107,3 @@ def rss(pid: int) -> int:
     except OSError:
         pass
     return 0
-
-
-def children(pid: int) -> list[int]:
-    found: list[int] = []
-    try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            found += [int(c) for c in (task / "children").read_text().split()]
-    except OSError:
-        pass
-    return found
