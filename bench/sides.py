@@ -75,6 +75,7 @@ def sides(
                     settings=_settings(name),
                     env={"TICTACTOE_LOG_FORMAT": "json"},  # as on Elastic Beanstalk
                     hooks={"DEVSTACK_MARK": "1"},
+                    origin=False,  # the baseline's config loader may not know the key
                     dynamodb_url=endpoint,
                     s3_url=s3_endpoint,
                     redis_url=bus.redis_url,

@@ -20,17 +20,21 @@ Tables = dict[str, dict[str, str | int | bool]]
 
 
 def app_config(
-    dynamodb: str, s3: str, origin: str, proxies: int, extra: Tables | None = None
+    dynamodb: str, s3: str, origin: str | None, proxies: int, extra: Tables | None = None
 ) -> str:
     """Return a config file for the app on these endpoints, `extra` merged in per table.
 
     `origin` is the address players use: the instance's nginx passes the host without its
-    port (as the platform's does), so links are built from it. `proxies` counts the ones that
-    add to X-Forwarded-For: the instance's nginx, and the load balancer when there is one."""
+    port (as the platform's does), so links are built from it; None leaves the key out, for a
+    tree older than it. `proxies` counts the ones that add to X-Forwarded-For: the instance's
+    nginx, and the load balancer when there is one."""
+    flask: dict[str, str | int | bool] = {"trusted_proxies": proxies}
+    if origin is not None:
+        flask["public_origin"] = origin
     tables: Tables = {
         "dynamodb": {"region": REGION, "endpoint": dynamodb},
         "s3": {"endpoint": s3},
-        "flask": {"trusted_proxies": proxies, "public_origin": origin},
+        "flask": flask,
     }
     for name, values in (extra or {}).items():
         tables[name] = {**tables.get(name, {}), **values}

@@ -67,6 +67,7 @@ class Stack:
     logs: tuple[str, str] = ("{stack}-{instance}-web.log", "{stack}-{instance}-stream.log")
     nginx_dir: str = "nginx/{stack}-{instance}-{port}"
     log_requests: bool = True  # the load balancer's request logs
+    origin: bool = True  # write [flask] public_origin (False: a tree older than the key)
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     instances: list[Instance] = field(default_factory=list, init=False)  # those routed to
     started: list[Instance] = field(default_factory=list, init=False)  # all, for `stop`
@@ -254,7 +255,13 @@ class Stack:
         path = self.home / f"{self.name}.toml"
         proxies = 2 if self.balancer else 1
         path.write_text(
-            app_config(self.dynamodb_url, self.s3_url, self.url, proxies, self.settings)
+            app_config(
+                self.dynamodb_url,
+                self.s3_url,
+                self.url if self.origin else None,
+                proxies,
+                self.settings,
+            )
         )
         return path
 
