@@ -25,7 +25,8 @@ def register(app: Flask, public_origin: str | None) -> None:
     app.extensions["public_origin"] = public_origin
     app.add_template_global(public_url)
     if public_origin:
-        app.before_request(_refuse_other_hosts)
+        served = urlsplit(public_origin).hostname  # worked out once, not per request
+        app.before_request(lambda: _refuse_other_hosts(served))
 
 
 def origin() -> str | None:
@@ -42,8 +43,8 @@ def public_url(endpoint: str, **values: Any) -> str:
     return configured + url_for(endpoint, **values)
 
 
-def _refuse_other_hosts() -> Response | None:
-    if request.path in EXEMPT_PATHS or _hostname(request.host) == urlsplit(origin()).hostname:
+def _refuse_other_hosts(served: str | None) -> Response | None:
+    if request.path in EXEMPT_PATHS or _hostname(request.host) == served:
         return None
     return Response("This server does not answer for that host.\n", 400, mimetype="text/plain")
 
