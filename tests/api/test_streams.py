@@ -30,6 +30,8 @@ from tests.support.streams import (
     watch,
 )
 from tictactoe import create_app
+from tictactoe.rules import notices
+from tictactoe.services import games as gameplay
 from tictactoe.services import hub as hubs
 from tictactoe.web import streams
 
@@ -118,6 +120,28 @@ def test_a_resignation_or_a_claim_is_an_event(app: Any, player: Any, ending: str
         ended = same_as_get(stream.next_event(), host)
         assert ended["status"] == "FINISHED"
         assert ended["winner"] == (opponent.name if ending == "resign" else host.name)
+
+
+def test_a_notice_landing_between_open_and_read_is_sent_once(
+    app: Any, player: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The accept's notice reaches the hub after the stream opened, before its first read."""
+    host, opponent = player(), player()
+    game = opponent.accept(host.invite(opponent))
+    hub = app.extensions["tictactoe"].hub
+    read = gameplay.game
+
+    def late(games: Any, game_id: str, at_least: int = 0) -> Any:
+        found = read(games, game_id, at_least)
+        hub._on_notice(notices.changed(found))  # as the subscription thread would
+        return found
+
+    monkeypatch.setattr(gameplay, "game", late)
+    with watch(app, host, game_events(game)) as stream:
+        assert same_as_get(started(stream), host) == game
+        stream.no_event_for(0.3)  # the same version once, not twice
+        assert host.call("POST", f"/api/games/{game['id']}/resign").status_code == 200
+        assert same_as_get(stream.next_event(), host)["status"] == "FINISHED"
 
 
 def test_anyone_who_may_get_the_game_may_follow_it(app: Any, player: Any) -> None:

@@ -81,8 +81,9 @@ def game_events(game_id: str) -> ResponseReturnValue:
     except Exception:  # 404 and the rest: the error handler answers; nothing stays open
         hub.close(stream)
         raise
-    stream.fresh(game)
-    return _respond(hub, stream, game)
+    # A notice that landed between the two may have queued this version (or a newer one)
+    # already: then that event is the stream's first, and the read is not sent twice.
+    return _respond(hub, stream, game if stream.fresh(game) else None)
 
 
 @bp.get("/me/events")
@@ -128,7 +129,11 @@ def _events(
     checked = time.monotonic()
     try:
         yield f"retry: {RETRY_MS}\n\n"
-        yield _game_event(first) if first else ": connected\n\n"
+        if first:
+            yield _game_event(first)
+        elif stream.game_id is None:
+            yield ": connected\n\n"
+        # (else a game's stream whose first state the hub has queued already: it comes next)
         while True:
             item = stream.next(HEARTBEAT)
             if isinstance(item, Closed):
