@@ -10,7 +10,10 @@ logged once, until the bus answers again.
 
 Listening is one subscription per process, on one channel: `listen` starts a thread that
 calls `on_notice` for every notice and `on_state(True | False)` when the subscription comes
-up or goes down, reconnecting with a backoff for as long as the process lives.
+up or goes down, reconnecting with a backoff for as long as the process lives. Up means the
+bus confirmed the subscription; down means an error, or SILENT seconds without a word from
+the bus while it is asked (PING) every PING_EVERY seconds of quiet: a frozen or partitioned
+bus keeps its connection open and raises nothing, so only its silence tells.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from collections.abc import Callable
 
 import redis
 from redis.backoff import NoBackoff
+from redis.client import PubSub
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
@@ -35,7 +39,9 @@ log = logging.getLogger(__name__)
 CHANNEL = "tictactoe:notices"
 WAITING = 1000  # notices queued for sending at most; more are dropped
 TIMEOUT = 0.5  # seconds for a connect or a publish: a slow bus must not back the queue up
-IDLE_CHECK = 5  # seconds between the subscription's PINGs, so a dead connection is noticed
+IDLE_CHECK = 5  # seconds between the publishing connection's health checks
+PING_EVERY = 1.0  # seconds of quiet on the subscription before it asks the bus (PING)
+SILENT = 3.0  # seconds without a word from the bus (a reply, a notice): the bus is down
 BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)  # seconds between attempts to subscribe again
 
 
@@ -93,20 +99,16 @@ class Bus:
     ) -> None:
         failures = 0
         while True:
-            pubsub = self._client(IDLE_CHECK * 2).pubsub(ignore_subscribe_messages=True)
+            # No health checks of redis-py's own here: their replies are hidden from us, and
+            # it is the replies that say the bus is alive.
+            pubsub = self._client(SILENT, health_checks=False).pubsub()
             try:
                 pubsub.subscribe(self._channel)
+                _heard(pubsub, "subscribe")  # only a confirmed subscription is up
                 on_state(True)
                 failures = 0
                 self._recovered()
-                while True:
-                    message = pubsub.get_message(timeout=IDLE_CHECK)
-                    if message is None:
-                        pubsub.ping()  # a dead connection raises here, or on the next read
-                    elif message.get("type") == "message":
-                        notice = notices.decode(message["data"], self._keys)
-                        if notice is not None:
-                            on_notice(notice)
+                _follow(pubsub, lambda data: self._take(data, on_notice))
             except (RedisError, OSError) as err:
                 self._failed(err)
             finally:
@@ -118,14 +120,19 @@ class Bus:
             time.sleep(BACKOFF[min(failures, len(BACKOFF) - 1)])
             failures += 1
 
-    def _client(self, read_timeout: float) -> redis.Redis:
+    def _take(self, data: bytes, on_notice: Callable[[Notice], None]) -> None:
+        notice = notices.decode(data, self._keys)
+        if notice is not None:
+            on_notice(notice)
+
+    def _client(self, read_timeout: float, health_checks: bool = True) -> redis.Redis:
         # No retries inside a call: a notice that could not go is dropped, and a frozen bus
         # costs the sender one timeout per notice, not several.
         return redis.Redis.from_url(
             self.url,
             socket_connect_timeout=TIMEOUT,
             socket_timeout=read_timeout,
-            health_check_interval=IDLE_CHECK,
+            health_check_interval=IDLE_CHECK if health_checks else 0,
             retry=Retry(NoBackoff(), 0),
         )
 
@@ -146,3 +153,33 @@ class Bus:
             back, self._failing = self._failing, False
         if back:
             log.info("The push bus answers again")
+
+
+class Silent(RedisError):
+    """The bus said nothing for SILENT seconds, though asked: frozen, or cut off."""
+
+
+def _heard(pubsub: PubSub, kind: str) -> None:
+    """Wait up to SILENT seconds for a message of `kind` (the subscription's confirmation)."""
+    deadline = time.monotonic() + SILENT
+    while (left := deadline - time.monotonic()) > 0:
+        message = pubsub.get_message(timeout=left)
+        if message is not None and message.get("type") == kind:
+            return
+    raise Silent(f"no {kind} confirmation within {SILENT:g} s")
+
+
+def _follow(pubsub: PubSub, on_message: Callable[[bytes], None]) -> None:
+    """Pass each published message on until the bus fails or falls silent (raises then)."""
+    heard = time.monotonic()
+    while True:
+        message = pubsub.get_message(timeout=PING_EVERY)
+        now = time.monotonic()
+        if message is not None:
+            heard = now  # any word counts: a notice, a pong, a confirmation
+            if message.get("type") in ("message", "smessage"):
+                on_message(message["data"])
+            continue
+        if now - heard >= SILENT:
+            raise Silent(f"no answer to PING within {SILENT:g} s")
+        pubsub.ping()  # sent only: the pong comes back as a message, if the bus is there
