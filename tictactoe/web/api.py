@@ -7,19 +7,18 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import generate_csrf
 
 from tictactoe.adapters import pillow
-from tictactoe.rules.board import Game
-from tictactoe.services import accounts, games, pictures, players
+from tictactoe.services import games, pictures, players
 from tictactoe.store import PictureRecord
-from tictactoe.web import auth
+from tictactoe.web import auth, wiring
 from tictactoe.web.current import backend
-from tictactoe.web.layers import inputs, limits
+from tictactoe.web.layers import inputs
 from tictactoe.web.pictures import SMALL, accepts_upload, picture_url, uploaded
-from tictactoe.web.present import etag, game_json, player_json, seen_board
+from tictactoe.web.present import game_json, game_response, player_json, seen_board
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -53,20 +52,14 @@ def csrf() -> ResponseReturnValue:
 @bp.post("/register")
 def register() -> ResponseReturnValue:
     body = _body()
-    user = accounts.register(
-        backend().users, body.get("username"), body.get("password"), limits.gate()
-    )
-    auth.sign_in(user)
+    user = wiring.register(body.get("username"), body.get("password"))
     return {"username": user.name}, 201
 
 
 @bp.post("/login")
 def login() -> ResponseReturnValue:
     body = _body()
-    user = accounts.login(
-        backend().users, body.get("username"), body.get("password"), limits.gate()
-    )
-    auth.sign_in(user)
+    user = wiring.login(body.get("username"), body.get("password"))
     return {"username": user.name}
 
 
@@ -87,11 +80,8 @@ def me() -> ResponseReturnValue:
 @bp.delete("/me")
 @auth.signed_in
 def delete_me() -> ResponseReturnValue:
-    password, user, b = _body().get("password"), auth.fresh_user(), backend()
-    accounts.delete_account(
-        b.users, b.games, b.pairing, b.pictures, b.bucket, user, password, limits.gate()
-    )
-    auth.sign_out()
+    password = _body().get("password")  # a malformed body is a 400 before anything is read
+    wiring.delete_account(auth.fresh_user(), password)
     return Response(status=204)
 
 
@@ -99,17 +89,14 @@ def delete_me() -> ResponseReturnValue:
 @auth.signed_in
 def change_password() -> ResponseReturnValue:
     body, user = _body(), auth.fresh_user()
-    current, new = body.get("current_password"), body.get("new_password")
-    gate = limits.gate()
-    auth.renew(accounts.change_password(backend().users, user, current, new, gate))
+    wiring.change_password(user, body.get("current_password"), body.get("new_password"))
     return Response(status=204)
 
 
 @bp.post("/me/sessions/revoke")
 @auth.signed_in
 def revoke_sessions() -> ResponseReturnValue:
-    accounts.sign_out_everywhere(backend().users, auth.fresh_user())
-    auth.sign_out()
+    wiring.sign_out_everywhere(auth.fresh_user())
     return Response(status=204)
 
 
@@ -120,9 +107,8 @@ def revoke_sessions() -> ResponseReturnValue:
 @auth.fresh  # after the upload's own CSRF check
 def set_picture() -> ResponseReturnValue:
     data, filename = uploaded()
-    b, player = backend(), auth.player()
-    record = pictures.set_picture(b.pictures, b.bucket, b.users, player, data, filename)
-    auth.set_my_picture(record.picture_id)
+    player = auth.player()
+    record = wiring.set_picture(player, data, filename)
     return {"avatar_url": _own_picture_url(player, record)}, 201
 
 
@@ -130,9 +116,7 @@ def set_picture() -> ResponseReturnValue:
 @auth.signed_in
 @auth.fresh
 def remove_picture() -> ResponseReturnValue:
-    b = backend()
-    pictures.remove_picture(b.pictures, b.bucket, b.users, auth.player())
-    auth.set_my_picture(None)
+    wiring.remove_picture(auth.player())
     return Response(status=204)
 
 
@@ -144,10 +128,7 @@ def _own_picture_url(player: str, record: PictureRecord | None) -> str | None:
 @bp.post("/games")
 @auth.signed_in
 def create_game() -> ResponseReturnValue:
-    b = backend()
-    opponent = _body().get("opponent")
-    game = games.invite(b.games, b.users, auth.player(), opponent, auth.my_picture())
-    return _game(game, 201)
+    return game_response(wiring.invite(_body().get("opponent")), 201)
 
 
 @bp.get("/games")
@@ -166,13 +147,13 @@ def list_games() -> ResponseReturnValue:
 @auth.signed_in
 def get_game(game_id: str) -> ResponseReturnValue:
     game = games.game(backend().games, game_id)
-    return _game(game).make_conditional(request)  # 304 when If-None-Match names this state
+    return game_response(game).make_conditional(request)  # 304 when If-None-Match names this state
 
 
 @bp.post("/games/<game_id:game_id>/accept")
 @auth.signed_in
 def accept(game_id: str) -> ResponseReturnValue:
-    return _game(games.accept(backend().games, game_id, auth.player(), auth.my_picture()))
+    return game_response(games.accept(backend().games, game_id, auth.player(), auth.my_picture()))
 
 
 @bp.post("/games/<game_id:game_id>/reject")
@@ -195,19 +176,19 @@ def move(game_id: str) -> ResponseReturnValue:
     cell = _body().get("cell")
     # The state the page last showed lets the move skip a read (see games.move).
     seen = seen_board(request.headers.get("X-Game-State"))
-    return _game(games.move(backend().games, game_id, auth.player(), cell, seen))
+    return game_response(games.move(backend().games, game_id, auth.player(), cell, seen))
 
 
 @bp.post("/games/<game_id:game_id>/resign")
 @auth.signed_in
 def resign(game_id: str) -> ResponseReturnValue:
-    return _game(games.resign(backend().games, game_id, auth.player()))
+    return game_response(games.resign(backend().games, game_id, auth.player()))
 
 
 @bp.post("/games/<game_id:game_id>/claim")
 @auth.signed_in
 def claim(game_id: str) -> ResponseReturnValue:
-    return _game(games.claim(backend().games, game_id, auth.player()))
+    return game_response(games.claim(backend().games, game_id, auth.player()))
 
 
 @bp.get("/players/<name>")
@@ -227,18 +208,10 @@ def leaderboard() -> ResponseReturnValue:
 @auth.signed_in
 def rematch(game_id: str) -> ResponseReturnValue:
     game, created = games.rematch(backend().games, game_id, auth.player(), auth.my_picture())
-    return _game(game, 201 if created else 200)
+    return game_response(game, 201 if created else 200)
 
 
 @bp.post("/challenges")
 @auth.signed_in
 def create_challenge() -> ResponseReturnValue:
-    return _game(games.challenge(backend().games, auth.player(), auth.my_picture()), 201)
-
-
-def _game(game: Game, status: int = 200) -> Response:
-    response = jsonify(game_json(game))
-    response.status_code = status
-    response.set_etag(etag(game))
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    return game_response(games.challenge(backend().games, auth.player(), auth.my_picture()), 201)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response
 from flask.typing import ResponseReturnValue
 
 from tictactoe.rules.clock import now
@@ -12,7 +12,7 @@ from tictactoe.services import pairing
 from tictactoe.store import Looking, Paired
 from tictactoe.web import auth
 from tictactoe.web.current import backend
-from tictactoe.web.present import etag, game_json
+from tictactoe.web.present import game_json, game_response
 
 # The endpoints keep the name "quick" (quick.play, quick.state ...): the benchmarks name rows by it.
 bp = Blueprint("quick", __name__, url_prefix="/api")
@@ -23,10 +23,7 @@ bp = Blueprint("quick", __name__, url_prefix="/api")
 def play() -> ResponseReturnValue:
     outcome = pairing.play(backend().pairing, auth.player(), auth.my_picture())
     if isinstance(outcome, Paired):
-        response = jsonify(game_json(outcome.game))
-        response.status_code = 201
-        response.set_etag(etag(outcome.game))
-        return response
+        return game_response(outcome.game, 201)
     return looking_json(outcome), 202
 
 

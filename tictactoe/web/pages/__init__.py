@@ -1,0 +1,12 @@
+"""HTML pages and the plain form posts that work without JavaScript, on the blueprint `pages`.
+
+Two halves: playing (the home page's lists, games, invitations, Play now, the computer) and
+account (sign-up, login, the profile, the picture, the password, deleting the account).
+"""
+
+from __future__ import annotations
+
+from tictactoe.web.pages import account, playing
+from tictactoe.web.pages.blueprint import bp
+
+__all__ = ["account", "bp", "playing"]
