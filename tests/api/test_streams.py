@@ -432,3 +432,52 @@ def test_the_document_describes_both_streams(app: Any) -> None:
         assert set(responses["200"]["content"]) == {"text/event-stream"}
         for status in ("429", "503"):
             assert "Retry-After" in responses[status]["headers"]
+
+
+# -- a page's tab -------------------------------------------------------------------------
+
+
+def test_a_tabs_next_stream_replaces_its_last_which_is_told(app: Any, player: Any) -> None:
+    me, other = player(), player()
+    game = other.invite(me)
+    home = watch(app, me, "/api/me/events?tab=tab00001")
+    try:
+        started(home)
+        with watch(app, me, f"{game_events(game)}?tab=tab00001") as page:  # the tab's next page
+            assert started(page).event == "game"
+            ended = home.wait_for_end()
+            told = [m for m in ended if m.event == "replaced"]
+            assert told and told[0].json()["reason"], ended
+            assert app.extensions["tictactoe"].hub.count() == 1
+    finally:
+        home.close()
+
+
+def test_clicking_between_pages_every_second_never_gets_a_429(app: Any, player: Any) -> None:
+    """22 page loads in one tab, each leaving a stream that its server has not seen close (the
+    test client's stream stays open until closed). No pause between them: what matters is that
+    none is closed first; tests/e2e/test_news.py clicks a second apart in Chromium."""
+    me, other = player(), player()
+    game = other.invite(me)
+    loads: list[EventStream] = []
+    try:
+        for n in range(22):
+            path = game_events(game) if n % 2 else "/api/me/events"
+            load = EventStream(tab(app, me), f"{path}?tab=clicking-tab")
+            loads.append(load)
+            assert load.status == 200, (n, load.status, load.body)
+            started(load)
+        assert app.extensions["tictactoe"].hub.count() == 1
+    finally:
+        for load in loads:
+            load.close()
+
+
+@pytest.mark.parametrize("bad", ["short", "x" * 65, "has space!", "ünïcode-tab"])
+def test_a_tab_that_is_not_an_id_is_400(app: Any, player: Any, bad: str) -> None:
+    me = player()
+    for path in ("/api/me/events", game_events(me.invite(player()))):
+        refused = EventStream(tab(app, me), path, query={"tab": bad})
+        assert refused.status == 400 and refused.body["error"], (bad, refused.body)
+        refused.close()
+    assert app.extensions["tictactoe"].hub.count() == 0

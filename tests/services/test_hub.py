@@ -273,7 +273,7 @@ def test_while_the_bus_is_down_no_stream_is_open_and_none_opens(
     streams = [hub.open("alice", 0), hub.open("bob", 0, "game0001")]
     bus.on_state(False)
     for stream in streams:
-        assert got(stream, 0) == Closed("the bus went down")
+        assert got(stream, 0) == Closed("the bus went down", hubs.DOWN)  # the pages poll
     assert hub.count() == 0
     with pytest.raises(Down) as refused:
         hub.open("alice", 0)
@@ -307,6 +307,45 @@ def test_at_most_max_per_player_streams(hub: Hub) -> None:
     hub.close(mine.pop())
     hub.open("alice", 0)
     assert hub.count() == hubs.MAX_PER_PLAYER + 1
+
+
+# -- a page's tab ------------------------------------------------------------------------
+
+
+def test_a_tabs_next_stream_replaces_its_last_at_once(hub: Hub) -> None:
+    home = hub.open("alice", 0, None, "tab-one-1")
+    game = hub.open("alice", 0, "game0001", "tab-one-1")  # the tab's next page
+    assert got(home, 0) == Closed("another page of its tab opened", hubs.REPLACED)
+    assert hub.count() == 1
+    nothing(game, 0)  # the new one stays open
+
+
+def test_clicking_between_pages_never_reaches_the_limit(hub: Hub) -> None:
+    others = [hub.open("alice", 0, None, f"tab-other{n}") for n in range(hubs.MAX_PER_PLAYER - 1)]
+    for n in range(22):  # a page a second in one tab, the gone pages never noticed
+        hub.open("alice", 0, f"game{n:04}" if n % 2 else None, "tab-click")
+    assert hub.count() == hubs.MAX_PER_PLAYER
+    with pytest.raises(TooManyStreams):
+        hub.open("alice", 0, None, "tab-new-one")  # a ninth tab: still refused
+    with pytest.raises(TooManyStreams):
+        hub.open("alice", 0)  # and a stream that names no tab
+    for stream in others:
+        nothing(stream, 0)
+
+
+def test_a_tab_id_replaces_only_its_own_players_stream(hub: Hub) -> None:
+    alices = hub.open("alice", 0, None, "shared-tab")
+    bobs = hub.open("bob", 0, None, "shared-tab")  # the same id, someone else: no effect
+    nothing(alices, 0)
+    nothing(bobs, 0)
+    assert hub.count() == 2
+
+
+def test_streams_without_a_tab_replace_nothing(hub: Hub) -> None:
+    first, second = hub.open("alice", 0), hub.open("alice", 0)
+    nothing(first, 0)
+    nothing(second, 0)
+    assert hub.count() == 2
 
 
 # -- a slow or stalled client ------------------------------------------------------------

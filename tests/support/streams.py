@@ -118,9 +118,15 @@ class EventStream:
     """GET `path` on `client` as an EventSource would, and read it in a thread of its own."""
 
     def __init__(
-        self, client: Any, path: str, headers: dict[str, str] | None = None, wait: float = WAIT
+        self,
+        client: Any,
+        path: str,
+        headers: dict[str, str] | None = None,
+        wait: float = WAIT,
+        query: dict[str, str] | None = None,
     ) -> None:
         self.path = path
+        self._query = query
         self._messages: queue.Queue[Any] = queue.Queue()
         self._stop = threading.Event()
         self._opened = threading.Event()
@@ -143,7 +149,9 @@ class EventStream:
 
     def _run(self, client: Any, headers: dict[str, str]) -> None:
         try:
-            response = client.get(self.path, headers=headers, buffered=False)
+            response = client.get(
+                self.path, headers=headers, query_string=self._query, buffered=False
+            )
         except BaseException as err:  # reported by the constructor
             self._error = err
             self._opened.set()

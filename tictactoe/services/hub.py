@@ -6,7 +6,13 @@ it to each stream that watches that game, or that belongs to one of its players,
 read. A notice that carries no game (from an older release, or unsigned) makes the hub read the
 game once, from the Games table. A game that is gone reaches its players' streams as such. A
 notice that sessions were revoked closes their streams. While the subscription is down no
-stream is open: they are closed (the pages poll), and new ones are refused until it is back.
+stream is open: they are closed, told why (`down`: the pages poll), and new ones are refused
+until it is back.
+
+A page may name its browser tab (a random id it keeps for the tab's life): a new stream from
+the same player and tab replaces the one before it, which is told so (`replaced`) and ends.
+So a stream a page left gives its slot back as the tab's next page opens its own, not when
+a heartbeat to the gone page fails, and clicking between pages never reaches the limit.
 
 A stream holds at most QUEUE events it has not sent yet: one that falls that far behind (a
 slow or stalled client) is closed, and its page reconnects to a fresh state.
@@ -53,10 +59,15 @@ class Event:
     game: Game | None
 
 
-# Put on a stream's queue to end it: why it ended.
+# Put on a stream's queue to end it: why it ended, and the event that tells the page, if any.
 @dataclass(frozen=True)
 class Closed:
     reason: str
+    event: str | None = None
+
+
+DOWN = "down"  # the bus went down: poll until a stream opens again
+REPLACED = "replaced"  # a newer stream of the same tab took this one's place
 
 
 @dataclass(eq=False)
@@ -66,6 +77,7 @@ class Stream:
     player: str
     epoch: int
     game_id: str | None
+    tab: str | None = None  # the browser tab's id, as the page named it
     events: queue.Queue[Event | Closed] = field(default_factory=lambda: queue.Queue(QUEUE + 1))
     sent: dict[str, int] = field(default_factory=dict)  # game id -> last version sent
 
@@ -105,18 +117,26 @@ class Hub:
         self._told = threading.Event()
         self._readers = ThreadPoolExecutor(READERS, thread_name_prefix="push-read")
 
-    def open(self, player: str, epoch: int, game_id: str | None = None) -> Stream:
-        """Open a stream for `player` (of one game, or their own); Down or TooManyStreams."""
+    def open(
+        self, player: str, epoch: int, game_id: str | None = None, tab: str | None = None
+    ) -> Stream:
+        """Open a stream for `player` (of one game, or their own) in browser tab `tab`,
+        replacing that tab's stream; raise Down or TooManyStreams."""
         self._listen()
         with self._lock:
             if not self._up:
                 raise Down("Live updates are not available right now; the page polls.", 2)
+            replaced = [s for s in self._streams if tab and s.player == player and s.tab == tab]
+            self._streams.difference_update(replaced)
             if sum(s.player == player for s in self._streams) >= MAX_PER_PLAYER:
+                self._streams.update(replaced)  # refused: the tab keeps the stream it had
                 raise TooManyStreams(
                     f"At most {MAX_PER_PLAYER} live pages per player; close one.", 5
                 )
-            stream = Stream(player, epoch, game_id)
+            stream = Stream(player, epoch, game_id, tab)
             self._streams.add(stream)
+        for old in replaced:
+            _end(old, "another page of its tab opened", REPLACED)
         return stream
 
     def close(self, stream: Stream) -> None:
@@ -124,12 +144,12 @@ class Hub:
         with self._lock:
             self._streams.discard(stream)
 
-    def close_all(self, reason: str) -> None:
-        """End every stream (the process is stopping, or the bus went down)."""
+    def close_all(self, reason: str, event: str | None = None) -> None:
+        """End every stream (the process is stopping, or the bus went down), telling `event`."""
         with self._lock:
             streams, self._streams = self._streams, set()
         for stream in streams:
-            _end(stream, reason)
+            _end(stream, reason, event)
 
     def count(self) -> int:
         with self._lock:
@@ -152,7 +172,7 @@ class Hub:
         with self._lock:
             self._up = up
         if not up:
-            self.close_all("the bus went down")
+            self.close_all("the bus went down", DOWN)
         self._told.set()  # the subscription's first word, up or down, has come
 
     def _on_notice(self, notice: Notice) -> None:
@@ -210,12 +230,12 @@ class Hub:
             _end(stream, "the session ended")
 
 
-def _end(stream: Stream, reason: str) -> None:
+def _end(stream: Stream, reason: str, event: str | None = None) -> None:
     try:
-        stream.events.put_nowait(Closed(reason))
+        stream.events.put_nowait(Closed(reason, event))
     except queue.Full:  # it fell behind: drop its oldest event to make room for the end
         try:
             stream.events.get_nowait()
         except queue.Empty:
             pass
-        stream.events.put_nowait(Closed(reason))
+        stream.events.put_nowait(Closed(reason, event))

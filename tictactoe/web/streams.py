@@ -3,13 +3,17 @@
     GET /api/games/<id>/events   who may GET /api/games/<id> (401 signed out, 404 unknown)
     GET /api/me/events           the signed-in player's games: only games they are in
 
+Either takes `?tab=<id>`, the page's browser tab (TAB, else 400): the tab's next stream
+replaces its last, which ends with `event: replaced` (tictactoe/services/hub.py).
+
 Each stream starts with the current state (a game's stream: `event: game` with the game's
 JSON, `id:` its ETag), so a reconnect (with Last-Event-ID or not) catches up at once; then one
 event per change, as the hub delivers them (tictactoe/services/hub.py). A comment line keeps
 the connection open every HEARTBEAT seconds, through nginx and the load balancer. A stream
 ends when its session is revoked (at once, by a notice on the bus; and the session is checked
 against the account every RECHECK_SECONDS as a backstop), when it falls behind, when the bus
-goes down, and when the process stops (SIGTERM), so a deploy does not wait for it.
+goes down (with `event: down` first: the page polls at once), when its tab opens another, and
+when the process stops (SIGTERM), so a deploy does not wait for it.
 
 In production these paths are served by their own gunicorn process with gevent workers
 (Procfile `stream:`, behind the instance's nginx), so thousands of open streams cost a
@@ -19,6 +23,7 @@ greenlet each and never wait behind a password hash or a picture.
 from __future__ import annotations
 
 import json
+import re
 import resource
 import signal
 import sys
@@ -27,12 +32,13 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import Blueprint, Flask, Response, stream_with_context
+from flask import Blueprint, Flask, Response, request, stream_with_context
 from flask.typing import ResponseReturnValue
 
 from tictactoe.adapters import metrics
 from tictactoe.rules.board import Game
 from tictactoe.services import accounts, games
+from tictactoe.services.errors import Invalid
 from tictactoe.services.hub import Closed, Down, Event, Hub, Stream
 from tictactoe.web import auth
 from tictactoe.web.current import backend
@@ -41,6 +47,7 @@ from tictactoe.web.present import etag, game_json
 HEARTBEAT = 15  # seconds between comment lines; nginx and the load balancer wait 60
 RECHECK_SECONDS = 300  # the backstop check of a stream's session against the account
 RETRY_MS = 1000  # how long EventSource waits before it reconnects
+TAB = re.compile(r"[A-Za-z0-9_-]{8,64}")  # a page's tab id: what its script makes, no more
 # Each stream holds a socket (and nginx two): enough for the Procfile's 4,096 connections.
 OPEN_FILES = 8192
 
@@ -75,7 +82,7 @@ def game_events(game_id: str) -> ResponseReturnValue:
     hub = _hub()
     # Open first, then read: a change landing in between is then delivered, not missed; and
     # a refused stream (503, 429) costs no read.
-    stream = hub.open(auth.player(), _epoch(), game_id)
+    stream = hub.open(auth.player(), _epoch(), game_id, _tab())
     try:
         game = games.game(backend().games, game_id)
     except Exception:  # 404 and the rest: the error handler answers; nothing stays open
@@ -90,7 +97,7 @@ def game_events(game_id: str) -> ResponseReturnValue:
 @auth.signed_in
 def my_events() -> ResponseReturnValue:
     hub = _hub()
-    return _respond(hub, hub.open(auth.player(), _epoch()), None)
+    return _respond(hub, hub.open(auth.player(), _epoch(), None, _tab()), None)
 
 
 def _hub() -> Hub:
@@ -99,6 +106,14 @@ def _hub() -> Hub:
         raise Down("Live updates are off on this server; the page polls.", 30)
     _stop_on_sigterm(hub)
     return hub
+
+
+def _tab() -> str | None:
+    """The page's tab id (?tab=), if it named one; Invalid (400) if it is not one."""
+    tab = request.args.get("tab")
+    if tab is not None and not TAB.fullmatch(tab):
+        raise Invalid("tab must be 8 to 64 letters, digits, '-' or '_'.")
+    return tab
 
 
 def _epoch() -> int:
@@ -137,6 +152,8 @@ def _events(
         while True:
             item = stream.next(HEARTBEAT)
             if isinstance(item, Closed):
+                if item.event:  # what the page should do now: poll (down), or nothing
+                    yield f"event: {item.event}\ndata: {json.dumps({'reason': item.reason})}\n\n"
                 yield f": closed, {item.reason}\n\n"
                 return
             if isinstance(item, Event):
