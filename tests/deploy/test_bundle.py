@@ -4,6 +4,7 @@ the Launch Now URL, and --upload (against moto)."""
 from __future__ import annotations
 
 import hashlib
+import importlib
 import importlib.util
 import re
 import subprocess
@@ -37,6 +38,11 @@ def _load() -> Any:
 
 
 bundle = _load()
+
+
+def part(name: str) -> Any:
+    """Return one part of the script, scripts/bundling/<name>.py, as the script loaded it."""
+    return importlib.import_module(f"bundling.{name}")
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -121,7 +127,7 @@ def test_the_allow_list_leaves_out_tests_caches_venvs_and_editor_files(tmp_path:
     for name in tree:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(name)
-    made = bundle.build(tmp_path / "out" / "b.zip", "[dynamodb]\n", root=tmp_path)
+    made = part("archive").build(tmp_path / "out" / "b.zip", "[dynamodb]\n", root=tmp_path)
     assert made.names == [
         ".ebextensions/01-app.config",
         ".platform/nginx/conf.d/a.conf",
@@ -172,7 +178,7 @@ def test_a_generated_secret_goes_into_the_bundle_only(
 def test_the_secret_goes_under_an_existing_flask_table(tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
     config.write_text('[flask]  # session signing\n\n[dynamodb]\nregion = "eu-west-1"\n')
-    text, settings, generated = bundle.bundled_config(config, SECRET)
+    text, settings, generated = part("config").bundled_config(config, SECRET)
     assert settings.secret_key == SECRET and settings.region == "eu-west-1"
     assert not generated
     assert text.count("[flask]") == 1
@@ -276,7 +282,7 @@ def test_secret_from_env_refuses_a_missing_or_weak_key_and_builds_nothing(
 def test_a_bundle_over_elastic_beanstalks_limit_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bundle, "MAX_BYTES", 1000)
+    monkeypatch.setattr(part("archive"), "MAX_BYTES", 1000)
     code, _, err = run(capsys, "--output", str(tmp_path / "a.zip"))
     assert code == 2 and "Elastic Beanstalk accepts at most 1,000" in err
     assert not (tmp_path / "a.zip").exists()
@@ -483,6 +489,6 @@ def test_log_streaming_needs_no_grant_in_the_apps_policy() -> None:
     which tests/deploy/test_policy.py proves both ways.
     """
     assert platform_settings()["aws:elasticbeanstalk:cloudwatch:logs"]["StreamLogs"] == "true"
-    assert bundle._account.WEB_TIER == "arn:aws:iam::aws:policy/AWSElasticBeanstalkWebTier"
+    assert part("account").WEB_TIER == "arn:aws:iam::aws:policy/AWSElasticBeanstalkWebTier"
     policy = (ROOT / "iam" / "policy.json").read_text()
     assert '"logs:' not in policy

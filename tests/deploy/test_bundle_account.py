@@ -23,7 +23,7 @@ from botocore.validate import validate_parameters
 
 from devstack import moto_server, processes
 from tests.conftest import unique
-from tests.deploy.test_bundle import bundle, printed, run
+from tests.deploy.test_bundle import part, printed, run
 from tests.deploy.test_bundle_https import documented, ebextensions, unzip
 from tests.support import ROOT
 from tictactoe.config import parse
@@ -387,7 +387,7 @@ def test_a_key_from_the_environment_stays_in_the_zip_and_no_parameter_is_made(
 
 def test_the_policy_and_the_config_name_the_default_applications_key() -> None:
     """iam/policy.json may read the parameter that --upload makes for `tictactoe`."""
-    accounts = bundle._account
+    accounts = part("account")
     name = accounts.default_parameter("tictactoe")
     assert name == PARAMETER
     policy = json.loads((ROOT / "iam" / "policy.json").read_text())
@@ -505,7 +505,7 @@ def test_an_offline_build_may_name_the_parameter_and_the_alarm_address(
 def test_waf_adds_the_web_acls_config_to_a_load_balanced_bundle_only(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    waf = bundle._waf()
+    waf = part("waf")
     code, _, err = run(capsys, "--output", str(tmp_path / "a.zip"), "--waf")
     assert code == 0, err
     assert unzip(tmp_path / "a.zip")[waf.CONFIG_NAME] == waf.config_text()

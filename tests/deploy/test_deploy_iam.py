@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.deploy.test_bundle import bundle
+from tests.deploy.test_bundle import part
 from tests.support import ROOT, deploy_iam
 from tests.support.deploy_iam import EXAMPLE, POLICY, TRUST
 
@@ -250,8 +250,8 @@ def _name(value: Any, environment: str, stack: str) -> str:
 def bundled_resources() -> dict[str, dict[str, Any]]:
     """Return every resource the bundle can add, by logical name, generated files included."""
     texts = [p.read_text() for p in sorted((ROOT / ".ebextensions").glob("*.config"))]
-    texts += [bundle._balancer.config_text(), bundle._waf().config_text()]
-    texts.append(bundle._https.listener_config("arn:aws:acm:us-west-2:1:certificate/x"))
+    texts += [part("balancer").config_text(), part("waf").config_text()]
+    texts.append(part("https").listener_config("arn:aws:acm:us-west-2:1:certificate/x"))
     found: dict[str, dict[str, Any]] = {}
     for text in texts:
         found.update(yaml.safe_load(text).get("Resources") or {})

@@ -6,7 +6,7 @@ import tomllib
 
 import yaml
 
-from tests.deploy.test_bundle import bundle
+from tests.deploy.test_bundle import part
 from tests.support import ROOT, workflow
 
 CONFIG = ROOT / ".elasticbeanstalk" / "config.yml"
@@ -14,7 +14,8 @@ CONFIG = ROOT / ".elasticbeanstalk" / "config.yml"
 
 def test_eb_deploy_ships_the_zip_bundle_py_writes() -> None:
     config = yaml.safe_load(CONFIG.read_text())
-    assert config["deploy"]["artifact"] == bundle.DEFAULT_OUTPUT.as_posix() == "dist/tictactoe.zip"
+    written = part("archive").DEFAULT_OUTPUT.as_posix()
+    assert config["deploy"]["artifact"] == written == "dist/tictactoe.zip"
     # The workflow builds and uploads the same path.
     build = " ".join(
         script for _, script in workflow.run_scripts(workflow.load()["jobs"]["deploy"])
@@ -25,9 +26,9 @@ def test_eb_deploy_ships_the_zip_bundle_py_writes() -> None:
 
 def test_eb_cli_names_agree_with_the_bundle_and_the_config() -> None:
     config = yaml.safe_load(CONFIG.read_text())["global"]
-    parser = bundle._parser()
+    parser = part("options").parser()
     assert config["application_name"] == parser.get_default("application_name")
-    assert config["default_platform"] == bundle.PLATFORM
+    assert config["default_platform"] == part("report").PLATFORM
     with (ROOT / "beanstalk.toml").open("rb") as f:
         assert config["default_region"] == tomllib.load(f)["dynamodb"]["region"]
 

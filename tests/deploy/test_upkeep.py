@@ -18,13 +18,13 @@ from typing import Any
 
 import pytest
 
-from tests.deploy.test_bundle import bundle, run
+from tests.deploy.test_bundle import part, run
 from tests.deploy.test_bundle_https import documented
 from tests.deploy.test_push_resources import PROPERTIES, functions, load, resources_of
 from tests.support import ROOT
 from tictactoe.web.streams import HEARTBEAT
 
-balancer = bundle._balancer
+balancer = part("balancer")
 LOAD_BALANCER = "AWSEBV2LoadBalancer"
 # What Elastic Beanstalk names the load balancer's resources in a load-balanced environment
 # ("Modifying the resources that Elastic Beanstalk creates for your environment"): none exists

@@ -1,4 +1,4 @@
-"""scripts/bundle_waf.py (`bundle.py --waf`): the web ACL on the load balancer, checked offline.
+"""scripts/bundling/waf.py (`bundle.py --waf`): the web ACL on the load balancer, checked offline.
 
 Against the CloudFormation reference (property names of AWS::WAFv2::WebACL, its rule types and
 AWS::WAFv2::WebACLAssociation), cfn-lint's copy of CloudFormation's schemas, and the app itself:
@@ -8,32 +8,20 @@ that the app would answer, and picture uploads are not blocked for their size.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.deploy.test_bundle import run
+from tests.deploy.test_bundle import part, run
 from tests.deploy.test_push_resources import EB_RESOURCES, PSEUDO, functions, load
 from tests.support import ROOT
 from tictactoe.config import parse
 from tictactoe.web.pictures import UPLOAD_LIMIT
 
-
-def _load() -> Any:
-    spec = importlib.util.spec_from_file_location("bundle_waf", ROOT / "scripts" / "bundle_waf.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bundle_waf"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-waf = _load()
+waf = part("waf")
 CFN = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference"
 # Property names from the CloudFormation template reference (read-only attributes left out).
 PROPERTIES: dict[str, set[str]] = {

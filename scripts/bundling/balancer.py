@@ -7,7 +7,7 @@ Beanstalk has no option for it (its option reference, aws:elbv2:loadbalancer, li
 request is open on AWS's Elastic Beanstalk roadmap, issue 210), so the file this module writes
 changes the load balancer's CloudFormation resource itself, by the name Elastic Beanstalk gives
 it, AWSEBV2LoadBalancer ("Modifying the resources that Elastic Beanstalk creates for your
-environment"), as scripts/bundle_https.py does for the port 80 listener.
+environment"), as scripts/bundling/https.py does for the port 80 listener.
 
 A single-instance environment has no such resource: a file naming it would make its stack
 fail to create. So scripts/bundle.py adds this file to the bundle of a load-balanced
@@ -27,6 +27,8 @@ VALID_HEADER_NAME = re.compile(r"^[-A-Za-z0-9]+$")
 # sets one.
 IDLE_TIMEOUT_DEFAULT = "60"
 
+# Its comments name this module by its old path, scripts/bundle_balancer.py: they are bytes of
+# every bundle, left so that the same inputs still build the same zip.
 TEMPLATE = """\
 # Written by scripts/bundle.py into the bundle of a load-balanced environment only (a single
 # instance has no load balancer to change). See scripts/bundle_balancer.py.
@@ -67,6 +69,7 @@ def config_text() -> str:
 # (iam/deploy-policy.json); so a single instance deploys all at once, saying so here. Named to
 # sort after 05-deploy.config: of two files setting one option, the later one wins.
 SINGLE_NAME = ".ebextensions/07-single.config"
+# It names scripts/bundle_balancer.py too, for the same reason.
 SINGLE_TEXT = """\
 # Written by scripts/bundle.py into the bundle of a single-instance environment only: it cannot
 # roll (see scripts/bundle_balancer.py), so each deploy restarts its one instance.

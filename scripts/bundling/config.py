@@ -1,9 +1,8 @@
 """The config that goes into the bundle: validated by the app's own loader, with its key.
 
-scripts/bundle.py loads this file beside it. The repository's beanstalk.toml is never
-changed; the session key (generated, from TICTACTOE_SECRET_KEY, or none with --no-secret),
-force_https (with --certificate-arn) and public_origin (--public-origin) go into the bundled
-copy only. Standard library only.
+The repository's beanstalk.toml is never changed; the session key (generated, from
+TICTACTOE_SECRET_KEY, or none with --no-secret), force_https (with --certificate-arn) and
+public_origin (--public-origin) go into the bundled copy only. Standard library only.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository: two folders up
 CONFIG_NAME = "beanstalk.toml"  # the name .ebextensions gives CONFIG_FILE
 
 
@@ -52,7 +51,8 @@ SECRET_ENV: str = _config.SECRET_ENV
 PREVIOUS_SECRETS_ENV: str = _config.PREVIOUS_SECRETS_ENV
 ConfigError: type[Exception] = _config.ConfigError
 if TYPE_CHECKING:  # the loader above is the app's own: check against its types
-    from tictactoe.config import Settings, parse
+    from tictactoe.config import Settings as Settings  # re-exported: the other parts use it
+    from tictactoe.config import parse as parse
 else:
     Settings = _config.Settings
     parse = _config.parse
@@ -93,15 +93,7 @@ def bundled_config(
     """
     settings = parse(path)  # the app's own loader: same rules, same messages
     text = path.read_text(encoding="utf-8")
-    for name, url in (
-        ("[dynamodb].endpoint", settings.endpoint),
-        ("[s3].endpoint", settings.s3_endpoint),
-    ):
-        if url and _is_loopback(url):
-            raise BundleError(
-                f"{path}: {name} is {url}, a loopback address; on Elastic Beanstalk that is the "
-                "instance itself. Bundle a production config such as beanstalk.toml"
-            )
+    _refuse_loopback(path, settings)
     if no_secret:
         _refuse_keys(path, settings)
     if key_parameter is not None:
@@ -118,23 +110,43 @@ def bundled_config(
     generated = needs_key and secret is None
     if needs_key:
         text = with_secret_key(text, secret or secrets.token_urlsafe(48))
-    if force_https and not settings.trusted_proxies:
-        raise BundleError(
-            f"{path}: --certificate-arn needs [flask].trusted_proxies (2: the load balancer and "
-            "nginx); with 0 the app ignores X-Forwarded-Proto, sees every request as plain "
-            "HTTP and redirects it forever"
-        )
-    if force_https and not settings.force_https:
-        if re.search(r"^[ \t]*force_https[ \t]*=", text, flags=re.MULTILINE):
-            raise BundleError(
-                f"{path} sets [flask].force_https = false; remove it or drop --certificate-arn"
-            )
-        text = with_flask_line(text, "force_https = true")
+    if force_https:
+        text = _with_force_https(path, settings, text)
     if public_origin is not None:
         text = _with_public_origin(path, settings, text, public_origin, force_https)
     if text != path.read_text(encoding="utf-8"):
         settings = _parse_text(text, path)
     return text, settings, generated
+
+
+def _refuse_loopback(path: Path, settings: Settings) -> None:
+    """Refuse a local stack's config: on Elastic Beanstalk loopback is the instance itself."""
+    for name, url in (
+        ("[dynamodb].endpoint", settings.endpoint),
+        ("[s3].endpoint", settings.s3_endpoint),
+    ):
+        if url and _is_loopback(url):
+            raise BundleError(
+                f"{path}: {name} is {url}, a loopback address; on Elastic Beanstalk that is the "
+                "instance itself. Bundle a production config such as beanstalk.toml"
+            )
+
+
+def _with_force_https(path: Path, settings: Settings, text: str) -> str:
+    """Return `text` with [flask].force_https on, as --certificate-arn needs."""
+    if not settings.trusted_proxies:
+        raise BundleError(
+            f"{path}: --certificate-arn needs [flask].trusted_proxies (2: the load balancer and "
+            "nginx); with 0 the app ignores X-Forwarded-Proto, sees every request as plain "
+            "HTTP and redirects it forever"
+        )
+    if settings.force_https:
+        return text
+    if re.search(r"^[ \t]*force_https[ \t]*=", text, flags=re.MULTILINE):
+        raise BundleError(
+            f"{path} sets [flask].force_https = false; remove it or drop --certificate-arn"
+        )
+    return with_flask_line(text, "force_https = true")
 
 
 def _with_key_parameter(path: Path, settings: Settings, text: str, name: str) -> str:

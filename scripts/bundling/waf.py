@@ -37,6 +37,8 @@ LOGIN_WINDOW_SECONDS = 300  # one of the window lengths RateBasedStatement accep
 BODY_SIZE_RULE = "SizeRestrictions_BODY"
 BODY_INSPECTION_LIMIT = 8 * 1024
 
+# Its comments name this module by its old path, scripts/bundle_waf.py: they are bytes of
+# every bundle, left so that the same inputs still build the same zip.
 TEMPLATE = """\
 # Written by scripts/bundle.py --waf into this bundle only: AWS WAF on the load balancer, with
 # AWS's managed common rule set and a rate rule on logins. See scripts/bundle_waf.py.

@@ -26,6 +26,8 @@ ACM_ARN = re.compile(
     r"^arn:aws[a-z-]*:acm:(?P<region>[a-z]{2}(-[a-z]+)+-\d):\d{12}:certificate/[0-9a-f-]{36}$"
 )
 
+# Its comments name this module by its old path, scripts/bundle_https.py: they are bytes of
+# every bundle, left so that the same inputs still build the same zip.
 TEMPLATE = """\
 # Written by scripts/bundle.py --certificate-arn into this bundle only: HTTPS on the
 # application load balancer, and HTTP redirected to it. See scripts/bundle_https.py.

@@ -7,7 +7,7 @@
   the script prints the difference and the command that would update it.
 - The session key: an SSM SecureString parameter, created with a random key when missing and
   never overwritten. The bundled beanstalk.toml names it; the app reads it at start-up.
-- The network (scripts/bundle_network.py) and --alarm-email, written into the bundle as the
+- The network (scripts/bundling/network.py) and --alarm-email, written into the bundle as the
   generated .ebextensions/90-account.config.
 
 boto3 is imported only here, by the functions an upload calls: a plain Python still builds an
@@ -24,7 +24,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository: two folders up
 POLICY_FILE = ROOT / "iam" / "policy.json"
 ROLE = "tictactoe-ec2"
 POLICY_NAME = "tictactoe-app"  # the role's inline policy: what the app itself calls
@@ -50,6 +50,8 @@ EMAIL = re.compile(
 # Sorts after every .ebextensions file of the repository: Elastic Beanstalk applies them in
 # alphabetical order, a later file's option winning.
 CONFIG_NAME = ".ebextensions/90-account.config"
+# Its comments name this module by its old path, scripts/bundle_account.py: they are bytes of
+# every bundle, left so that the same inputs still build the same zip.
 CONFIG_HEAD = """\
 # Written by scripts/bundle.py into this bundle only (scripts/bundle_account.py): what the
 # script found or was told about the account, so the Launch Now URL needs no choice but the

@@ -2,7 +2,7 @@
 
 The region's default VPC and its default subnets (one per Availability Zone), or the VPC and
 subnets the operator names with --vpc and --subnets. They go into the bundle as aws:ec2:vpc
-options (scripts/bundle_account.py writes them), so the instances, the load balancer and the
+options (scripts/bundling/account.py writes them), so the instances, the load balancer and the
 push cache of .ebextensions/04-push.config land there with no choice in the console. The
 cache reads the Subnets option and needs two Availability Zones or more, and so does an
 application load balancer. boto3 is imported by the caller. An offline build (a CI job with no
