@@ -25,19 +25,20 @@ CONFIG_NAME = "beanstalk.toml"  # the name .ebextensions gives CONFIG_FILE
 
 
 def _app_config() -> ModuleType:
-    """Return the app's own config loader, tictactoe/config.py.
+    """Return the app's own config loader, the package tictactoe/config/.
 
-    Importing it through the package needs Flask (tictactoe/__init__.py imports it), so
-    without the app's requirements the module is loaded on its own: it uses only the
-    standard library, and a plain Python 3.11 can build the bundle.
+    Importing it through the app's package needs Flask (tictactoe/__init__.py imports it), so
+    without the app's requirements the package is loaded on its own, under a name of its own:
+    it uses only the standard library, and a plain Python 3.11 can build the bundle.
     """
     if str(ROOT) not in sys.path:  # run as `python scripts/bundle.py` from anywhere
         sys.path.insert(0, str(ROOT))
     try:
         return importlib.import_module("tictactoe.config")
     except ImportError:
+        folder = ROOT / "tictactoe" / "config"
         spec = importlib.util.spec_from_file_location(
-            "tictactoe_config", ROOT / "tictactoe" / "config.py"
+            "tictactoe_config", folder / "__init__.py", submodule_search_locations=[str(folder)]
         )
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
@@ -170,7 +171,7 @@ def _with_public_origin(
     path: Path, settings: Settings, text: str, origin: str, force_https: bool
 ) -> str:
     """Return `text` with [flask].public_origin set to `origin`, checked as the app checks it."""
-    origin = _config._origin("--public-origin", origin)
+    origin = _config.origin("--public-origin", origin)
     if (force_https or settings.force_https) and not origin.startswith("https://"):
         raise BundleError(
             f"--public-origin {origin}: the bundle redirects to HTTPS (--certificate-arn or "
