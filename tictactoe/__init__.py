@@ -133,6 +133,6 @@ def _prepare(backend: Backend) -> None:
         backend.bucket.ensure_bucket()  # NotOurBucket (a ConfigError) stops start-up
     except Unavailable as err:
         # Start anyway: games work without S3; the first upload creates the bucket if needed.
-        log.warning("Could not check the avatar bucket yet (%s)", err)
+        log.warning("Could not check the picture bucket yet (%s)", err)
     except StoreError as err:  # refused outright (bad credentials, say): one clear line
-        raise ConfigError(f"cannot check the avatar bucket {settings.bucket!r}: {err}") from err
+        raise ConfigError(f"cannot check the picture bucket {settings.bucket!r}: {err}") from err

@@ -94,7 +94,7 @@ def test_start_up_stops_with_one_line_and_no_traceback(stand_in: str, tmp_path: 
     assert done.returncode == 3  # gunicorn's boot error: the master halts, no restart loop
     assert "Traceback" not in done.stderr
     last = done.stderr.strip().splitlines()[-1]
-    assert last.startswith("configuration error: the avatar bucket 'someone-elses' belongs to")
+    assert last.startswith("configuration error: the picture bucket 'someone-elses' belongs to")
 
 
 def test_our_own_bucket_starts_and_its_owner_is_our_account(moto: None) -> None:

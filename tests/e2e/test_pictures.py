@@ -50,7 +50,7 @@ def test_a_picture_uploaded_on_one_instance_shows_on_the_other(
 
     viewer.page.goto("/")  # served by the second instance
     row = viewer.page.locator(".row", has_text=f"{uploader.name} invited you")
-    src = shows_picture(row.locator("img.avatar"), uploader.name)
+    src = shows_picture(row.locator("img.picture"), uploader.name)
     picture = viewer.context.request.get(src)
     assert picture.status == 200 and picture.headers["content-type"] == "image/webp"
     with Image.open(io.BytesIO(picture.body())) as image:
@@ -59,6 +59,6 @@ def test_a_picture_uploaded_on_one_instance_shows_on_the_other(
 
     viewer.accept(uploader)  # the game page, from the second instance, shows it too
     beside_name = viewer.page.locator(".players .player", has_text=uploader.name)
-    shows_picture(beside_name.locator("img.avatar"), uploader.name)
+    shows_picture(beside_name.locator("img.picture"), uploader.name)
     viewer.screenshot(artifacts / "picture-other-instance.png")
     assert uploader.failures == viewer.failures == []

@@ -111,7 +111,7 @@ def _create(client: Any, bucket: str, region: str, owner: str) -> bool:
 
 def _not_ours(bucket: str, owner: str) -> NotOurBucket:
     return NotOurBucket(
-        f"the avatar bucket {bucket!r} belongs to another AWS account than {owner}, or this "
+        f"the picture bucket {bucket!r} belongs to another AWS account than {owner}, or this "
         "instance may not use it (S3 answered 403): set [s3].bucket to a name of your own, "
         "or fix the instance role, or set [s3].expected_bucket_owner to the owning account"
     )

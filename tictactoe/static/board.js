@@ -36,8 +36,8 @@
     // A sentence of the status line, its {names} filled in.
     const say = (key, names = {}) => sentences[key].replace(/\{(\w+)\}/g, (_, name) => names[name]);
     view.myTurn = (g) => g.status === "IN_PROGRESS" && g.turn === me;
-    // A seat in words: a player's name, or the computer at its level.
-    view.nameOf = (seat) => (view.game.computer && seat === COMPUTER ? `Computer (${view.game.computer})` : seat);
+    // A seat in words: a player's name, or the computer at its level (in the sentences' words).
+    view.nameOf = (seat) => (view.game.computer && seat === COMPUTER ? say("computer_level", { level: view.game.computer }) : seat);
 
     function statusText(g) {
       if (g.status === "PENDING" && g.opponent === null) {
@@ -118,14 +118,14 @@
     }
 
     // An open challenge was taken: name its taker where "Anyone" stood, linking to them.
-    view.showTaker = (name, avatarUrl) => {
+    view.showTaker = (name, pictureUrl) => {
       const open = root.querySelector(".players .player.open");
       if (!open || !name) return;
       const link = document.createElement("a");
       link.className = "player";
       link.href = `/players/${encodeURIComponent(name)}`;
       const picture = document.createElement("img");
-      Object.assign(picture, { className: "avatar", src: avatarUrl || "", alt: "", width: 28, height: 28 });
+      Object.assign(picture, { className: "picture", src: pictureUrl || "", alt: "", width: 28, height: 28 });
       link.append(picture, name);
       open.replaceWith(link);
     };
