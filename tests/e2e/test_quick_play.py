@@ -9,11 +9,13 @@ another test would be paired with its player.
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import APIResponse, Locator, Page, Route, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from .conftest import PlayerFactory
 from .players import BrowserPlayer
@@ -116,6 +118,72 @@ def test_a_pairing_that_lands_while_a_reload_picks_up_the_wait_is_not_missed(
         first.page.unroute("**/api/quick-play")
         stop_waiting(first.page)
     assert second.failures == []
+
+
+# Issue 28: a page that says "Looking for an opponent…" beside a game that already exists, for
+# longer than this, has missed its pairing.
+LOOKING_BESIDE_ITS_GAME = 1.0
+RELOADS = 20
+
+
+def press_by_api(page: Page) -> Any:
+    """Press Play now from `page` without leaving it: the answer's status and JSON."""
+    token = page.locator('meta[name="csrf-token"]').get_attribute("content")
+    return page.evaluate(
+        """async (token) => {
+          const r = await fetch('/api/quick-play', {method: 'POST',
+            headers: {'X-CSRFToken': token, Accept: 'application/json'}});
+          return {status: r.status, game: await r.json()};
+        }""",
+        token,
+    )
+
+
+def looking_beside(player: BrowserPlayer, game_id: str, wait: float) -> float:
+    """Follow `player`'s page until it opens `game_id`; return the longest stretch (s) it said
+    "Looking for an opponent…" meanwhile. Fails if it has not opened the game within `wait`."""
+    deadline, since, longest = time.monotonic() + wait, None, 0.0
+    while game_id not in player.page.url:
+        now = time.monotonic()
+        assert now < deadline, f"still {player.page.url} {wait} s after the pairing"
+        try:
+            shown = waiting(player).is_visible()
+        except PlaywrightError:  # the page is between two documents: it says nothing
+            shown = False
+        since = (since or now) if shown else None
+        longest = max(longest, now - since) if since else longest
+        time.sleep(0.05)
+    return longest
+
+
+def test_a_waiting_page_reloaded_as_its_pairing_lands_never_misses_it(
+    whole_stack: Stack, players: PlayerFactory, artifacts: Path
+) -> None:
+    """Issue 28: reload a waiting page while the other player presses Play now, 20 times in a
+    row, the press landing at a different point of the reload each time (0 to 400 ms after the
+    new document arrives: before the page's look, during it, before and after its stream)."""
+    first, second = players(whole_stack.url).sign_up(), players(whole_stack.url).sign_up()
+    ends = time.monotonic() + 240  # bounded: about 5 s a round on a busy machine
+    stretches = []
+    try:
+        for n in range(RELOADS):
+            assert time.monotonic() < ends, f"only {n} rounds within the time allowed"
+            first.page.goto("/")
+            first.page.get_by_role("button", name="Play now").click()
+            expect(waiting(first)).to_be_visible()
+            first.page.reload(wait_until="commit")
+            time.sleep((n % 5) * 0.1)
+            pressed = press_by_api(second.page)
+            assert pressed["status"] == 201, pressed  # paired with the waiting player
+            stretches.append(looking_beside(first, pressed["game"]["id"], wait=10.0))
+    finally:
+        stop_waiting(first.page)
+        stop_waiting(second.page)
+    shown = " ".join(f"{s:.2f}" for s in stretches)
+    with (artifacts / "push.txt").open("a") as out:  # for people to read; xdist hides prints
+        out.write(f"{time.strftime('%H:%M:%S')} 'Looking' beside its game (s): {shown}\n")
+    assert max(stretches) <= LOOKING_BESIDE_ITS_GAME, shown
+    assert first.failures == second.failures == []
 
 
 def test_a_cancelled_wait_is_never_paired(whole_stack: Stack, players: PlayerFactory) -> None:

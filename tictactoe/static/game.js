@@ -1,6 +1,7 @@
 // The game page, enhanced: moves without a reload, and the opponent's moves appear by
 // themselves. With push on (data-push), the game's stream brings each change as it happens.
-// Without it, or while no stream has been open for 5 s, the page polls while waiting for the
+// Without it, while no stream has been open for 5 s, or at once when the server says the bus
+// is down (live.js: a refused stream, or `event: down`), the page polls while waiting for the
 // other player: every 2 s while the tab is visible, every 10 s while it is hidden (so a hidden
 // tab's title can say "Your turn"); each poll is a conditional GET that usually answers 304.
 // Against the computer, the move's answer already holds its reply: the player's mark shows at
@@ -115,6 +116,13 @@
         schedule();
       },
       error: lost,
+      down() { // no stream for now (the bus is down, or it was refused): poll at once
+        clearTimeout(fallback);
+        fallback = null;
+        if (!streaming) return;
+        streaming = false;
+        if (othersToAct()) poll();
+      },
       game(event) {
         take(JSON.parse(event.data), event.lastEventId);
         say("");

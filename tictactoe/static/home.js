@@ -1,14 +1,20 @@
 // The home page, live: with push on (data-push), the player's own stream brings every game
 // they are in as it changes, and the lists follow without a reload. A new invitation appears
 // (and is announced), a game accepted or taken moves to the games in progress with whose turn
-// it is, a finished one to the finished games, and a withdrawn or declined one goes. After a
-// broken stream the lists are read once more (GET /api/games): what changed meanwhile sent this
-// page nothing. Without push the page stays as the server sent it; it never polls. The
-// stream's news is passed on to ways.js (a "live" event on #home), which waits for a pairing.
+// it is, a finished one to the finished games, and a withdrawn or declined one goes. Once the
+// first stream is open, and after a broken one, the lists are read once more (GET /api/games):
+// what changed between the page's render and its stream sent this page nothing. While it has no
+// stream (push off, the bus down, a stream refused or lost for POLL_MS), the page reads its
+// lists every POLL_MS instead, gentler than a game page (invitations are not moves), and
+// slower still while hidden. The stream's news is passed on to ways.js (a "live" event on
+// #home), which waits for a pairing.
 (() => {
   "use strict";
   const home = document.getElementById("home");
-  if (!home || home.dataset.push !== "1" || !("EventSource" in window) || !window.openLive) return;
+  if (!home) return;
+  const push = home.dataset.push === "1" && "EventSource" in window && "openLive" in window;
+  const POLL_MS = 10000; // one list read (3 DynamoDB calls) per poll: see docs/benchmarks.md
+  const HIDDEN_POLL_MS = 60000;
   const LIST_LENGTH = 10; // as many as the server lists (tictactoe/store/lists.py)
   const LABELS = { in_progress: "Open the game", sent: "Open the invitation", finished: "Open the finished game" };
   const COMPUTER = "computer"; // the computer's seat in a game against it
@@ -130,26 +136,50 @@
     showEmpties();
   }
 
-  let broken = false; // a stream broke: read the lists again when the next one opens
+  // True until the first stream opens, and after one broke: read the lists when one opens.
+  let broken = true;
   let queued = null; // while they are read: the events that came meanwhile, to apply after
+  let again = false; // asked to read while a read was in flight: read once more after it
+  let streaming = false;
+  let degraded = false; // told no stream can be had for now: polling until one opens
+  let poller = null;
 
   async function refresh() {
+    if (queued) { again = true; return; }
     queued = [];
     try {
       const r = await fetch("/api/games", { headers: { Accept: "application/json" }, cache: "no-store" });
       if (!r.ok) throw new Error(`Error ${r.status}`);
       const json = await r.json();
+      const invited = new Set([...lists.invites.children].map((row) => row.dataset.game));
       keepingFocus(() => {
         Object.entries(lists).forEach(([name, list]) => list.replaceChildren(...json[name].map(rowOf)));
       });
       showEmpties();
+      const fresh = json.invites.find((g) => !invited.has(g.id));
+      if (fresh) news.textContent = `${fresh.host} invited you to a game.`;
     } catch {
-      broken = true; // try again at the next reconnect; the events still come meanwhile
+      broken = true; // try again at the next reconnect or poll; the events still come meanwhile
     }
     const later = queued;
     queued = null;
     later.forEach((apply) => apply());
+    if (again) { again = false; refresh(); }
   }
+
+  // No stream: read the lists every POLL_MS (HIDDEN_POLL_MS while hidden) until one opens.
+  function schedule() {
+    clearTimeout(poller);
+    poller = streaming ? null : setTimeout(poll, document.hidden ? HIDDEN_POLL_MS : POLL_MS);
+  }
+
+  async function poll() {
+    await refresh();
+    schedule();
+  }
+
+  document.addEventListener("visibilitychange", () => { if (!streaming) schedule(); });
+  if (!push) { schedule(); return; }
 
   const handle = (apply) => (event) => {
     const data = JSON.parse(event.data);
@@ -164,12 +194,28 @@
 
   window.openLive("/api/me/events", {
     open() {
+      streaming = true;
+      degraded = false;
+      schedule();
       tell("open");
       if (!broken) return;
       broken = false;
       refresh();
     },
-    error() { broken = true; tell("error"); },
+    error() { // it reconnects by itself; poll if it takes longer than a poll period
+      broken = true;
+      streaming = false;
+      if (!poller) schedule();
+      tell("error");
+    },
+    down() { // no stream for now (the bus is down, or it was refused): read now, then poll
+      broken = true;
+      streaming = false;
+      tell("error");
+      if (degraded) return; // polling already
+      degraded = true;
+      poll();
+    },
     game: handle(show),
     gone: handle((g) => drop(g.id)),
   });
