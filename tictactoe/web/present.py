@@ -49,7 +49,11 @@ def game_json(game: Game, turn_timeout: int | None = None) -> dict[str, Any]:
 
 
 def game_response(game: Game, status: int = 200) -> Response:
-    """Return the game's JSON with the ETag of its state, to be revalidated on every use."""
+    """Return the game's JSON with the ETag of its state, to be revalidated on every use.
+
+    Every view that answers with a game answers with this (the API's, Play now's, the
+    computer's), so any such answer is what a poll of the game would get.
+    """
     response = jsonify(game_json(game))
     response.status_code = status
     response.set_etag(etag(game))
