@@ -5,7 +5,7 @@ registered (no stickiness), the client's address in X-Forwarded-For and the sche
 X-Forwarded-Proto, no limit of its own on a request's body, and an instance that refuses
 connections skipped for a second. The streams (the paths the Procfile's stream process
 serves) are passed on unbuffered and logged apart: nginx logs a request when it ends, and a
-stream ends minutes later, if ever. Registering and deregistering is `write` and a reload;
+stream ends minutes later, if ever. Registering and deregistering is `write` and `reload`;
 ROUTES answers which config is loaded, so the caller sees when a reload is done.
 """
 
@@ -14,10 +14,15 @@ from __future__ import annotations
 import getpass
 import os
 import re
+import signal
+import subprocess
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from . import platform_nginx, processes
 
 ROUTES = "/__routes"
 # The paths the stream process serves (.platform/nginx/conf.d/elasticbeanstalk/streams.conf).
@@ -51,12 +56,7 @@ class Hit:
 def conf(home: Path, port: int, instances: list[str], routes: int = 0, log: bool = True) -> str:
     """Return the config of a load balancer on `port` over `instances` ("127.0.0.1:port"),
     its files in `home`; `routes` numbers it, `log` keeps the request logs."""
-    # As root, nginx's workers would drop to "nobody", who cannot use our private folders.
-    user = f"user {getpass.getuser()};\n" if os.geteuid() == 0 else ""
-    temps = "".join(
-        f"  {kind}_temp_path {home}/{kind}_temp;\n"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
+    user, temps = _own_folders(home)
     servers = "".join(f"    server {a} max_fails=1 fail_timeout=1s;\n" for a in instances)
     access, streams = (
         (f"{home}/access.log balancer", f"{home}/streams.log balancer") if log else ("off", "off")
@@ -91,6 +91,44 @@ http {{
   }}
 }}
 """
+
+
+def _own_folders(home: Path) -> tuple[str, str]:
+    """Return the user line and the temporary paths that keep nginx's files in `home`."""
+    # As root, nginx's workers would drop to "nobody", who cannot use our private folders.
+    user = f"user {getpass.getuser()};\n" if os.geteuid() == 0 else ""
+    temps = "".join(
+        f"  {kind}_temp_path {home}/{kind}_temp;\n"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    return user, temps
+
+
+def write(home: Path, port: int, instances: list[str], routes: int, log: bool) -> Path:
+    """Write the load balancer's config (`conf`) into `home`; return its path."""
+    (home / "log").mkdir(parents=True, exist_ok=True)
+    path = home / "nginx.conf"
+    path.write_text(conf(home, port, instances, routes, log))
+    return path
+
+
+def start(path: Path, port: int) -> subprocess.Popen[bytes]:
+    """Start the load balancer written at `path` and wait until it listens on `port`."""
+    front = platform_nginx.start(path, path.parent)
+    processes.wait_for_port(port, front, timeout=10)
+    return front
+
+
+def reload(front: subprocess.Popen[bytes], url: str, routes: int) -> None:
+    """Make the load balancer at `url` reread its config; return once a new worker answers
+    with `routes`. nginx rereads it at SIGHUP: new workers take the new requests and the old
+    ones end once their connections have."""
+    os.kill(front.pid, signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while routed(url) != routes:
+        if time.monotonic() > deadline or front.poll() is not None:
+            raise RuntimeError("the load balancer did not reload")
+        time.sleep(0.05)
 
 
 def routed(url: str) -> int:

@@ -12,12 +12,9 @@ and `heal` bring back what a fault took.
 
 from __future__ import annotations
 
-import os
 import secrets
-import signal
 import string
 import subprocess
-import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +24,6 @@ from . import (
     balancer,
     dynamodb_local,
     moto_server,
-    platform_nginx,
     processes,
     procfile,
     redis_server,
@@ -209,19 +205,15 @@ class Stack:
     def route(self, instances: list[Instance]) -> None:
         """Make the load balancer send new requests to `instances` only, as registering and
         deregistering targets does; requests and streams under way finish where they are.
-
-        nginx rereads its config at SIGHUP: new workers take the new requests and the old ones
-        end once their connections have. Returns once a new worker has answered."""
+        Returns once the load balancer answers with the new routes."""
         assert self.front is not None, "no load balancer"
         self.routes += 1
         self.instances = list(instances)
         self._write_balancer()
-        os.kill(self.front.pid, signal.SIGHUP)
-        deadline = time.monotonic() + 10
-        while balancer.routed(self.url) != self.routes:
-            if time.monotonic() > deadline or self.front.poll() is not None:
-                raise RuntimeError(f"the load balancer did not reload; see {self.home}/balancer")
-            time.sleep(0.05)
+        try:
+            balancer.reload(self.front, self.url, self.routes)
+        except RuntimeError as err:
+            raise RuntimeError(f"{err}; see {self.home}/balancer") from err
 
     def heal(self) -> None:
         """Bring back whatever was stopped or killed, so the next user finds the stack whole."""
@@ -291,17 +283,12 @@ class Stack:
         instance.start(env, f"{self.name}-{instance.name}", hooks=bool(self.hooks))
 
     def _write_balancer(self) -> Path:
-        home = self.home / "balancer"
-        (home / "log").mkdir(parents=True, exist_ok=True)
-        conf = home / "nginx.conf"
         addrs = [i.addr for i in self.instances]
-        conf.write_text(balancer.conf(home, self.port, addrs, self.routes, self.log_requests))
-        return conf
+        home = self.home / "balancer"
+        return balancer.write(home, self.port, addrs, self.routes, self.log_requests)
 
     def _start_balancer(self) -> None:
-        conf = self._write_balancer()
-        self.front = platform_nginx.start(conf, conf.parent)
-        processes.wait_for_port(self.port, self.front, timeout=10)
+        self.front = balancer.start(self._write_balancer(), self.port)
 
 
 def stream_graceful_timeout(root: Path = ROOT) -> float:
