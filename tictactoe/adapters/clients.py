@@ -2,29 +2,61 @@
 
 from __future__ import annotations
 
+import platform
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
+from botocore.parsers import ResponseParserFactory
 
+from tictactoe.adapters.dynamodb_json import AsSentParsers
 from tictactoe.config import Settings
 
+# Each client's connection pool: at least as many connections as threads share the client
+# (the Procfile's web process runs --threads 4; tests/adapters/test_clients.py holds it to
+# that), since a call that finds the pool empty opens a connection (a TLS handshake, ~14 ms
+# of CPU) and the pool throws it away afterwards. The stream process's greenlets share one
+# client too, hence the margin. max_pool_connections: botocore's "Config Reference",
+# https://docs.aws.amazon.com/botocore/latest/reference/config.html
+POOL = 20
+
 # Standard retries back off on throttling; short timeouts turn a dead endpoint into a quick
-# "try again" instead of a hung worker.
+# "try again" instead of a hung worker. tcp_keepalive (same page) turns on TCP keep-alive
+# probes, so a pooled connection that a NAT or load balancer dropped while idle is found
+# dead by the OS rather than by a call timing out on it.
 _CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3},
     connect_timeout=2,
     read_timeout=5,
-    max_pool_connections=20,
+    max_pool_connections=POOL,
+    tcp_keepalive=True,
 )
 
+# A fixed User-Agent (Config's user_agent, same page): botocore then sends this string (and
+# boto3's "Botocore/<version>" after it) as it is, where otherwise it joins its cached parts
+# with the features of each call (the retry mode, the credentials' source ...) on every
+# call. AWS uses the header for its own statistics only.
+USER_AGENT = f"tictactoe Python/{platform.python_version()}"
 
-def session(settings: Settings) -> boto3.session.Session:
-    """Return a session; a purely local stack gets dummy credentials if none are configured."""
-    base = boto3.session.Session(region_name=settings.region)
+
+def session(
+    settings: Settings, parsers: ResponseParserFactory | None = None
+) -> boto3.session.Session:
+    """Return a session; a purely local stack gets dummy credentials if none are configured.
+
+    `parsers`: the response parser factory of the session's clients (botocore's by default).
+    """
+    core = botocore.session.get_session()
+    if parsers is not None:
+        core.register_component("response_parser_factory", parsers)
+    base = boto3.session.Session(region_name=settings.region, botocore_session=core)
     if settings.is_local and base.get_credentials() is None:
         return boto3.session.Session(
-            region_name=settings.region, aws_access_key_id="local", aws_secret_access_key="local"
+            region_name=settings.region,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+            botocore_session=core,
         )
     return base
 
@@ -33,11 +65,15 @@ def session(settings: Settings) -> boto3.session.Session:
 # validates each request anyway: botocore walking every call's parameters against the model
 # first costs CPU on every request and catches nothing the tests do not (it would turn a
 # store bug into a 503, where DynamoDB's own refusal is a 500 naming the fault).
-_DYNAMODB = _CONFIG.merge(Config(parameter_validation=False))
+_DYNAMODB = _CONFIG.merge(Config(parameter_validation=False, user_agent=USER_AGENT))
 
 
-def dynamodb(settings: Settings, aws: boto3.session.Session) -> Any:
-    """Return a DynamoDB client for the configured region and endpoint."""
+def dynamodb(settings: Settings, parsers: ResponseParserFactory | None = None) -> Any:
+    """Return a DynamoDB client for the configured region and endpoint, on a session of its
+    own whose parser hands over item operations' answers as DynamoDB sent them
+    (tictactoe/adapters/dynamodb_json.py). `parsers`: another parser factory, for tests.
+    """
+    aws = session(settings, AsSentParsers() if parsers is None else parsers)
     return aws.client("dynamodb", endpoint_url=settings.endpoint, config=_DYNAMODB)
 
 

@@ -31,7 +31,7 @@ class Backend:
 def build(settings: Settings) -> Backend:
     """Create the clients and the stores that use them (and the push hub, when push is on)."""
     session = clients.session(settings)
-    dynamodb = clients.dynamodb(settings, session)
+    dynamodb = clients.dynamodb(settings)  # on a session of its own: its own parser
     s3 = clients.s3(settings, session)
     owner = BucketOwner(settings.expected_bucket_owner, lambda: clients.sts(settings, session))
     games = Games(
