@@ -18,7 +18,7 @@ from pathlib import Path
 from bench import suites
 from bench.harness import report
 from bench.harness.run import run
-from bench.stack import ROOT
+from bench.harness.stack import ROOT
 
 
 def options(registered: list[object]) -> argparse.Namespace:

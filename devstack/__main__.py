@@ -93,21 +93,7 @@ def run(
 ) -> int:
     """Start the stack, supervise it until a signal or a failure, stop it; the exit status."""
     watched = sys.stdout.isatty()
-    stack = Stack(
-        local,
-        port=port,
-        config=config,
-        dynamodb_port=dynamodb,
-        s3_port=s3,
-        redis_port=redis or bus_port(),
-        dynamodb_data=local / "data",
-        logs=("app.log", "stream.log"),
-        nginx_dir="nginx",
-        secret=secret_key(local),
-        # Readable lines for the person at this terminal (shown below as they come), JSON as
-        # on Elastic Beanstalk when nobody is watching.
-        env={"TICTACTOE_LOG_FORMAT": "text" if watched else "json"},
-    )
+    stack = _stack(port, config, local, (dynamodb, s3, redis or bus_port()), watched)
     logs = [local / "app.log", local / "stream.log"]
     follower = Follower({path: path.stat().st_size if path.exists() else 0 for path in logs})
     signals = Signals()
@@ -132,6 +118,28 @@ def run(
         stack.stop()
         stop_strays()
         follower.close()
+
+
+def _stack(
+    port: int, config: Path, local: Path, ports: tuple[int, int, int], watched: bool
+) -> Stack:
+    """Return `make run`'s stack: its data, logs, nginx and key in `local`, on fixed ports."""
+    dynamodb, s3, redis = ports
+    return Stack(
+        local,
+        port=port,
+        config=config,
+        dynamodb_port=dynamodb,
+        s3_port=s3,
+        redis_port=redis,
+        dynamodb_data=local / "data",
+        logs=("app.log", "stream.log"),
+        nginx_dir="nginx",
+        secret=secret_key(local),
+        # Readable lines for the person at this terminal (shown below as they come), JSON as
+        # on Elastic Beanstalk when nobody is watching.
+        env={"TICTACTOE_LOG_FORMAT": "text" if watched else "json"},
+    )
 
 
 def stop_strays() -> None:

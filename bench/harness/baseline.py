@@ -3,7 +3,7 @@
 The ref is BASELINE from the environment, else the latest tag (`git describe --tags
 --abbrev=0`), else origin/main, else HEAD. `worktree(ref)` checks it out with `git worktree
 add --detach` in a temporary folder and removes the worktree (and the folder) on the way out,
-whatever happened. The baseline runs only through its own entry points (bench/sides.py): its
+whatever happened. The baseline runs only through its own entry points (bench/harness/sides.py): its
 code is never imported here.
 """
 
@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.stack import ROOT
+from bench.harness.stack import ROOT
 from devstack.worktree import worktree as devstack_worktree
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Flask
 
 from bench.capacity import Recorder, instrumented_app
-from bench.stack import Stack
+from bench.harness.stack import Stack
 
 
 @dataclass

@@ -12,8 +12,7 @@ from typing import Any
 from bench.harness.calls import capacity
 from bench.harness.signups import SIGNUPS_PER_ADDRESS, address, sign_up
 from bench.load import Player
-from bench.stack import cpu_seconds
-from devstack.processes import children
+from devstack.processes import children, cpu_seconds
 
 # "on" and "off" are compared; "wait" (push on too) serves only the waiting benchmark's two
 # pages, so that its counts hold nothing else while the other figures are measured.

@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import Any
 
 from bench.harness.context import Context
-from bench.stack import local_stack
+from bench.harness.stack import local_stack
 
 log = logging.getLogger("bench")
 STAGES = ("app", "server", "services")  # on the stack; "alone" runs after it is down

@@ -95,6 +95,25 @@ def bundled_config(
     settings = parse(path)  # the app's own loader: same rules, same messages
     text = path.read_text(encoding="utf-8")
     _refuse_loopback(path, settings)
+    text, generated = _with_keys(path, settings, text, secret, no_secret, key_parameter)
+    if force_https:
+        text = _with_force_https(path, settings, text)
+    if public_origin is not None:
+        text = _with_public_origin(path, settings, text, public_origin, force_https)
+    if text != path.read_text(encoding="utf-8"):
+        settings = _parse_text(text, path)
+    return text, settings, generated
+
+
+def _with_keys(
+    path: Path,
+    settings: Settings,
+    text: str,
+    secret: str | None,
+    no_secret: bool,
+    key_parameter: str | None,
+) -> tuple[str, bool]:
+    """Return `text` with the session key or its parameter, and whether a key was generated."""
     if no_secret:
         _refuse_keys(path, settings)
     if key_parameter is not None:
@@ -108,16 +127,9 @@ def bundled_config(
     needs_key = not (
         no_secret or key_parameter or settings.secret_key or settings.secret_key_parameter
     )
-    generated = needs_key and secret is None
     if needs_key:
         text = with_secret_key(text, secret or secrets.token_urlsafe(48))
-    if force_https:
-        text = _with_force_https(path, settings, text)
-    if public_origin is not None:
-        text = _with_public_origin(path, settings, text, public_origin, force_https)
-    if text != path.read_text(encoding="utf-8"):
-        settings = _parse_text(text, path)
-    return text, settings, generated
+    return text, needs_key and secret is None
 
 
 def _refuse_loopback(path: Path, settings: Settings) -> None:

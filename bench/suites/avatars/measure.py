@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.stack import ROOT
+from bench.harness.stack import ROOT
 
 RUNS = 7
 TARGET = {"jpeg_12mp_ms": 150, "speedup": 4.0, "peak_rss_mb": 100}

@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from bench import load
-from bench.stack import Stack
+from bench.harness.stack import Stack
 
 MAX_REQUESTS = 50_000
 CONNECTIONS = 16  # the flooder's concurrent keep-alive connections

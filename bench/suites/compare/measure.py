@@ -1,6 +1,6 @@
 """Baseline against current in one run: the browser flow, push on, at 4 and 16 pairs.
 
-Both sides (bench/sides.py: the baseline's worktree, and this tree) run at once on the same
+Both sides (bench/harness/sides.py: the baseline's worktree, and this tree) run at once on the same
 DynamoDB Local, redis-server and machine, each with its own players and tables. After a
 warm-up of each, the runs take turns: for each round and each size, the baseline, then
 current, so that whatever else the machine does weighs on both alike. Every run is
@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import baseline
-from bench.sides import Side, sides
-from bench.stack import ROOT, cpu_seconds
+from bench.harness.sides import Side, sides
+from bench.harness.stack import ROOT, cpu_seconds
 from bench.suites.common.page_load import Runner
 from bench.suites.compare import profiles
 

@@ -21,9 +21,9 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from bench.harness.sides import Side
+from bench.harness.stack import ROOT
 from bench.load import Player
-from bench.sides import Side
-from bench.stack import ROOT
 from bench.suites.common.page_load import Runner
 
 RATE = 200  # samples a second

@@ -1,6 +1,6 @@
 """Push (issue "push"): what live updates buy and cost, against polling, in one run.
 
-On the stack of bench/push_stack.py (two instances with push on and two with push off, each
+On the stack of bench/harness/stack.py (two instances with push on and two with push off, each
 the Procfile's `web:` and `stream:` processes, behind Debian's nginx, one redis-server, and
 one more push-on instance for the waiting pages alone):
 
@@ -36,7 +36,7 @@ from typing import Any
 from playwright.sync_api import sync_playwright
 
 from bench.harness.calls import difference
-from bench.push_stack import push_stack
+from bench.harness.stack import push_stack
 from bench.suites.common.browsers import launch
 from bench.suites.push.cpu import human_pace
 from bench.suites.push.latency import flooded_screens, merged, screens

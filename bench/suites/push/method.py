@@ -7,7 +7,7 @@ from bench.suites.push.settings import HUMAN_PACE, PAUSE_OFF, PAUSE_ON
 # How the push figures are measured (for the report's method section).
 METHOD = [
     "- **Push** (bench/suites/push/; `python -m bench --quick --only push` runs it alone): a "
-    "stack of its own (bench/push_stack.py: three of devstack's Stacks, the topology the "
+    "stack of its own (bench/harness/stack.py: three of devstack's Stacks, the topology the "
     "browser tests prove) on the DynamoDB Local and S3 of the rest: one redis-server and "
     "five app instances, each the Procfile's `web:` (gthread) and `stream:` (gevent) "
     "processes started with the Procfile's own command lines (only the ports changed) "

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from bench.harness.figures import num
-from bench.stack import ROOT
+from bench.harness.stack import ROOT
 from bench.suites.push.settings import STREAMS_PER_PLAYER, TARGET_STREAMS_P99_RATIO
 from tictactoe.web.streams import RECHECK_SECONDS as STREAM_RECHECK_SECONDS
 

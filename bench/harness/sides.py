@@ -19,13 +19,12 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.harness.signups import address, sign_up
+from bench.harness.stack import SECRET
+from bench.load import Player
 from devstack import stack
 from devstack.config import Tables
 from devstack.processes import cpu_seconds
-
-from .harness.signups import address, sign_up
-from .load import Player
-from .stack import SECRET
 
 
 @dataclass
