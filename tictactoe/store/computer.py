@@ -9,7 +9,7 @@ or missing level in its game state) fails the condition, and the item that comes
 one write, no read.
 
 The move that ends the game (the player's, or the reply) and a resignation finish it in that
-same single write, which results.finishing builds: the game is not rated, so no Users item is
+same single write, which endings.finishing builds: the game is not rated, so no Users item is
 read or written and no transaction is needed. Claims do not apply: the computer's turn never
 times out.
 
@@ -21,23 +21,20 @@ as not there yet.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from tictactoe.rules import computer
 from tictactoe.rules.board import COMPUTER, Game, Placed, Status
 from tictactoe.rules.clock import now
+from tictactoe.store.endings import Ending, finishing
 from tictactoe.store.errors import translated
+from tictactoe.store.gametable import GameTable, new_game_id
 from tictactoe.store.invitations import MAX_SENT
 from tictactoe.store.items import OPEN, computer_item, s
-from tictactoe.store.rematches import new_game_id
-from tictactoe.store.results import Ending, finishing
 from tictactoe.store.schema import HOST_INDEX
 
 MAX_OPEN = MAX_SENT  # games in progress against the computer, per player
 _PAGE = 2 * MAX_OPEN  # index entries a count reads at a time (small: one read unit)
-
-Update = Callable[..., Game]  # Games._update: (game id, condition, update, values, stamp)
 
 
 class TooManyGames(Exception):
@@ -47,19 +44,8 @@ class TooManyGames(Exception):
 class ComputerGames:
     """The games against the computer in one Games table."""
 
-    def __init__(
-        self,
-        client: Any,
-        table: str,
-        clock: Callable[[], float],
-        update: Update,
-        told: Callable[[Game], Game],
-    ) -> None:
-        self._client = client
-        self._table = table
-        self._clock = clock  # epoch seconds, the Games store's own clock
-        self._update = update  # one conditional UpdateItem; raises Rejected with the game
-        self._told = told  # announces a game that a write of ours changed; returns it
+    def __init__(self, table: GameTable) -> None:
+        self._games = table
 
     def start(self, player: str, level: str, opening: int | None, picture: str | None) -> Game:
         """Store a new game of `player` against the computer, with its `opening` if it plays X.
@@ -67,19 +53,15 @@ class ComputerGames:
         Raises TooManyGames when the player has MAX_OPEN such games in progress.
         """
         self.check_room(player)
-        game = computer.new_game(new_game_id(), player, level, now(self._clock()), opening, picture)
-        with translated("starting a game against the computer"):
-            self._client.put_item(
-                TableName=self._table,
-                Item=computer_item(game),
-                ConditionExpression="attribute_not_exists(GameId)",
-            )
-        return self._told(game)
+        moment = now(self._games.clock())
+        game = computer.new_game(new_game_id(), player, level, moment, opening, picture)
+        self._games.put_new(computer_item(game), "starting a game against the computer")
+        return self._games.told(game)
 
     def check_room(self, player: str) -> None:
         """Raise TooManyGames when `player` has MAX_OPEN games in progress against the computer."""
         query: dict[str, Any] = {
-            "TableName": self._table,
+            "TableName": self._games.name,
             "IndexName": HOST_INDEX,
             "KeyConditionExpression": "HostId = :p AND begins_with(StatusDate, :open)",
             "FilterExpression": "attribute_not_exists(OpponentId)",  # against the computer
@@ -90,7 +72,7 @@ class ComputerGames:
         count = 0
         while True:
             with translated("counting games against the computer"):
-                page = self._client.query(**query)
+                page = self._games.client.query(**query)
             count += page["Count"]
             if count >= MAX_OPEN:
                 raise TooManyGames(
@@ -124,26 +106,27 @@ class ComputerGames:
             ":seen": s(seen),
             ":level": s(level),
         }
-        stamp = now(self._clock())
+        stamp = now(self._games.clock())
         if last.over:
             winner = (player if placed.won else COMPUTER) if last.won else None
             update, finished = finishing(Ending(last.board, winner, cells=cells), stamp)
-            return self._told(self._update(game_id, condition, update, values | finished, stamp))
-        values |= {
-            ":board": s(last.board),
-            ":none": {"L": []},
-            ":cells": {"L": [{"N": str(c)} for c in cells]},
-        }
-        update = (
-            "SET Board = :board, Version = Version + :one, UpdatedAt = :now,"
-            " Moves = list_append(if_not_exists(Moves, :none), :cells)"
-        )
-        return self._told(self._update(game_id, condition, update, values, stamp))
+            values |= finished
+        else:
+            values |= {
+                ":board": s(last.board),
+                ":none": {"L": []},
+                ":cells": {"L": [{"N": str(c)} for c in cells]},
+            }
+            update = (
+                "SET Board = :board, Version = Version + :one, UpdatedAt = :now,"
+                " Moves = list_append(if_not_exists(Moves, :none), :cells)"
+            )
+        return self._games.told(self._games.update(game_id, condition, update, values, stamp))
 
     def resign(self, game: Game, player: str) -> Game:
         """Finish `game` (in progress, at the version read) as `player`'s resignation."""
-        stamp = now(self._clock())
+        stamp = now(self._games.clock())
         update, values = finishing(Ending(game.board, game.other_player(player)), stamp)
         values |= {":playing": s(Status.IN_PROGRESS), ":v": {"N": str(game.version)}}
         condition = "#st = :playing AND Version = :v AND attribute_exists(Computer)"
-        return self._told(self._update(game.id, condition, update, values, stamp))
+        return self._games.told(self._games.update(game.id, condition, update, values, stamp))

@@ -1,50 +1,34 @@
 """The Games table: every read and write of a game, with the rules that must hold under races.
 
-How a game is stored, its item and its indexes, is in items.py. Invitations also take a lock
-per pair of players and count against the host's cap (invitations.py). Games against the
-computer have their own writes (`Games.computer`, computer.py). Every write announces its
-change once it succeeded (`announce`: the push bus, when push is on).
+How a game is stored, its item and its indexes, is in items.py. This class is the front of
+the Games store; its parts share one GameTable (gametable.py: the client, the clock, the reads
+and guarded writes, the announcements), never each other's methods. Invitations also take a
+lock per pair of players and count against the host's cap (invitations.py); they are
+answered in answers.py. Games against the computer have their own writes (`Games.computer`,
+computer.py). Every write announces its change once it succeeded (`announce`: the push bus,
+when push is on).
 """
 
 from __future__ import annotations
 
-import secrets
-import time
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from tictactoe.adapters import metrics
-from tictactoe.rules import computer, notices
+from tictactoe.rules import computer
 from tictactoe.rules.board import Game, O, Placed, Status
 from tictactoe.rules.clock import now
 from tictactoe.rules.notices import Notice
+from tictactoe.store.answers import Answers
 from tictactoe.store.computer import ComputerGames
-from tictactoe.store.errors import (
-    NotFound,
-    Rejected,
-    Unavailable,
-    error_code,
-    refused_item,
-    translated,
-)
+from tictactoe.store.errors import NotFound, Rejected, Unavailable
+from tictactoe.store.gametable import WEEK, GameTable, new_game_id
 from tictactoe.store.invitations import Invitations
-from tictactoe.store.items import (
-    DELETED_PLAYER,
-    OPEN,
-    forgetting,
-    game_from_item,
-    invitation_item,
-    s,
-)
+from tictactoe.store.items import DELETED_PLAYER, forgetting, invitation_item, s
 from tictactoe.store.lists import LIST_LENGTH, Listing, Lists
 from tictactoe.store.rematches import Rematches
 from tictactoe.store.results import Results
 
 __all__ = ["DELETED_PLAYER", "LIST_LENGTH", "Games", "Lists", "Rejected"]
-
-WEEK = 7 * 24 * 3600
 
 
 class Games:
@@ -58,29 +42,40 @@ class Games:
         users_table: str = "Users",
         turn_timeout_seconds: int = 3 * 24 * 3600,
     ) -> None:
-        self._client = client
-        self._table = table
-        self.expiry_seconds = expiry_seconds
+        # The one GameTable every part below shares: no part is handed a method of this one.
+        self.table = GameTable(client, table, expiry_seconds)
         self.turn_timeout_seconds = turn_timeout_seconds  # then the waiting player may claim
-        self.clock: Callable[[], float] = time.time  # epoch seconds; tests may wind it on
-        # Told of every change after its write succeeded (the push bus, when push is on).
-        self.announce: Callable[[Notice], None] = lambda notice: None
-        self._invitations = Invitations(client, table, lambda i: self._read(i, consistent=False))
-        self._listing = Listing(client, table)
-        self._results = Results(client, table, users_table, self._read)  # games that end
-        self.computer = ComputerGames(client, table, lambda: self.clock(), self._update, self._told)
-        self._rematches = Rematches(
-            client,
-            table,
-            DELETED_PLAYER,
-            lambda: self.clock(),
-            lambda: self.expiry_seconds,
-            self._read,
-            self.expired,
-            self.accept,
-            self._told,
-            self.computer.check_room,
-        )
+        self._invitations = Invitations(self.table)
+        self._answers = Answers(self.table, self._invitations)
+        self._listing = Listing(self.table)
+        self._results = Results(self.table, users_table)  # games that end, counted
+        self.computer = ComputerGames(self.table)
+        self._rematches = Rematches(self.table, self._answers, self.computer)
+
+    # The table's clock, announcements and invitation expiry, as callers and tests set them.
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The epoch-seconds clock every write reads; tests may wind it on."""
+        return self.table.clock
+
+    @clock.setter
+    def clock(self, clock: Callable[[], float]) -> None:
+        self.table.clock = clock
+
+    @property
+    def announce(self) -> Callable[[Notice], None]:
+        """What is told of every change after its write succeeded (the push bus, if on)."""
+        return self.table.announce
+
+    @announce.setter
+    def announce(self, announce: Callable[[Notice], None]) -> None:
+        self.table.announce = announce
+
+    @property
+    def expiry_seconds(self) -> int:
+        """How long an invitation waits for an answer."""
+        return self.table.expiry_seconds
 
     def create(
         self,
@@ -98,74 +93,37 @@ class Games:
         moment = self.clock()
         stamp = now(moment)
         expires_at = int(moment) + self.expiry_seconds
-        self._invitations.check_room(host, self._live_after(moment))
-        game_id = secrets.token_urlsafe(12)
+        self._invitations.check_room(host, self.table.live_after(moment))
+        game_id = new_game_id()
         self._invitations.take(host, opponent, game_id, expires_at, moment)
         game = Game.invitation(game_id, host, opponent, stamp, pictures, expires_at, x_is_host)
-        item = invitation_item(game)
-        with translated("creating a game"):
-            self._client.put_item(
-                TableName=self._table,
-                Item=item,
-                ConditionExpression="attribute_not_exists(GameId)",
-            )
-        return self._told(game)
+        self.table.put_new(invitation_item(game), "creating a game")
+        return self.table.told(game)
 
     def get(self, game_id: str, at_least: int = 0) -> Game:
         """Return the game, reading strongly only when the cheap read looks stale."""
-        game = self._read(game_id, consistent=False)
+        game = self.table.read(game_id, consistent=False)
         if game is None or game.version < at_least:
-            game = self._read(game_id, consistent=True)
+            game = self.table.read(game_id, consistent=True)
         if game is None:
             raise NotFound("no such game")
         return game
 
     def accept(self, game_id: str, player: str, picture: str | None = None) -> Game:
-        """Start the game if `player` is its invited opponent and it is pending, not expired.
-
-        The game moves from INVITED_ to OPEN_ in both indexes, and loses its ExpiresAt. X moves
-        first: the opponent, unless the invitation named another first turn (FirstTurn, and
-        FirstWait for the other player). Turn names who is to move and Waiting the other, so a
-        move swaps them without knowing who plays which mark.
-
-        The same single write takes an open challenge (a pending game with no OpponentId):
-        `player`, if not its host, becomes its opponent (with `picture`) and plays X. The
-        condition that no one took it yet makes exactly one of many racing takers win.
-        """
-        stamp = now(self.clock())
-        picked = ", OpponentPicture = if_not_exists(OpponentPicture, :pic)" if picture else ""
-        started = self._update(
-            game_id,
-            condition="#st = :pending AND (OpponentId = :me"
-            " OR (attribute_not_exists(OpponentId) AND HostId <> :me))"
-            " AND (attribute_not_exists(ExpiresAt) OR ExpiresAt > :clock)",
-            update="SET #st = :playing, OpponentId = :me, Turn = if_not_exists(FirstTurn, :me),"
-            " Waiting = if_not_exists(FirstWait, HostId), StatusDate = :open,"
-            f" Version = Version + :one, UpdatedAt = :now{picked} REMOVE ExpiresAt",
-            values={
-                ":pending": s(Status.PENDING),
-                ":playing": s(Status.IN_PROGRESS),
-                ":me": s(player),
-                ":open": s(OPEN + stamp),
-                ":clock": {"N": str(int(self.clock()))},
-            }
-            | ({":pic": s(picture)} if picture else {}),
-            stamp=stamp,
-        )
-        metrics.count(metrics.GAMES_STARTED)  # an invitation, a challenge or a rematch
-        return self._told(started)
+        """Start the invitation or open challenge `game_id` for `player` (see answers.py)."""
+        return self._answers.accept(game_id, player, picture)
 
     def reject(self, game_id: str, player: str) -> None:
         """Delete the invitation if `player` is its invited opponent and it is still pending."""
-        self._withdraw(game_id, "OpponentId", player)
+        self._answers.withdraw(game_id, "OpponentId", player)
 
     def cancel(self, game_id: str, player: str) -> None:
         """Delete the invitation if `player` sent it and it is still unanswered."""
-        self._withdraw(game_id, "HostId", player)
+        self._answers.withdraw(game_id, "HostId", player)
 
     def expired(self, game: Game) -> bool:
         """Return True when `game` is an invitation that lapsed unanswered."""
-        return game.expires_at is not None and game.expires_at <= self.clock()
+        return self.table.expired(game)
 
     def move(self, game_id: str, player: str, seen: str, placed: Placed) -> Game:
         """Write one move in one conditional update, result included.
@@ -178,7 +136,7 @@ class Games:
         it (Rejected): its moves are `computer.move`.
         """
         if placed.over:
-            return self._told(self._results.move(game_id, player, seen, placed, now()))
+            return self.table.told(self._results.move(game_id, player, seen, placed, now()))
         # Games from before Waiting have the invited opponent as X and the host as O.
         legacy_other = "OpponentId" if placed.mark == O else "HostId"
         values = {
@@ -197,8 +155,8 @@ class Games:
             f"Turn = if_not_exists(Waiting, {legacy_other})",
             "Waiting = :me",
         ]
-        return self._told(
-            self._update(
+        return self.table.told(
+            self.table.update(
                 game_id,
                 condition="#st = :playing AND Turn = :me AND Board = :seen"
                 " AND attribute_not_exists(Computer)",
@@ -211,16 +169,16 @@ class Games:
         """Finish `game` (in progress, as read) as `player`'s resignation, and count it."""
         if game.level is not None:
             return self.computer.resign(game, player)  # not counted
-        return self._told(self._results.resign(game, player, now(self.clock())))
+        return self.table.told(self._results.resign(game, player, now(self.clock())))
 
     def claim(self, game: Game, player: str) -> Game:
         """Finish `game` as won by `player`, whose opponent let the turn time out; count it."""
         cutoff = now(self.clock() - self.turn_timeout_seconds)
-        return self._told(self._results.claim(game, player, cutoff, now(self.clock())))
+        return self.table.told(self._results.claim(game, player, cutoff, now(self.clock())))
 
     def lists(self, player: str) -> Lists:
         """Return `player`'s home lists, each the LIST_LENGTH newest first."""
-        return self._listing.read(player, self._live_after(self.clock()))
+        return self._listing.read(player, self.table.live_after(self.clock()))
 
     def challenge(self, host: str, picture: str | None = None) -> Game:
         """Store an open challenge from `host` that anyone else may take (see accept).
@@ -229,8 +187,8 @@ class Games:
         so it takes no pair lock. Raises TooManyInvitations when the host has too many out.
         """
         moment = self.clock()
-        self._invitations.check_room(host, self._live_after(moment))
-        return self._told(self._rematches.challenge(host, picture, moment))
+        self._invitations.check_room(host, self.table.live_after(moment))
+        return self.table.told(self._rematches.challenge(host, picture, moment))
 
     def rematch(
         self,
@@ -246,85 +204,6 @@ class Games:
         rematch against the computer in which it plays X.
         """
         return self._rematches.ask(game_id, player, picture, opening)
-
-    # -- internals -------------------------------------------------------------------------
-
-    def _told(self, game: Game) -> Game:
-        """Announce that `game` changed (its write succeeded); return it."""
-        self.announce(notices.changed(game))
-        return game
-
-    def _read(self, game_id: str, consistent: bool) -> Game | None:
-        with translated("reading a game"):
-            found = self._client.get_item(
-                TableName=self._table, Key={"GameId": s(game_id)}, ConsistentRead=consistent
-            )
-        item = found.get("Item")
-        # An item without HostId is no game: a cancelled Play-now wait's tombstone (pairing.py).
-        return game_from_item(item) if item and "HostId" in item else None
-
-    def _update(
-        self, game_id: str, condition: str, update: str, values: dict[str, Any], stamp: str = ""
-    ) -> Game:
-        values = values | {":one": {"N": "1"}, ":now": s(stamp or now())}
-        with translated("updating a game"):
-            try:
-                done = self._client.update_item(
-                    TableName=self._table,
-                    Key={"GameId": s(game_id)},
-                    ConditionExpression=f"attribute_exists(GameId) AND {condition}",
-                    UpdateExpression=update,
-                    ExpressionAttributeNames={"#st": "Status"},
-                    ExpressionAttributeValues=values,
-                    ReturnValues="ALL_NEW",
-                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                )
-            except ClientError as err:
-                raise self._rejected(err) from err
-        return game_from_item(done["Attributes"])
-
-    @staticmethod
-    def _rejected(err: ClientError) -> Exception:
-        if error_code(err) != "ConditionalCheckFailedException":
-            return err
-        item = refused_item(err)
-        return Rejected(game_from_item(item) if item and "HostId" in item else None)
-
-    def _live_after(self, moment: float) -> str:
-        """Return the creation time before which an invitation has expired."""
-        return now(moment - self.expiry_seconds)
-
-    def _withdraw(self, game_id: str, role: str, player: str) -> None:
-        """Delete a pending invitation on behalf of its opponent or host; free the pair."""
-        self._delete(
-            game_id,
-            f"#st = :pending AND {role} = :me",
-            {":pending": s(Status.PENDING), ":me": s(player)},
-            "withdrawing an invitation",
-        )
-
-    def _delete(self, game_id: str, condition: str, values: dict[str, Any], what: str) -> None:
-        """Delete a game on `condition`, free its pair's lock and announce that it is gone."""
-        with translated(what):
-            try:
-                gone = self._client.delete_item(
-                    TableName=self._table,
-                    Key={"GameId": s(game_id)},
-                    ConditionExpression=condition,
-                    **(
-                        {"ExpressionAttributeNames": {"#st": "Status"}}
-                        if "#st" in condition
-                        else {}
-                    ),
-                    ExpressionAttributeValues=values,
-                    ReturnValues="ALL_OLD",
-                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                )
-            except ClientError as err:
-                raise self._rejected(err) from err
-        game = game_from_item(gone["Attributes"])
-        self._invitations.release(game.host, game.opponent, game.id)
-        self.announce(notices.gone(game))
 
     # -- taking a deleted player out of their games (see accounts.delete_account) ----------
 
@@ -342,7 +221,7 @@ class Games:
         write is conditional on the version read, so a move landing meanwhile is not lost.
         """
         for _ in range(3):
-            game = self._read(game_id, consistent=True)
+            game = self.table.read(game_id, consistent=True)
             if game is None or player not in game.players:
                 return
             try:
@@ -355,12 +234,12 @@ class Games:
     def _forget(self, game: Game, player: str) -> None:
         version = {":v": {"N": str(game.version)}}
         if game.status is Status.PENDING:
-            self._delete(game.id, "Version = :v", version, "deleting an invitation")
+            self._answers.remove(game.id, "Version = :v", version, "deleting an invitation")
             return
         update, values = forgetting(game, player, now())
         values |= version
-        self._told(
-            self._update(
+        self.table.told(
+            self.table.update(
                 game.id, condition="Version = :v AND #st = :was", update=update, values=values
             )
         )

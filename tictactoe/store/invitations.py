@@ -18,16 +18,16 @@ StatusDate is INVITED_<created> with `created` inside the expiry window.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from tictactoe.rules.board import Game, Status
+from tictactoe.rules.board import Status
 from tictactoe.store.errors import Unavailable, error_code, refused_item, translated
+from tictactoe.store.gametable import GameTable
+from tictactoe.store.items import INVITED
 from tictactoe.store.schema import HOST_INDEX, TTL_ATTRIBUTE
 
-INVITED = "INVITED_"
 MAX_SENT = 20
 # Far longer than the two writes can take: botocore gives up on a call after about 15 s
 # (3 attempts, 5 s read timeout, tictactoe/adapters/clients.py).
@@ -61,13 +61,10 @@ def invited_range(created_after: str) -> dict[str, dict[str, str]]:
 class Invitations:
     """The pair locks and the per-host count of one Games table."""
 
-    def __init__(self, client: Any, table: str, read_game: Callable[[str], Game | None]) -> None:
-        self._client = client
-        self._table = table
-        # An eventually consistent read is enough: a stale copy of a game is an older state,
-        # pending or not yet written, both of which keep the lock. So it can only refuse a
-        # takeover for a moment (a 409 just after an accept), never allow a wrong one.
-        self._read_game = read_game
+    def __init__(self, table: GameTable) -> None:
+        self._games = table
+        self._client = table.client
+        self._table = table.name
 
     def check_room(self, host: str, created_after: str) -> None:
         """Raise TooManyInvitations when `host` has MAX_SENT live invitations out.
@@ -137,7 +134,10 @@ class Invitations:
         """Return True while the lock's invitation is live (or still being written)."""
         if float(lock[TTL_ATTRIBUTE]["N"]) <= now:
             return False  # it expired with its invitation
-        game = self._read_game(holder)
+        # An eventually consistent read is enough: a stale copy of a game is an older state,
+        # pending or not yet written, both of which keep the lock. So it can only refuse a
+        # takeover for a moment (a 409 just after an accept), never allow a wrong one.
+        game = self._games.read(holder, consistent=False)
         if game is None:
             return now - float(lock["TakenAt"]["N"]) < CREATING_SECONDS
         return game.status is Status.PENDING

@@ -31,11 +31,10 @@ from __future__ import annotations
 from typing import Any
 
 from tictactoe.rules.board import COMPUTER, EMPTY, Game, Status
-from tictactoe.store.invitations import INVITED
 from tictactoe.store.schema import TTL_ATTRIBUTE
 
-# StatusDate's prefixes after INVITED_ (invitations.py): a game being played, a game over.
-OPEN, FINISHED = "OPEN_", "FINISHED_"
+# StatusDate's prefixes: an invitation (invitations.py), a game being played, a game over.
+INVITED, OPEN, FINISHED = "INVITED_", "OPEN_", "FINISHED_"
 # Stands in for a deleted player in the games they leave behind. Not a valid name (it has a
 # space), so no one can sign up as it, invite it or be mistaken for it.
 DELETED_PLAYER = "deleted player"
@@ -100,7 +99,7 @@ def invitation_item(game: Game) -> dict[str, Any]:
         item["OpponentId"] = s(game.opponent)
     if game.challenge:  # lets a late taker be told it was taken (409), not "not invited"
         item["Challenge"] = {"BOOL": True}
-    if game.x_is_host:  # the accept starts the host's turn (see Games.accept)
+    if game.x_is_host:  # the accept starts the host's turn (see Answers.accept)
         item |= {"XIsHost": {"BOOL": True}, "FirstTurn": s(game.host)}
         if game.opponent is not None:
             item["FirstWait"] = s(game.opponent)

@@ -18,8 +18,9 @@ from typing import Any
 
 from tictactoe.rules.board import COMPUTER, Game, Status
 from tictactoe.store.errors import translated
-from tictactoe.store.invitations import INVITED, invited_range
-from tictactoe.store.items import FINISHED, OPEN, game_from_item, s, text
+from tictactoe.store.gametable import GameTable
+from tictactoe.store.invitations import invited_range
+from tictactoe.store.items import FINISHED, INVITED, OPEN, game_from_item, s, text
 from tictactoe.store.schema import HOST_INDEX, OPPONENT_INDEX
 
 LIST_LENGTH = 10
@@ -39,9 +40,9 @@ class Lists:
 class Listing:
     """Reads of one Games table's indexes for the home lists."""
 
-    def __init__(self, client: Any, table: str) -> None:
-        self._client = client
-        self._table = table
+    def __init__(self, table: GameTable) -> None:
+        self._client = table.client
+        self._table = table.name
 
     def game_ids(self, player: str) -> list[str]:
         """Return the id of every game `player` hosts or was invited to, all pages of both."""

@@ -1,18 +1,11 @@
 """Play now: pairing two players who press it, across instances and tabs. DynamoDB decides.
 
-No queue in memory: three kinds of item in the Games table decide, by conditional writes.
-Their keys hold '#', which no game id can, and they have no HostId or StatusDate, so no index
-holds them and no reader of games takes them for a game.
-
-- The slot, `quick#slot`: {Waiter, Ticket, ExpiresAt, Picture}: the one player waiting right
-  now, or nobody (no slot, or it expired, or its Ticket was used or cancelled).
-- The player's pointer, `quick#player#<name lowercased>`: {Ticket, ExpiresAt}: their latest
-  wait. (Not `quick#<name>`: a player may be called "slot".)
-- The Ticket is fresh for every wait, and is the id of the game that the wait becomes. So the
-  game's put, on condition attribute_not_exists(GameId), is the lock: a wait is paired at most
-  once. Cancelling (`stop`) puts a tombstone {Cancelled, ExpiresAt} under the Ticket, on the
-  same condition, so of a cancel and a pairing that race exactly one lands: a cancelled wait
-  never becomes a game, and a wait paired meanwhile keeps its game.
+No queue in memory: three kinds of item in the Games table decide, by conditional writes: the
+slot, each player's pointer and the tombstones (waits.py says how they are stored). The
+Ticket of a wait is the id of the game it becomes, so the game's put, on condition
+attribute_not_exists(GameId), is the lock: a wait is paired at most once. Cancelling (`stop`)
+puts a tombstone under the Ticket, on the same condition, so of a cancel and a pairing that
+race exactly one lands: a cancelled wait never becomes a game, and one paired keeps its game.
 
 Pressing Play now (`play`), in a loop of at most ATTEMPTS:
  1. Read the slot, strongly. It holds the player's own live wait (another tab): answer that
@@ -46,22 +39,19 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from tictactoe.rules import notices
-from tictactoe.rules.board import NEW_BOARD, Game, Status
+from tictactoe.rules.board import Game, Status
 from tictactoe.rules.clock import now
 from tictactoe.store.errors import NotFound, Unavailable, error_code, refused_item, translated
 from tictactoe.store.games import Games
 from tictactoe.store.invitations import Invitations
-from tictactoe.store.items import OPEN, game_from_item, s, text
+from tictactoe.store.items import game_from_item, s, text
 from tictactoe.store.schema import TTL_ATTRIBUTE
+from tictactoe.store.waits import LINGER, POINTER, SLOT, Wait, game_item, pointer_key, wait_from
 
-SLOT = "quick#slot"
-POINTER = "quick#player#"
+__all__ = ["POINTER", "SLOT", "Looking", "Paired", "Pairing"]  # the keys: tests name them here
+
 ATTEMPTS = 10
 BACKOFF = 0.02  # seconds, at most, times the attempt: racing presses spread out
-# Pointers and tombstones outlive their wait by this much: a GET still finds the game a
-# wait became while it is played, and no late pairing can pass a tombstone TTL deleted.
-LINGER = 24 * 3600
 _FAILED = "ConditionalCheckFailedException"
 
 
@@ -79,38 +69,6 @@ class Paired:
     game: Game
 
 
-@dataclass(frozen=True)
-class Wait:
-    """One player's wait, as the slot holds it."""
-
-    waiter: str
-    ticket: str
-    expires_at: int
-    picture: str | None = None
-
-    def live(self, moment: float) -> bool:
-        return self.expires_at > moment
-
-    def of(self, player: str) -> bool:
-        return self.waiter.lower() == player.lower()
-
-
-def wait_from(item: dict[str, Any] | None) -> Wait | None:
-    """Return the wait a slot item holds, or None."""
-    if not item or "Ticket" not in item:
-        return None
-    return Wait(
-        item["Waiter"]["S"],
-        item["Ticket"]["S"],
-        int(item[TTL_ATTRIBUTE]["N"]),
-        text(item, "Picture"),
-    )
-
-
-def pointer_key(player: str) -> dict[str, Any]:
-    return {"GameId": s(POINTER + player.lower())}
-
-
 class Pairing:
     """The Play-now slot, the players' pointers and the tombstones, in one Games table."""
 
@@ -121,7 +79,7 @@ class Pairing:
         self.wait_seconds = wait_seconds
         self.clock: Callable[[], float] = time.time  # epoch seconds; tests may wind it on
         # Only its count of open invitations is used here, which reads no game.
-        self._invitations = Invitations(client, table, lambda game_id: None)
+        self._invitations = Invitations(games.table)
 
     def play(self, player: str, picture: str | None = None) -> Looking | Paired:
         """Pair `player` with the player waiting, or make them the one who waits.
@@ -135,7 +93,7 @@ class Pairing:
             if slot and slot.live(moment) and slot.of(player):
                 return self._rejoin(player, slot)
             if not room_checked:
-                created_after = now(moment - self._games.expiry_seconds)
+                created_after = self._games.table.live_after(moment)
                 self._invitations.check_room(player, created_after)
                 room_checked = True
             if slot and slot.live(moment):
@@ -201,7 +159,7 @@ class Pairing:
         # of nothing). Should this process stop between the two, the page's backstop poll
         # finds the game through the waiter's pointer (`state`).
         self._delete({"GameId": s(SLOT)}, slot.ticket, "clearing the wait")
-        self._games.announce(notices.changed(game))  # the waiter's stream shows the game
+        self._games.table.told(game)  # the waiter's stream shows the game
         return game
 
     def _take(
@@ -302,29 +260,3 @@ class Pairing:
             return self._games.get(game_id) if game_id else None
         except NotFound:  # never paired: expired, cancelled, or the race for the slot lost
             return None
-
-
-def game_item(slot: Wait, player: str, picture: str | None, stamp: str) -> dict[str, Any]:
-    """Return the item of the game that `slot`'s wait becomes with `player`: in progress.
-
-    The waiter hosts it and plays X (XIsHost), so moves first; both index entries are written
-    with it (OPEN_), as an accept writes them.
-    """
-    item = {
-        "GameId": s(slot.ticket),
-        "HostId": s(slot.waiter),
-        "OpponentId": s(player),
-        "XIsHost": {"BOOL": True},
-        "Status": s(Status.IN_PROGRESS),
-        "Board": s(NEW_BOARD),
-        "Turn": s(slot.waiter),
-        "Waiting": s(player),
-        "StatusDate": s(OPEN + stamp),
-        "CreatedAt": s(stamp),
-        "UpdatedAt": s(stamp),
-        "Version": {"N": "1"},
-    }
-    for name, digest in (("HostPicture", slot.picture), ("OpponentPicture", picture)):
-        if digest:
-            item[name] = s(digest)
-    return item

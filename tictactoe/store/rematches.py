@@ -13,7 +13,7 @@ it. Whoever finds Rematch already set reads that game instead:
 - otherwise: return it.
 
 A rematch swaps the marks: the finished game's O player plays X in it and moves first,
-whoever asked (the invitation's XIsHost and FirstTurn, see Games.accept). Writing Rematch
+whoever asked (the invitation's XIsHost and FirstTurn, see Answers.accept). Writing Rematch
 bumps the finished game's Version, so a page polling it with its ETag sees the request.
 
 Rematches take no pair lock (invitations.py) and are not refused by the host's cap, though
@@ -29,76 +29,47 @@ board). Its player's cap of games in progress against the computer is checked fi
 
 An open challenge is an invitation with no OpponentId, so only the host index holds it (the
 host's "sent" list). It expires like an invitation and counts against the host's cap; its
-host withdraws it with the usual cancel; Games.accept lets anyone but the host take it.
+host withdraws it with the usual cancel; Answers.accept lets anyone but the host take it.
 """
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
 from tictactoe.rules import computer
 from tictactoe.rules.board import Game, Status
 from tictactoe.rules.clock import now
+from tictactoe.store.answers import Answers
+from tictactoe.store.computer import ComputerGames
 from tictactoe.store.errors import Rejected, Unavailable, error_code, refused_item, translated
-from tictactoe.store.items import computer_item, game_from_item, invitation_item, s
+from tictactoe.store.gametable import GameTable, new_game_id
+from tictactoe.store.items import (
+    DELETED_PLAYER,
+    computer_item,
+    game_from_item,
+    invitation_item,
+    s,
+)
 
 _ATTEMPTS = 3
-
-
-class _Read(Protocol):
-    """The Games store's read: the game as stored, or None."""
-
-    def __call__(self, game_id: str, consistent: bool) -> Game | None: ...
-
-
-def new_game_id() -> str:
-    """Return a fresh game id (16 URL-safe characters)."""
-    return secrets.token_urlsafe(12)
 
 
 class Rematches:
     """The rematch protocol and open challenges on one Games table."""
 
-    def __init__(
-        self,
-        client: Any,
-        table: str,
-        deleted_player: str,
-        clock: Callable[[], float],
-        expiry_seconds: Callable[[], int],
-        read: _Read,
-        expired: Callable[[Game], bool],
-        accept: Callable[[str, str, str | None], Game],
-        told: Callable[[Game], Game],
-        computer_room: Callable[[str], None],
-    ) -> None:
-        self._client = client
-        self._table = table
-        self._deleted = deleted_player
-        self._clock = clock  # epoch seconds, the Games store's own clock
-        self._expiry_seconds = expiry_seconds  # how long an invitation waits
-        self._read = read  # (game id, consistent) -> the game as stored, or None
-        self._expired = expired  # has this pending game lapsed?
-        self._accept = accept  # (game id, player, picture) -> the game, started
-        self._told = told  # announces a game that a write of ours changed; returns it
-        self._computer_room = computer_room  # raises when a player has too many such games
+    def __init__(self, table: GameTable, answers: Answers, computer: ComputerGames) -> None:
+        self._games = table
+        self._answers = answers  # accepts a rematch invitation for its invited player
+        self._computer = computer  # checks a player's room for one more game against it
 
     def challenge(self, host: str, picture: str | None, moment: float) -> Game:
         """Store a new open challenge from `host`, created at epoch `moment`."""
-        expires_at = int(moment) + self._expiry_seconds()
+        expires_at = int(moment) + self._games.expiry_seconds
         game = Game.invitation(new_game_id(), host, None, now(moment), (picture, None), expires_at)
         game = replace(game, challenge=True)
-        with translated("creating a challenge"):
-            self._client.put_item(
-                TableName=self._table,
-                Item=invitation_item(game),
-                ConditionExpression="attribute_not_exists(GameId)",
-            )
+        self._games.put_new(invitation_item(game), "creating a challenge")
         return game
 
     def ask(
@@ -113,10 +84,10 @@ class Rematches:
         Raises Rejected with the finished game (None: no such game) when `player` may not
         have a rematch of it. `opening` gives the computer's first cell at a level.
         """
-        finished, new_id = self._read(game_id, consistent=False), new_game_id()
+        finished, new_id = self._games.read(game_id, consistent=False), new_game_id()
         if finished is not None and finished.rematch is None and player in finished.players:
             if finished.level is not None and finished.status is Status.FINISHED:
-                self._computer_room(player)  # before anything is written
+                self._computer.check_room(player)  # before anything is written
             # The write's condition decides, on the game as it is now.
             finished = self._mark(finished.id, player, new_id)
         if finished is None or finished.rematch is None or not self._allowed(finished, player):
@@ -125,14 +96,14 @@ class Rematches:
             # Named by this call just now: nothing to read unless the put finds it taken.
             # Otherwise a cheap read first; a stale answer costs a failed conditional write.
             fresh = attempt == 0 and finished.rematch == new_id
-            found = None if fresh else self._read(finished.rematch, consistent=attempt > 0)
-            if found is None or self._expired(found):
+            found = None if fresh else self._games.read(finished.rematch, consistent=attempt > 0)
+            if found is None or self._games.expired(found):
                 invitation = self._next_game(finished, player, picture, opening)
                 if self._put(invitation):
-                    return self._told(invitation), True
+                    return self._games.told(invitation), True
             elif found.status is Status.PENDING and found.opponent == player:
                 try:
-                    return self._accept(found.id, player, picture), False
+                    return self._answers.accept(found.id, player, picture), False
                 except Rejected:
                     pass  # withdrawn or answered meanwhile: read it again
             else:
@@ -144,7 +115,7 @@ class Rematches:
         return (
             game.status is Status.FINISHED
             and player in game.players
-            and self._deleted not in (game.host, game.opponent)
+            and DELETED_PLAYER not in (game.host, game.opponent)
         )
 
     def _next_game(
@@ -164,7 +135,7 @@ class Rematches:
                 raise ValueError("a rematch against the computer needs its opening move")
             first = opening(level)
         return computer.new_game(
-            finished.rematch, player, level, now(self._clock()), first, picture
+            finished.rematch, player, level, now(self._games.clock()), first, picture
         )
 
     def _invitation(self, finished: Game, player: str, picture: str | None) -> Game:
@@ -172,14 +143,14 @@ class Rematches:
         other = finished.other_player(player)
         assert other is not None and finished.rematch is not None  # a finished game has both
         theirs = finished.opponent_picture if other == finished.opponent else finished.host_picture
-        moment = self._clock()
+        moment = self._games.clock()
         return Game.invitation(
             finished.rematch,
             player,
             other,
             now(moment),
             (picture, theirs),
-            int(moment) + self._expiry_seconds(),
+            int(moment) + self._games.expiry_seconds,
             x_is_host=player == finished.o_player,
         )
 
@@ -192,14 +163,14 @@ class Rematches:
         values = {
             ":finished": s(Status.FINISHED),
             ":me": s(player),
-            ":gone": s(self._deleted),
+            ":gone": s(DELETED_PLAYER),
             ":id": s(new_id),
             ":one": {"N": "1"},
         }
         with translated("asking for a rematch"):
             try:
-                done = self._client.update_item(
-                    TableName=self._table,
+                done = self._games.client.update_item(
+                    TableName=self._games.name,
                     Key={"GameId": s(game_id)},
                     ConditionExpression=condition,
                     # Version changes so that a poll with the old ETag shows the request.
@@ -214,19 +185,19 @@ class Rematches:
                     raise
                 item = refused_item(err)
                 return game_from_item(item) if item else None
-        return self._told(game_from_item(done["Attributes"]))
+        return self._games.told(game_from_item(done["Attributes"]))
 
     def _put(self, invitation: Game) -> bool:
         """Store the rematch invitation unless a live game holds its id; True if stored.
 
         A lapsed invitation under that id (not yet deleted by TTL) is replaced.
         """
-        clock = {"N": str(int(self._clock()))}
+        clock = {"N": str(int(self._games.clock()))}
         item = computer_item(invitation) if invitation.level else invitation_item(invitation)
         with translated("creating a rematch"):
             try:
-                self._client.put_item(
-                    TableName=self._table,
+                self._games.client.put_item(
+                    TableName=self._games.name,
                     Item=item,
                     ConditionExpression="attribute_not_exists(GameId)"
                     " OR (#st = :pending AND ExpiresAt <= :clock)",

@@ -16,21 +16,21 @@ ClientRequestToken is derived from the game, its version and the writes, so boto
 retry of a call whose answer was lost replays it instead of applying it twice.
 
 A game against the computer is not counted: it finishes in one UpdateItem of the game alone,
-built by the same `finishing` (store/computer.py).
+built by the same `finishing` (endings.py, store/computer.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from tictactoe.rules import ratings
-from tictactoe.rules.board import EMPTY, Game, Placed, Status
+from tictactoe.rules.board import Game, Placed, Status
+from tictactoe.store.endings import Ending, finished, finishing
 from tictactoe.store.errors import (
     Rejected,
     Unavailable,
@@ -38,22 +38,14 @@ from tictactoe.store.errors import (
     error_code,
     translated,
 )
-from tictactoe.store.items import FINISHED, game_from_item, s
+from tictactoe.store.gametable import GameTable
+from tictactoe.store.items import game_from_item, s
 from tictactoe.store.ladder import shard
+
+__all__ = ["Ending", "Results", "finishing"]  # Ending and finishing: bench/ names them here
 
 _ATTEMPTS = 3  # a player's rating that changed meanwhile is read again, strongly
 _TOKEN_LENGTH = 36  # DynamoDB's limit for ClientRequestToken
-
-
-@dataclass(frozen=True)
-class Ending:
-    """How a game ends: its final board and winner, and what the finishing write checks."""
-
-    board: str
-    winner: str | None  # None: a tie
-    condition: str = ""  # beyond "in progress, at the version read"
-    values: dict[str, Any] = field(default_factory=dict)
-    cells: tuple[int, ...] = ()  # the move that ended it, if one did (and a reply to it)
 
 
 @dataclass(frozen=True)
@@ -67,17 +59,11 @@ class Standing:
 class Results:
     """The transactions that finish games and count them."""
 
-    def __init__(
-        self,
-        client: Any,
-        games_table: str,
-        users_table: str,
-        reader: Callable[[str, bool], Game | None],
-    ) -> None:
-        self._client = client
-        self._games = games_table
+    def __init__(self, table: GameTable, users_table: str) -> None:
+        self._table = table
+        self._client = table.client
+        self._games = table.name
         self._users = users_table
-        self._read = reader  # (game id, consistent) -> the game, or None
 
     def move(self, game_id: str, player: str, seen: str, placed: Placed, stamp: str) -> Game:
         """Write the move that ends the game (see Games.move) and count its result.
@@ -88,9 +74,9 @@ class Results:
         """
         # A game against the computer finishes in its own single write (store/computer.py).
         playing = (Status.IN_PROGRESS, player, seen, None)
-        game = self._read(game_id, False)
+        game = self._table.read(game_id, consistent=False)
         if game is None or (game.status, game.turn, game.board, game.level) != playing:
-            game = self._read(game_id, True)
+            game = self._table.read(game_id, consistent=True)
         if game is None or (game.status, game.turn, game.board, game.level) != playing:
             raise Rejected(game)
         ending = Ending(
@@ -132,10 +118,11 @@ class Results:
             writes += self._count_writes(game, ending.winner, standings)
             reasons = self._transact(writes, _token(game, writes))
             if not reasons:
-                return _finished(game, ending, stamp)
+                return finished(game, ending, stamp)
             if reasons[0].get("Code") == "ConditionalCheckFailed":
                 item = reasons[0].get("Item")
-                raise Rejected(game_from_item(item) if item else self._read(game.id, True))
+                current = game_from_item(item) if item else None
+                raise Rejected(current or self._table.read(game.id, consistent=True))
             consistent = True  # a rating changed, an account went, or a transaction collided
         raise Unavailable("finishing a game: the players' ratings are changing; try again")
 
@@ -247,36 +234,6 @@ class Results:
         return []
 
 
-def finishing(ending: Ending, stamp: str) -> tuple[str, dict[str, Any]]:
-    """Return the update (and its values) that marks a game finished the way `ending` says.
-
-    Status and StatusDate move to FINISHED (the index entries with them), the final board and
-    winner are written once, and Turn and Waiting go. The caller adds the condition.
-    """
-    sets = [
-        "#st = :over",
-        "StatusDate = :sd",
-        "Board = :board",
-        "FinalBoard = :board",
-        "Version = Version + :one",
-        "UpdatedAt = :now",
-    ]
-    values: dict[str, Any] = {
-        ":over": s(Status.FINISHED),
-        ":sd": s(FINISHED + stamp),
-        ":board": s(ending.board),
-        ":one": {"N": "1"},
-        ":now": s(stamp),
-    }
-    if ending.winner:
-        sets.append("Winner = :winner")
-        values[":winner"] = s(ending.winner)
-    if ending.cells:
-        sets.append("Moves = list_append(if_not_exists(Moves, :none), :cells)")
-        values |= {":none": {"L": []}, ":cells": {"L": [{"N": str(c)} for c in ending.cells]}}
-    return "SET " + ", ".join(sets) + " REMOVE Turn, Waiting", values
-
-
 def _standing(item: dict[str, Any]) -> Standing:
     return Standing(item.get("Rating", {}).get("N"), int(item.get("Wins", {}).get("N", "0")))
 
@@ -286,20 +243,3 @@ def _token(game: Game, writes: list[dict[str, Any]]) -> str:
     prefix = f"{game.id}.{game.version}."[:20]
     digest = hashlib.sha256(json.dumps(writes, sort_keys=True).encode()).hexdigest()
     return prefix + digest[: _TOKEN_LENGTH - len(prefix)]
-
-
-def _finished(game: Game, ending: Ending, stamp: str) -> Game:
-    """Return the game as the finishing write left it (the write returns nothing)."""
-    moves = game.moves + ending.cells
-    if len(moves) != sum(c != EMPTY for c in ending.board):
-        moves = ()  # a game from before moves were recorded (as items.moves_of reads it)
-    return replace(
-        game,
-        status=Status.FINISHED,
-        board=ending.board,
-        turn=None,
-        winner=ending.winner,
-        updated_at=stamp,
-        version=game.version + 1,
-        moves=moves,
-    )
