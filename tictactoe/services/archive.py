@@ -18,7 +18,7 @@ import base64
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
@@ -30,26 +30,21 @@ from tqdm import tqdm
 from tictactoe.adapters import archive_bucket
 from tictactoe.adapters.archive_file import (
     ROLES,
-    Contents,
     Progress,
     check,
     decode,
     line,
-    records,
     writing,
 )
 from tictactoe.config import Settings
 from tictactoe.services.backend import Backend
 from tictactoe.services.pacing import TokenBucket
 from tictactoe.services.pictures import OBJECT_PREFIX
-from tictactoe.store import StoreError, definitions, ensure_tables
+from tictactoe.services.restore import ImportStopped, Written, write_lines
 from tictactoe.store import archive as store
+from tictactoe.store import definitions, ensure_tables
 
-_SAVE_EVERY = 100  # lines between checkpoints (and one when the import stops)
-
-
-class ImportStopped(StoreError):
-    """An import stopped part-way; its progress is saved, and running it again resumes."""
+__all__ = ["ImportStopped", "export", "import_archive", "progress_path", "tables"]
 
 
 def tables(settings: Settings) -> dict[str, str]:
@@ -195,13 +190,9 @@ def import_archive(
     write = _writer(backend, writes, owner)
     with _bar(contents.lines, "line") as bar:
         bar.update(progress.done + len(progress.also_done))
-        _write_lines(path, contents, progress, write, workers, bar)
+        write_lines(path, contents, progress, write, workers, bar)
     progress.path.unlink(missing_ok=True)
     return progress, resumed
-
-
-Written = tuple[str, str, str]  # what was written (a role, or pictures), the outcome, and
-# the item's key when the table's copy stayed ("" otherwise)
 
 
 def _writer(backend: Backend, writes: TokenBucket, owner: str) -> Callable[[Any], Written]:
@@ -234,70 +225,3 @@ def _writer(backend: Backend, writes: TokenBucket, owner: str) -> Callable[[Any]
 def _describe(item: dict[str, Any], key: str) -> str:
     value = item[key]
     return str(next(iter(value.values())))
-
-
-def _write_lines(
-    path: Path,
-    contents: Contents,
-    progress: Progress,
-    write: Callable[[Any], Written],
-    workers: int,
-    bar: tqdm[NoReturn],
-) -> None:
-    """Write every line not done yet, `workers` at a time, saving progress as it goes."""
-    pending: dict[Future[Written], int] = {}
-    failure: BaseException | None = None
-    with ThreadPoolExecutor(workers) as pool:
-        try:
-            for number, record in _lines(path):
-                if progress.is_done(number):
-                    continue
-                pending[pool.submit(write, record)] = number
-                if len(pending) >= workers * 4:
-                    _collect(pending, progress, bar, FIRST_COMPLETED)
-        except BaseException as err:  # a failed write, or Ctrl-C: save what is done first
-            failure = err
-        try:
-            _collect(pending, progress, bar, "ALL_COMPLETED")
-        except BaseException as err:
-            failure = failure or err
-    progress.save()
-    if failure is not None:
-        if isinstance(failure, StoreError | KeyboardInterrupt):
-            done = progress.done + len(progress.also_done)
-            raise ImportStopped(
-                f"stopped after {done} of {contents.lines} lines ({failure}); "
-                "run the same command again to resume"
-            ) from failure
-        raise failure
-
-
-def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield (line number, record) of each item and object; the header is line 0."""
-    for number, record in enumerate(records(path)):
-        if number and "end" not in record:
-            yield number, record
-
-
-def _collect(
-    pending: dict[Future[Written], int], progress: Progress, bar: tqdm[NoReturn], until: str
-) -> None:
-    """Wait for some (or all) pending writes and record them; raise the first failure."""
-    finished, _ = wait(list(pending), return_when=until)
-    failure: BaseException | None = None
-    for future in finished:
-        number = pending.pop(future)
-        error = future.exception()
-        if error is not None:
-            failure = failure or error
-            continue
-        kind, outcome, key = future.result()
-        progress.count(kind, outcome)
-        if key and len(progress.kept) < 100:
-            progress.kept.append(f"{kind} {key}: {outcome}")
-        progress.finished(number)
-        bar.update(1)
-        if (progress.done + len(progress.also_done)) % _SAVE_EVERY == 0:
-            progress.save()
-    if failure is not None:
-        raise failure

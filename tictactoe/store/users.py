@@ -1,61 +1,38 @@
 """The Users table: accounts, keyed by the lower-cased name so names are unique ignoring case.
 
-Item layout:
-  UserKey        the lower-cased name
-  Name           as the player typed it at sign-up
-  PasswordHash, CreatedAt, Picture (content hash of the current picture, if any)
-  SessionEpoch   a counter; a session issued for an older value no longer works
-  Skeleton       the name's look-alike skeleton, when this account holds its claim; "" for
-                 an account from before claims whose look-alike claimed first; absent on
-                 accounts from before claims until their next sign-in
-  SignedOut      [[session id, until], ...]: sessions signed out before they expired, each
-                 kept until (epoch seconds) every copy of its cookie has expired anyway; at
-                 most MAX_SIGNED_OUT live ones (see sign_out)
-  SignedOutVersion  a counter, advanced by every write of SignedOut, so pruning is safe
-
-A look-alike claim is an item of its own, UserKey "skeleton#<skeleton>", Owner the claiming
-account's UserKey. '#' is never part of a name, so claims and accounts cannot collide.
-Creating an account puts both items in one transaction, so of two look-alike names raced for,
-at most one wins.
+How an account is stored, its item and its look-alike claim, is in accounts.py. Creating an
+account puts both items in one transaction, so of two look-alike names raced for, at most one
+wins.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from tictactoe.rules.clock import now
 from tictactoe.rules.notices import Notice, Revoked
+from tictactoe.store.accounts import (
+    CLAIM,
+    MAX_SIGNED_OUT,
+    User,
+    signed_out_of,
+    user_from_item,
+)
 from tictactoe.store.errors import Taken, Unavailable, error_code, translated
 from tictactoe.store.items import s
 from tictactoe.store.limits import PROJECTION as FAILURES_PROJECTION
-from tictactoe.store.limits import Failures, failures_of
 
-CLAIM = "skeleton#"
-# Live signed-out sessions one account keeps. Each entry is about 30 bytes, so the item stays
-# well under 1 KB (one write unit) and 4 KB (half a read unit), read at every session check.
-MAX_SIGNED_OUT = 16
+# CLAIM and MAX_SIGNED_OUT: tests and services name them here.
+__all__ = ["CLAIM", "MAX_SIGNED_OUT", "TooSimilar", "User", "Users"]
+
 _ATTEMPTS = 3  # a transaction that collided with a concurrent one is tried again
 
 
 class TooSimilar(Taken):
     """Another player's name looks the same (409)."""
-
-
-@dataclass(frozen=True)
-class User:
-    name: str  # as the player typed it at sign-up
-    password_hash: str
-    picture: str | None = None  # content hash of the current picture (Avatars has the rest)
-    created_at: str = ""
-    epoch: int = 0  # the SessionEpoch; absent on accounts older than it: 0
-    skeleton: str | None = None  # set when this account holds its look-alike claim
-    signed_out: frozenset[str] = frozenset()  # ids of sessions signed out on the server
-    # Clients that recently failed to sign in as this player (see store/limits.py).
-    login_failures: Failures = field(default_factory=Failures, repr=False)
 
 
 class Users:
@@ -145,19 +122,7 @@ class Users:
                 ExpressionAttributeNames={"#n": "Name"},
                 ConsistentRead=consistent,
             )
-        item = found.get("Item")
-        if not item or "PasswordHash" not in item:
-            return None
-        return User(
-            name=item["Name"]["S"],
-            password_hash=item["PasswordHash"]["S"],
-            picture=item.get("Picture", {}).get("S"),
-            created_at=item.get("CreatedAt", {}).get("S", ""),
-            epoch=int(item.get("SessionEpoch", {}).get("N", "0")),
-            skeleton=item.get("Skeleton", {}).get("S"),
-            signed_out=frozenset(session for session, _ in _signed_out(item)),
-            login_failures=failures_of(item),
-        )
+        return user_from_item(found.get("Item"))
 
     def set_picture(self, name: str, digest: str | None) -> None:
         """Point the player's record at their current picture (None: the default one).
@@ -213,7 +178,7 @@ class Users:
         )
         if done is None:
             return  # the account is gone: its sessions ended with it
-        entries = _signed_out(done)
+        entries = signed_out_of(done)
         live = [entry for entry in entries if entry[1] >= at]
         if len(live) == len(entries) <= MAX_SIGNED_OUT:
             return
@@ -302,8 +267,3 @@ class Users:
                 reasons = [r.get("Code") or "None" for r in found]
                 return reasons + ["None"] * (len(writes) - len(reasons))
         return []
-
-
-def _signed_out(item: dict[str, Any]) -> list[tuple[str, int]]:
-    """Return the item's signed-out sessions as (session id, until) pairs."""
-    return [(e["L"][0]["S"], int(e["L"][1]["N"])) for e in item.get("SignedOut", {}).get("L", [])]
