@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from typing import Any
 
-from flask import Flask, request
-from flask.sessions import SecureCookieSessionInterface
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from flask import Flask, Request, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tictactoe import config, logs, web
@@ -40,13 +43,24 @@ class _KeptKeys(TimestampSigner):
         return key
 
 
+# Session cookies this process has verified, kept so the next request with the same cookie
+# skips the signature, base64 and JSON: a player's cookie only changes when their session
+# does, so a poll or a move brings the same one again. Bounded (the oldest go first); a
+# cookie is some 300 bytes, its payload a few short values.
+VERIFIED_COOKIES = 4096
+_Kept = tuple[dict[str, Any], int]  # a cookie's payload, and when it was signed
+
+
 class _SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, with its serializer built once per set of keys rather
-    than on every request; and the cookie marked Secure when the player reached us over
-    HTTPS, or always when [flask].force_https is on (SESSION_COOKIE_SECURE)."""
+    than on every request, and each cookie verified once per process; and the cookie marked
+    Secure when the player reached us over HTTPS, or always when [flask].force_https is on
+    (SESSION_COOKIE_SECURE)."""
 
     def __init__(self) -> None:
         self._serializers: dict[tuple[object, ...], URLSafeTimedSerializer] = {}
+        self._verified: dict[tuple[URLSafeTimedSerializer, str], _Kept] = {}
+        self._lock = threading.Lock()
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         if not app.secret_key:
@@ -68,6 +82,35 @@ class _SessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """Flask's, but a cookie verified before under the same keys is not verified again:
+        only its age is checked, as itsdangerous checks it (an age past the lifetime, or
+        one from the future, refuses the cookie), so it expires exactly as before."""
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if not cookie:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        kept = self._verified.get((serializer, cookie))
+        if kept is not None and 0 <= int(time.time()) - kept[1] <= max_age:
+            return self.session_class(kept[0])  # a copy: the kept payload stays as signed
+        try:
+            data, signed = serializer.loads(cookie, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        if all(isinstance(v, str | int | float | bool | None) for v in data.values()):
+            # Only flat payloads (ours are): a nested value could be changed in place.
+            self._keep((serializer, cookie), (dict(data), int(signed.timestamp())))
+        return self.session_class(data)
+
+    def _keep(self, key: tuple[URLSafeTimedSerializer, str], kept: _Kept) -> None:
+        with self._lock:  # gunicorn's threads share the process's sessions
+            if len(self._verified) >= VERIFIED_COOKIES:
+                del self._verified[next(iter(self._verified))]
+            self._verified[key] = kept
 
 
 def create_app(settings: Settings | None = None) -> Flask:
