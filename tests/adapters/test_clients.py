@@ -6,6 +6,8 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import make_settings
 from tictactoe.adapters import clients
 
@@ -38,3 +40,37 @@ def test_every_call_sends_one_fixed_user_agent_and_the_pool_keeps_connections_al
     assert first == second and first.startswith(f"{clients.USER_AGENT} Botocore/")
     assert client.meta.config.max_pool_connections == clients.POOL
     assert client.meta.config.tcp_keepalive is True
+
+
+class _Stopped(Exception):
+    """Raised in place of sending a request."""
+
+
+def signed_with(client: Any, call: str) -> str:
+    """Return the Authorization header of `call`, stopped before it is sent."""
+    seen: list[str] = []
+
+    def stop(request: Any, **_: Any) -> None:
+        seen.append(request.headers["Authorization"].decode())
+        raise _Stopped
+
+    client.meta.events.register("before-send", stop)
+    with pytest.raises(_Stopped):
+        getattr(client, call)()
+    return seen[0]
+
+
+def test_a_local_stack_without_credentials_signs_every_client_with_dummy_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance to ask, either
+    settings = make_settings(endpoint="http://127.0.0.1:8000", s3_endpoint="http://127.0.0.1:9")
+    aws = clients.session(settings)
+    for client, call in (
+        (clients.dynamodb(settings), "list_tables"),
+        (clients.s3(settings, aws), "list_buckets"),
+        (clients.sts(settings, aws), "get_caller_identity"),
+    ):
+        assert "Credential=local/" in signed_with(client, call)

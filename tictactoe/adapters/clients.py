@@ -52,12 +52,9 @@ def session(
         core.register_component("response_parser_factory", parsers)
     base = boto3.session.Session(region_name=settings.region, botocore_session=core)
     if settings.is_local and base.get_credentials() is None:
-        return boto3.session.Session(
-            region_name=settings.region,
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-            botocore_session=core,
-        )
+        # On this session itself: a second boto3 session on `core` would hook boto3's
+        # additions to its clients twice, and botocore refuses to build an S3 client then.
+        core.set_credentials("local", "local")
     return base
 
 
