@@ -9,13 +9,15 @@ from typing import Any
 
 import pytest
 
+from tests.support.players import ApiPlayer
+from tictactoe import create_app
 from tictactoe.config import Settings
 from tictactoe.rules import notices
 from tictactoe.rules.board import COMPUTER, NEW_BOARD, Game, NotAPlayer, Seen, Status, place
 from tictactoe.services import computer, games
 from tictactoe.services.backend import Backend, build
 from tictactoe.services.errors import Forbidden, Invalid
-from tictactoe.store import Rejected, TooManyGames, ensure_tables
+from tictactoe.store import Rejected, TooManyGames, ensure_tables, lists
 from tictactoe.store.computer import MAX_OPEN
 from tictactoe.store.games import DELETED_PLAYER
 from tictactoe.store.schema import OPPONENT_INDEX
@@ -249,6 +251,70 @@ def test_the_home_lists_show_games_against_the_computer(store: Backend) -> None:
     assert lists.in_progress[0].level == "perfect"
     assert [(g.id, g.opponent, g.winner) for g in lists.finished] == [(over.id, COMPUTER, COMPUTER)]
     assert (lists.finished[0].x_player, lists.finished[0].o_player) == (COMPUTER, ANN)
+    assert lists.finished[0].level == "easy"  # issue 28: finished, it keeps its level
+
+
+def test_every_finished_game_against_the_computer_keeps_its_level_in_the_list(
+    store: Backend,
+) -> None:
+    won = play(store, computer.start(store.games, ANN, "easy"), PLAYER_WINS)
+    lost = play(store, computer.start(store.games, ANN, "medium"), COMPUTER_WINS)
+    tied = play(store, computer.start(store.games, ANN, "perfect"), TIE)
+    resigned = computer.start(store.games, ANN, "medium")
+    games.resign(store.games, resigned.id, ANN)
+    invitation = store.games.create("bob", ANN)
+    people = store.games.accept(invitation.id, ANN)
+    people = store.games.resign(people, "bob")  # a finished game between people: no level
+    lists = games.lists(store.games, ANN)  # no game in progress: the batch reads only these
+    assert lists.in_progress == []
+    assert [(g.id, g.level, g.status) for g in lists.finished] == [
+        (people.id, None, Status.FINISHED),
+        (resigned.id, "medium", Status.FINISHED),
+        (tied.id, "perfect", Status.FINISHED),
+        (lost.id, "medium", Status.FINISHED),
+        (won.id, "easy", Status.FINISHED),
+    ]
+    assert [g.winner for g in lists.finished] == [ANN, COMPUTER, None, COMPUTER, ANN]
+    assert lists.finished[0].host == "bob" and lists.finished[1].opponent == COMPUTER
+
+
+def test_a_finished_games_level_is_read_once_and_again_only_once_forgotten(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lists, "LEVELS_KEPT", 2)  # a process that keeps two levels
+    store = build(settings)
+    ensure_tables(store.dynamodb, settings)
+    ids = []
+    for level in ("easy", "medium", "perfect"):
+        game = computer.start(store.games, ANN, level)
+        ids.append(games.resign(store.games, game.id, ANN).id)
+    for _ in range(2):  # the third level read is one more than the two kept: read again
+        with counted(store) as calls:
+            found = games.lists(store.games, ANN).finished
+        assert [(g.id, g.level) for g in found] == list(
+            zip(reversed(ids), ("perfect", "medium", "easy"), strict=True)
+        )
+        assert calls == ["Query", "Query", "BatchGetItem"]
+    monkeypatch.setattr(lists, "LEVELS_KEPT", 10)
+    store = build(settings)  # a new process: nothing kept yet
+    for expected in (["Query", "Query", "BatchGetItem"], ["Query", "Query"]):
+        with counted(store) as calls:
+            found = games.lists(store.games, ANN).finished
+        assert [g.level for g in found] == ["perfect", "medium", "easy"]
+        assert calls == expected  # the second list reads nothing from the table
+
+
+def test_the_games_json_lists_a_finished_game_against_the_computer_with_its_level(
+    settings: Settings,
+) -> None:
+    app = create_app(settings)
+    me = ApiPlayer(app.test_client(), "lister").register()
+    game = me.call("POST", "/api/computer-games", {"level": "medium"}).get_json()
+    assert me.call("POST", f"/api/games/{game['id']}/resign").status_code == 200
+    listed = me.call("GET", "/api/games").get_json()
+    assert [(g["id"], g["status"], g["computer"]) for g in listed["finished"]] == [
+        (game["id"], "FINISHED", "medium")
+    ]
 
 
 def test_the_twenty_first_game_in_progress_is_refused_and_writes_nothing(store: Backend) -> None:

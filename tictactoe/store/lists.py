@@ -6,14 +6,22 @@ invitations can push one out of its list. Invitations and finished games are bui
 their index entries; only the games in progress are read from the table, in one batch.
 
 Games against the computer are listed with the player's other games: an entry with no
-OpponentId under OPEN_ or FINISHED_ is one (items.py). A finished one shows "computer" as the
-opponent, its level unknown (the entry does not hold it; the game's own JSON has it).
+OpponentId under OPEN_ or FINISHED_ is one (items.py). Its entry does not hold its level
+(Computer is not projected), so a finished one among the LIST_LENGTH shown is read from the
+table in the same batch as the games in progress, the first time this process lists it: a
+finished game's level never changes, so it is remembered (LEVELS_KEPT of them). Every list
+shows the level, for 0.5 RCU per such game once per process (and one call more when no game
+is in progress). Projecting Computer instead would take a new index in place of the host
+index: a backfill, an IAM change, and the old index's writes until it is dropped (see
+docs/benchmarks.md and tests/store/test_capacity_computer.py).
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tictactoe.rules.board import COMPUTER, Game, Status
@@ -24,6 +32,7 @@ from tictactoe.store.items import FINISHED, INVITED, OPEN, game_from_item, s, te
 from tictactoe.store.schema import HOST_INDEX, OPPONENT_INDEX
 
 LIST_LENGTH = 10
+LEVELS_KEPT = 10_000  # finished games' levels a process remembers: about a megabyte
 _PAGE = 40  # index entries read per query; small entries, so one page is one read unit
 
 
@@ -43,6 +52,7 @@ class Listing:
     def __init__(self, table: GameTable) -> None:
         self._client = table.client
         self._table = table.name
+        self._levels = _Levels(LEVELS_KEPT)  # of finished games against the computer
 
     def game_ids(self, player: str) -> list[str]:
         """Return the id of every game `player` hosts or was invited to, all pages of both."""
@@ -67,8 +77,9 @@ class Listing:
     def read(self, player: str, live_after: str) -> Lists:
         """Return `player`'s home lists, each the LIST_LENGTH newest first.
 
-        Invitations and finished games come from their index entries; only the games in
-        progress are read from the table (in one batch), for their board and turn.
+        Invitations and finished games come from their index entries; the games in progress
+        are read from the table (in one batch), for their board and turn, and in the same
+        batch the finished games against the computer, for their level.
         """
         hosted = self._entries(HOST_INDEX, "HostId", player, live_after)
         invited = self._entries(OPPONENT_INDEX, "OpponentId", player, live_after)
@@ -84,16 +95,20 @@ class Listing:
             return [_invitation_from_index(e) for e in live[:LIST_LENGTH]]
 
         playing = newest(hosted + invited, OPEN)[:LIST_LENGTH]
-        by_id = {g.id: g for g in self._batch_get([e["GameId"]["S"] for e in playing])}
+        over = newest(hosted + invited, FINISHED)[:LIST_LENGTH]
+        levels = self._levels.known([_id(e) for e in over if "OpponentId" not in e])
+        unknown = [i for i, level in levels.items() if level is None]
+        by_id = {g.id: g for g in self._batch_get([_id(e) for e in playing] + unknown)}
+        for game_id in unknown:
+            levels[game_id] = self._levels.keep(game_id, by_id.get(game_id))
         # Games from before invitations had their own StatusDate may still be pending.
-        games = [by_id[i] for i in (e["GameId"]["S"] for e in playing) if i in by_id]
+        games = [by_id[i] for i in (_id(e) for e in playing) if i in by_id]
         older = [g for g in games if g.status is Status.PENDING]
-        finished = [_finished_from_index(e) for e in newest(hosted + invited, FINISHED)]
         return Lists(
             invites=pending(invited) + [g for g in older if g.opponent == player],
             sent=pending(hosted) + [g for g in older if g.host == player],
             in_progress=[g for g in games if g.status is Status.IN_PROGRESS],
-            finished=finished[:LIST_LENGTH],
+            finished=[replace(_finished_from_index(e), level=levels.get(_id(e))) for e in over],
         )
 
     def _entries(self, index: str, key: str, player: str, live_after: str) -> list[dict[str, Any]]:
@@ -102,7 +117,7 @@ class Listing:
         One page usually holds them all. When it does not, the invitations and the finished
         games it could not reach are read by their own StatusDate prefix, LIST_LENGTH each.
         """
-        query = {
+        query: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": index,
             "KeyConditionExpression": f"{key} = :p",
@@ -118,25 +133,25 @@ class Listing:
             last = entries[-1]["StatusDate"]["S"] if entries else ""
             if not last.startswith(FINISHED):
                 live = f"{key} = :p AND StatusDate BETWEEN :from AND :to"
-                entries += self._client.query(
-                    **query
-                    | {
-                        "KeyConditionExpression": live,
-                        "ExpressionAttributeValues": {":p": s(player), **invited_range(live_after)},
-                        "Limit": LIST_LENGTH,
-                    }
-                )["Items"]
+                entries += self._more(query, live, invited_range(live_after))
             finished = sum(e["StatusDate"]["S"].startswith(FINISHED) for e in entries)
             if finished < LIST_LENGTH:
-                entries += self._client.query(
-                    **query
-                    | {
-                        "KeyConditionExpression": f"{key} = :p AND begins_with(StatusDate, :f)",
-                        "ExpressionAttributeValues": {":p": s(player), ":f": s(FINISHED)},
-                        "Limit": LIST_LENGTH,
-                    }
-                )["Items"]
-        return list({e["GameId"]["S"]: e for e in entries}.values())
+                over = f"{key} = :p AND begins_with(StatusDate, :f)"
+                entries += self._more(query, over, {":f": s(FINISHED)})
+        return list({_id(e): e for e in entries}.values())
+
+    def _more(
+        self, query: dict[str, Any], condition: str, values: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Read LIST_LENGTH more of the player's entries: those `condition` picks."""
+        player = query["ExpressionAttributeValues"][":p"]
+        narrower = {
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": {":p": player, **values},
+            "Limit": LIST_LENGTH,
+        }
+        items: list[dict[str, Any]] = self._client.query(**query | narrower)["Items"]
+        return items
 
     def _batch_get(self, game_ids: list[str]) -> list[Game]:
         games: list[Game] = []
@@ -156,6 +171,34 @@ class Listing:
         return games
 
 
+class _Levels:
+    """The levels of finished games against the computer that this process has read.
+
+    A finished game's level never changes, so what is kept is never stale; the oldest goes
+    first once `size` are kept. Shared by the threads of a process, hence the lock.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._kept: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def known(self, game_ids: list[str]) -> dict[str, str | None]:
+        """Return the level kept for each of `game_ids` (None: not kept, to be read)."""
+        with self._lock:
+            return {i: self._kept.get(i) for i in game_ids}
+
+    def keep(self, game_id: str, game: Game | None) -> str | None:
+        """Remember the level of `game` as read (None: not found); return it."""
+        level = game.level if game is not None else None
+        if level is not None:
+            with self._lock:
+                self._kept[game_id] = level
+                while len(self._kept) > self._size:
+                    self._kept.popitem(last=False)
+        return level
+
+
 def _backoff(attempt: int) -> None:
     time.sleep(0.05 * 2**attempt)
 
@@ -173,8 +216,12 @@ def _invitation_from_index(entry: dict[str, Any]) -> Game:
     )
 
 
+def _id(entry: dict[str, Any]) -> str:
+    return str(entry["GameId"]["S"])
+
+
 def _finished_from_index(entry: dict[str, Any]) -> Game:
-    """Build a finished game from its index entry, which holds all a list needs."""
+    """Build a finished game from its index entry (for one against the computer: no level)."""
     return Game(
         id=entry["GameId"]["S"],
         host=entry["HostId"]["S"],
