@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from playwright.sync_api import Locator, expect
+from playwright.sync_api import Locator, Route, expect
 
 from .conftest import PlayerFactory
 from .players import SEE_MOVE_WITHIN, TIE, BrowserPlayer, board_after, play
@@ -62,6 +62,31 @@ def refused_streams_only(player: BrowserPlayer) -> list[str]:
     """The player's failures, but the streams refused (503) while the bus was out."""
     stream = re.compile(r"503 GET \S+/events\?tab=\w+")
     return [f for f in player.failures if not stream.fullmatch(f)]
+
+
+def test_what_lands_between_the_home_pages_render_and_its_stream_reaches_it(
+    whole_stack: Stack, players: PlayerFactory
+) -> None:
+    """The home page's gap: an invitation sent after the page was rendered and before its
+    stream opened is in neither; the page reads its lists once its stream is open."""
+    host, guest = players(whole_stack.url).sign_up(), players(whole_stack.url).sign_up()
+    held: list[Route] = []
+    stream = re.compile(r".*/api/me/events(\?.*)?$")
+    guest.page.route(stream, lambda route: held.append(route))  # answered below
+    try:
+        guest.page.goto("/")  # rendered; its stream is held back
+        wait_until(guest, lambda: bool(held), 10, "the home page asks for its stream")
+        host.invite(guest)  # lands in the gap: its notice reaches no stream of the guest's
+        invitations = guest.page.locator("[data-list=invites] .row")
+        expect(invitations).to_have_count(0)
+        held[0].continue_()
+        expect(invitations.filter(has_text=f"{host.name} invited you")).to_be_visible(
+            timeout=PUSHED_WITHIN * 1000
+        )
+        expect(guest.page.locator("#home-news")).to_have_text(f"{host.name} invited you to a game.")
+    finally:
+        guest.page.unroute(stream)
+    assert host.failures == guest.failures == []
 
 
 @pytest.mark.parametrize("how", ["frozen", "killed"])
