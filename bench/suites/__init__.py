@@ -21,6 +21,7 @@ SUITES = (
     "designs",  # table designs that would write less per game
     "compare",  # a baseline git ref against this tree
     "cuts",  # app CPU per request, each cut off and on
+    "lighter",  # CPU per DynamoDB call and per request, before and after issue 27's 1 and 3
 )
 
 
