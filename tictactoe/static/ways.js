@@ -65,13 +65,17 @@
     where.hidden = !message;
   }
 
-  // The game page, asking for at least the version the answer named (its ETag), if any.
+  // The game page, asking for at least the version the answer named (its ETag), if any. A
+  // waiting card stops saying "Looking for an opponent…" at once: the game may take a moment.
   function go(game, etag) {
     stop();
     kept.clear();
     phase = "leaving";
     const version = etag ? parseInt(etag.replace(/^W\//, "").replace(/"/g, ""), 10) : 0;
     news.textContent = "Opening the game…";
+    const looking = card.querySelector('[data-pairing="waiting"] .waiting');
+    if (looking && looking.lastChild) looking.lastChild.textContent = "Opening the game…";
+    buttons.cancel.disabled = true;
     location.assign(`/games/${encodeURIComponent(game.id)}${version ? `?v=${version}` : ""}`);
   }
 
