@@ -20,6 +20,8 @@ from bench.suites.capacity.why import WHY
 
 __all__ = ["METHOD", "STAGE", "WHY", "rows", "run", "sections"]
 STAGE = "app"
+# New reads and writes priced by hand, with their reasons: written into the report as they are.
+REASONS = Path(__file__).with_name("reasons.md")
 log = logging.getLogger("bench")
 # Scenarios: (key suffix, players have a history, players have pictures, how the rows say it).
 SCENARIOS = (
@@ -112,6 +114,8 @@ def sections(results: dict[str, Any]) -> list[str]:
         "",
         *usage_tables(tie),
         *_waiting(results["waiting"]),
+        *REASONS.read_text().splitlines(),
+        "",
     ]
 
 
