@@ -59,10 +59,10 @@ _ATTEMPTS = 3
 class Rematches:
     """The rematch protocol and open challenges on one Games table."""
 
-    def __init__(self, table: GameTable, answers: Answers, computer: ComputerGames) -> None:
+    def __init__(self, table: GameTable, answers: Answers, computer_games: ComputerGames) -> None:
         self._games = table
         self._answers = answers  # accepts a rematch invitation for its invited player
-        self._computer = computer  # checks a player's room for one more game against it
+        self._computer = computer_games  # checks a player's room for one more game against it
 
     def challenge(self, host: str, picture: str | None, moment: float) -> Game:
         """Store a new open challenge from `host`, created at epoch `moment`."""
