@@ -28,6 +28,23 @@ _OUT_OF_REACH = """() => {
 }"""
 
 
+# The focused cell's ring and the winning line's mark, as drawn, and the ring's contrast
+# against the page behind it (WCAG's relative luminance).
+_RING_AND_LINE = """(cell) => {
+  const style = getComputedStyle(cell);
+  const rgb = (text) => text.match(/[\\d.]+/g).slice(0, 3).map((v) => Number(v) / 255);
+  const linear = (v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+  const lum = ([r, g, b]) => 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+  const ring = lum(rgb(style.outlineColor));
+  const page = lum(rgb(getComputedStyle(document.documentElement).backgroundColor));
+  return {
+    ring: style.outlineColor, ringStyle: style.outlineStyle,
+    offset: parseFloat(style.outlineOffset), line: style.borderTopColor,
+    contrast: (Math.max(ring, page) + 0.05) / (Math.min(ring, page) + 0.05),
+  };
+}"""
+
+
 def fits(page: Page) -> None:
     """Every control is on screen and big enough to tap; nothing scrolls sideways."""
     page.wait_for_load_state("load")  # measure with the stylesheet applied
@@ -55,6 +72,9 @@ def keyboard_move(
         player.screenshot(shot)
     player.page.keyboard.press(key)
     expect(cell).to_have_text(mark)
+    # The keyboard's place stays on the cell just played, with its ring, as the game goes on.
+    expect(cell).to_be_focused()
+    assert cell.evaluate("el => el.matches(':focus-visible')"), "the played cell lost its ring"
 
 
 def test_phone_width_and_keyboard_alone(
@@ -82,6 +102,15 @@ def test_phone_width_and_keyboard_alone(
 
     expect(guest.status).to_have_text("You won!")
     expect(host.status).to_have_text(f"{guest.name} won.")
+    # The winning move's cell keeps the focus: its ring is not the winning line's mark.
+    winning = guest.cell(WIN[-1])
+    expect(winning).to_be_focused()
+    expect(winning).to_have_class("cell x win")
+    drawn = winning.evaluate(_RING_AND_LINE)
+    assert drawn["ring"] != drawn["line"], drawn
+    assert drawn["ringStyle"] == "solid" and drawn["offset"] > 0, drawn  # around the cell
+    assert drawn["contrast"] >= 3, drawn  # WCAG 2.2's minimum for a focus indicator
+    guest.screenshot(artifacts / "phone-game-won-focus.png")
     assert host.board() == board_after(WIN)
     assert host.failures == guest.failures == []
 

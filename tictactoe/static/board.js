@@ -18,6 +18,7 @@
     const replay = document.getElementById("replay");
     const replayAt = document.getElementById("replay-at");
     const claim = document.getElementById("claim");
+    const nudge = root.querySelector(".nudge"); // "Tell me when it's my turn" (nudge.js)
     const sentences = JSON.parse(root.dataset.sentences);
     const timeoutMs = Number(root.dataset.timeout || 0) * 1000;
     const game = JSON.parse(root.dataset.game);
@@ -78,7 +79,14 @@
         const won = line.includes(i);
         cell.textContent = mark;
         cell.className = "cell" + (mark ? " " + mark.toLowerCase() : "") + (won ? " win" : "");
-        cell.disabled = busy || !playable || mark !== "";
+        // A disabled button drops the keyboard's focus to the page: the cell that has it (the
+        // one just played) stays focusable and says it is unavailable instead, so a keyboard
+        // player keeps their place on the board; game.js ignores a press on it.
+        const blocked = busy || !playable || mark !== "";
+        const keep = blocked && cell === document.activeElement;
+        cell.disabled = blocked && !keep;
+        if (keep) cell.setAttribute("aria-disabled", "true");
+        else cell.removeAttribute("aria-disabled");
         const row = Math.floor(i / 3) + 1, col = (i % 3) + 1;
         cell.setAttribute("aria-label", `Row ${row}, column ${col}: ${mark || "empty"}${won ? ", winning line" : ""}`);
       });
@@ -86,6 +94,7 @@
       form.elements.state.value = view.state;
       statusLine.textContent = statusText(g);
       root.querySelectorAll("[data-when]").forEach((el) => { el.hidden = el.dataset.when !== g.status; });
+      if (nudge) nudge.hidden = g.status === "FINISHED"; // no turn will come: nothing to tell
       if (claim) {
         const due = g.updated_at === serverSaidClaimable || Date.now() >= claimableAt(g);
         claim.hidden = g.status !== "IN_PROGRESS" || g.turn === me || !due;

@@ -37,6 +37,8 @@
   const othersToAct = () => !gone && (
     (view.game.status === "PENDING" && view.game.host === view.me) ||
     (view.game.status === "IN_PROGRESS" && view.game.turn !== view.me));
+  // One notification per turn, whichever page of this browser tells it (home.js tags alike).
+  const turnTag = (g) => `turn-${g.id}-${(g.moves || []).length}`;
   const cellName = (i) => `row ${Math.floor(i / 3) + 1}, column ${(i % 3) + 1}`;
 
   // A state (an ETag's value) is "<version>-<board>".
@@ -59,7 +61,11 @@
     }
     if (next) view.state = next;
     view.draw();
-    if (document.hidden && view.myTurn(view.game) && !wasMyTurn) document.title = `Your turn · ${title}`;
+    if (document.hidden && view.myTurn(view.game) && !wasMyTurn) {
+      document.title = `Your turn · ${title}`;
+      const other = json.host === view.me ? json.opponent : json.host;
+      window.nudge(`Your turn against ${view.nameOf(other)}`, turnTag(json)); // nudge.js
+    }
   }
 
   // The answer to the player's own move (the board stays busy until it is shown). Against the
@@ -189,7 +195,9 @@
 
   document.getElementById("board").addEventListener("submit", (event) => {
     event.preventDefault();
-    const cell = Number(event.submitter && event.submitter.value);
+    const button = event.submitter;
+    if (!button || view.busy || button.getAttribute("aria-disabled") === "true") return; // board.js
+    const cell = Number(button.value);
     if (Number.isInteger(cell)) play(cell);
   });
   const dialog = document.getElementById("resign-dialog");

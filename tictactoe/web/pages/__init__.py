@@ -6,7 +6,7 @@ account (sign-up, login, the profile, the picture, the password, deleting the ac
 
 from __future__ import annotations
 
-from tictactoe.web.pages import account, playing
+from tictactoe.web.pages import account, playing, when
 from tictactoe.web.pages.blueprint import bp
 
-__all__ = ["account", "bp", "playing"]
+__all__ = ["account", "bp", "playing", "when"]
