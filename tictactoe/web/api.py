@@ -18,7 +18,7 @@ from tictactoe.web import auth, wiring
 from tictactoe.web.current import backend
 from tictactoe.web.layers import inputs
 from tictactoe.web.pictures import SMALL, accepts_upload, picture_url, uploaded
-from tictactoe.web.present import game_json, game_response, player_json, seen_board
+from tictactoe.web.present import game_json, game_response, player_json, seen_board, unchanged
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -147,7 +147,7 @@ def list_games() -> ResponseReturnValue:
 @auth.signed_in
 def get_game(game_id: str) -> ResponseReturnValue:
     game = games.game(backend().games, game_id)
-    return game_response(game).make_conditional(request)  # 304 when If-None-Match names this state
+    return unchanged(game, request) or game_response(game)
 
 
 @bp.post("/games/<game_id:game_id>/accept")

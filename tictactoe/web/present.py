@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Response, jsonify
+from flask import Request, Response, jsonify
 
 from tictactoe.rules import ratings
 from tictactoe.rules.board import EMPTY, Game, Seen, claimable_at
@@ -57,6 +57,20 @@ def game_response(game: Game, status: int = 200) -> Response:
     response = jsonify(game_json(game))
     response.status_code = status
     response.set_etag(etag(game))
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def unchanged(game: Game, request: Request) -> Response | None:
+    """Return the 304 a poll gets when its If-None-Match names the game's state, else None.
+
+    Checked before the game's JSON is built: most polls are answered so, and the JSON (with
+    two picture URLs) is a tenth of a poll's CPU."""
+    tag = etag(game)
+    if not request.if_none_match.contains_weak(tag):
+        return None
+    response = Response(status=304)
+    response.set_etag(tag)
     response.headers["Cache-Control"] = "no-cache"
     return response
 
