@@ -1,5 +1,9 @@
 """The push bus (tictactoe/adapters/bus.py) on a real redis-server of this module's own.
 
+A notice reaches the listeners subscribed to one of its topics, and only those; a listener
+that unsubscribed hears no more. During a deploy, instances of the release before (one classic
+channel, PUBLISH and SUBSCRIBE) and of this one hear each other, each notice once.
+
 Publishing never raises and never waits, whatever the bus does: down (nothing listens on the
 port), stalled (a socket that accepts and never answers) or gone mid-way (the server stopped).
 A failure is logged once per outage. The subscription reports itself down and up again.
@@ -24,7 +28,7 @@ from tictactoe.adapters import bus as buses
 from tictactoe.adapters.bus import Bus
 from tictactoe.rules import notices
 from tictactoe.rules.board import Game
-from tictactoe.rules.notices import Changed, Gone, Notice, Revoked
+from tictactoe.rules.notices import GAME, PLAYER, SESSIONS, Changed, Gone, Notice, Revoked, Topic
 
 NOTICES: list[Notice] = [
     Changed("game0001", 3, ("alice", "bob")),
@@ -50,19 +54,34 @@ class Listener:
     """What the subscription tells: notices and up/down, in queues the test reads."""
 
     def __init__(self) -> None:
-        self.notices: queue.Queue[Notice] = queue.Queue()
+        self.heard: queue.Queue[tuple[Notice, Topic | None]] = queue.Queue()
         self.states: queue.Queue[bool] = queue.Queue()
 
-    def listen(self, bus: Bus) -> Listener:
-        bus.listen(self.notices.put, self.states.put)
+    def listen(self, bus: Bus, *topics: Topic) -> Listener:
+        bus.listen(lambda notice, topic: self.heard.put((notice, topic)), self.states.put)
         assert self.states.get(timeout=WAIT) is True
+        bus.subscribe(topics)
+        assert bus.confirmed(bus.marks(topics), WAIT)
         return self
 
     def notice(self) -> Notice:
-        return self.notices.get(timeout=WAIT)
+        return self.heard.get(timeout=WAIT)[0]
 
     def state(self) -> bool:
         return self.states.get(timeout=WAIT)
+
+    @property
+    def notices(self) -> queue.Queue[tuple[Notice, Topic | None]]:
+        return self.heard
+
+    def everything(self, quiet: float = 0.3) -> list[tuple[Notice, Topic | None]]:
+        """What it heard until nothing more came for `quiet` seconds."""
+        found = []
+        while True:
+            try:
+                found.append(self.heard.get(timeout=quiet))
+            except queue.Empty:
+                return found
 
 
 def channel(name: str) -> str:
@@ -77,41 +96,137 @@ def warnings_of(caplog: pytest.LogCaptureFixture) -> list[str]:
     ]
 
 
-def test_every_notice_published_reaches_every_listener(server: RedisServer) -> None:
-    name = channel("fanout")
-    first, second = (
-        Listener().listen(Bus(server.url, name)),
-        Listener().listen(Bus(server.url, name)),
-    )
-    publisher = Bus(server.url, name)  # another instance
+def test_every_notice_reaches_the_listeners_of_its_topics_and_no_other(
+    server: RedisServer,
+) -> None:
+    prefix = f"t{time.monotonic_ns()}:"
+    game = Listener().listen(Bus(server.url, None, prefix=prefix), Topic(GAME, "game0001"))
+    bob = Topic(PLAYER, "bob"), Topic(SESSIONS, "bob")
+    bobs = Listener().listen(Bus(server.url, None, prefix=prefix), *bob)
+    stranger = Listener().listen(Bus(server.url, None, prefix=prefix), Topic(PLAYER, "carol"))
+    publisher = Bus(server.url, None, prefix=prefix)  # another instance
     for notice in NOTICES:
         publisher.publish(notice)
-    assert [first.notice() for _ in NOTICES] == NOTICES
-    assert [second.notice() for _ in NOTICES] == NOTICES
+    assert game.everything() == [(NOTICES[0], Topic(GAME, "game0001"))]
+    assert bobs.everything() == [(NOTICES[0], bob[0]), (NOTICES[1], bob[0]), (NOTICES[3], bob[1])]
+    assert stranger.everything() == []
+
+
+def test_a_topic_unsubscribed_is_heard_no_more(server: RedisServer) -> None:
+    prefix, topic = f"t{time.monotonic_ns()}:", Topic(GAME, "game0001")
+    listening = Bus(server.url, None, prefix=prefix)
+    heard = Listener().listen(listening, topic)
+    publisher = Bus(server.url, None, prefix=prefix)
+    publisher.publish(NOTICES[0])
+    assert heard.notice() == NOTICES[0]
+    listening.unsubscribe([topic])
+    publisher.publish(NOTICES[0])
+    listening.subscribe([Topic(GAME, "game0002")])  # confirmed after the unsubscription
+    assert listening.confirmed(listening.marks([Topic(GAME, "game0002")]), WAIT)
+    assert heard.everything() == []
+    assert listening.received["sharded"] == 1  # the bus itself no longer sends it here
+
+
+def test_what_is_published_once_a_subscription_is_confirmed_is_heard(
+    server: RedisServer,
+) -> None:
+    """The stream's read after `open` misses nothing: confirmed means the bus delivers."""
+    prefix = f"t{time.monotonic_ns()}:"
+    listening = Bus(server.url, None, prefix=prefix)
+    heard = Listener().listen(listening)
+    raw = redis.Redis.from_url(server.url)
+    try:
+        for n in range(50):
+            topic = Topic(GAME, f"game{n:04}")
+            listening.subscribe([topic])
+            assert listening.confirmed(listening.marks([topic]), WAIT)
+            raw.spublish(listening.channel(topic), notices.encode(Changed(topic.name, 1, ())))
+            assert heard.heard.get(timeout=WAIT) == (Changed(topic.name, 1, ()), topic)
+    finally:
+        raw.close()
+
+
+def test_a_subscription_asked_of_a_bus_that_is_down_is_not_confirmed(tmp_path: Path) -> None:
+    own = RedisServer(tmp_path)
+    own.start()
+    try:
+        listening = Bus(own.url, None, prefix="t:")
+        heard = Listener().listen(listening)
+        own.stop()
+        assert heard.state() is False
+        listening.subscribe([Topic(GAME, "game0001")])  # never raises
+        assert not listening.confirmed(listening.marks([Topic(GAME, "game0001")]), 0.5)
+    finally:
+        own.stop()
+
+
+# -- a deploy: the release before publishes and listens on one classic channel only -----------
+
+
+def test_during_a_deploy_old_and_new_instances_hear_each_other_once(server: RedisServer) -> None:
+    old_channel, prefix = channel("old"), f"t{time.monotonic_ns()}:"
+    new = Listener().listen(Bus(server.url, old_channel, prefix=prefix), Topic(PLAYER, "bob"))
+    raw = redis.Redis.from_url(server.url)
+    old = raw.pubsub()  # an old instance's stream process: the classic channel, all of it
+    try:
+        old.subscribe(old_channel)
+        assert old.get_message(timeout=WAIT)["type"] == "subscribe"
+        Bus(server.url, old_channel, prefix=prefix).publish(NOTICES[0])  # a new web worker
+        heard_old = old.get_message(timeout=WAIT)
+        assert notices.decode(heard_old["data"]) == NOTICES[0]  # as the old release decodes
+        raw.publish(old_channel, notices.encode(NOTICES[1]))  # an old web worker
+        assert new.everything() == [(NOTICES[0], Topic(PLAYER, "bob")), (NOTICES[1], None)]
+    finally:
+        old.close()
+        raw.close()
+
+
+def test_the_next_release_neither_publishes_nor_listens_on_the_old_channel(
+    server: RedisServer,
+) -> None:
+    old_channel, prefix = channel("gone"), f"t{time.monotonic_ns()}:"
+    new = Listener().listen(Bus(server.url, None, prefix=prefix), Topic(PLAYER, "bob"))
+    raw = redis.Redis.from_url(server.url)
+    old = raw.pubsub()
+    try:
+        old.subscribe(old_channel)
+        assert old.get_message(timeout=WAIT)["type"] == "subscribe"
+        Bus(server.url, None, prefix=prefix).publish(NOTICES[0])
+        raw.publish(old_channel, notices.encode(NOTICES[1]))
+        assert new.everything() == [(NOTICES[0], Topic(PLAYER, "bob"))]
+        only = old.get_message(timeout=WAIT)  # the old channel carries the old one's alone
+        assert notices.decode(only["data"]) == NOTICES[1]
+        assert old.get_message(timeout=0.3) is None
+    finally:
+        old.close()
+        raw.close()
 
 
 def test_a_game_crosses_signed_and_only_instances_holding_a_key_take_it(
     server: RedisServer,
 ) -> None:
-    name, new, old = channel("signed"), notices.key("new secret"), notices.key("old secret")
+    prefix, new, old = f"t{time.monotonic_ns()}:", notices.key("new secret"), notices.key("old")
     game = Game.invitation("game0001", "alice", "bob", "2026-01-01T00:00:00Z")
-    rotated = Listener().listen(Bus(server.url, name, keys=(new, old)))
-    stranger = Listener().listen(Bus(server.url, name, keys=(notices.key("another app"),)))
-    Bus(server.url, name, keys=(old,)).publish(notices.changed(game))  # not yet rotated
+    topic = Topic(GAME, game.id)
+    rotated = Listener().listen(Bus(server.url, None, (new, old), prefix), topic)
+    stranger = Listener().listen(Bus(server.url, None, (notices.key("another"),), prefix), topic)
+    Bus(server.url, None, keys=(old,), prefix=prefix).publish(notices.changed(game))
     assert rotated.notice() == notices.changed(game)
     assert stranger.notice() == replace(notices.changed(game), game=None)  # it must read
 
 
-def test_anything_else_on_the_channel_is_ignored(server: RedisServer) -> None:
-    name = channel("junk")
-    heard = Listener().listen(Bus(server.url, name))
+def test_anything_else_on_the_channels_is_ignored(server: RedisServer) -> None:
+    old_channel, prefix = channel("junk"), f"t{time.monotonic_ns()}:"
+    listening = Bus(server.url, old_channel, prefix=prefix)
+    heard = Listener().listen(listening, Topic(GAME, "game0001"))
     raw = redis.Redis.from_url(server.url)
     try:
         for junk in (b"", b"nonsense", b"\xff\xfe", b"[1, 2]", b'{"game": 5}', b"null"):
-            raw.publish(name, junk)
+            raw.publish(old_channel, junk)
+            raw.spublish(listening.channel(Topic(GAME, "game0001")), junk)
     finally:
         raw.close()
-    Bus(server.url, name).publish(NOTICES[0])
+    Bus(server.url, old_channel, prefix=prefix).publish(NOTICES[0])
     assert heard.notice() == NOTICES[0]  # the first real notice, nothing before it
     assert heard.notices.empty() and heard.states.empty()  # and the subscription is still up
 
@@ -162,9 +277,8 @@ def test_the_subscription_says_when_the_bus_goes_down_and_comes_back(
     own = RedisServer(tmp_path)  # this test stops its server: one of its own
     own.start()
     try:
-        name = channel("outage")
-        bus = Bus(own.url, name)
-        heard = Listener().listen(bus)
+        bus = Bus(own.url, channel("outage"))
+        heard = Listener().listen(bus, Topic(GAME, "game0001"))
         with caplog.at_level(logging.INFO, logger=buses.__name__):
             own.stop()
             assert heard.state() is False
@@ -176,6 +290,9 @@ def test_the_subscription_says_when_the_bus_goes_down_and_comes_back(
             assert len(warnings_of(caplog)) == 1, warnings_of(caplog)
             own.start()  # back, on the same port
             assert eventually(lambda: _next_true(heard))
+            # Its streams ended with the outage; a new one subscribes on the new connection.
+            bus.subscribe([Topic(GAME, "game0001")])
+            assert bus.confirmed(bus.marks([Topic(GAME, "game0001")]), WAIT)
             bus.publish(NOTICES[0])
             assert _first(heard, NOTICES[0])  # notices flow again
         assert any("answers again" in r.getMessage() for r in caplog.records)
@@ -195,6 +312,6 @@ def _first(heard: Listener, wanted: Notice) -> bool:
     """Notices published while the bus was down are lost or late: wait for `wanted`."""
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:
-        if heard.notices.get(timeout=WAIT) == wanted:
+        if heard.notices.get(timeout=WAIT)[0] == wanted:
             return True
     return False

@@ -17,8 +17,9 @@ import pytest
 
 from tictactoe.rules import notices
 from tictactoe.rules.board import Game
-from tictactoe.rules.notices import Changed, Gone, Notice, Revoked
+from tictactoe.rules.notices import Changed, Gone, Notice, Revoked, Topic
 from tictactoe.services import hub as hubs
+from tictactoe.services import stream as kept
 from tictactoe.services.hub import Closed, Down, Event, Hub, Stream, TooManyStreams
 from tictactoe.store import NotFound, Unavailable
 
@@ -27,22 +28,51 @@ QUIET = 0.2  # how long "nothing comes" is watched for
 
 
 class FakeBus:
-    """Stands in for tictactoe.adapters.bus.Bus: the test says what the subscription hears."""
+    """Stands in for tictactoe.adapters.bus.Bus: the test says what the subscription hears.
+
+    Like the bus, it hears a topic only while subscribed to it, and confirms each subscription
+    at once (or never, when `confirming` is False); `tell` publishes as the bus does.
+    """
 
     def __init__(self, up: bool = True) -> None:
         self.up = up
-        self.on_notice: Callable[[Notice], None] = lambda notice: None
+        self.on_notice: Callable[[Notice, Topic | None], None] = lambda notice, topic: None
         self.on_state: Callable[[bool], None] = lambda up: None
         self.listens = 0
+        self.topics: set[Topic] = set()
+        self.commands: list[tuple[str, Topic]] = []
+        self.confirming = True
 
-    def listen(self, on_notice: Callable[[Notice], None], on_state: Callable[[bool], None]) -> Any:
+    def listen(self, on_notice: Callable[[Notice, Topic | None], None], on_state: Any) -> Any:
         self.on_notice, self.on_state = on_notice, on_state
         self.listens += 1
         if self.up:
             on_state(True)
 
+    def subscribe(self, topics: Any) -> None:
+        for topic in topics:
+            self.topics.add(topic)
+            self.commands.append(("subscribe", topic))
+
+    def unsubscribe(self, topics: Any) -> None:
+        for topic in topics:
+            self.topics.discard(topic)
+            self.commands.append(("unsubscribe", topic))
+
+    def marks(self, topics: Any) -> dict[Topic, int]:
+        return dict.fromkeys(topics, 0)
+
+    def confirmed(self, marks: Any, timeout: float) -> bool:
+        return self.confirming
+
     def tell(self, notice: Notice) -> None:
-        self.on_notice(notice)
+        for topic in notices.topics(notice):
+            if topic in self.topics:
+                self.on_notice(notice, topic)
+
+    def tell_legacy(self, notice: Notice) -> None:
+        """As an instance of the release before heard on the old single channel."""
+        self.on_notice(notice, None)
 
 
 class Games:
@@ -202,9 +232,130 @@ def test_a_read_newer_than_its_notice_is_sent_and_that_notice_is_then_stale(
 
 def test_a_player_stream_remembers_a_bounded_number_of_games(hub: Hub, games: Games) -> None:
     stream = hub.open("alice", 0)
-    for n in range(10 * hubs.QUEUE):
+    for n in range(10 * kept.QUEUE):
         assert stream.fresh(games.add(f"game{n:04}", "alice", "bob"))
-    assert len(stream.sent) <= 4 * hubs.QUEUE
+    assert len(stream.sent) <= 4 * kept.QUEUE
+
+
+# -- two web workers publishing one game's changes out of order ------------------------------
+# Worker B's change (version 3) reaches the bus before worker A's (version 2). A player's own
+# stream, which remembers a bounded number of games, must still never send 2 after 3: the
+# page would end on the older state and the change of version 3 would be lost to it.
+
+
+def _fill(hub: Hub, bus: FakeBus, games: Games, stream: Stream, first: int, count: int) -> None:
+    """Tell `stream`'s player of `count` new games of theirs, each sent once (as they play)."""
+    for n in range(first, first + count):
+        game = games.add(f"other{n:04}", "carol", "bob")
+        bus.tell(notices.changed(game))
+        assert got(stream) == Event(game.id, game)
+
+
+def test_a_players_stream_never_goes_back_to_a_state_older_than_it_sent(
+    hub: Hub, bus: FakeBus, games: Games
+) -> None:
+    stream = hub.open("bob", 0)
+    game = games.add("game0001", "alice", "bob")
+    bus.tell(notices.changed(game))
+    assert got(stream) == Event(game.id, game)  # the first game its stream remembers
+    _fill(hub, bus, games, stream, 0, 4 * kept.QUEUE - 1)  # its memory is full
+    b, a = replace(game, version=3, board="XO-------"), replace(game, version=2, board="X--------")
+    bus.tell(notices.changed(b))  # worker B's change first
+    assert got(stream) == Event(game.id, b)
+    _fill(hub, bus, games, stream, 4 * kept.QUEUE, 1)  # one more game: one is forgotten
+    bus.tell(notices.changed(a))  # worker A's, late
+    nothing(stream)  # (forgetting the game changed last, it sent version 2 after 3)
+
+
+def test_no_stream_goes_back_even_once_its_memory_forgot_the_game(
+    hub: Hub, bus: FakeBus, games: Games
+) -> None:
+    stream = hub.open("bob", 0)
+    game = games.add("game0001", "alice", "bob", version=3)
+    bus.tell(notices.changed(game))
+    assert got(stream) == Event(game.id, game)
+    _fill(hub, bus, games, stream, 0, 4 * kept.QUEUE + 1)  # it forgot game0001 for sure
+    assert game.id not in stream.sent
+    bus.tell(notices.changed(replace(game, version=2)))  # signed, late
+    bus.tell(Changed(game.id, 2, ("alice", "bob")))  # unsigned, late: no read needed either
+    nothing(stream)
+    assert games.reads == []
+
+
+# -- topics: a process hears what its streams need ----------------------------------------
+
+
+def test_streams_subscribe_to_what_they_need_and_the_last_to_close_unsubscribes(
+    hub: Hub, bus: FakeBus
+) -> None:
+    game, own = Topic("g", "game0001"), Topic("p", "alice")
+    sessions = Topic("s", "alice")
+    first = hub.open("alice", 0, "game0001")
+    assert bus.topics == {game, sessions}
+    second = hub.open("alice", 0, "game0001")  # another tab on the same game
+    mine = hub.open("alice", 0)
+    assert bus.topics == {game, own, sessions}
+    assert [c for c in bus.commands if c[0] == "subscribe"].count(("subscribe", game)) == 1
+    hub.close(first)
+    hub.close(first)  # closed twice (its response and its generator): counted once
+    assert bus.topics == {game, own, sessions}
+    hub.close(second)
+    assert bus.topics == {own, sessions}
+    hub.close(mine)
+    assert bus.topics == set() and hub.topics() == set()
+
+
+def test_a_tabs_next_stream_keeps_the_topics_its_last_one_shared(hub: Hub, bus: FakeBus) -> None:
+    hub.open("alice", 0, "game0001", tab="tab-00001")
+    before = list(bus.commands)
+    hub.open("alice", 0, "game0001", tab="tab-00001")  # a reload of the same page
+    assert bus.commands == before  # nothing unsubscribed and subscribed again
+
+
+def test_a_stream_whose_subscription_is_not_confirmed_is_refused(hub: Hub, bus: FakeBus) -> None:
+    hub.open("bob", 0)
+    bus.confirming = False  # the bus takes the command and never confirms it
+    with pytest.raises(Down):
+        hub.open("alice", 0, "game0001")
+    assert hub.count() == 1 and bus.topics == {Topic("p", "bob"), Topic("s", "bob")}
+
+
+def test_each_stream_gets_a_change_once_though_its_process_hears_it_on_three_topics(
+    hub: Hub, bus: FakeBus, games: Games
+) -> None:
+    game = games.add("game0001", "alice", "bob")
+    streams = [hub.open("alice", 0, game.id), hub.open("alice", 0), hub.open("bob", 0)]
+    moved = replace(game, version=2)
+    bus.tell(notices.changed(moved))  # heard on tt:g:game0001, tt:p:alice and tt:p:bob
+    for stream in streams:
+        assert got(stream) == Event(game.id, moved)
+        nothing(stream)
+    bus.tell(Gone(game.id, ("alice", "bob")))
+    for stream in streams:
+        assert got(stream) == Event(game.id, None)
+        nothing(stream)
+
+
+def test_a_revocation_on_the_players_sessions_ends_their_game_streams_too(
+    hub: Hub, bus: FakeBus
+) -> None:
+    streams = [hub.open("alice", 1, "game0001"), hub.open("alice", 1)]
+    bus.tell(Revoked("alice", 2))
+    for stream in streams:
+        assert got(stream) == Closed("the session ended")
+    assert bus.topics == set()
+
+
+def test_notices_of_the_release_before_on_the_old_channel_reach_every_stream_wanting_them(
+    hub: Hub, bus: FakeBus, games: Games
+) -> None:
+    game = games.add("game0001", "alice", "bob")
+    streams = [hub.open("alice", 1, game.id), hub.open("bob", 1), hub.open("carol", 1)]
+    bus.tell_legacy(notices.changed(game))
+    assert [got(s) for s in streams[:2]] == [Event(game.id, game)] * 2
+    nothing(streams[2])
+    bus.tell_legacy(Revoked("bob", None))
+    assert got(streams[1]) == Closed("the session ended")
 
 
 def test_a_game_that_cannot_be_found_is_gone(hub: Hub, bus: FakeBus, games: Games) -> None:
@@ -354,11 +505,11 @@ def test_streams_without_a_tab_replace_nothing(hub: Hub) -> None:
 def test_a_stream_that_falls_behind_is_closed(
     monkeypatch: pytest.MonkeyPatch, bus: FakeBus, games: Games
 ) -> None:
-    monkeypatch.setattr(hubs, "QUEUE", 3)
+    monkeypatch.setattr(kept, "QUEUE", 3)
     hub = Hub(bus, games.read)  # type: ignore[arg-type]
     stalled, reading = hub.open("alice", 0), hub.open("bob", 0)
     sent = []
-    for n in range(hubs.QUEUE + 3):  # more than QUEUE events, and alice's client reads none
+    for n in range(kept.QUEUE + 3):  # more than QUEUE events, and alice's client reads none
         game = games.add(f"game{n:04}", "alice", "bob")
         bus.tell(changed(game))
         assert got(reading) == Event(game.id, game)  # bob's client keeps up
@@ -366,7 +517,7 @@ def test_a_stream_that_falls_behind_is_closed(
     items = drained(stalled)
     assert Closed("fell behind") in items  # it ended, after at most QUEUE events
     ended = items.index(Closed("fell behind"))
-    assert 0 < ended <= hubs.QUEUE and all(isinstance(i, Event) for i in items[:ended])
+    assert 0 < ended <= kept.QUEUE and all(isinstance(i, Event) for i in items[:ended])
     assert set(items[ended:]) == {Closed("fell behind")}  # nothing after its end but the end
     assert hub.count() == 1  # bob's alone
     bus.tell(changed(games.bump(sent[0].id)))
@@ -385,12 +536,12 @@ def drained(stream: Stream, quiet: float = QUIET) -> list[Event | Closed]:
 def test_a_gone_notice_can_overflow_a_stream_too(
     monkeypatch: pytest.MonkeyPatch, hub: Hub, bus: FakeBus
 ) -> None:
-    monkeypatch.setattr(hubs, "QUEUE", 2)
+    monkeypatch.setattr(kept, "QUEUE", 2)
     stream = hub.open("alice", 0)
     for n in range(5):
         bus.tell(Gone(f"game{n:04}", ("alice", "bob")))
     items = drained(stream)
-    assert items[-1] == Closed("fell behind") and len(items) == hubs.QUEUE + 1
+    assert items[-1] == Closed("fell behind") and len(items) == kept.QUEUE + 1
     assert hub.count() == 0
 
 

@@ -6,6 +6,10 @@ forwards it then has the game without reading the Games table. A notice whose st
 or not signed with one of the app's keys (an older instance during a deploy, a key that was
 rotated out, anyone else who can publish on the bus) carries no game: the forwarder reads it
 from the table, under the same rules as a GET. Pure values, no I/O.
+
+Each notice goes out under the topics of those who watch it (`topics`): its game (the game's
+page) and each of its players (their home page), or, for ended sessions, the player's sessions
+(every stream of theirs). The bus turns a topic into a channel name.
 """
 
 from __future__ import annotations
@@ -47,6 +51,23 @@ class Revoked:
 
 Notice = Changed | Gone | Revoked
 
+GAME, PLAYER, SESSIONS = "g", "p", "s"  # a topic's kinds: short, they go into channel names
+
+
+@dataclass(frozen=True)
+class Topic:
+    """What a channel carries: one game's changes, one player's games, or their sessions."""
+
+    kind: str  # GAME, PLAYER or SESSIONS
+    name: str  # the game's id, or the player's name
+
+
+def topics(notice: Notice) -> tuple[Topic, ...]:
+    """Return the topics `notice` goes out under: its game's and its players', or sessions'."""
+    if isinstance(notice, Revoked):
+        return (Topic(SESSIONS, notice.player),)
+    return (Topic(GAME, notice.game_id), *(Topic(PLAYER, p) for p in notice.players))
+
 
 def changed(game: Game) -> Changed:
     """Return the notice that `game` changed (was created, accepted, moved, finished ...)."""
@@ -63,21 +84,23 @@ def gone(game: Game) -> Gone:
     return Gone(game.id, _players(game))
 
 
-def encode(notice: Notice, signing: bytes | None = None) -> str:
-    """Return the notice as the JSON text the bus carries (its game signed with `signing`)."""
+def encode(notice: Notice, signing: bytes | None = None, copy: bool = False) -> str:
+    """Return the notice as the JSON text the bus carries (its game signed with `signing`);
+    `copy` marks the one sent on the old channel as well as on its own (see `decode_legacy`)."""
+    mark = {"copy": True} if copy else {}  # before the signature: older releases sign it too
     if isinstance(notice, Changed):
         body: dict[str, Any] = {
             "game": notice.game_id,
             "version": notice.version,
             "players": list(notice.players),
-        }
+        } | mark
         if signing is not None and notice.game is not None:
             body["state"] = _state(notice.game)
             body["sig"] = _signature(signing, body)
         return json.dumps(body)
     if isinstance(notice, Gone):
-        return json.dumps({"gone": notice.game_id, "players": list(notice.players)})
-    return json.dumps({"revoked": notice.player, "epoch": notice.epoch})
+        return json.dumps({"gone": notice.game_id, "players": list(notice.players)} | mark)
+    return json.dumps({"revoked": notice.player, "epoch": notice.epoch} | mark)
 
 
 def decode(text: str | bytes, keys: tuple[bytes, ...] = ()) -> Notice | None:
@@ -85,12 +108,26 @@ def decode(text: str | bytes, keys: tuple[bytes, ...] = ()) -> Notice | None:
 
     A changed game's state is kept only when it is signed with one of `keys`.
     """
+    body = _body(text)
+    return None if body is None else _notice(body, keys)
+
+
+def decode_legacy(text: str | bytes, keys: tuple[bytes, ...] = ()) -> Notice | None:
+    """Return the notice heard on the old single channel, or None for a copy: a release that
+    marks copies sent it on its own channels too, where the listener hears it already."""
+    body = _body(text)
+    return None if body is None or body.get("copy") is True else _notice(body, keys)
+
+
+def _body(text: str | bytes) -> dict[str, Any] | None:
     try:
         body = json.loads(text)
     except (ValueError, UnicodeDecodeError):
         return None
-    if not isinstance(body, dict):
-        return None
+    return body if isinstance(body, dict) else None
+
+
+def _notice(body: dict[str, Any], keys: tuple[bytes, ...]) -> Notice | None:
     players = body.get("players", [])
     if not isinstance(players, list) or not all(isinstance(p, str) for p in players):
         return None

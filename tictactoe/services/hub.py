@@ -1,13 +1,28 @@
 """The open streams of this process, and the notices that feed them. No Flask here.
 
-One bus subscription per process feeds every stream (tictactoe/adapters/bus.py). A notice that
-a game changed carries the game as written (signed: tictactoe/rules/notices.py); the hub hands
-it to each stream that watches that game, or that belongs to one of its players, without a
-read. A notice that carries no game (from an older release, or unsigned) makes the hub read the
-game once, from the Games table. A game that is gone reaches its players' streams as such. A
-notice that sessions were revoked closes their streams. While the subscription is down no
-stream is open: they are closed, told why (`down`: the pages poll), and new ones are refused
-until it is back.
+One bus connection per process feeds every stream (tictactoe/adapters/bus.py), and it listens
+to the topics this process's streams need, no more: a game's stream needs its game's topic, a
+player's own stream their player topic, and either needs the player's sessions. The hub counts
+the streams that need each topic: the first one subscribes, the last one to close unsubscribes.
+`open` returns once the bus confirmed the stream's subscriptions (CONFIRM seconds at most, else
+Down: the page polls), so a change made after it returns reaches the stream: the stream reads
+its first state after `open`, and misses nothing between the two.
+
+A notice that a game changed carries the game as written (signed: tictactoe/rules/notices.py);
+the hub hands it to each stream that hears the topic it came on (a game's stream, its game's;
+a player's own stream, their player topic) and wants the game, without a read. One heard on
+the old single channel (a previous release's instance, during a deploy) goes to every stream
+that wants it. A notice that carries no game (from an older release, or unsigned) makes the
+hub read the game once, from the Games table. A game that is gone reaches its players' streams
+as such. A notice that sessions were revoked closes their streams. While the subscription is
+down no stream is open: they are closed, told why (`down`: the pages poll), and new ones are
+refused until it is back.
+
+Out of order: two web workers may publish one game's changes in either order, and a read may
+come back late. A stream never sends a version older than one it sent (`Stream.fresh`), nor,
+across the hub, one older than the newest this process handed out (`Hub._newest`): otherwise a
+player's own stream, whose memory of games is bounded, could forget a game and then send an
+older state after a newer one, so the page would end on the older state and lose the change.
 
 A page may name its browser tab (a random id it keeps for the tab's life): a new stream from
 the same player and tab replaces the one before it, which is told so (`replaced`) and ends.
@@ -23,22 +38,26 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 
 from tictactoe.adapters import metrics
 from tictactoe.adapters.bus import Bus
 from tictactoe.rules.board import Game
-from tictactoe.rules.notices import Changed, Gone, Notice, Revoked
+from tictactoe.rules.notices import SESSIONS, Changed, Gone, Notice, Revoked, Topic
 from tictactoe.rules.refusals import Refused
+from tictactoe.services.stream import DOWN, QUEUE, REPLACED, Closed, Event, Stream, end
 from tictactoe.store import NotFound, StoreError
+
+__all__ = ["DOWN", "QUEUE", "REPLACED", "Closed", "Down", "Event", "Hub", "Stream"]
 
 log = logging.getLogger(__name__)
 
 MAX_PER_PLAYER = 8  # open streams per player in one process (one stream process an instance)
-QUEUE = 32  # events a stream may fall behind by
 READERS = 8  # notices whose game is read at once
+CONFIRM = 2.0  # seconds a new stream waits for the bus to confirm its subscriptions
+NEWEST = 1000  # games whose newest state this process keeps (a few MB at most)
 
 
 class TooManyStreams(Refused):
@@ -51,67 +70,20 @@ class Down(Refused):
     status = 503
 
 
-@dataclass(frozen=True)
-class Event:
-    """What a stream sends: a game as it now is, or that it is gone (game None)."""
-
-    game_id: str
-    game: Game | None
-
-
-# Put on a stream's queue to end it: why it ended, and the event that tells the page, if any.
-@dataclass(frozen=True)
-class Closed:
-    reason: str
-    event: str | None = None
-
-
-DOWN = "down"  # the bus went down: poll until a stream opens again
-REPLACED = "replaced"  # a newer stream of the same tab took this one's place
-
-
-@dataclass(eq=False)
-class Stream:
-    """One open stream: a player's own (game_id None) or one game's."""
-
-    player: str
-    epoch: int
-    game_id: str | None
-    tab: str | None = None  # the browser tab's id, as the page named it
-    events: queue.Queue[Event | Closed] = field(default_factory=lambda: queue.Queue(QUEUE + 1))
-    sent: dict[str, int] = field(default_factory=dict)  # game id -> last version sent
-
-    def wants(self, game_id: str, players: tuple[str, ...]) -> bool:
-        return game_id == self.game_id if self.game_id else self.player in players
-
-    def fresh(self, game: Game) -> bool:
-        """Return True, and remember it, if `game` is newer than what this stream sent."""
-        if self.sent.get(game.id, -1) >= game.version:
-            return False
-        self.sent[game.id] = game.version
-        if len(self.sent) > 4 * QUEUE:  # a player's stream over a long evening: stay bounded
-            self.sent.pop(next(iter(self.sent)))
-        return True
-
-    def next(self, timeout: float) -> Event | Closed | None:
-        """Return the next event, Closed, or None when nothing came within `timeout`."""
-        try:
-            return self.events.get(timeout=timeout)
-        except queue.Empty:
-            return None
-
-
 class Hub:
-    """The streams of this process, fed by one subscription to the bus."""
+    """The streams of this process, fed by the bus with the topics they need."""
 
     def __init__(self, bus: Bus, read: Callable[[str, int], Game]) -> None:
         self._bus = bus
         self._read = read  # (game id, at least this version) -> the game; NotFound if gone
         self._streams: set[Stream] = set()
+        self._needed: Counter[Topic] = Counter()  # topic -> open streams that need it
         self._lock = threading.Lock()
         # Held while a read game is checked against what each stream sent, and queued: two
         # readers of one game's changes must not overtake each other (or both send a version).
-        self._sending = threading.Lock()
+        self._sending = threading.RLock()
+        self._newest: OrderedDict[str, Game] = OrderedDict()  # game id -> newest state sent
+        self._reading: dict[tuple[str, int], list[Stream]] = {}  # reads under way, for whom
         self._up = False
         self._listening = False
         self._told = threading.Event()
@@ -121,45 +93,74 @@ class Hub:
         self, player: str, epoch: int, game_id: str | None = None, tab: str | None = None
     ) -> Stream:
         """Open a stream for `player` (of one game, or their own) in browser tab `tab`,
-        replacing that tab's stream; raise Down or TooManyStreams."""
+        replacing that tab's stream, once the bus listens for it; raise Down or TooManyStreams."""
         self._listen()
         with self._lock:
             if not self._up:
                 raise Down("Live updates are not available right now; the page polls.", 2)
             replaced = [s for s in self._streams if tab and s.player == player and s.tab == tab]
-            self._streams.difference_update(replaced)
-            if sum(s.player == player for s in self._streams) >= MAX_PER_PLAYER:
-                self._streams.update(replaced)  # refused: the tab keeps the stream it had
+            if sum(s.player == player for s in self._streams) - len(replaced) >= MAX_PER_PLAYER:
                 raise TooManyStreams(
                     f"At most {MAX_PER_PLAYER} live pages per player; close one.", 5
                 )
             stream = Stream(player, epoch, game_id, tab)
-            self._streams.add(stream)
+            self._remember([stream])  # before the replaced let go: their topics stay
+            self._forget(replaced)
+            marks = self._bus.marks(stream.topics)
         for old in replaced:
-            _end(old, "another page of its tab opened", REPLACED)
+            end(old, "another page of its tab opened", REPLACED)
+        if not self._bus.confirmed(marks, CONFIRM):
+            self.close(stream)
+            raise Down("Live updates are not available right now; the page polls.", 2)
         return stream
 
     def close(self, stream: Stream) -> None:
         """Forget `stream` (its request ended)."""
         with self._lock:
-            self._streams.discard(stream)
+            self._forget([stream])
 
     def close_all(self, reason: str, event: str | None = None) -> None:
         """End every stream (the process is stopping, or the bus went down), telling `event`."""
         with self._lock:
-            streams, self._streams = self._streams, set()
+            streams = list(self._streams)
+            self._forget(streams)
         for stream in streams:
-            _end(stream, reason, event)
+            end(stream, reason, event)
 
     def count(self) -> int:
         with self._lock:
             return len(self._streams)
+
+    def topics(self) -> set[Topic]:
+        """The topics this process listens to now (for the tests and the bench)."""
+        with self._lock:
+            return set(self._needed)
 
     def bus_down(self) -> bool:
         """True while this process cannot publish, or its subscription is down."""
         with self._lock:
             unsubscribed = self._listening and not self._up
         return unsubscribed or self._bus.failing
+
+    def _remember(self, streams: Iterable[Stream]) -> None:
+        """Add `streams`, subscribing to the topics no open stream needed (lock held)."""
+        for stream in streams:
+            self._streams.add(stream)
+            new = [t for t in stream.topics if self._needed[t] == 0]
+            self._needed.update(stream.topics)
+            self._bus.subscribe(new)
+
+    def _forget(self, streams: Iterable[Stream]) -> None:
+        """Drop `streams`, unsubscribing from the topics nobody needs now (lock held)."""
+        for stream in streams:
+            if stream not in self._streams:
+                continue  # closed twice (its response, and its generator's end)
+            self._streams.discard(stream)
+            self._needed.subtract(stream.topics)
+            done = [t for t in stream.topics if self._needed[t] <= 0]
+            for topic in done:
+                del self._needed[topic]
+            self._bus.unsubscribe(done)
 
     def _listen(self) -> None:
         with self._lock:
@@ -175,12 +176,17 @@ class Hub:
             self.close_all("the bus went down", DOWN)
         self._told.set()  # the subscription's first word, up or down, has come
 
-    def _on_notice(self, notice: Notice) -> None:
+    def _on_notice(self, notice: Notice, topic: Topic | None = None) -> None:
         if isinstance(notice, Revoked):
-            self._revoke(notice)
+            if topic is None or topic == Topic(SESSIONS, notice.player):
+                self._revoke(notice)
             return
         with self._lock:
-            watching = [s for s in self._streams if s.wants(notice.game_id, notice.players)]
+            watching = [
+                s
+                for s in self._streams
+                if s.hears(topic) and s.wants(notice.game_id, notice.players)
+            ]
         if not watching:
             return
         if isinstance(notice, Gone):
@@ -188,21 +194,50 @@ class Hub:
         elif notice.game is not None:
             self._send(notice.game, watching)
         else:
-            self._readers.submit(self._fetch, notice, watching)
+            self._read_for(notice, watching)
 
-    def _fetch(self, notice: Changed, watching: list[Stream]) -> None:
+    def _read_for(self, notice: Changed, watching: list[Stream]) -> None:
+        """Send what the table holds: one read however many topics brought the notice."""
+        with self._sending:
+            known = self._newest.get(notice.game_id)
+            if known is not None and known.version >= notice.version:
+                # Read (or carried) already: sent again to streams that have not had it (one
+                # notice, heard on several topics), or a late notice, overtaken: nothing.
+                if known.version == notice.version:
+                    self._send(known, watching)
+                return
+            waiting = self._reading.setdefault((notice.game_id, notice.version), [])
+            waiting.extend(watching)
+            if len(waiting) > len(watching):
+                return  # its read is under way: it will send to these streams too
+        self._readers.submit(self._fetch, notice)
+
+    def _fetch(self, notice: Changed) -> None:
+        key = (notice.game_id, notice.version)
         try:
             game = self._read(notice.game_id, notice.version)
         except NotFound:
+            with self._sending:
+                watching = self._reading.pop(key, [])
             self._deliver(watching, Event(notice.game_id, None))
             return
         except StoreError as err:  # the next notice, reconnect or backstop poll heals it
+            with self._sending:
+                self._reading.pop(key, None)
             log.warning("Could not read game %s for its streams: %s", notice.game_id, err)
             return
-        self._send(game, watching)
+        with self._sending:
+            self._send(game, self._reading.pop(key, []))
 
     def _send(self, game: Game, watching: list[Stream]) -> None:
         with self._sending:
+            known = self._newest.get(game.id)
+            if known is not None and known.version > game.version:
+                return  # overtaken: a newer state of this game went out already
+            self._newest[game.id] = game
+            self._newest.move_to_end(game.id)
+            if len(self._newest) > NEWEST:
+                self._newest.popitem(last=False)
             self._deliver([s for s in watching if s.fresh(game)], Event(game.id, game))
 
     def _deliver(self, streams: list[Stream], event: Event) -> None:
@@ -212,11 +247,11 @@ class Hub:
             except queue.Full:
                 metrics.count(metrics.NOTICES_DROPPED)
                 self.close(stream)
-                _end(stream, "fell behind")
+                end(stream, "fell behind")
                 continue
-            if stream.events.qsize() > QUEUE:  # the last place is kept for Closed
+            if stream.events.full():  # the last place is kept for Closed
                 self.close(stream)
-                _end(stream, "fell behind")
+                end(stream, "fell behind")
 
     def _revoke(self, notice: Revoked) -> None:
         with self._lock:
@@ -225,17 +260,6 @@ class Hub:
                 for s in self._streams
                 if s.player == notice.player and (notice.epoch is None or s.epoch < notice.epoch)
             ]
-            self._streams.difference_update(ended)
+            self._forget(ended)
         for stream in ended:
-            _end(stream, "the session ended")
-
-
-def _end(stream: Stream, reason: str, event: str | None = None) -> None:
-    try:
-        stream.events.put_nowait(Closed(reason, event))
-    except queue.Full:  # it fell behind: drop its oldest event to make room for the end
-        try:
-            stream.events.get_nowait()
-        except queue.Empty:
-            pass
-        stream.events.put_nowait(Closed(reason, event))
+            end(stream, "the session ended")

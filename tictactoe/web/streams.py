@@ -8,12 +8,13 @@ replaces its last, which ends with `event: replaced` (tictactoe/services/hub.py)
 
 Each stream starts with the current state (a game's stream: `event: game` with the game's
 JSON, `id:` its ETag), so a reconnect (with Last-Event-ID or not) catches up at once; then one
-event per change, as the hub delivers them (tictactoe/services/hub.py). A comment line keeps
-the connection open every HEARTBEAT seconds, through nginx and the load balancer. A stream
-ends when its session is revoked (at once, by a notice on the bus; and the session is checked
-against the account every RECHECK_SECONDS as a backstop), when it falls behind, when the bus
-goes down (with `event: down` first: the page polls at once), when its tab opens another, and
-when the process stops (SIGTERM), so a deploy does not wait for it.
+event per change, as the hub delivers them (tictactoe/services/hub.py: it subscribes this
+process to the stream's game, or player, and their sessions, while a stream needs them). A
+comment line keeps the connection open every HEARTBEAT seconds, through nginx and the load
+balancer. A stream ends when its session is revoked (at once, by a notice on the bus; and the
+session is checked against the account every RECHECK_SECONDS as a backstop), when it falls
+behind, when the bus goes down (with `event: down` first: the page polls at once), when its
+tab opens another, and when the process stops (SIGTERM), so a deploy does not wait for it.
 
 In production these paths are served by their own gunicorn process with gevent workers
 (Procfile `stream:`, behind the instance's nginx), so thousands of open streams cost a
@@ -80,8 +81,9 @@ def _allow_open_files(wanted: int) -> None:
 @auth.signed_in
 def game_events(game_id: str) -> ResponseReturnValue:
     hub = _hub()
-    # Open first, then read: a change landing in between is then delivered, not missed; and
-    # a refused stream (503, 429) costs no read.
+    # Open first, then read: `open` returns once the bus confirmed this process listens to
+    # the game's topic, so a change landing in between is delivered, not missed; and a
+    # refused stream (503, 429) costs no read.
     stream = hub.open(auth.player(), _epoch(), game_id, _tab())
     try:
         game = games.game(backend().games, game_id)
