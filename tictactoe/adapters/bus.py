@@ -3,22 +3,21 @@
 DynamoDB is the record; the bus says "this changed", with the game as written, signed with
 `keys[0]` (notices signed with none of `keys` arrive without it: tictactoe/rules/notices.py).
 
-Channels follow the watchers. A notice goes out (SPUBLISH) on one channel per topic
+Channels follow the watchers: a notice goes out (SPUBLISH) on one channel per topic
 (notices.topics: its game, each of its players; a player's sessions), and a stream process
 listens (SSUBSCRIBE) only to the topics its open streams need, as the hub asks (`subscribe`,
-`unsubscribe`; the hub counts the streams). So an instance hears a move only when one of its
-streams watches that game or one of its players. Sharded pub/sub because in a cluster classic
-pub/sub copies every message to every shard; on ElastiCache Serverless classic pub/sub runs on
-sharded pub/sub underneath anyway ("Overall best practices - Amazon ElastiCache", Use sharded
-pub/sub: https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/WorkingWithRedis.html), and
-Debian's redis-server 7 serves it unclustered too. Names are short and prefixed, PREFIX + kind
-+ ":" + id (tt:g:<game>, tt:p:<player>, tt:s:<player>), with no hash tag: every command names
-one channel, so none needs two channels in one slot, and a tag would put them all on one shard.
+`unsubscribe`: the hub counts the streams). Sharded, because classic pub/sub in a cluster
+copies every message to every shard; ElastiCache Serverless recommends sharded pub/sub and
+runs classic pub/sub on it underneath ("Overall best practices - Amazon ElastiCache", Use
+sharded pub/sub: https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/WorkingWithRedis.html);
+Debian's redis-server 7 serves it unclustered too. Names: PREFIX, kind, ":", id (tt:g:<game>,
+tt:p:<player>, tt:s:<player>), no hash tag: each command names one channel, so no two need
+one slot, and a common tag would put every channel on one shard.
 
-One release of overlap with the single channel before it (CHANNEL, while `legacy` names it):
-old instances publish there only and listen there only. So this release also publishes a copy
-there, marked as one (old listeners take it, ours ignore it: they hear the original), and also
-listens there, for the old instances' notices. The release after drops both (legacy=None).
+One release of overlap with the single channel before (`legacy`, CHANNEL): old instances
+publish and listen there only. So this release also publishes a copy there, marked (old
+listeners take it; ours ignore it, having heard the original), and listens there for the old
+instances' notices. The next release drops both (legacy=None).
 
 Publishing never fails and never waits: `publish` puts the notice on a bounded queue that one
 thread per process sends, with short timeouts. When the bus is down or slow the notices are
@@ -26,13 +25,12 @@ dropped (the pages heal at their next event, reconnect or backstop poll) and the
 logged once, until the bus answers again.
 
 Listening is one connection per process: `listen` starts a thread that calls
-`on_notice(notice, topic)` for every notice (topic None: heard on the old channel) and
-`on_state(True | False)` when the connection comes up or goes down, reconnecting with a
-backoff for as long as the process lives. It always holds one channel of its own (nobody
-publishes there), so it stays in subscribed mode with no stream open. Up means the bus
-confirmed that subscription; down means an error, or SILENT seconds without a word from the
-bus while it is asked (PING) every PING_EVERY seconds of quiet: a frozen or partitioned bus
-keeps its connection open and raises nothing, so only its silence tells.
+`on_notice(notice, topic)` (topic None: heard on the old channel) and `on_state(True | False)`
+as the connection comes up or goes down, reconnecting with a backoff. It holds a channel of
+its own (nobody publishes there), so it stays in subscribed mode with no stream open. Up means
+the bus confirmed that; down means an error, or SILENT seconds without a word from the bus
+while it is asked (PING) every PING_EVERY seconds of quiet: a frozen or partitioned bus keeps
+its connection open and raises nothing, so only its silence tells.
 """
 
 from __future__ import annotations
@@ -95,7 +93,12 @@ class Bus:
         self._topics: dict[str, Topic] = {}
         self._asked: Counter[str] = Counter()
         self._confirmed: Counter[str] = Counter()
+        self._closed = threading.Event()
         self.received: Counter[str] = Counter()  # "sharded" / "legacy": what this one heard
+
+    def close(self) -> None:
+        """Stop listening once the connection next fails, without a word (no reconnecting)."""
+        self._closed.set()
 
     def channel(self, topic: Topic) -> str:
         """Return the name of `topic`'s channel."""
@@ -199,6 +202,8 @@ class Bus:
                 self._recovered()
                 _follow(pubsub, lambda message: self._take(message, on_notice))
             except (RedisError, OSError) as err:
+                if self._closed.is_set():
+                    return  # its owner is done with it (the bench, stopping its server)
                 self._failed(err)
             finally:
                 self._disconnect()
