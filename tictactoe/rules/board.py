@@ -84,6 +84,8 @@ class Game:
     rematch: str | None = None  # the id of this finished game's rematch, once asked for
     challenge: bool = False  # created as an open challenge: anyone but the host could take it
     level: str | None = None  # the computer's level, in a game against it
+    # Whether the finish moved ratings (None: not finished, or not known where it was read).
+    rated: bool | None = None
 
     @classmethod
     def invitation(

@@ -5,6 +5,11 @@ from __future__ import annotations
 START = 1200.0  # a player who never finished a game
 K = 32  # the most one game can move a rating
 WIN, TIE, LOSS = 1.0, 0.5, 0.0  # a player's score in a game
+# A pair of players' games move ratings at most RATED_PER_PAIR times in any PAIR_WINDOW_SECONDS
+# (a rolling window); later ones between the same two are unrated, so two accounts cannot
+# trade wins to climb the leaderboard.
+RATED_PER_PAIR = 3
+PAIR_WINDOW_SECONDS = 24 * 3600
 # Rank packs (rating to a thousandth, wins) into one number that sorts by rating, then wins.
 _WINS_ROOM = 10**9
 

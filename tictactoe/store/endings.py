@@ -2,7 +2,9 @@
 
 Every ending (the move that wins or fills the board, a resignation, a claim; a reply of the
 computer) is finished by the same update, built here: results.py runs it in the transaction
-that counts the result, computer.py alone in one UpdateItem (such games are not counted).
+that counts the result, computer.py alone in one UpdateItem (such games are not counted). It
+records whether the finish moved ratings (Rated): only results.py's counting transaction
+writes true.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ class Ending:
     condition: str = ""  # beyond "in progress, at the version read"
     values: dict[str, Any] = field(default_factory=dict)
     cells: tuple[int, ...] = ()  # the move that ended it, if one did (and a reply to it)
+    rated: bool = False  # the finish moves ratings: only in the transaction that counts it
 
 
 def finishing(ending: Ending, stamp: str) -> tuple[str, dict[str, Any]]:
     """Return the update (and its values) that marks a game finished the way `ending` says.
 
-    Status and StatusDate move to FINISHED (the index entries with them), the final board and
-    winner are written once, and Turn and Waiting go. The caller adds the condition.
+    Status and StatusDate move to FINISHED (the index entries with them), the final board,
+    winner and Rated are written once, and Turn and Waiting go. The caller adds the condition.
     """
     sets = [
         "#st = :over",
@@ -38,6 +41,7 @@ def finishing(ending: Ending, stamp: str) -> tuple[str, dict[str, Any]]:
         "FinalBoard = :board",
         "Version = Version + :one",
         "UpdatedAt = :now",
+        "Rated = :rated",
     ]
     values: dict[str, Any] = {
         ":over": s(Status.FINISHED),
@@ -45,6 +49,7 @@ def finishing(ending: Ending, stamp: str) -> tuple[str, dict[str, Any]]:
         ":board": s(ending.board),
         ":one": {"N": "1"},
         ":now": s(stamp),
+        ":rated": {"BOOL": ending.rated},
     }
     if ending.winner:
         sets.append("Winner = :winner")
@@ -69,4 +74,5 @@ def finished(game: Game, ending: Ending, stamp: str) -> Game:
         updated_at=stamp,
         version=game.version + 1,
         moves=moves,
+        rated=ending.rated,
     )

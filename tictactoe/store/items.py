@@ -9,6 +9,10 @@ Item layout (one item per game):
   ExpiresAt    epoch seconds when an unanswered invitation lapses (TTL deletes it later);
                removed by the accept
   Winner, FinalBoard                         written once, by the move that ends the game
+  Rated        written with them: true when the finish moved the players' ratings, false for
+               an unrated one (a pair's fourth game in a day, the computer, a deleted player);
+               a finished game between people from before it was written read as rated
+               (every such finish was counted, but those ended by an account's deletion)
 
 A game against the computer (store/computer.py) is one item of the same table: HostId is the
 player, there is no OpponentId (so the opponent index holds no entry of it, and no
@@ -72,7 +76,17 @@ def game_from_item(item: dict[str, Any]) -> Game:
         rematch=text(item, "Rematch"),
         challenge=item.get("Challenge", {}).get("BOOL", False),
         level=text(item, "Computer"),
+        rated=rated_of(item),
     )
+
+
+def rated_of(item: dict[str, Any]) -> bool | None:
+    """Return whether the game's finish moved ratings; None while it is not finished."""
+    if "Rated" in item:
+        return bool(item["Rated"]["BOOL"])
+    if "Computer" in item:
+        return False
+    return True if item["Status"]["S"] == Status.FINISHED else None
 
 
 def moves_of(item: dict[str, Any]) -> tuple[int, ...]:
@@ -153,7 +167,9 @@ def forgetting(game: Game, player: str, stamp: str) -> tuple[str, dict[str, Any]
     if game.status is Status.IN_PROGRESS:
         assert other is not None  # a game in progress has both players
         values |= {":over": s(Status.FINISHED), ":sd": s(FINISHED + stamp), ":other": s(other)}
+        values[":unrated"] = {"BOOL": False}  # a deletion counts for no one
         sets += ["#st = :over", "StatusDate = :sd", "FinalBoard = Board", "Winner = :other"]
+        sets.append("Rated = :unrated")
         removes += ["Turn", "Waiting"]
     elif game.winner == player:
         sets.append("Winner = :gone")

@@ -1,9 +1,11 @@
 """Finishing a game and counting it in one transaction, so each result counts exactly once.
 
 The write that ends a game (the move that wins or fills the board, a resignation, a claim) is
-one TransactWriteItems of up to three items:
-  - the game: finished, on condition that it is still in progress at the version read (plus
-    the ending's own conditions), with ReturnValuesOnConditionCheckFailure=ALL_OLD;
+one TransactWriteItems of up to four items:
+  - the game: finished and Rated, on condition that it is still in progress at the version
+    read (plus the ending's own conditions), with ReturnValuesOnConditionCheckFailure=ALL_OLD;
+  - the pair's item (pairs.py): one more rated finish, on condition that the pair has had
+    fewer than RATED_PER_PAIR in the last PAIR_WINDOW_SECONDS;
   - each player's Users item: ADD Wins/Losses/Ties, SET Rating, Ladder, Rank, on condition
     that the account exists and still has the rating and wins read before (or no rating yet).
 Only one request can move a game from in progress to finished, and the counts change in that
@@ -15,6 +17,13 @@ again with ratings read strongly. A player whose account is gone is not counted.
 ClientRequestToken is derived from the game, its version and the writes, so botocore's own
 retry of a call whose answer was lost replays it instead of applying it twice.
 
+When the transaction is cancelled on the pair's item, the pair has played its rated games for
+the day: the game finishes unrated, in one UpdateItem of the game alone (the same finishing
+update, Rated false, the same conditions), and no Users item changes: not the rating, the
+ladder, nor wins, losses and ties. Two games of a pair finishing at once cannot both take the
+last rated slot: DynamoDB lets one transaction through, the other is cancelled (a conflict,
+tried again, then the pair's condition) and finishes unrated.
+
 A game against the computer is not counted: it finishes in one UpdateItem of the game alone,
 built by the same `finishing` (endings.py, store/computer.py).
 """
@@ -23,7 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -41,6 +50,7 @@ from tictactoe.store.errors import (
 from tictactoe.store.gametable import GameTable
 from tictactoe.store.items import game_from_item, s
 from tictactoe.store.ladder import shard
+from tictactoe.store.pairs import counting
 
 __all__ = ["Ending", "Results", "finishing"]  # Ending and finishing: bench/ names them here
 
@@ -111,22 +121,36 @@ class Results:
         players' ratings kept changing.
         """
         keys = [p.lower() for p in (game.host, game.opponent) if p]
+        assert game.opponent is not None  # only a game in progress is finished: both players
+        rated = replace(ending, rated=True)
         consistent = False
         for _ in range(_ATTEMPTS):
             standings = self._standings(keys, consistent)
-            writes = [self._game_write(game, ending, stamp)]
+            writes = [self._game_write(game, rated, stamp)]
+            writes.append(counting(self._users, game.host, game.opponent, self._table.clock()))
             writes += self._count_writes(game, ending.winner, standings)
             reasons = self._transact(writes, _token(game, writes))
             if not reasons:
-                return finished(game, ending, stamp)
+                return finished(game, rated, stamp)
             if reasons[0].get("Code") == "ConditionalCheckFailed":
                 item = reasons[0].get("Item")
                 current = game_from_item(item) if item else None
                 raise Rejected(current or self._table.read(game.id, consistent=True))
+            if reasons[1].get("Code") == "ConditionalCheckFailed":
+                return self._unrated(game, ending, stamp)  # the pair's rated games are used up
             consistent = True  # a rating changed, an account went, or a transaction collided
         raise Unavailable("finishing a game: the players' ratings are changing; try again")
 
     # -- internals -------------------------------------------------------------------------
+
+    def _unrated(self, game: Game, ending: Ending, stamp: str) -> Game:
+        """Finish `game` as `ending` says without counting it; Rejected if it changed."""
+        update, values = finishing(ending, stamp)
+        condition = "#st = :playing AND Version = :v"
+        values |= {":playing": s(Status.IN_PROGRESS), ":v": {"N": str(game.version)}}
+        if ending.condition:
+            condition += f" AND {ending.condition}"
+        return self._table.update(game.id, condition, update, values | ending.values, stamp)
 
     def _standings(self, keys: list[str], consistent: bool) -> dict[str, Standing]:
         """Read the players' ratings and wins; a player with no account is left out."""
