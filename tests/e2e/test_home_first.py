@@ -12,7 +12,7 @@ from playwright.sync_api import Locator, expect
 
 from .conftest import PlayerFactory
 from .players import BrowserPlayer
-from .scenes import api, busy_home, invite, move, started
+from .scenes import api, busy_home, finished, invite, move, started
 from .stack import Stack
 from .test_nudge import WITHIN, hide, watched
 from .test_phone_and_keyboard import PHONE, fits
@@ -91,4 +91,25 @@ def test_the_bar_follows_the_game(whole_stack: Stack, players: PlayerFactory) ->
     )
     bar(me).locator("a.need").click()
     me.page.wait_for_url(f"**/games/{game_id}")
+    assert me.failures == ann.failures == []
+
+
+def test_a_full_list_links_to_the_rest(whole_stack: Stack, players: PlayerFactory) -> None:
+    """Ten finished games fill the list: "More finished games" shows the rest, and the page's
+    own reads (once its stream opens, and every update) keep showing them."""
+    me, ann = (players(whole_stack.url).sign_up() for _ in range(2))
+    me.page.goto("/")
+    for _ in range(11):
+        finished(me, ann)
+    me.page.goto("/")
+    rows = me.page.locator("[data-list=finished] .row")
+    expect(rows).to_have_count(10)
+    more = me.page.get_by_role("link", name="More finished games")
+    more.click()
+    me.page.wait_for_url("**/?more=1#done-h")
+    expect(rows).to_have_count(11)
+    expect(more).to_be_hidden()
+    finished(ann, me)  # a twelfth, arriving live: the list grows, none drops off
+    expect(rows).to_have_count(12, timeout=WITHIN * 1000)
+    assert any("/api/games?more=1" in s.path for s in me.sent), "its reads ask for more too"
     assert me.failures == ann.failures == []

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from tests.pages.test_pages import Browser, signed_up
+from tests.pages.test_pages import Browser, game_id, signed_up
 from tests.pages.test_play import WIN, play, started
+from tictactoe.store.lists import LIST_LENGTH
 from tictactoe.web.pages.when import ago, full_time
 
 NOW = datetime(2026, 12, 7, 21, 30, tzinfo=UTC)
@@ -110,3 +111,41 @@ def test_the_home_page_offers_the_nudge(app: Any) -> None:
     me = signed_up(app, "otis")
     me.get("/")
     assert 'id="nudge"' in me.page and "nudge.js" in me.page
+
+
+def finished_rows(page: str) -> int:
+    rows = re.search(r'<div data-list="finished">(.*?)</div>\s*<p class="empty"', page, re.S)
+    assert rows, "no list of finished games"
+    return rows.group(1).count("data-game=")
+
+
+def test_a_full_list_links_to_the_rest(app: Any) -> None:
+    host, guest = signed_up(app, "fern"), signed_up(app, "finn")
+    for _ in range(LIST_LENGTH + 1):
+        host.submit("/games", opponent="finn")
+        gid = game_id(host)
+        guest.submit(f"/games/{gid}/accept")
+        guest.submit(f"/games/{gid}/resign")
+    host.get("/")
+    finished = re.search(
+        r'<div data-list="finished">(.*?)</div>\s*<p class="empty"', host.page, re.S
+    )
+    assert finished and finished.group(1).count("data-game=") == LIST_LENGTH
+    link = (
+        '<p class="more" data-more-of="finished"><a href="/?more=1#done-h">More finished games</a>'
+    )
+    assert link in host.page
+    assert '<p class="more" data-more-of="invites" hidden>' in host.page  # none to show
+
+    host.get("/?more=1")
+    finished = re.search(
+        r'<div data-list="finished">(.*?)</div>\s*<p class="empty"', host.page, re.S
+    )
+    assert finished and finished.group(1).count("data-game=") == LIST_LENGTH + 1
+    assert '<p class="more" data-more-of="finished" hidden>' in host.page
+    assert 'data-length="50" data-more="1"' in host.page  # home.js reads as many, with ?more=1
+
+    api = host.client.get("/api/games?more=1", headers={"Accept": "application/json"})
+    assert len(api.get_json()["finished"]) == LIST_LENGTH + 1
+    plain = host.client.get("/api/games?more=yes", headers={"Accept": "application/json"})
+    assert len(plain.get_json()["finished"]) == LIST_LENGTH  # any other value: the usual lists

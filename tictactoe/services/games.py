@@ -13,6 +13,7 @@ from tictactoe.services import computer
 from tictactoe.services.accounts import check_name
 from tictactoe.services.errors import Conflict, Forbidden, Invalid
 from tictactoe.store import Games, Lists, NotFound, Rejected, Users
+from tictactoe.store.lists import LIST_LENGTH, MORE_LENGTH
 
 
 def invite(
@@ -124,9 +125,9 @@ def expired(games: Games, found: Game) -> bool:
     return games.expired(found)
 
 
-def lists(games: Games, player: str) -> Lists:
-    """Return the player's home lists."""
-    return games.lists(player)
+def lists(games: Games, player: str, more: bool = False) -> Lists:
+    """Return the player's home lists: the LIST_LENGTH newest of each, MORE_LENGTH if `more`."""
+    return games.lists(player, MORE_LENGTH if more else LIST_LENGTH)
 
 
 def resign(games: Games, game_id: str, player: str) -> Game:

@@ -19,7 +19,10 @@
   const push = home.dataset.push === "1" && "EventSource" in window && "openLive" in window;
   const POLL_MS = 10000; // one list read (3 DynamoDB calls) per poll: see docs/benchmarks.md
   const HIDDEN_POLL_MS = 60000;
-  const LIST_LENGTH = 10; // as many as the server lists (tictactoe/store/lists.py)
+  // As many as the server lists (tictactoe/store/lists.py): LIST_LENGTH, or MORE_LENGTH once a
+  // list's "more" link was followed (?more=1, which the page's reads ask for too).
+  const LIST_LENGTH = Number(home.dataset.length) || 10;
+  const more = home.dataset.more === "1";
   const LABELS = { in_progress: "Open the game", sent: "Open the invitation", finished: "Open the finished game" };
   const NEEDS_SHOWN = 3; // as home.html: more than that, and the bar links to the lists
   const TICK_MS = 30000; // "2 min ago" is redrawn this often
@@ -152,6 +155,9 @@
     home.querySelectorAll("[data-empty]").forEach((p) => {
       p.hidden = p.dataset.empty.split(" ").some((name) => lists[name].children.length > 0);
     });
+    home.querySelectorAll("[data-more-of]").forEach((p) => {
+      p.hidden = more || !p.dataset.moreOf.split(" ").some((name) => lists[name].children.length >= LIST_LENGTH);
+    });
     drawNeeds();
   }
 
@@ -248,7 +254,7 @@
     if (queued) { again = true; return; }
     queued = [];
     try {
-      const r = await fetch("/api/games", { headers: { Accept: "application/json" }, cache: "no-store" });
+      const r = await fetch(`/api/games${more ? "?more=1" : ""}`, { headers: { Accept: "application/json" }, cache: "no-store" });
       if (!r.ok) throw new Error(`Error ${r.status}`);
       const json = await r.json();
       const invited = new Set([...lists.invites.children].map((row) => row.dataset.game));

@@ -176,9 +176,9 @@ class Games:
         cutoff = now(self.clock() - self.turn_timeout_seconds)
         return self.table.told(self._results.claim(game, player, cutoff, now(self.clock())))
 
-    def lists(self, player: str) -> Lists:
-        """Return `player`'s home lists, each the LIST_LENGTH newest first."""
-        return self._listing.read(player, self.table.live_after(self.clock()))
+    def lists(self, player: str, length: int = LIST_LENGTH) -> Lists:
+        """Return `player`'s home lists, each the `length` (LIST_LENGTH) newest first."""
+        return self._listing.read(player, self.table.live_after(self.clock()), length)
 
     def challenge(self, host: str, picture: str | None = None) -> Game:
         """Store an open challenge from `host` that anyone else may take (see accept).

@@ -32,6 +32,7 @@ from tictactoe.store.items import FINISHED, INVITED, OPEN, game_from_item, s, te
 from tictactoe.store.schema import HOST_INDEX, OPPONENT_INDEX
 
 LIST_LENGTH = 10
+MORE_LENGTH = 50  # a list's "more" link (the home page's ?more=1): the rest, up to this many
 LEVELS_KEPT = 10_000  # finished games' levels a process remembers: about a megabyte
 _PAGE = 40  # index entries read per query; small entries, so one page is one read unit
 
@@ -74,15 +75,15 @@ class Listing:
                 query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         return list(dict.fromkeys(ids))
 
-    def read(self, player: str, live_after: str) -> Lists:
-        """Return `player`'s home lists, each the LIST_LENGTH newest first.
+    def read(self, player: str, live_after: str, length: int = LIST_LENGTH) -> Lists:
+        """Return `player`'s home lists, each the `length` newest first.
 
         Invitations and finished games come from their index entries; the games in progress
         are read from the table (in one batch), for their board and turn, and in the same
         batch the finished games against the computer, for their level.
         """
-        hosted = self._entries(HOST_INDEX, "HostId", player, live_after)
-        invited = self._entries(OPPONENT_INDEX, "OpponentId", player, live_after)
+        hosted = self._entries(HOST_INDEX, "HostId", player, live_after, length)
+        invited = self._entries(OPPONENT_INDEX, "OpponentId", player, live_after, length)
 
         def newest(entries: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
             found = [e for e in entries if e["StatusDate"]["S"].startswith(prefix)]
@@ -92,10 +93,10 @@ class Listing:
             live = [
                 e for e in newest(entries, INVITED) if e["StatusDate"]["S"] > INVITED + live_after
             ]
-            return [_invitation_from_index(e) for e in live[:LIST_LENGTH]]
+            return [_invitation_from_index(e) for e in live[:length]]
 
-        playing = newest(hosted + invited, OPEN)[:LIST_LENGTH]
-        over = newest(hosted + invited, FINISHED)[:LIST_LENGTH]
+        playing = newest(hosted + invited, OPEN)[:length]
+        over = newest(hosted + invited, FINISHED)[:length]
         levels = self._levels.known([_id(e) for e in over if "OpponentId" not in e])
         unknown = [i for i, level in levels.items() if level is None]
         by_id = {g.id: g for g in self._batch_get([_id(e) for e in playing] + unknown)}
@@ -111,11 +112,13 @@ class Listing:
             finished=[replace(_finished_from_index(e), level=levels.get(_id(e))) for e in over],
         )
 
-    def _entries(self, index: str, key: str, player: str, live_after: str) -> list[dict[str, Any]]:
+    def _entries(
+        self, index: str, key: str, player: str, live_after: str, length: int
+    ) -> list[dict[str, Any]]:
         """Read a player's index entries: in progress, then invitations, then finished.
 
         One page usually holds them all. When it does not, the invitations and the finished
-        games it could not reach are read by their own StatusDate prefix, LIST_LENGTH each.
+        games it could not reach are read by their own StatusDate prefix, `length` each.
         """
         query: dict[str, Any] = {
             "TableName": self._table,
@@ -123,7 +126,7 @@ class Listing:
             "KeyConditionExpression": f"{key} = :p",
             "ExpressionAttributeValues": {":p": s(player)},
             "ScanIndexForward": False,  # OPEN_ > INVITED_ > FINISHED_
-            "Limit": _PAGE,
+            "Limit": max(_PAGE, length),
         }
         with translated("listing games"):
             page = self._client.query(**query)
@@ -133,22 +136,22 @@ class Listing:
             last = entries[-1]["StatusDate"]["S"] if entries else ""
             if not last.startswith(FINISHED):
                 live = f"{key} = :p AND StatusDate BETWEEN :from AND :to"
-                entries += self._more(query, live, invited_range(live_after))
+                entries += self._more(query, live, invited_range(live_after), length)
             finished = sum(e["StatusDate"]["S"].startswith(FINISHED) for e in entries)
-            if finished < LIST_LENGTH:
+            if finished < length:
                 over = f"{key} = :p AND begins_with(StatusDate, :f)"
-                entries += self._more(query, over, {":f": s(FINISHED)})
+                entries += self._more(query, over, {":f": s(FINISHED)}, length)
         return list({_id(e): e for e in entries}.values())
 
     def _more(
-        self, query: dict[str, Any], condition: str, values: dict[str, Any]
+        self, query: dict[str, Any], condition: str, values: dict[str, Any], length: int
     ) -> list[dict[str, Any]]:
-        """Read LIST_LENGTH more of the player's entries: those `condition` picks."""
+        """Read `length` more of the player's entries: those `condition` picks."""
         player = query["ExpressionAttributeValues"][":p"]
         narrower = {
             "KeyConditionExpression": condition,
             "ExpressionAttributeValues": {":p": player, **values},
-            "Limit": LIST_LENGTH,
+            "Limit": length,
         }
         items: list[dict[str, Any]] = self._client.query(**query | narrower)["Items"]
         return items

@@ -134,7 +134,8 @@ def create_game() -> ResponseReturnValue:
 @bp.get("/games")
 @auth.signed_in
 def list_games() -> ResponseReturnValue:
-    lists = games.lists(backend().games, auth.player())
+    more = request.args.get("more") == "1"  # the home page's "more": up to MORE_LENGTH each
+    lists = games.lists(backend().games, auth.player(), more)
     return {
         "invites": [game_json(g) for g in lists.invites],
         "sent": [game_json(g) for g in lists.sent],

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from tictactoe.services import computer, games, pairing
 from tictactoe.store import Looking, OpenInvitation, Paired
+from tictactoe.store.lists import LIST_LENGTH, MORE_LENGTH
 from tictactoe.web import auth, game_page, returns, wiring
 from tictactoe.web.current import backend
 from tictactoe.web.pages.blueprint import bp, see
@@ -25,9 +26,11 @@ def home() -> ResponseReturnValue:
     if player is None:
         back = returns.safe_next(request.args.get("next"))
         return render_template("welcome.html", done=request.args.get("done"), next=back)
-    lists = games.lists(backend().games, player)
+    more = request.args.get("more") == "1"  # a list's "more" link: the rest, up to MORE_LENGTH
+    lists = games.lists(backend().games, player, more)
     remember_games([*lists.invites, *lists.sent, *lists.in_progress, *lists.finished])
-    return render_template("home.html", lists=lists)
+    length = MORE_LENGTH if more else LIST_LENGTH
+    return render_template("home.html", lists=lists, more=more, length=length)
 
 
 @bp.post("/games")
