@@ -13,7 +13,7 @@ request may cost, and why:
   table only (nothing projected changes): 1 call, 0 RCU, 1 WCU, exactly a move between people.
 - The finishing move, by either side: that same single UpdateItem, which also moves the
   host index entry from OPEN_ to FINISHED_ (a delete and a put). Measured 1 call, 0 RCU,
-  3 WCU; a rated finishing move is 3 calls, 1.5 RCU, 32 WCU (no ratings read, no
+  3 WCU; a rated finishing move is 3 calls, 1.5 RCU, 36 WCU (no ratings read, no
   transaction, no Users items, no opponent index here).
 - Resigning: the game read (0.5 RCU) and the same single finishing write.
 - A rematch: the finished game read (0.5), the cap counted (0 here, 0.5 on AWS), Rematch named
