@@ -8,10 +8,9 @@
 // lists every POLL_MS instead, gentler than a game page (invitations are not moves), and
 // slower still while hidden. The stream's news is passed on to ways.js (a "live" event on
 // #home), which waits for a pairing.
-// What waits for the player (an invitation to answer, their turn) is also listed in
-// the bar at the top (#needs), first on a phone's screen; while the tab is hidden the title
-// counts it, and nudge.js notifies of what is new if the player asked. Each row says when its
-// game last changed ("2 min ago", as tictactoe/web/pages/when.py says it), kept current.
+// What waits for the player (data-need on its row: an invitation to answer, their turn) is
+// also in the bar at the top (needs.js), first on a phone's screen, and nudge.js notifies of
+// what is new if the player asked. Each row says when its game last changed (when.js).
 (() => {
   "use strict";
   const home = document.getElementById("home");
@@ -24,16 +23,12 @@
   const LIST_LENGTH = Number(home.dataset.length) || 10;
   const more = home.dataset.more === "1";
   const LABELS = { in_progress: "Open the game", sent: "Open the invitation", finished: "Open the finished game" };
-  const NEEDS_SHOWN = 3; // as home.html: more than that, and the bar links to the lists
-  const TICK_MS = 30000; // "2 min ago" is redrawn this often
-  const MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(" ");
   const COMPUTER = "computer"; // the computer's seat in a game against it
   const seatName = (name, level) => (name === COMPUTER ? `Computer${level ? ` (${level})` : ""}` : name);
   const me = home.dataset.me;
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const news = document.getElementById("home-news");
-  const needs = document.getElementById("needs");
-  const title = document.title;
+  const needs = window.homeNeeds(home); // needs.js: the bar, and the hidden tab's title
   const lists = {}; // "invites", "in_progress", "sent", "finished" -> the element holding its rows
   home.querySelectorAll("[data-list]").forEach((el) => { lists[el.dataset.list] = el; });
 
@@ -48,25 +43,6 @@
   function needOf(g) {
     if (g.status === "PENDING") return g.opponent === me ? "invite" : "";
     return g.status === "IN_PROGRESS" && g.turn === me ? "turn" : "";
-  }
-
-  // When, in the words of when.py: "just now", "5 min ago", "3 h ago", "2 days ago", a date.
-  function ago(iso, now = Date.now()) {
-    const at = new Date(iso);
-    const seconds = (now - at) / 1000;
-    if (!(seconds >= 60)) return "just now";
-    if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
-    if (seconds < 86400) return `${Math.floor(seconds / 3600)} h ago`;
-    const days = Math.floor(seconds / 86400);
-    if (days < 7) return `${days} day${days > 1 ? "s" : ""} ago`;
-    return `${at.getUTCDate()} ${MONTHS[at.getUTCMonth()]} ${at.getUTCFullYear()}`;
-  }
-
-  // A <time>: "2 min ago", and in its title the full time in the reader's own zone.
-  function fillWhen(time, iso) {
-    if (iso) time.dateTime = iso;
-    time.textContent = ago(time.dateTime);
-    time.title = new Date(time.dateTime).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
   }
 
   function badgeOf(g) { // [words, class]
@@ -124,7 +100,7 @@
       row.querySelector(".row-link .sr-only").textContent = `${LABELS[list]} against ${seatName(other, g.computer)}`;
     }
     const time = row.querySelector("time.when");
-    if (time) fillWhen(time, g.updated_at);
+    if (time) window.when(time, g.updated_at); // when.js
     row.dataset.who = list === "invites" ? g.host : seatName(other, g.computer);
     const need = needOf(g);
     if (need) row.dataset.need = need;
@@ -158,54 +134,7 @@
     home.querySelectorAll("[data-more-of]").forEach((p) => {
       p.hidden = more || !p.dataset.moreOf.split(" ").some((name) => lists[name].children.length >= LIST_LENGTH);
     });
-    drawNeeds();
-  }
-
-  // The rows that wait for the player, in the lists' order: invitations first.
-  const waiting = () => [...home.querySelectorAll("[data-list] [data-need]")];
-
-  // The bar at the top: the first NEEDS_SHOWN of what waits, and a link to the rest.
-  function drawNeeds() {
-    const rows = waiting();
-    const items = rows.slice(0, NEEDS_SHOWN).map((row) => {
-      const item = clone("need-item");
-      const [strong, rest] = {
-        invite: [row.dataset.who, "invited you"],
-        turn: ["Your turn", `against ${row.dataset.who}`],
-      }[row.dataset.need];
-      item.dataset.needGame = row.dataset.game;
-      item.querySelector("a").href = `/games/${encodeURIComponent(row.dataset.game)}`;
-      item.querySelector("strong").textContent = strong;
-      item.querySelector("a span").textContent = rest;
-      fillWhen(item.querySelector("time"), row.querySelector("time.when").dateTime);
-      return item;
-    });
-    if (rows.length > NEEDS_SHOWN) {
-      const more = Object.assign(document.createElement("li"), { className: "needs-more" });
-      const invites = rows.filter((row) => row.dataset.need === "invite").length;
-      const link = Object.assign(document.createElement("a"), { href: invites > NEEDS_SHOWN ? "#invites-h" : "#playing-h" });
-      link.textContent = `${rows.length - NEEDS_SHOWN} more`;
-      more.append(link);
-      items.push(more);
-    }
-    // The keyboard's place in the bar: the same game's link, else the bar's first, else its heading.
-    const focused = needs.contains(document.activeElement) && document.activeElement.closest("li");
-    needs.querySelector("[data-needs]").replaceChildren(...items);
-    needs.hidden = rows.length === 0;
-    if (focused && !focused.isConnected) {
-      const same = items.find((item) => item.dataset.needGame === focused.dataset.needGame);
-      const link = (same || items[0] || needs).querySelector("a");
-      (link || document.getElementById("invites-h")).focus();
-    }
-    retitle();
-  }
-
-  // While the tab is hidden its title counts what waits: "(2) Your turn · Tic-Tac-Toe".
-  function retitle() {
-    const rows = waiting();
-    const kinds = new Set(rows.map((row) => row.dataset.need));
-    const what = kinds.has("turn") ? "Your turn" : "New invitation";
-    document.title = document.hidden && rows.length ? `(${rows.length}) ${what} · ${title}` : title;
+    needs.draw();
   }
 
   // Tell of what newly waits for the player (nudge.js: only while hidden, if asked for):
@@ -287,14 +216,7 @@
     schedule();
   }
 
-  document.addEventListener("visibilitychange", () => {
-    retitle();
-    if (!streaming) schedule();
-  });
-  home.querySelectorAll("time.when").forEach((time) => fillWhen(time));
-  setInterval(() => {
-    if (!document.hidden) home.querySelectorAll("time.when").forEach((time) => fillWhen(time));
-  }, TICK_MS);
+  document.addEventListener("visibilitychange", () => { if (!streaming) schedule(); });
   if (!push) { schedule(); return; }
 
   const handle = (apply) => (event) => {

@@ -1,6 +1,6 @@
 """When a game last changed, in a list row's words ("2 min ago") and in full, for templates.
 
-home.js says the same words for the rows it adds, and keeps them current as time passes.
+static/when.js says the same words in the browser, and keeps them current as time passes.
 """
 
 from __future__ import annotations
@@ -38,6 +38,6 @@ def ago(iso: str, now: datetime | None = None) -> str:
 
 @bp.app_template_filter("full_time")
 def full_time(iso: str) -> str:
-    """Say when `iso` was in full, in UTC (home.js rewrites it in the reader's own zone)."""
+    """Say when `iso` was in full, in UTC (when.js rewrites it in the reader's own zone)."""
     moment = _moment(iso)
     return f"{_date(moment)}, {moment:%H:%M} UTC"
