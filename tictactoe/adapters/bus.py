@@ -180,9 +180,11 @@ class Bus:
         client = self._client(TIMEOUT)
         while True:
             sends = self._outbox.get()
+            batch = client.pipeline(transaction=False)  # one round trip for the notice's channels
+            for name, text, sharded in sends:
+                (batch.spublish if sharded else batch.publish)(name, text)
             try:
-                for name, text, sharded in sends:
-                    (client.spublish if sharded else client.publish)(name, text)
+                batch.execute()
             except (RedisError, OSError) as err:
                 metrics.count(metrics.NOTICES_DROPPED)
                 self._failed(err)
