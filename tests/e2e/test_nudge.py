@@ -112,6 +112,12 @@ def test_a_hidden_game_page_says_your_turn_in_a_notification(
     x.cell(8).click()
     expect(o.cell(8)).to_have_text("X", timeout=WITHIN * 1000)
     assert titles(o) == [f"Your turn against {x.name}"]
+    for mover, watcher, cell in ((o, x, 1), (x, o, 2), (o, x, 3), (x, o, 6)):  # X: 2, 4, 6
+        expect(mover.cell(cell)).to_be_enabled(timeout=WITHIN * 1000)
+        mover.cell(cell).click()
+        expect(watcher.cell(cell)).not_to_have_text("", timeout=WITHIN * 1000)
+    for page in (o.page, x.page):  # no turn left to tell of, on the winner's page or the other
+        expect(page.locator("#nudge")).to_have_count(0)
     assert o.failures == x.failures == []
 
 

@@ -61,6 +61,8 @@
     }
     if (next) view.state = next;
     view.draw();
+    const nudge = document.getElementById("nudge"); // a finished game has no turn to tell of
+    if (nudge && json.status === "FINISHED") nudge.closest(".nudge").remove();
     if (document.hidden && view.myTurn(view.game) && !wasMyTurn) {
       document.title = `Your turn · ${title}`;
       const other = json.host === view.me ? json.opponent : json.host;
