@@ -19,6 +19,7 @@ from tests.store.test_capacity_budget import (  # noqa: F401 (clock and recorded
     recorded,
     within,
 )
+from tests.store.test_capacity_ratings import UNRATED_FINISH
 
 # A finished game's page with a rematch: the game, then the rematch, both eventually
 # consistent reads (0.5 RCU each). Without a rematch it is BUDGETS["page"]: the game alone.
@@ -53,7 +54,8 @@ def test_the_pages_cost_what_the_api_does_and_show_for_one_read(recorded: Any) -
     )
     rematch = _GAME.search(location).group(0)  # type: ignore[union-attr]
     measure("page", BUDGETS["page"], lambda: x.load(f"{rematch}/resign"))  # the confirm step
-    measure("resign", RESULTS["resign"], lambda: x.post_form(f"{rematch}/resign"))
+    # The rematch is the pair's fourth game today, so it finishes unrated (one call more).
+    measure("resign", UNRATED_FINISH, lambda: x.post_form(f"{rematch}/resign"))
     measure("challenge", REMATCH_BUDGETS["challenge"], lambda: o.post_form("/challenges"))
     measure("player", RESULTS["player"], lambda: o.load(f"/players/{x.name}"))
     measure("leaderboard", RESULTS["leaderboard"], lambda: o.load("/leaderboard"))

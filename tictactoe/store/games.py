@@ -236,6 +236,7 @@ class Games:
         if game.status is Status.PENDING:
             self._answers.remove(game.id, "Version = :v", version, "deleting an invitation")
             return
+        self._results.forget_pair(game)  # first: once forgotten, the game no longer names them
         update, values = forgetting(game, player, now())
         values |= version
         self.table.told(

@@ -84,9 +84,10 @@ def rated_of(item: dict[str, Any]) -> bool | None:
     """Return whether the game's finish moved ratings; None while it is not finished."""
     if "Rated" in item:
         return bool(item["Rated"]["BOOL"])
-    if "Computer" in item:
-        return False
-    return True if item["Status"]["S"] == Status.FINISHED else None
+    over = item["Status"]["S"] == Status.FINISHED
+    if not over:
+        return None
+    return "Computer" not in item  # the computer's never are (the JSON says so from the start)
 
 
 def moves_of(item: dict[str, Any]) -> tuple[int, ...]:

@@ -24,6 +24,9 @@ ladder, nor wins, losses and ties. Two games of a pair finishing at once cannot 
 last rated slot: DynamoDB lets one transaction through, the other is cancelled (a conflict,
 tried again, then the pair's condition) and finishes unrated.
 
+Deleting an account deletes the pair items of each of its games' pairs (`forget_pair`, before
+the game is forgotten), so none names the player afterwards; TTL is the backstop.
+
 A game against the computer is not counted: it finishes in one UpdateItem of the game alone,
 built by the same `finishing` (endings.py, store/computer.py).
 """
@@ -50,7 +53,7 @@ from tictactoe.store.errors import (
 from tictactoe.store.gametable import GameTable
 from tictactoe.store.items import game_from_item, s
 from tictactoe.store.ladder import shard
-from tictactoe.store.pairs import counting
+from tictactoe.store.pairs import counting, pair_key
 
 __all__ = ["Ending", "Results", "finishing"]  # Ending and finishing: bench/ names them here
 
@@ -140,6 +143,15 @@ class Results:
                 return self._unrated(game, ending, stamp)  # the pair's rated games are used up
             consistent = True  # a rating changed, an account went, or a transaction collided
         raise Unavailable("finishing a game: the players' ratings are changing; try again")
+
+    def forget_pair(self, game: Game) -> None:
+        """Delete the pair item of `game`'s two players: one of their accounts is going."""
+        if game.level is not None or game.opponent is None:
+            return  # the computer, or an open challenge: no pair
+        with translated("forgetting a pair's rated games"):
+            self._client.delete_item(
+                TableName=self._users, Key={"UserKey": s(pair_key(game.host, game.opponent))}
+            )
 
     # -- internals -------------------------------------------------------------------------
 
