@@ -49,8 +49,10 @@
       }
       if (g.status === "IN_PROGRESS" && g.turn === me) return say("your_turn");
       if (g.status === "IN_PROGRESS") return say(g.computer ? "playing" : "turn", { turn: view.nameOf(g.turn) });
-      if (g.winner === null) return say("tie");
-      return g.winner === me ? say("you_won") : say("won", { winner: view.nameOf(g.winner) });
+      const result = g.winner === null ? say("tie") : g.winner === me ? say("you_won") : say("won", { winner: view.nameOf(g.winner) });
+      // Unrated between people (not a deleted player's game): the pair's rated games for the day are used up.
+      const farmed = g.rated === false && !g.computer && ![g.host, g.opponent].includes("deleted player");
+      return farmed ? `${result} ${say("unrated")}` : result;
     }
 
     // The board after the first `count` moves (X moves first), or the game's own board.

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Request, Response, jsonify
 
 from tictactoe.rules import ratings
-from tictactoe.rules.board import EMPTY, Game, Seen, claimable_at
+from tictactoe.rules.board import COMPUTER, EMPTY, Game, Seen, claimable_at
 from tictactoe.rules.computer import LEVELS
 from tictactoe.store import Player
 from tictactoe.web.current import backend
@@ -45,6 +45,9 @@ def game_json(game: Game, turn_timeout: int | None = None) -> dict[str, Any]:
         "rematch": game.rematch,
         "claimable_at": claimable_at(game, turn_timeout),
         "computer": game.level,
+        # Decided by the write that finishes the game: null until then (and in a list's
+        # finished entry, whose index does not hold it); never rated against the computer.
+        "rated": False if game.level or game.opponent == COMPUTER else game.rated,
     }
 
 
