@@ -169,9 +169,10 @@ def test_the_commands_move_a_stack_and_report(
     monkeypatch.setenv("CONFIG_FILE", str(config(tmp_path, "target", make_settings())))
     assert cli.main(["import", str(archive)]) == 0
     said = capsys.readouterr().out
-    assert "users: 6 written" in said and "pictures: 4 written" in said  # 3 players, 3 claims
+    # 3 players, 3 claims of their names, and the one pair that finished a rated game
+    assert "users: 7 written" in said and "pictures: 4 written" in said
     assert cli.main(["import", str(archive)]) == 0
-    assert "users: 6 already there" in capsys.readouterr().out
+    assert "users: 7 already there" in capsys.readouterr().out
 
 
 def test_the_commands_refuse_clearly(
