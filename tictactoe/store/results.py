@@ -157,7 +157,7 @@ class Results:
 
     def _unrated(self, game: Game, ending: Ending, stamp: str) -> Game:
         """Finish `game` as `ending` says without counting it; Rejected if it changed."""
-        update, values = finishing(ending, stamp)
+        update, values = finishing(replace(ending, rated=False), stamp)
         condition = "#st = :playing AND Version = :v"
         values |= {":playing": s(Status.IN_PROGRESS), ":v": {"N": str(game.version)}}
         if ending.condition:
