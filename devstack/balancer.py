@@ -123,12 +123,55 @@ def reload(front: subprocess.Popen[bytes], url: str, routes: int) -> None:
     """Make the load balancer at `url` reread its config; return once a new worker answers
     with `routes`. nginx rereads it at SIGHUP: new workers take the new requests and the old
     ones end once their connections have."""
+    old = _children(front.pid)
     os.kill(front.pid, signal.SIGHUP)
     deadline = time.monotonic() + 10
-    while routed(url) != routes:
+    port = int(url.rsplit(":", 1)[1].split("/", 1)[0])
+    # A new worker answering is not enough: until an old one has handled its QUIT it still
+    # accepts new connections, with the old routes. It closes its listening socket then.
+    while routed(url) != routes or any(_accepting(pid, port) for pid in old):
         if time.monotonic() > deadline or front.poll() is not None:
             raise RuntimeError("the load balancer did not reload")
         time.sleep(0.05)
+
+
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is `pid` (nginx's master: its workers)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _accepting(pid: int, port: int) -> bool:
+    """True while process `pid` holds the socket listening on 127.0.0.1:`port`."""
+    wanted = {f"socket:[{inode}]" for inode in _listening_inodes(port)}
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:  # exited
+        return False
+    for fd in fds:
+        try:
+            if os.readlink(fd) in wanted:
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def _listening_inodes(port: int) -> set[str]:
+    """The inodes of the TCP sockets listening on `port` (state 0A in /proc/net/tcp)."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        parts = line.split()
+        if parts[1].endswith(f":{port:04X}") and parts[3] == "0A":
+            found.add(parts[9])
+    return found
 
 
 def routed(url: str) -> int:
