@@ -19,18 +19,18 @@ import logging
 import os
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from bench.flows import WIN_IN_7, Browser, FlowError, new_pair
+from bench.flows import Browser, new_pair
+from bench.suites.common.timed import KINDS, timed_game
 from bench.suites.cuts.switches import CANDIDATE, CUTS, METRICS, Switches, orjson_version
 from tictactoe import create_app, logs
 from tictactoe.config import Settings
 from tictactoe.web.layers import requestlog
 
 log = logging.getLogger("bench")
-KINDS = ("move", "poll", "game page", "home page")
 NOISE = "nothing (noise)"
 # Each row: the switches it turns off, then on (all else as shipped).
 ROWS: dict[str, tuple[str, ...]] = {
@@ -68,7 +68,7 @@ def measure(
             host, opponent = new_pair(app)
             for on in (False, True):  # warm both code paths (templates, serializers, caches)
                 _apply(switches, (*CUTS, CANDIDATE, METRICS), on)
-                _game(host, opponent)
+                timed_game(host, opponent, page_visits=2)
             while done < rounds and time.monotonic() - started < budget:
                 for row, parts in rows.items():
                     _row(switches, parts, (host, opponent), samples[row], by_round[row])
@@ -96,7 +96,7 @@ def _row(
     games = {}
     for state, on in (("off", False), ("on", True)):
         _apply(switches, parts, on)
-        games[state] = _game(*players)
+        games[state] = timed_game(*players, page_visits=2)
         for kind in KINDS:
             samples[state][kind] += games[state][kind]
     for kind in KINDS:
@@ -121,49 +121,6 @@ def _apply(switches: Switches, parts: tuple[str, ...], on: bool) -> None:
     switches.ship()
     for name in parts:
         switches.set(name, on)
-
-
-def _game(host: Browser, opponent: Browser) -> dict[str, list[float]]:
-    """One 7-move win, invited and accepted (not counted); the CPU µs of each counted request:
-    every move, two 304 polls after it, each game page and home page twice at the end."""
-    times: dict[str, list[float]] = {kind: [] for kind in KINDS}
-    game_id = host.invite(opponent.name)
-    opponent.accept(game_id)
-    host.poll(game_id)  # the host's page sees the accept
-    players = (opponent, host)  # X, the opponent, moves first
-    for turn, cell in enumerate(WIN_IN_7):
-        mover, watcher = players[turn % 2], players[(turn + 1) % 2]
-        sent = {"X-CSRFToken": mover.csrf, "X-Game-State": mover.state}
-        moved = _timed(
-            times["move"],
-            200,
-            mover.client.post,
-            f"/api/games/{game_id}/moves",
-            json={"cell": cell},
-            headers=sent,
-        )
-        mover.state = moved.headers["ETag"].strip('"')
-        if watcher.poll(game_id) != 200:
-            raise FlowError(f"the other page did not see move {turn + 1}")
-        seen = {"Accept": "application/json", "If-None-Match": f'"{mover.state}"'}
-        for _ in range(2):
-            _timed(times["poll"], 304, mover.client.get, f"/api/games/{game_id}", headers=seen)
-    for player in (host, opponent, host, opponent):
-        _timed(times["game page"], 200, player.client.get, f"/games/{game_id}")
-        _timed(times["home page"], 200, player.client.get, "/")
-    return times
-
-
-def _timed(
-    into: list[float], status: int, call: Callable[..., Any], *args: Any, **kwargs: Any
-) -> Any:
-    """Make one request; add its CPU µs (this process) to `into`; check its status."""
-    before = time.process_time()
-    response = call(*args, **kwargs)
-    into.append((time.process_time() - before) * 1e6)
-    if response.status_code != status:
-        raise FlowError(f"{args[0]}: expected {status}, got {response.status_code}")
-    return response
 
 
 @contextmanager

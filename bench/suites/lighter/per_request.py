@@ -16,7 +16,7 @@ import logging
 import statistics
 import time
 import timeit
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -24,14 +24,14 @@ import flask
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 
-from bench.flows import WIN_IN_7, Browser, FlowError, new_pair
+from bench.flows import Browser, new_pair
+from bench.suites.common.timed import KINDS, timed_game
 from bench.suites.lighter.per_call import before_client
 from tictactoe import create_app
 from tictactoe.adapters import clients
 from tictactoe.config import Settings
 
 log = logging.getLogger("bench")
-KINDS = ("move", "poll", "game page", "home page")
 # Each row: (client, session) before, then after; "old"/"new" for each part.
 ROWS = {
     "DynamoDB client (item 1)": (("old", "new"), ("new", "new")),
@@ -56,12 +56,12 @@ def measure(settings: Settings, quick: bool = False) -> dict[str, Any]:
         for name in apps:  # warm both apps and both session interfaces
             for verify_once in (False, True):
                 sessions[name].set(verify_once)
-                _game(*players[name])
+                timed_game(*players[name])
         while done < rounds and (done == 0 or time.monotonic() - started < budget):
             for row, states in ROWS.items():
                 for when, (client, session) in zip(("before", "after"), states, strict=True):
                     sessions[client].set(session == "new")
-                    for kind, times in _game(*players[client]).items():
+                    for kind, times in timed_game(*players[client]).items():
                         samples[row][when][kind] += times
             done += 1
     finally:
@@ -132,42 +132,3 @@ def _figures(by: dict[str, dict[str, list[float]]]) -> dict[str, Any]:
         "ratio": {k: after[k] / before[k] for k in KINDS},
         "samples": {k: len(v) for k, v in by["after"].items()},
     }
-
-
-def _game(host: Browser, opponent: Browser) -> dict[str, list[float]]:
-    """One 7-move win, invited and accepted (not counted); the CPU µs of each counted request:
-    every move, two 304 polls after it, the game page and the home page of each player."""
-    times = _empty()
-    game_id = host.invite(opponent.name)
-    opponent.accept(game_id)
-    host.poll(game_id)
-    players = (opponent, host)  # X, the opponent, moves first
-    for turn, cell in enumerate(WIN_IN_7):
-        mover, watcher = players[turn % 2], players[(turn + 1) % 2]
-        sent = {"X-CSRFToken": mover.csrf, "X-Game-State": mover.state}
-        path = f"/api/games/{game_id}/moves"
-        moved = _timed(
-            times["move"], 200, mover.client.post, path, json={"cell": cell}, headers=sent
-        )
-        mover.state = moved.headers["ETag"].strip('"')
-        if watcher.poll(game_id) != 200:
-            raise FlowError(f"the other page did not see move {turn + 1}")
-        seen = {"Accept": "application/json", "If-None-Match": f'"{mover.state}"'}
-        for _ in range(2):
-            _timed(times["poll"], 304, mover.client.get, f"/api/games/{game_id}", headers=seen)
-    for player in (host, opponent):
-        _timed(times["game page"], 200, player.client.get, f"/games/{game_id}")
-        _timed(times["home page"], 200, player.client.get, "/")
-    return times
-
-
-def _timed(
-    into: list[float], status: int, call: Callable[..., Any], *args: Any, **kwargs: Any
-) -> Any:
-    """Make one request; add its CPU µs (this process) to `into`; check its status."""
-    before = time.process_time()
-    response = call(*args, **kwargs)
-    into.append((time.process_time() - before) * 1e6)
-    if response.status_code != status:
-        raise FlowError(f"{args[0]}: expected {status}, got {response.status_code}")
-    return response
