@@ -42,7 +42,7 @@ test: $(STAMP) .local/dynamodb/DynamoDBLocal.jar browser-deps bus-deps
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(PY) -m mypy  # strict, over tictactoe/, devstack/ and scripts/ ([tool.mypy] in pyproject.toml)
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 2 --dist loadgroup --durations=15  # the slowest, so CI shows where the time goes
 
 # BASELINE=<git ref> compares against that ref (default: the latest tag, else origin/main).
 bench: $(STAMP) .local/dynamodb/DynamoDBLocal.jar browser-deps bus-deps
