@@ -8,10 +8,11 @@ from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
+from tictactoe.rules.board import Game
 from tictactoe.services import computer, games, pairing
 from tictactoe.store import Looking, OpenInvitation, Paired
 from tictactoe.store.lists import LIST_LENGTH, MORE_LENGTH
-from tictactoe.web import auth, game_page, returns, wiring
+from tictactoe.web import auth, game_page, landing, returns, wiring
 from tictactoe.web.current import backend
 from tictactoe.web.pages.blueprint import bp, see
 from tictactoe.web.pictures import remember_games
@@ -41,14 +42,15 @@ def invite() -> Response:
     except OpenInvitation as err:
         # Already invited, either way round: show that invitation, where it can be answered.
         return see(url_for("pages.game", game_id=err.game_id))
-    return _see_game(game.id, game.version)
+    return _land(game)
 
 
 @bp.get("/games/<game_id:game_id>")
 @auth.signed_in
 def game(game_id: str) -> ResponseReturnValue:
     at_least = request.args.get("v", default=0, type=int)
-    found = games.game(backend().games, game_id, at_least)
+    # Just after an invite or an accept, the game its write answered: no read.
+    found = landing.take(game_id, at_least) or games.game(backend().games, game_id, at_least)
     extras = game_page.extras(found)
     remember_games([found, *([extras["rematch"]] if extras["rematch"] else [])])
     expired = games.expired(backend().games, found)
@@ -107,7 +109,7 @@ def computer_game() -> Response:
 @auth.signed_in
 def accept(game_id: str) -> Response:
     game = games.accept(backend().games, game_id, auth.player(), auth.my_picture())
-    return _see_game(game_id, game.version)
+    return _land(game)
 
 
 @bp.post("/games/<game_id:game_id>/rematch")
@@ -161,6 +163,12 @@ def move(game_id: str) -> Response:
     seen = seen_board(request.form.get("state"))
     game = games.move(backend().games, game_id, auth.player(), cell, seen)
     return _see_game(game_id, game.version)
+
+
+def _land(game: Game) -> Response:
+    """To the game's page, which shows `game` as its write answered instead of reading it."""
+    landing.carry(game)
+    return _see_game(game.id, game.version)
 
 
 def _see_game(game_id: str, version: int) -> Response:

@@ -1,0 +1,47 @@
+"""The game page an invite's or an accept's redirect opens costs no read, on DynamoDB Local: it
+shows the game the post's write answered with (web/landing.py); a reload reads it as before.
+
+Before issue 27 (item 2) that page was BUDGETS["page"]: one eventually consistent read, 0.5
+RCU, twice per game (the host's after inviting, the guest's after accepting).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.flows import WIN_IN_7, Browser
+from tests.store.test_capacity_budget import (  # noqa: F401 (clock and recorded are fixtures)
+    BUDGETS,
+    Budget,
+    clock,
+    play_step_by_step,
+    players_with_history,
+    recorded,
+    within,
+)
+
+LANDING = Budget(calls=0, rcu=0, wcu=0)  # the page a form post's redirect opens
+NOTHING = {"calls": 0, "rcu": 0.0, "wcu": 0.0}
+
+
+def test_the_pages_after_an_invite_and_an_accept_read_nothing(recorded: Any) -> None:  # noqa: F811
+    app, recorder = recorded
+    steps = dict(play_step_by_step(app, recorder, WIN_IN_7))
+    # The posts' own budgets are test_capacity_budget.py's; here, the page each one opens.
+    for step, post in (("host invites", "create"), ("opponent accepts", "accept")):
+        used = steps[step]["by_type"]
+        assert post in used and within(used.get("page", NOTHING), LANDING), (step, used)
+
+
+def test_a_reload_of_that_page_reads_the_game(recorded: Any) -> None:  # noqa: F811
+    app, recorder = recorded
+    host, opponent = players_with_history(app, WIN_IN_7)
+    browser = Browser(app.test_client(), host)
+    browser.log_in()
+    recorder.reset()
+    location, _ = browser.post_form("/games", opponent=opponent)
+    assert "page" not in recorder.snapshot()["by_type"]
+    recorder.reset()
+    browser.load(location)
+    used = recorder.snapshot()["by_type"]["page"]
+    assert used["calls"] == 1 and within(used, BUDGETS["page"])
