@@ -24,7 +24,7 @@ from tictactoe.store import (
 )
 from tictactoe.store.games import LIST_LENGTH
 from tictactoe.store.invitations import CREATING_SECONDS
-from tictactoe.store.schema import HOST_INDEX, OPPONENT_INDEX, TTL_ATTRIBUTE
+from tictactoe.store.schema import HOST_INDEX, LIVE_INDEX, OPPONENT_INDEX, TTL_ATTRIBUTE
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_tables_are_created_once_with_the_designed_indexes(
     assert ensure_tables(store.dynamodb, settings) == []  # a second start creates nothing
     games = store.dynamodb.describe_table(TableName=settings.games_table)["Table"]
     indexes = {i["IndexName"]: i for i in games["GlobalSecondaryIndexes"]}
-    assert set(indexes) == {HOST_INDEX, OPPONENT_INDEX}
+    assert set(indexes) == {HOST_INDEX, OPPONENT_INDEX, LIVE_INDEX}
     host = indexes[HOST_INDEX]
     assert [k["AttributeName"] for k in host["KeySchema"]] == ["HostId", "StatusDate"]
     assert host["Projection"]["ProjectionType"] == "INCLUDE"

@@ -15,6 +15,7 @@ from tictactoe.rules.clock import now
 from tictactoe.store.gametable import GameTable
 from tictactoe.store.invitations import Invitations
 from tictactoe.store.items import OPEN, s
+from tictactoe.store.live import LIVE
 
 
 class Answers:
@@ -27,7 +28,8 @@ class Answers:
     def accept(self, game_id: str, player: str, picture: str | None = None) -> Game:
         """Start the game if `player` is its invited opponent and it is pending, not expired.
 
-        The game moves from INVITED_ to OPEN_ in both indexes, and loses its ExpiresAt. X moves
+        The game moves from INVITED_ to OPEN_ in both indexes, enters the live index (an
+        invitation is always between people: store/live.py), and loses its ExpiresAt. X moves
         first: the opponent, unless the invitation named another first turn (FirstTurn, and
         FirstWait for the other player). Turn names who is to move and Waiting the other, so a
         move swaps them without knowing who plays which mark.
@@ -46,12 +48,14 @@ class Answers:
             " AND (attribute_not_exists(ExpiresAt) OR ExpiresAt > :clock)",
             update="SET #st = :playing, OpponentId = :me, Turn = if_not_exists(FirstTurn, :me),"
             " Waiting = if_not_exists(FirstWait, HostId), StatusDate = :open,"
+            " Live = :live, LiveSince = :now,"
             f" Version = Version + :one, UpdatedAt = :now{picked} REMOVE ExpiresAt",
             values={
                 ":pending": s(Status.PENDING),
                 ":playing": s(Status.IN_PROGRESS),
                 ":me": s(player),
                 ":open": s(OPEN + stamp),
+                ":live": s(LIVE),
                 ":clock": {"N": str(int(moment))},
             }
             | ({":pic": s(picture)} if picture else {}),

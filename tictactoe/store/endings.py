@@ -32,7 +32,9 @@ def finishing(ending: Ending, stamp: str) -> tuple[str, dict[str, Any]]:
     """Return the update (and its values) that marks a game finished the way `ending` says.
 
     Status and StatusDate move to FINISHED (the index entries with them), the final board,
-    winner and Rated are written once, and Turn and Waiting go. The caller adds the condition.
+    winner and Rated are written once, and Turn and Waiting go, as do Live and LiveSince
+    (the game leaves the live index: store/live.py; a computer game has neither, a no-op).
+    The caller adds the condition.
     """
     sets = [
         "#st = :over",
@@ -57,7 +59,7 @@ def finishing(ending: Ending, stamp: str) -> tuple[str, dict[str, Any]]:
     if ending.cells:
         sets.append("Moves = list_append(if_not_exists(Moves, :none), :cells)")
         values |= {":none": {"L": []}, ":cells": {"L": [{"N": str(c)} for c in ending.cells]}}
-    return "SET " + ", ".join(sets) + " REMOVE Turn, Waiting", values
+    return "SET " + ", ".join(sets) + " REMOVE Turn, Waiting, Live, LiveSince", values
 
 
 def finished(game: Game, ending: Ending, stamp: str) -> Game:

@@ -25,6 +25,7 @@ from tictactoe.store.gametable import WEEK, GameTable, new_game_id
 from tictactoe.store.invitations import Invitations
 from tictactoe.store.items import DELETED_PLAYER, forgetting, invitation_item, s
 from tictactoe.store.lists import LIST_LENGTH, Listing, Lists
+from tictactoe.store.live import LiveGames
 from tictactoe.store.rematches import Rematches
 from tictactoe.store.results import Results
 
@@ -50,6 +51,7 @@ class Games:
         self._listing = Listing(self.table)
         self._results = Results(self.table, users_table)  # games that end, counted
         self.computer = ComputerGames(self.table)
+        self.live = LiveGames(self.table)  # games between people in progress (live.py)
         self._rematches = Rematches(self.table, self._answers, self.computer)
 
     # The table's clock, announcements and invitation expiry, as callers and tests set them.

@@ -8,6 +8,8 @@ Item layout (one item per game):
                "FINISHED_<time>" once over
   ExpiresAt    epoch seconds when an unanswered invitation lapses (TTL deletes it later);
                removed by the accept
+  Live, LiveSince  "live" and when it started, while a game between people is in progress:
+               its entry in the live index (live.py); removed by the write that finishes it
   Winner, FinalBoard                         written once, by the move that ends the game
   Rated        written with them: true when the finish moved the players' ratings, false for
                an unrated one (a pair's fourth game in a day, the computer, a deleted player);
@@ -171,7 +173,7 @@ def forgetting(game: Game, player: str, stamp: str) -> tuple[str, dict[str, Any]
         values[":unrated"] = {"BOOL": False}  # a deletion counts for no one
         sets += ["#st = :over", "StatusDate = :sd", "FinalBoard = Board", "Winner = :other"]
         sets.append("Rated = :unrated")
-        removes += ["Turn", "Waiting"]
+        removes += ["Turn", "Waiting", "Live", "LiveSince"]  # out of the live list too
     elif game.winner == player:
         sets.append("Winner = :gone")
     return "SET " + ", ".join(sets) + " REMOVE " + ", ".join(removes), values

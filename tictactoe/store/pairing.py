@@ -45,6 +45,7 @@ from tictactoe.store.errors import NotFound, Unavailable, error_code, refused_it
 from tictactoe.store.games import Games
 from tictactoe.store.invitations import Invitations
 from tictactoe.store.items import game_from_item, s, text
+from tictactoe.store.live import live_keys
 from tictactoe.store.schema import TTL_ATTRIBUTE
 from tictactoe.store.waits import LINGER, POINTER, SLOT, Wait, game_item, pointer_key, wait_from
 
@@ -150,7 +151,8 @@ class Pairing:
 
     def _pair(self, slot: Wait, player: str, picture: str | None, moment: float) -> Game | None:
         """Start the game of `slot`'s wait with `player`; None if the wait was used or cancelled."""
-        item = game_item(slot, player, picture, now(moment))
+        stamp = now(moment)
+        item = game_item(slot, player, picture, stamp) | live_keys(stamp)  # store/live.py
         if self._put(item, "attribute_not_exists(GameId)", "pairing two players") is not None:
             return None
         game = game_from_item(item)

@@ -22,6 +22,12 @@ OPPONENT_INDEX = "OpponentId-StatusDate-index"
 # top of all. The index holds what a leaderboard row shows, so reading it reads nothing else.
 LADDER_INDEX = "Ladder-Rank-index"
 LADDER_SHOWS = ["Name", "Picture", "Wins", "Losses", "Ties", "Rating"]
+# Games between people in progress, for anyone to watch (store/live.py). Sparse: only such a
+# game carries Live (a constant) and LiveSince (when it started), written by the write that
+# starts it and removed by the one that finishes it, so a move never writes this index.
+# KEYS_ONLY: the list reads the games themselves for their boards. See "Take advantage of
+# sparse indexes" in the DynamoDB Developer Guide (bp-indexes-general-sparse-indexes).
+LIVE_INDEX = "Live-LiveSince-index"
 
 # The attribute DynamoDB's time to live reads (epoch seconds): expired invitations in Games
 # (and their pairs' locks, items keyed "invitation#<a>#<b>" that no index holds, see
@@ -64,10 +70,20 @@ def _games(name: str) -> dict[str, Any]:
             {"AttributeName": "HostId", "AttributeType": "S"},
             {"AttributeName": "OpponentId", "AttributeType": "S"},
             {"AttributeName": "StatusDate", "AttributeType": "S"},
+            {"AttributeName": "Live", "AttributeType": "S"},
+            {"AttributeName": "LiveSince", "AttributeType": "S"},
         ],
         "GlobalSecondaryIndexes": [
             _index(HOST_INDEX, "HostId", "OpponentId"),
             _index(OPPONENT_INDEX, "OpponentId", "HostId"),
+            {
+                "IndexName": LIVE_INDEX,
+                "KeySchema": [
+                    {"AttributeName": "Live", "KeyType": "HASH"},
+                    {"AttributeName": "LiveSince", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            },
         ],
         "BillingMode": "PAY_PER_REQUEST",
     }
