@@ -7,7 +7,7 @@ whenever a single file is run. Instead this test drives every feature itself, in
 process: start-up (tables and bucket created), sign-up, login, logout, invitations sent,
 rejected, withdrawn and accepted, moves to a win and a refused move, a resignation and a
 claim (each counted in one transaction with the players' ratings), a player's results and the
-leaderboard (a query per ladder shard), the game lists (both indexes),
+leaderboard (a query per ladder shard), the game lists (both indexes), the live games (theirs),
 the pages, a picture uploaded, replaced, served and removed, /health, and the
 `create-tables` and `migrate` commands (on tables made to look as an older version left
 them). Every botocore client created meanwhile reports each call
@@ -161,6 +161,7 @@ def exercise_every_feature(monkeypatch: pytest.MonkeyPatch, config: Path, operat
     game = bob.accept(alice.invite(bob))
     assert alice.move(game, 4).status_code == 409  # not alice's turn: a refused write
     assert alice.call("GET", "/api/games").status_code == 200  # open games: read in a batch
+    assert alice.call("GET", "/api/live-games").status_code == 200  # the live index, a batch
     by_name = {alice.name: alice, bob.name: bob}
     cells = {game["x_player"]: iter([0, 1, 2]), game["o_player"]: iter([3, 4])}
     while game["status"] != "FINISHED":

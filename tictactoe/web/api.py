@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import generate_csrf
 
 from tictactoe.adapters import pillow
-from tictactoe.services import games, pictures, players
+from tictactoe.services import games, live, pictures, players
 from tictactoe.store import PictureRecord
 from tictactoe.web import auth, wiring
 from tictactoe.web.current import backend
@@ -203,6 +203,12 @@ def player(name: str) -> ResponseReturnValue:
 def leaderboard() -> ResponseReturnValue:
     top = players.leaderboard(backend().ladder)
     return {"players": [player_json(p, SMALL) for p in top]}
+
+
+@bp.get("/live-games")
+@auth.signed_in
+def live_games() -> ResponseReturnValue:
+    return {"games": [game_json(g) for g in live.live_games(backend().games)]}
 
 
 @bp.post("/games/<game_id:game_id>/rematch")
