@@ -101,3 +101,35 @@ def test_a_carried_game_shows_only_on_its_own_game_at_its_own_version(
     assert shown(host)[0]["status"] == "IN_PROGRESS"
     host.get(invited)  # and it was dropped: the version 1 address reads the game too
     assert shown(host)[0]["status"] == "IN_PROGRESS"
+
+
+def landed_and_reloaded(browser: Browser, action: str, **fields: str) -> None:
+    """Post the form, follow its redirect, then reload: both show the same game."""
+    location = post(browser, action, **fields)
+    browser.get(location)
+    landed = shown(browser)
+    browser.get(location)
+    assert shown(browser) == landed, action
+
+
+def test_every_form_post_that_writes_a_game_lands_on_the_page_a_reload_shows(
+    app: Any, clock: Clock
+) -> None:
+    host, guest = signed_up(app, "pia"), signed_up(app, "paul")
+    landed_and_reloaded(host, "/challenges")
+    landed_and_reloaded(host, "/computer-games", level="easy", first="me")
+    post(host, "/quick-play")  # waits: to the wait's page, which shows no game
+    landed_and_reloaded(guest, "/quick-play")  # paired: the game
+    gid = shown(guest)[0]["id"]
+    host.get(f"/games/{gid}")
+    first, second = (guest, host) if shown(guest)[0]["turn"] == "paul" else (host, guest)
+    for number, cell in enumerate([0, 3, 1, 4, 2]):  # the first to move takes the top row
+        who = first if number % 2 == 0 else second
+        who.get(f"/games/{gid}")
+        landed_and_reloaded(who, f"/games/{gid}/move", cell=str(cell), state=who.state())
+    assert shown(first)[0]["status"] == "FINISHED"
+    landed_and_reloaded(second, f"/games/{gid}/rematch")  # asks: an invitation
+    landed_and_reloaded(first, f"/games/{gid}/rematch")  # accepts: the rematch starts
+    rematch = shown(first)[0]["id"]
+    landed_and_reloaded(first, f"/games/{rematch}/resign")
+    assert shown(first)[0]["status"] == "FINISHED"

@@ -1,7 +1,8 @@
 """The game a form post just wrote, carried in the session to the page its redirect opens.
 
-Inviting and accepting from the pages answer 303 to the game's page (Post/Redirect/Get: a
-reload never posts again), and that page used to read the game the post had just written.
+The pages' form posts that write a game (invite, accept, challenge, Play now, the computer,
+rematch, resign, a move without JavaScript) answer 303 to the game's page (Post/Redirect/Get:
+a reload never posts again), and that page used to read the game the post had just written.
 The write already answered with the game, so the post puts it in the session, which the
 app's key signs like the rest of the cookie and which every worker and instance can read.
 The page's GET shows it instead of reading only when it is the game the URL names at exactly

@@ -49,7 +49,7 @@ def invite() -> Response:
 @auth.signed_in
 def game(game_id: str) -> ResponseReturnValue:
     at_least = request.args.get("v", default=0, type=int)
-    # Just after an invite or an accept, the game its write answered: no read.
+    # Just after a form post that wrote it, the game as that write answered: no read.
     found = landing.take(game_id, at_least) or games.game(backend().games, game_id, at_least)
     extras = game_page.extras(found)
     remember_games([found, *([extras["rematch"]] if extras["rematch"] else [])])
@@ -63,7 +63,7 @@ def game(game_id: str) -> ResponseReturnValue:
 @auth.signed_in
 def challenge() -> Response:
     game = games.challenge(backend().games, auth.player(), auth.my_picture())
-    return _see_game(game.id, game.version)
+    return _land(game)
 
 
 @bp.post("/quick-play")
@@ -72,7 +72,7 @@ def pairing_play() -> Response:
     """Play now without JavaScript: to the game when paired, else to the wait's page."""
     outcome = pairing.play(backend().pairing, auth.player(), auth.my_picture())
     if isinstance(outcome, Paired):
-        return _see_game(outcome.game.id, outcome.game.version)
+        return _land(outcome.game)
     return see(url_for("pages.pairing_wait"))
 
 
@@ -102,7 +102,7 @@ def pairing_cancel() -> Response:
 def computer_game() -> Response:
     level, first = request.form.get("level"), request.form.get("first", "me")
     game = computer.start(backend().games, auth.player(), level, first, auth.my_picture())
-    return _see_game(game.id, game.version)
+    return _land(game)
 
 
 @bp.post("/games/<game_id:game_id>/accept")
@@ -116,7 +116,7 @@ def accept(game_id: str) -> Response:
 @auth.signed_in
 def rematch(game_id: str) -> Response:
     game, _ = games.rematch(backend().games, game_id, auth.player(), auth.my_picture())
-    return _see_game(game.id, game.version)
+    return _land(game)
 
 
 @bp.get("/games/<game_id:game_id>/resign")
@@ -132,7 +132,7 @@ def resign_confirm(game_id: str) -> str:
 @auth.signed_in
 def resign(game_id: str) -> Response:
     game = games.resign(backend().games, game_id, auth.player())
-    return _see_game(game_id, game.version)
+    return _land(game)
 
 
 @bp.post("/games/<game_id:game_id>/claim")
@@ -162,7 +162,7 @@ def move(game_id: str) -> Response:
     cell = request.form.get("cell", type=int)
     seen = seen_board(request.form.get("state"))
     game = games.move(backend().games, game_id, auth.player(), cell, seen)
-    return _see_game(game_id, game.version)
+    return _land(game)
 
 
 def _land(game: Game) -> Response:
