@@ -6,7 +6,9 @@ which a test may stop and start again on the same port (the bus going down and c
 `EventStream` reads a Server-Sent Events response of a Flask test client incrementally: one
 thread of its own sends the GET (unbuffered), reads the body chunk by chunk and closes it, all
 from that thread (a stream_with_context generator must be iterated and closed from the same
-thread). The test reads the parsed messages from a queue, with timeouts. `close()` asks the
+thread). The test reads the parsed messages from a queue, with timeouts. A game's stream also
+tells who has the game open (`event: presence`): only a stream made with `presence=True` keeps
+those events, so the tests of everything else read the stream as before presence. `close()` asks the
 thread to stop after the next chunk: the stream's HEARTBEAT must be short (the `heartbeat`
 fixtures set it), so a chunk always comes soon.
 """
@@ -124,9 +126,11 @@ class EventStream:
         headers: dict[str, str] | None = None,
         wait: float = WAIT,
         query: dict[str, str] | None = None,
+        presence: bool = False,
     ) -> None:
         self.path = path
         self._query = query
+        self._presence = presence
         self._messages: queue.Queue[Any] = queue.Queue()
         self._stop = threading.Event()
         self._opened = threading.Event()
@@ -167,7 +171,9 @@ class EventStream:
                 pending += chunk.decode() if isinstance(chunk, bytes) else chunk
                 *blocks, pending = pending.split("\n\n")
                 for block in blocks:
-                    self._messages.put(parse(block))
+                    message = parse(block)
+                    if message.event != "presence" or self._presence:
+                        self._messages.put(message)
                 if self._stop.is_set():
                     break
         except BaseException as err:

@@ -106,7 +106,7 @@ def _values(path: Path, raw: dict[str, Any]) -> dict[str, Any]:
                 raise ConfigError(f"{path}: [{section}].{key} must be {kind}")
             if key == "endpoint":
                 check_url(path, f"[{section}].{key}", value)
-            if section == "push":
+            if field == "push_url":
                 check_push_url(f"{path}: [push].url", value)
             if field == "public_origin":
                 value = origin(f"{path}: [flask].public_origin", value)

@@ -56,6 +56,7 @@ SCHEMA: dict[str, dict[str, tuple[str, tuple[Any, str], bool]]] = {
         "invitation_expiry_seconds": ("invitation_expiry_seconds", _SECONDS, False),
         "turn_timeout_seconds": ("turn_timeout_seconds", _SECONDS, False),
         "quick_play_wait_seconds": ("quick_play_wait_seconds", _SECONDS, False),
+        "away_claim_seconds": ("away_claim_seconds", _SECONDS, False),
     },
     "limits": {
         "failed_logins_per_account": ("failed_logins_per_account", _COUNT, False),
@@ -64,6 +65,7 @@ SCHEMA: dict[str, dict[str, tuple[str, tuple[Any, str], bool]]] = {
     },
     "push": {
         "url": ("push_url", _TEXT, False),
+        "presence_seconds": ("presence_seconds", _SECONDS, False),
     },
 }
 

@@ -45,6 +45,9 @@ class Settings:
     invitation_expiry_seconds: int = 7 * 24 * 3600
     turn_timeout_seconds: int = 3 * 24 * 3600  # the waiting player may then claim the win
     quick_play_wait_seconds: int = 60  # a "Play now" wait that no one answered lapses
+    # The player to move who has been away (no page of the game open) this long, while it is
+    # their turn, loses the game to a claim (push on; else only turn_timeout_seconds counts).
+    away_claim_seconds: int = 60
     # [limits]: 0 switches a limit off.
     failed_logins_per_account: int = 10  # per account and client, per 15 minutes
     login_attempts_per_client: int = 60  # per minute, any account
@@ -52,6 +55,9 @@ class Settings:
     # [push]: the Redis/Valkey bus that carries "this game changed" between instances; None:
     # push is off, the streams answer 503 and pages poll.
     push_url: str | None = None
+    # How long a page's presence outlives its last refresh: a dead instance's players count
+    # as gone within this (refreshed every third of it while the page is open).
+    presence_seconds: int = 10
 
     @property
     def bucket_region(self) -> str:

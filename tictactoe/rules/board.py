@@ -215,16 +215,29 @@ def place(board: str, cell: int) -> Placed:
     return Placed(after, mark, won=won, over=won or EMPTY not in after, cell=cell)
 
 
-def claimable_at(game: Game, timeout_seconds: int) -> str | None:
+def claimable_at(
+    game: Game, timeout_seconds: int, left_at: str | None = None, away_seconds: int = 0
+) -> str | None:
     """Return when the player waiting in `game` may claim the win, or None if not in progress.
 
-    The clock starts at the game's last change (the accept, or the latest move). Times are the
-    store's ISO 8601 UTC text, so the result compares with them as text.
+    The earlier of two clocks. The turn timeout starts at the game's last change (the accept,
+    or the latest move). The absence clock starts when the player to move left the game
+    (`left_at`; None while they are here, or unknown) or, if they left before it was their
+    turn, at that last change, and runs `away_seconds`. Times are the store's ISO 8601 UTC
+    text, so the result compares with them as text.
     """
     if game.status is not Status.IN_PROGRESS:
         return None
-    since = datetime.fromisoformat(game.updated_at.replace("Z", "+00:00"))
-    moment = since + timedelta(seconds=timeout_seconds)
+    moment = _after(game.updated_at, timeout_seconds)
+    if left_at is not None:
+        moment = min(moment, _after(max(left_at, game.updated_at), away_seconds))
+    return moment
+
+
+def _after(when: str, seconds: int) -> str:
+    """Return the store time text `seconds` after `when`."""
+    since = datetime.fromisoformat(when.replace("Z", "+00:00"))
+    moment = since + timedelta(seconds=seconds)
     return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 

@@ -49,7 +49,14 @@ class Revoked:
     epoch: int | None
 
 
-Notice = Changed | Gone | Revoked
+@dataclass(frozen=True)
+class HereChanged:
+    """Someone opened or closed game `game_id`'s page: its streams read who is here again."""
+
+    game_id: str
+
+
+Notice = Changed | Gone | Revoked | HereChanged
 
 GAME, PLAYER, SESSIONS = "g", "p", "s"  # a topic's kinds: short, they go into channel names
 
@@ -66,6 +73,8 @@ def topics(notice: Notice) -> tuple[Topic, ...]:
     """Return the topics `notice` goes out under: its game's and its players', or sessions'."""
     if isinstance(notice, Revoked):
         return (Topic(SESSIONS, notice.player),)
+    if isinstance(notice, HereChanged):
+        return (Topic(GAME, notice.game_id),)
     return (Topic(GAME, notice.game_id), *(Topic(PLAYER, p) for p in notice.players))
 
 
@@ -100,6 +109,8 @@ def encode(notice: Notice, signing: bytes | None = None, copy: bool = False) -> 
         return json.dumps(body)
     if isinstance(notice, Gone):
         return json.dumps({"gone": notice.game_id, "players": list(notice.players)} | mark)
+    if isinstance(notice, HereChanged):  # (an older release's listener drops it, unknown)
+        return json.dumps({"here": notice.game_id} | mark)
     return json.dumps({"revoked": notice.player, "epoch": notice.epoch} | mark)
 
 
@@ -136,6 +147,8 @@ def _notice(body: dict[str, Any], keys: tuple[bytes, ...]) -> Notice | None:
         return Changed(body["game"], body["version"], tuple(players), game)
     if isinstance(body.get("gone"), str):
         return Gone(body["gone"], tuple(players))
+    if isinstance(body.get("here"), str):
+        return HereChanged(body["here"])
     epoch = body.get("epoch")
     if isinstance(body.get("revoked"), str) and (epoch is None or _whole(epoch)):
         return Revoked(body["revoked"], epoch)

@@ -8,6 +8,7 @@ from typing import Any
 from tictactoe.adapters import clients
 from tictactoe.adapters.bucket import BucketOwner, Objects
 from tictactoe.adapters.bus import Bus
+from tictactoe.adapters.presence import Presence
 from tictactoe.config import Settings
 from tictactoe.rules import notices
 from tictactoe.services.hub import Hub
@@ -26,6 +27,7 @@ class Backend:
     ladder: Ladder  # players' results and the leaderboard (reads of Users)
     pairing: Pairing  # Play now: the waiting player and the pairing (items of the Games table)
     hub: Hub | None = None  # the streams of this process; None: push is off
+    presence: Presence | None = None  # who has each game open; None: push is off
 
 
 def build(settings: Settings) -> Backend:
@@ -52,14 +54,19 @@ def build(settings: Settings) -> Backend:
         bucket=Objects(s3, settings.bucket, settings.bucket_region, owner),
         ladder=Ladder(dynamodb, settings.users_table),
         pairing=Pairing(dynamodb, settings.games_table, games, settings.quick_play_wait_seconds),
-        hub=_push(settings, games, users) if settings.push_url else None,
+        **_push(settings, games, users),
     )
 
 
-def _push(settings: Settings, games: Games, users: Users) -> Hub:
-    """Turn push on: every change the stores write is announced; the hub feeds the streams."""
+def _push(settings: Settings, games: Games, users: Users) -> dict[str, Any]:
+    """Turn push on: every change the stores write is announced; the hub feeds the streams,
+    and presence says who has each game open. Nothing, with push off."""
+    if not settings.push_url:
+        return {}
     secret_keys = (settings.secret_key, *settings.previous_secret_keys)
     bus = Bus(str(settings.push_url), keys=tuple(notices.key(s) for s in secret_keys if s))
     games.announce = bus.publish
     users.announce = bus.publish
-    return Hub(bus, lambda game_id, version: games.get(game_id, at_least=version))
+    presence = Presence(str(settings.push_url), settings.presence_seconds)
+    hub = Hub(bus, lambda game_id, version: games.get(game_id, at_least=version), presence)
+    return {"hub": hub, "presence": presence}

@@ -6,9 +6,11 @@ from collections.abc import Callable
 from random import Random
 
 from tictactoe.adapters import metrics
+from tictactoe.adapters.presence import Presence
 from tictactoe.rules import board
 from tictactoe.rules.board import Game, Seen, Status
 from tictactoe.rules.clock import now
+from tictactoe.rules.presence import Here, left_at
 from tictactoe.services import computer
 from tictactoe.services.accounts import check_name
 from tictactoe.services.errors import Conflict, Forbidden, Invalid
@@ -135,9 +137,35 @@ def resign(games: Games, game_id: str, player: str) -> Game:
     return _finish(games, game_id, player, _may_resign, games.resign)
 
 
-def claim(games: Games, game_id: str, player: str) -> Game:
-    """Win the game whose other player has not moved for the store's turn timeout."""
-    return _finish(games, game_id, player, _may_claim, games.claim)
+def claim(
+    games: Games,
+    game_id: str,
+    player: str,
+    presence: Presence | None = None,
+    away_seconds: int = 0,
+) -> Game:
+    """Win the game whose other player has not moved for the store's turn timeout, or has been
+    away from it for `away_seconds` while it is their turn (as `presence` says now)."""
+    waited: int | None = None  # the absence that allows the claim; None: the turn timeout
+
+    def check(games: Games, current: Game, player: str) -> None:
+        nonlocal waited
+        waited = _may_claim(games, current, player, presence, away_seconds)
+
+    return _finish(games, game_id, player, check, lambda g, p: games.claim(g, p, waited))
+
+
+def who_is_here(presence: Presence | None, game: Game) -> Here | None:
+    """Return who has `game` open, if someone's absence could count there (a game between
+    people, being played); None otherwise, or when presence is off or unknown."""
+    if presence is None or game.status is not Status.IN_PROGRESS or game.level is not None:
+        return None  # (no read: nobody's absence counts there)
+    return presence.read(game.id)
+
+
+def absent_since(presence: Presence | None, game: Game) -> str | None:
+    """Return when the player to move in `game` left it; None if here, or unknown."""
+    return left_at(game, who_is_here(presence, game))
 
 
 def _finish(
@@ -169,18 +197,35 @@ def _may_resign(games: Games, current: Game, player: str) -> None:
     board.check_in_progress(current)
 
 
-def _may_claim(games: Games, current: Game, player: str) -> None:
+def _may_claim(
+    games: Games,
+    current: Game,
+    player: str,
+    presence: Presence | None = None,
+    away_seconds: int = 0,
+) -> int | None:
+    """Raise why `player` may not claim the win now; else return the seconds the opponent
+    must not have moved for: `away_seconds` when their absence allows it, None for the
+    turn timeout."""
     current.mark_of(player)
     board.check_in_progress(current)
     if current.level is not None:
         raise Forbidden("there is no win to claim from the computer: it always replies at once")
     if current.turn == player:
         raise Forbidden("it is your turn: you cannot claim the win, play a move instead")
-    when = board.claimable_at(current, games.turn_timeout_seconds)
+    # Presence is read as the claim is decided (on whichever instance): a player who came
+    # back is here, and the claim waits for the turn timeout again.
+    left = absent_since(presence, current)
+    when = board.claimable_at(current, games.turn_timeout_seconds, left, away_seconds)
     if when is not None and when > now(games.clock()):
         raise Conflict(
-            f"too early: you may claim the win from {when} if your opponent has not moved by then"
+            f"too early: you may claim the win from {when} if your opponent has not moved by "
+            "then, nor come back to the game"
+            if left
+            else f"too early: you may claim the win from {when} if your opponent has not moved "
+            "by then"
         )
+    return away_seconds if when != board.claimable_at(current, games.turn_timeout_seconds) else None
 
 
 def challenge(games: Games, host: str, picture: str | None = None) -> Game:

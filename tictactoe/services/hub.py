@@ -44,13 +44,25 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tictactoe.adapters import metrics
 from tictactoe.adapters.bus import Bus
+from tictactoe.adapters.presence import Presence
 from tictactoe.rules.board import Game
-from tictactoe.rules.notices import SESSIONS, Changed, Gone, Notice, Revoked, Topic
+from tictactoe.rules.notices import SESSIONS, Changed, Gone, HereChanged, Notice, Revoked, Topic
+from tictactoe.rules.presence import Here
 from tictactoe.rules.refusals import Refused
-from tictactoe.services.stream import DOWN, QUEUE, REPLACED, Closed, Event, Stream, end
+from tictactoe.services.attendance import Attendance
+from tictactoe.services.stream import (
+    DOWN,
+    QUEUE,
+    REPLACED,
+    Attended,
+    Closed,
+    Event,
+    Stream,
+    end,
+)
 from tictactoe.store import NotFound, StoreError
 
-__all__ = ["DOWN", "QUEUE", "REPLACED", "Closed", "Down", "Event", "Hub", "Stream"]
+__all__ = ["DOWN", "QUEUE", "REPLACED", "Attended", "Closed", "Down", "Event", "Hub", "Stream"]
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +85,12 @@ class Down(Refused):
 class Hub:
     """The streams of this process, fed by the bus with the topics they need."""
 
-    def __init__(self, bus: Bus, read: Callable[[str, int], Game]) -> None:
+    def __init__(
+        self, bus: Bus, read: Callable[[str, int], Game], presence: Presence | None = None
+    ) -> None:
         self._bus = bus
+        # Who has each game open (None: presence off): kept by a thread of its own.
+        self.attendance = Attendance(presence, bus.publish, self._attended) if presence else None
         self._read = read  # (game id, at least this version) -> the game; NotFound if gone
         self._streams: set[Stream] = set()
         self._needed: Counter[Topic] = Counter()  # topic -> open streams that need it
@@ -112,6 +128,8 @@ class Hub:
         if not self._bus.confirmed(marks, CONFIRM):
             self.close(stream)
             raise Down("Live updates are not available right now; the page polls.", 2)
+        if self.attendance is not None:  # confirmed: the stream hears who else comes
+            self.attendance.came(stream)
         return stream
 
     def close(self, stream: Stream) -> None:
@@ -156,6 +174,8 @@ class Hub:
             if stream not in self._streams:
                 continue  # closed twice (its response, and its generator's end)
             self._streams.discard(stream)
+            if self.attendance is not None:
+                self.attendance.left(stream)  # (queued: never waits on the bus)
             self._needed.subtract(stream.topics)
             done = [t for t in stream.topics if self._needed[t] <= 0]
             for topic in done:
@@ -180,6 +200,10 @@ class Hub:
         if isinstance(notice, Revoked):
             if topic is None or topic == Topic(SESSIONS, notice.player):
                 self._revoke(notice)
+            return
+        if isinstance(notice, HereChanged):
+            if self.attendance is not None:
+                self.attendance.heard(notice.game_id)
             return
         with self._lock:
             watching = [
@@ -240,7 +264,13 @@ class Hub:
                 self._newest.popitem(last=False)
             self._deliver([s for s in watching if s.fresh(game)], Event(game.id, game))
 
-    def _deliver(self, streams: list[Stream], event: Event) -> None:
+    def _attended(self, here: Here) -> None:
+        """Hand who is here to the streams of that game in this process."""
+        with self._lock:
+            watching = [s for s in self._streams if s.game_id == here.game_id]
+        self._deliver(watching, Attended(here))
+
+    def _deliver(self, streams: list[Stream], event: Event | Attended) -> None:
         for stream in streams:
             try:
                 stream.events.put_nowait(event)

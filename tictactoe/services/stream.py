@@ -7,10 +7,12 @@ No Flask here, no bus: the hub (tictactoe/services/hub.py) fills a stream's queu
 from __future__ import annotations
 
 import queue
+import secrets
 from dataclasses import dataclass, field
 
 from tictactoe.rules.board import Game
 from tictactoe.rules.notices import GAME, PLAYER, SESSIONS, Topic
+from tictactoe.rules.presence import Here
 
 QUEUE = 32  # events a stream may fall behind by
 
@@ -21,6 +23,13 @@ class Event:
 
     game_id: str
     game: Game | None
+
+
+@dataclass(frozen=True)
+class Attended:
+    """Who has the stream's game open now (tictactoe/services/attendance.py)."""
+
+    here: Here
 
 
 # Put on a stream's queue to end it: why it ended, and the event that tells the page, if any.
@@ -42,7 +51,10 @@ class Stream:
     epoch: int
     game_id: str | None
     tab: str | None = None  # the browser tab's id, as the page named it
-    events: queue.Queue[Event | Closed] = field(default_factory=lambda: queue.Queue(QUEUE + 1))
+    id: str = field(default_factory=lambda: secrets.token_urlsafe(6))  # its presence entry's
+    events: queue.Queue[Event | Attended | Closed] = field(
+        default_factory=lambda: queue.Queue(QUEUE + 1)
+    )
     # game id -> last version sent, the game changed last at the end
     sent: dict[str, int] = field(default_factory=dict)
 
@@ -69,7 +81,7 @@ class Stream:
             self.sent.pop(next(iter(self.sent)))
         return True
 
-    def next(self, timeout: float) -> Event | Closed | None:
+    def next(self, timeout: float) -> Event | Attended | Closed | None:
         """Return the next event, Closed, or None when nothing came within `timeout`."""
         try:
             return self.events.get(timeout=timeout)

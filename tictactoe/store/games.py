@@ -173,9 +173,12 @@ class Games:
             return self.computer.resign(game, player)  # not counted
         return self.table.told(self._results.resign(game, player, now(self.clock())))
 
-    def claim(self, game: Game, player: str) -> Game:
-        """Finish `game` as won by `player`, whose opponent let the turn time out; count it."""
-        cutoff = now(self.clock() - self.turn_timeout_seconds)
+    def claim(self, game: Game, player: str, waited: int | None = None) -> Game:
+        """Finish `game` as won by `player`, whose opponent let the turn time out (or, when
+        `waited` is given, has been away for that many seconds: the caller read presence);
+        count it. Either way the write holds only if nobody moved for that long."""
+        timeout = self.turn_timeout_seconds if waited is None else waited
+        cutoff = now(self.clock() - timeout)
         return self.table.told(self._results.claim(game, player, cutoff, now(self.clock())))
 
     def lists(self, player: str, length: int = LIST_LENGTH) -> Lists:

@@ -14,7 +14,7 @@ from flask_wtf.csrf import generate_csrf
 from tictactoe.adapters import pillow
 from tictactoe.services import games, live, pictures, players
 from tictactoe.store import PictureRecord
-from tictactoe.web import auth, wiring
+from tictactoe.web import auth, game_page, wiring
 from tictactoe.web.current import backend
 from tictactoe.web.layers import inputs
 from tictactoe.web.pictures import SMALL, accepts_upload, picture_url, uploaded
@@ -189,7 +189,7 @@ def resign(game_id: str) -> ResponseReturnValue:
 @bp.post("/games/<game_id:game_id>/claim")
 @auth.signed_in
 def claim(game_id: str) -> ResponseReturnValue:
-    return game_response(games.claim(backend().games, game_id, auth.player()))
+    return game_response(game_page.claim(game_id))  # the turn timeout, or an absence
 
 
 @bp.get("/players/<name>")

@@ -10,6 +10,7 @@ from flask import Request, Response, jsonify
 from tictactoe.rules import ratings
 from tictactoe.rules.board import COMPUTER, EMPTY, Game, Seen, claimable_at
 from tictactoe.rules.computer import LEVELS
+from tictactoe.services.games import absent_since
 from tictactoe.store import Player
 from tictactoe.web.current import backend
 from tictactoe.web.pictures import LARGE, picture_url
@@ -18,13 +19,17 @@ from tictactoe.web.pictures import LARGE, picture_url
 _ETAG = re.compile(r'(?:W/)?"(\d+)-([XO-]{9})(?:-(' + "|".join(LEVELS) + r'))?"')
 
 
-def game_json(game: Game, turn_timeout: int | None = None) -> dict[str, Any]:
-    """Return the API's representation of a game (`turn_timeout`: the app's, by default)."""
+def game_json(
+    game: Game, turn_timeout: int | None = None, left_at: str | None = None
+) -> dict[str, Any]:
+    """Return the API's representation of a game (`turn_timeout`: the app's, by default;
+    `left_at`: when the player to move left the game, if presence says they did)."""
     # The game carries its players' picture hashes, so its JSON costs no read.
     host_url = picture_url(game.host, game.host_picture)
     opponent_url = picture_url(game.opponent, game.opponent_picture) if game.opponent else None
+    settings = backend().settings
     if turn_timeout is None:
-        turn_timeout = backend().settings.turn_timeout_seconds
+        turn_timeout = settings.turn_timeout_seconds
     line = game.line
     return {
         "id": game.id,
@@ -43,7 +48,8 @@ def game_json(game: Game, turn_timeout: int | None = None) -> dict[str, Any]:
         "moves": list(game.moves),
         "line": list(line) if line else None,
         "rematch": game.rematch,
-        "claimable_at": claimable_at(game, turn_timeout),
+        # The earlier of the turn timeout and the absence allowed (tictactoe/rules/board.py).
+        "claimable_at": claimable_at(game, turn_timeout, left_at, settings.away_claim_seconds),
         "computer": game.level,
         # Decided by the write that finishes the game: null until then (and in a list's
         # finished entry, whose index does not hold it); never rated against the computer.
@@ -57,7 +63,10 @@ def game_response(game: Game, status: int = 200) -> Response:
     Every view that answers with a game answers with this (the API's, Play now's, the
     computer's), so any such answer is what a poll of the game would get.
     """
-    response = jsonify(game_json(game))
+    # A game being played asks presence once, so claimable_at counts the absence too; an
+    # ETag names the game's state only, so a poll's 304 keeps the presence it had.
+    left = absent_since(backend().presence, game)
+    response = jsonify(game_json(game, left_at=left))
     response.status_code = status
     response.set_etag(etag(game))
     response.headers["Cache-Control"] = "no-cache"

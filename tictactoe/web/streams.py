@@ -7,9 +7,10 @@ Either takes `?tab=<id>`, the page's browser tab (TAB, else 400): the tab's next
 replaces its last, which ends with `event: replaced` (tictactoe/services/hub.py).
 
 Each stream starts with the current state (a game's stream: `event: game` with the game's
-JSON, `id:` its ETag), so a reconnect (with Last-Event-ID or not) catches up at once; then one
-event per change, as the hub delivers them (tictactoe/services/hub.py: it subscribes this
-process to the stream's game, or player, and their sessions, while a stream needs them). A
+JSON, `id:` its ETag, then `event: presence`, who has it open: tictactoe/web/attending.py),
+so a reconnect (with Last-Event-ID or not) catches up at once; then one event per change, as
+the hub delivers them (tictactoe/services/hub.py: it subscribes this process to the stream's
+game, or player, and their sessions, while a stream needs them). A
 comment line keeps the connection open every HEARTBEAT seconds, through nginx and the load
 balancer. A stream ends when its session is revoked (at once, by a notice on the bus; and the
 session is checked against the account every RECHECK_SECONDS as a backstop), when it falls
@@ -40,14 +41,17 @@ from tictactoe.adapters import metrics
 from tictactoe.rules.board import Game
 from tictactoe.services import accounts, games
 from tictactoe.services.errors import Invalid
-from tictactoe.services.hub import Closed, Down, Event, Hub, Stream
+from tictactoe.services.hub import Attended, Closed, Down, Event, Hub, Stream
 from tictactoe.web import auth
+from tictactoe.web.attending import Told, hung_up
 from tictactoe.web.current import backend
-from tictactoe.web.present import etag, game_json
 
 HEARTBEAT = 15  # seconds between comment lines; nginx and the load balancer wait 60
 RECHECK_SECONDS = 300  # the backstop check of a stream's session against the account
 RETRY_MS = 1000  # how long EventSource waits before it reconnects
+# A game's stream looks this often (seconds) whether its page hung up, so the player counts as
+# gone at once, not at the next heartbeat: their presence is what a claim decides on.
+HANG_UP_CHECK = 2.0
 TAB = re.compile(r"[A-Za-z0-9_-]{8,64}")  # a page's tab id: what its script makes, no more
 # Each stream holds a socket (and nginx two): enough for the Procfile's 4,096 connections.
 OPEN_FILES = 8192
@@ -92,7 +96,7 @@ def game_events(game_id: str) -> ResponseReturnValue:
         raise
     # A notice that landed between the two may have queued this version (or a newer one)
     # already: then that event is the stream's first, and the read is not sent twice.
-    return _respond(hub, stream, game if stream.fresh(game) else None)
+    return _respond(hub, stream, game if stream.fresh(game) else None, Told(game))
 
 
 @bp.get("/me/events")
@@ -123,14 +127,18 @@ def _epoch() -> int:
     return claims.epoch if claims else 0
 
 
-def _respond(hub: Hub, stream: Stream, first: Game | None) -> Response:
+def _respond(hub: Hub, stream: Stream, first: Game | None, told: Told | None = None) -> Response:
     claims = auth.holder()
     users = backend().users
 
     def still_signed_in() -> bool:
         return claims is not None and accounts.check(users, claims) is not None
 
-    body = stream_with_context(_events(hub, stream, first, still_signed_in))
+    # The connection's socket (gunicorn's; none under a test client), looked at by a game's
+    # stream between events: nginx closes it as soon as the browser leaves.
+    peer = request.environ.get("gunicorn.socket") if stream.game_id else None
+    events = _events(hub, stream, first, still_signed_in, told or Told(), peer)
+    body = stream_with_context(events)
     response = Response(body, mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
@@ -141,40 +149,53 @@ def _respond(hub: Hub, stream: Stream, first: Game | None) -> Response:
 
 
 def _events(
-    hub: Hub, stream: Stream, first: Game | None, still_signed_in: Callable[[], bool]
+    hub: Hub,
+    stream: Stream,
+    first: Game | None,
+    still_signed_in: Callable[[], bool],
+    told: Told,
+    peer: Any = None,
 ) -> Iterator[str]:
-    checked = time.monotonic()
+    checked = beat = looked = time.monotonic()
     try:
         yield f"retry: {RETRY_MS}\n\n"
         if first:
-            yield _game_event(first)
+            yield told.game_event(first)
         elif stream.game_id is None:
             yield ": connected\n\n"
         # (else a game's stream whose first state the hub has queued already: it comes next)
         while True:
-            item = stream.next(HEARTBEAT)
+            # Wake for the next heartbeat, or sooner to look whether the page hung up.
+            wait = HEARTBEAT - (time.monotonic() - beat)
+            item = stream.next(max(0.0, min(wait, HANG_UP_CHECK) if peer else wait))
+            if peer is not None and time.monotonic() - looked >= HANG_UP_CHECK:
+                looked = time.monotonic()
+                if hung_up(peer):
+                    return
             if isinstance(item, Closed):
                 if item.event:  # what the page should do now: poll (down), or nothing
                     yield f"event: {item.event}\ndata: {json.dumps({'reason': item.reason})}\n\n"
                 yield f": closed, {item.reason}\n\n"
                 return
-            if isinstance(item, Event):
-                yield _game_event(item.game) if item.game else _gone_event(item.game_id)
+            if isinstance(item, Attended):  # (mostly unchanged: then nothing is sent)
+                for told_now in told.presence_events(item.here):
+                    beat = time.monotonic()
+                    yield told_now
+            elif isinstance(item, Event):
+                beat = time.monotonic()
+                yield told.game_event(item.game) if item.game else _gone_event(item.game_id)
                 if item.game is None and stream.game_id:
                     return  # the game of this stream is gone: nothing more will come
+            if time.monotonic() - beat < HEARTBEAT:
                 continue
             if time.monotonic() - checked >= RECHECK_SECONDS:
                 if not still_signed_in():
                     return
                 checked = time.monotonic()
+            beat = time.monotonic()
             yield ": keep-alive\n\n"
     finally:
         hub.close(stream)
-
-
-def _game_event(game: Game) -> str:
-    data = json.dumps(game_json(game), separators=(",", ":"))
-    return f"event: game\nid: {etag(game)}\ndata: {data}\n\n"
 
 
 def _gone_event(game_id: str) -> str:

@@ -55,7 +55,12 @@ def game(game_id: str) -> ResponseReturnValue:
     remember_games([found, *([extras["rematch"]] if extras["rematch"] else [])])
     expired = games.expired(backend().games, found)
     return render_template(
-        "game.html", game=found, state=etag(found), json=game_json(found), expired=expired, **extras
+        "game.html",
+        game=found,
+        state=etag(found),
+        json=game_json(found, left_at=extras["left_at"]),  # claimable_at counts the absence
+        expired=expired,
+        **extras,
     )
 
 
@@ -138,7 +143,7 @@ def resign(game_id: str) -> Response:
 @bp.post("/games/<game_id:game_id>/claim")
 @auth.signed_in
 def claim(game_id: str) -> Response:
-    game = games.claim(backend().games, game_id, auth.player())
+    game = game_page.claim(game_id)  # the turn timeout, or the opponent's absence
     return _see_game(game_id, game.version)
 
 
