@@ -133,3 +133,14 @@ def test_every_form_post_that_writes_a_game_lands_on_the_page_a_reload_shows(
     rematch = shown(first)[0]["id"]
     landed_and_reloaded(first, f"/games/{rematch}/resign")
     assert shown(first)[0]["status"] == "FINISHED"
+
+
+def test_a_carried_game_of_another_shape_is_read_instead(app: Any, clock: Clock) -> None:
+    """As one an instance of another release carried during a deployment might be."""
+    host, _ = signed_up(app, "quin"), signed_up(app, "quinn")
+    invited = post(host, "/games", opponent="quinn")
+    for other in ('[1800000000.0, {"id": "x", "shape": "new"}]', "[1]", "not json"):
+        with host.client.session_transaction() as session:
+            session["landing"] = other
+        assert host.get(invited).status_code == 200
+        assert shown(host)[0]["status"] == "PENDING"

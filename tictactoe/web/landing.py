@@ -42,12 +42,11 @@ def take(game_id: str, version: int) -> Game | None:
     text = session.pop(_KEY)
     try:
         stamp, state = json.loads(text)
-        game = _game(state)
+        game, age = _game(state), auth.clock() - stamp
     except (TypeError, ValueError, KeyError):  # another release's shape: read instead
         return None
     if (game.id, game.version) != (game_id, version):
         return None
-    age = auth.clock() - stamp
     return game if 0 <= age <= LANDING_SECONDS else None
 
 
