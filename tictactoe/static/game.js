@@ -22,6 +22,7 @@
   const REPLY_MS = 300; // the beat between the player's mark and the computer's reply
   const COMPUTER = "computer"; // the computer's seat in a game against it
   const view = window.gameBoard(root); // board.js: the page's view of the game, and its drawing
+  const shown = window.gamePresence ? window.gamePresence(view) : null; // presence.js
   const problem = document.getElementById("problem");
   const movesNews = document.getElementById("moves-news"); // a game against the computer only
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
@@ -61,6 +62,7 @@
     }
     if (next) view.state = next;
     view.draw();
+    if (shown) shown.drawn(); // the countdown follows claimable_at
     const nudge = document.getElementById("nudge"); // a finished game has no turn to tell of
     if (nudge && json.status === "FINISHED") nudge.closest(".nudge").remove();
     if (document.hidden && view.myTurn(view.game) && !wasMyTurn) {
@@ -125,12 +127,14 @@
       },
       error: lost,
       down() { // no stream for now (the bus is down, or it was refused): poll at once
+        if (shown) shown.presence(null);
         clearTimeout(fallback);
         fallback = null;
         if (!streaming) return;
         streaming = false;
         if (othersToAct()) poll();
       },
+      presence(event) { if (shown) shown.presence(JSON.parse(event.data)); },
       game(event) {
         take(JSON.parse(event.data), event.lastEventId);
         say("");
@@ -215,6 +219,7 @@
     if (othersToAct()) poll();
   });
   view.draw();
+  if (shown) shown.drawn();
   if (push) listen();
   schedule();
 })();
