@@ -121,6 +121,12 @@ def test_every_form_post_that_writes_a_game_lands_on_the_page_a_reload_shows(
     post(host, "/quick-play")  # waits: to the wait's page, which shows no game
     landed_and_reloaded(guest, "/quick-play")  # paired: the game
     gid = shown(guest)[0]["id"]
+    waited = host.client.get("/quick-play")  # the wait's page looks again: to the game
+    assert waited.status_code == 303
+    host.get(waited.headers["Location"])
+    landed = shown(host)
+    host.get(waited.headers["Location"])
+    assert shown(host) == landed and landed[0]["id"] == gid
     host.get(f"/games/{gid}")
     first, second = (guest, host) if shown(guest)[0]["turn"] == "paul" else (host, guest)
     for number, cell in enumerate([0, 3, 1, 4, 2]):  # the first to move takes the top row

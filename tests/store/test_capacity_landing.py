@@ -71,4 +71,10 @@ def test_every_form_post_that_writes_a_game_opens_its_page_for_no_read(
     lands(x, f"{rematch}/resign")
     lands(x, "/challenges")
     lands(x, "/computer-games", level="easy", first="me")
+    lands(o, "/quick-play")  # waits: to the wait's page, which shows no game
+    lands(x, "/quick-play")  # paired at once: to the game
+    recorder.reset()
+    paired = o.client.get("/quick-play")  # the wait's page looks again: to the game
+    o.load(paired.headers["Location"])
+    read.append(("/quick-play, paired", recorder.snapshot()["by_type"].get("page", NOTHING)))
     assert all(within(used, LANDING) for _, used in read), read

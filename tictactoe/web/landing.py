@@ -2,7 +2,8 @@
 
 The pages' form posts that write a game (invite, accept, challenge, Play now, the computer,
 rematch, resign, a move without JavaScript) answer 303 to the game's page (Post/Redirect/Get:
-a reload never posts again), and that page used to read the game the post had just written.
+a reload never posts again), and that page used to read the game the post had just written;
+so did the page after the wait's page, which had just read the game strongly once paired.
 The write already answered with the game, so the post puts it in the session, which the
 app's key signs like the rest of the cookie and which every worker and instance can read.
 The page's GET shows it instead of reading only when it is the game the URL names at exactly

@@ -88,7 +88,7 @@ def pairing_wait() -> ResponseReturnValue:
     b = backend()
     found = pairing.state(b.pairing, auth.player())
     if isinstance(found, Paired):
-        return _see_game(found.game.id, found.game.version)
+        return _land(found.game)  # read strongly just now: the game's page need not read it
     waited = found.expires_at - b.games.clock() if isinstance(found, Looking) else 0
     return render_template(
         "pairing.html", seconds_left=max(0, math.ceil(waited)), refresh=PAIRING_REFRESH
