@@ -87,3 +87,9 @@ def test_a_bus_that_does_not_answer_reads_as_unknown_at_once(tmp_path: Path) -> 
     assert presence.read("g5") is None  # (quiet after a failure: not even tried)
     assert presence.go([("g5", "gina", "s1")]) is False
     assert time.monotonic() - started < presences.TIMEOUT
+
+
+def test_many_games_are_read_at_once_each_with_its_own_people(presence: Presence) -> None:
+    presence.come([("g6", "hana", "s1"), ("g7", "ivan", "s2"), ("g7", "hana", "s3")])
+    found = {h.game_id: h.people for h in presence.read_all(["g6", "g7", "g8"])}
+    assert found == {"g6": {"hana"}, "g7": {"ivan", "hana"}, "g8": frozenset()}

@@ -84,17 +84,27 @@ class Presence:
 
     def read(self, game_id: str) -> Here | None:
         """Return who has `game_id` open now; None when the bus does not answer."""
-        here, last = self._keys(game_id)
+        found = self.read_all([game_id])
+        return found[0] if found else None
+
+    def read_all(self, game_ids: list[str]) -> list[Here]:
+        """Return who has each of `game_ids` open now, in one round trip; [] when the bus
+        does not answer."""
+        now = time.time()
         batch = self._client.pipeline(transaction=False)
-        batch.zrangebyscore(here, time.time(), "+inf")
-        batch.hgetall(last)
-        replies = self._run(batch)
+        for game_id in game_ids:
+            here, last = self._keys(game_id)
+            batch.zrangebyscore(here, now, "+inf")
+            batch.hgetall(last)
+        replies = self._run(batch) if game_ids else None
         if replies is None:
-            return None
-        members, times = replies
-        assert isinstance(members, list) and isinstance(times, dict)
-        people = frozenset(m.decode().rsplit("|", 1)[0] for m in members)
-        return Here(game_id, people, {p.decode(): float(t) for p, t in times.items()})
+            return []
+        found = []
+        for game_id, members, times in zip(game_ids, replies[::2], replies[1::2], strict=True):
+            assert isinstance(members, list) and isinstance(times, dict)
+            people = frozenset(m.decode().rsplit("|", 1)[0] for m in members)
+            found.append(Here(game_id, people, {p.decode(): float(t) for p, t in times.items()}))
+        return found
 
     def _keys(self, game_id: str) -> tuple[str, str]:
         return f"{self._prefix}here:{{{game_id}}}", f"{self._prefix}last:{{{game_id}}}"

@@ -116,8 +116,5 @@ class Attendance:
     def _read(self, game_ids: dict[str, None]) -> None:
         with self._lock:
             watched = {e[0] for e in self._open.values()}
-        for game_id in game_ids:
-            if game_id in watched:
-                here = self._presence.read(game_id)
-                if here is not None:
-                    self._deliver(here)
+        for here in self._presence.read_all([g for g in game_ids if g in watched]):
+            self._deliver(here)
