@@ -29,6 +29,10 @@ the same player and tab replaces the one before it, which is told so (`replaced`
 So a stream a page left gives its slot back as the tab's next page opens its own, not when
 a heartbeat to the gone page fails, and clicking between pages never reaches the limit.
 
+Presence: each game's stream counts its player as here while it is open (tictactoe/services/
+attendance.py, in the bus's Valkey); a HereChanged notice on the game's topic, or the periodic
+refresh, hands who is here to the game's streams (`Attended`).
+
 A stream holds at most QUEUE events it has not sent yet: one that falls that far behind (a
 slow or stalled client) is closed, and its page reconnects to a fresh state.
 """
