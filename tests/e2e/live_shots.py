@@ -47,7 +47,11 @@ def shoot(out: Path) -> list[Path]:
                     watcher.page.wait_for_load_state("load")
                     saved.append(out / f"live-{name}.png")
                     watcher.page.screenshot(path=saved[-1], full_page=False)
-                watcher.page.locator(".row-link").first.click()
+                # The list re-renders as games move, so open the row's address rather than
+                # wait for a click target that keeps being replaced.
+                watcher.page.goto(
+                    watcher.page.locator(".row-link").first.get_attribute("href") or "/live"
+                )
                 watcher.page.wait_for_load_state("load")
                 saved.append(out / "live-watching-phone.png")
                 watcher.page.screenshot(path=saved[-1], full_page=False)
