@@ -22,6 +22,7 @@ SUITES = (
     "compare",  # a baseline git ref against this tree
     "cuts",  # app CPU per request, each cut off and on
     "lighter",  # CPU per DynamoDB call and per request, before and after issue 27's 1 and 3
+    "thin",  # a minimal client for the two hottest calls against botocore (issue 27, 1)
     "watchers",  # push messages each stream process receives: only its watchers' (issue 27, 4)
 )
 
