@@ -110,6 +110,8 @@ def _verdict(thin: dict[str, Any], now_ms: float, source: str, gap: float) -> st
         f"({flow}), {100 * best / gap if gap else 100:.0f}% of that. Even a client that cost "
         f"no CPU at all for these two calls would save {whole:.2f} ms a move: all that "
         "botocore spends on them as the app calls them. "
+        f"(These µs were taken at load average {thin['calls']['load']:.1f}; on a quieter "
+        "machine every one is smaller, the saving with them.) "
     )
     if best >= gap:
         return said + "On these figures it would close the gap by itself."
