@@ -56,7 +56,9 @@ def tables(design: Design, games: str, users: str) -> list[dict[str, Any]]:
     """CreateTable arguments of the design's Games and Users tables (today's, changed)."""
     today = definitions(Settings(region="us-west-2", games_table=games, users_table=users))
     games_table, users_table = copy.deepcopy(today[:2])
-    host, opponent = games_table["GlobalSecondaryIndexes"]
+    # The designs reshape the two players' indexes; any other (the live games') stays as it is.
+    named = {i["IndexName"]: i for i in games_table["GlobalSecondaryIndexes"]}
+    host, opponent = named[HOST_INDEX], named[OPPONENT_INDEX]
     _rekey(host, *design.host_index, ["Status"] if design.host_status else [])
     _rekey(opponent, *design.opponent_index, [])
     if design.inbox:
