@@ -50,6 +50,7 @@ from redis.exceptions import RedisError
 from redis.retry import Retry
 
 from tictactoe.adapters import metrics
+from tictactoe.adapters.silence import SILENT, follow, heard
 from tictactoe.rules import notices
 from tictactoe.rules.notices import Notice, Topic
 
@@ -60,8 +61,6 @@ PREFIX = "tt:"
 WAITING = 1000  # notices queued for sending at most; more are dropped
 TIMEOUT = 0.5  # seconds for a connect or a publish: a slow bus must not back the queue up
 IDLE_CHECK = 5  # seconds between the publishing connection's health checks
-PING_EVERY = 1.0  # seconds of quiet on the subscription before it asks the bus (PING)
-SILENT = 3.0  # seconds without a word from the bus (a reply, a notice): the bus is down
 BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)  # seconds between attempts to subscribe again
 OWN = "i"  # the kind of a listener's own channel
 
@@ -202,7 +201,7 @@ class Bus:
                 on_state(True)
                 failures = 0
                 self._recovered()
-                _follow(pubsub, lambda message: self._take(message, on_notice))
+                follow(pubsub, lambda message: self._take(message, on_notice))
             except (RedisError, OSError) as err:
                 if self._closed.is_set():
                     return  # its owner is done with it (the bench, stopping its server)
@@ -220,10 +219,10 @@ class Bus:
     def _connect(self, pubsub: PubSub) -> None:
         """Subscribe to this listener's own channel (and the old one); wait until confirmed."""
         pubsub.ssubscribe(self.channel(Topic(OWN, secrets.token_urlsafe(9))))
-        _heard(pubsub, "ssubscribe")  # only a confirmed subscription is up
+        heard(pubsub, "ssubscribe")  # only a confirmed subscription is up
         if self._legacy is not None:
             pubsub.subscribe(self._legacy)
-            _heard(pubsub, "subscribe")
+            heard(pubsub, "subscribe")
         with self._subs:
             self._pubsub = pubsub
 
@@ -284,32 +283,3 @@ class Bus:
             back, self._failing = self._failing, False
         if back:
             log.info("The push bus answers again")
-
-
-class Silent(RedisError):
-    """The bus said nothing for SILENT seconds, though asked: frozen, or cut off."""
-
-
-def _heard(pubsub: PubSub, kind: str) -> None:
-    """Wait up to SILENT seconds for a message of `kind` (the subscription's confirmation)."""
-    deadline = time.monotonic() + SILENT
-    while (left := deadline - time.monotonic()) > 0:
-        message = pubsub.get_message(timeout=left)
-        if message is not None and message.get("type") == kind:
-            return
-    raise Silent(f"no {kind} confirmation within {SILENT:g} s")
-
-
-def _follow(pubsub: PubSub, on_message: Callable[[dict[str, object]], None]) -> None:
-    """Pass each message on until the bus fails or falls silent (raises then)."""
-    heard = time.monotonic()
-    while True:
-        message = pubsub.get_message(timeout=PING_EVERY)
-        now = time.monotonic()
-        if message is not None:
-            heard = now  # any word counts: a notice, a pong, a confirmation
-            on_message(message)
-            continue
-        if now - heard >= SILENT:
-            raise Silent(f"no answer to PING within {SILENT:g} s")
-        pubsub.ping()  # sent only: the pong comes back as a message, if the bus is there
