@@ -4,6 +4,7 @@ own: who comes and goes, entries that lapse when nobody refreshes them, the last
 
 from __future__ import annotations
 
+import collections
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -93,3 +94,31 @@ def test_many_games_are_read_at_once_each_with_its_own_people(presence: Presence
     presence.come([("g6", "hana", "s1"), ("g7", "ivan", "s2"), ("g7", "hana", "s3")])
     found = {h.game_id: h.people for h in presence.read_all(["g6", "g7", "g8"])}
     assert found == {"g6": {"hana"}, "g7": {"ivan", "hana"}, "g8": frozenset()}
+
+
+def test_a_refresh_keeps_open_pages_here_for_two_commands_an_entry(
+    server: RedisServer, presence: Presence
+) -> None:
+    entries = [("g6", "gina", "s1"), ("g6", "hank", "s2"), ("g7", "gina", "s3")]
+    presence.come(entries)
+    raw = redis.Redis.from_url(server.url)
+    try:
+        before = _calls(raw)
+        deadline = time.time() + 2 * presence.seconds
+        while time.time() < deadline:  # refreshed past the entries' first life: still here
+            assert presence.come(entries, refresh=True)
+            time.sleep(presence.seconds / 3)
+        assert read(presence, "g6").people == {"gina", "hank"}
+        used = _calls(raw) - before
+    finally:
+        raw.close()
+    # Each refresh is ZADD and HSET per entry, as the server counts them; the reads above add
+    # ZRANGEBYSCORE and HGETALL, which are not refreshes.
+    assert used["zadd"] == used["hset"] and used["zadd"] % len(entries) == 0
+    assert set(used) <= {"zadd", "hset", "zrangebyscore", "hgetall", "info"}
+
+
+def _calls(raw: redis.Redis) -> collections.Counter[str]:
+    """The server's count of each command run so far (INFO commandstats)."""
+    stats = raw.info("commandstats")
+    return collections.Counter({k.removeprefix("cmdstat_"): v["calls"] for k, v in stats.items()})

@@ -58,17 +58,26 @@ class Presence:
         self._lock = threading.Lock()
         self._quiet_until = 0.0
 
-    def come(self, entries: Iterable[Entry]) -> bool:
-        """Add or refresh `entries` (open streams); False if the bus did not answer."""
+    def come(self, entries: Iterable[Entry], refresh: bool = False) -> bool:
+        """Add `entries` (streams that opened), or only push back their lapse (`refresh`, for
+        streams still open); False if the bus did not answer.
+
+        A refresh runs for every open stream every third of `seconds`, so it is the bus's
+        bill for presence (ElastiCache Serverless charges per command, docs/cost.md): two
+        commands an entry. The sweep of lapsed entries and the keys' expiry, which need doing
+        only once in a while, ride on the arrivals.
+        """
         now = time.time()
         batch = self._client.pipeline(transaction=False)
         for game_id, player, stream_id in entries:
             here, last = self._keys(game_id)
-            batch.zremrangebyscore(here, "-inf", now)  # the lapsed: dead instances' entries
+            if not refresh:
+                batch.zremrangebyscore(here, "-inf", now)  # the lapsed: dead instances' entries
             batch.zadd(here, {f"{player}|{stream_id}": now + self.seconds})
             batch.hset(last, player, repr(now))
-            batch.expire(here, KEEP)
-            batch.expire(last, KEEP)
+            if not refresh:
+                batch.expire(here, KEEP)
+                batch.expire(last, KEEP)
         return self._run(batch) is not None
 
     def go(self, entries: Iterable[Entry]) -> bool:

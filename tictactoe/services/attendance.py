@@ -110,7 +110,7 @@ class Attendance:
     def _refresh(self) -> None:
         with self._lock:
             entries = list(self._open.values())
-        if entries and self._presence.come(entries):
+        if entries and self._presence.come(entries, refresh=True):
             self._read(dict.fromkeys(e[0] for e in entries))
 
     def _read(self, game_ids: dict[str, None]) -> None:
