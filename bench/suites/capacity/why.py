@@ -19,15 +19,14 @@ def _rcu_why(results: dict[str, Any]) -> str:
         f"Where the read units go (established players, a 7-move win): {_by_type(results, 'win')}"
         " RCU. The flow loads home 5 times, each a query per index (0.5 RCU each once the "
         "player has games in both roles) plus the open games' batch read; 8 polls see the accept "
-        "and the 7 moves; 2 logins read the player; 2 game pages load. For the first game of new "
-        "accounts (a fresh database, as the sample's figures presumably were) DynamoDB Local "
-        "bills the index queries that find nothing 0 units. The move that ends the game now "
-        "also reads the game and both ratings (+1.5 RCU, issue 12). "
-        "Closing it for established players means fewer reads in the flow itself: e.g. render "
-        "the game page straight from the invite's and the accept's own write results instead of "
-        "reading the game again after the redirect (-1.0), or keep the home lists in one index "
-        "(one query instead of two, -2.5), which would cost a second index item per game, i.e. "
-        "more writes at 5x the price; not worth it."
+        "and the 7 moves; 2 logins read the player; 2 game pages load, and read nothing: each "
+        "shows the game its post's write answered (issue 27, tictactoe/web/landing.py; it was "
+        "-1.0). For the first game of new accounts (a fresh database, as the sample's figures "
+        "presumably were) DynamoDB Local bills the index queries that find nothing 0 units. The "
+        "move that ends the game now also reads the game and both ratings (+1.5 RCU, issue 12). "
+        "Closing the rest for established players means fewer reads in the flow itself: keep "
+        "the home lists in one index (one query instead of two, -2.5), which would cost a "
+        "second index item per game, i.e. more writes at 5x the price; not worth it."
     )
 
 
