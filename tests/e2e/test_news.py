@@ -22,7 +22,7 @@ from .conftest import PlayerFactory
 from .players import SEE_MOVE_WITHIN, TIE, BrowserPlayer, board_after, play
 from .stack import Stack
 from .test_faults import new_game
-from .test_push import PUSH_BACK_WITHIN, PUSHED_WITHIN, streaming, wait_until
+from .test_push import PUSH_BACK_WITHIN, PUSHED_WITHIN, documents, streaming, wait_until
 
 REREAD_WITHIN = 5.0  # seconds from the held stream's release to the re-read list on the page
 
@@ -103,6 +103,7 @@ def test_a_bus_out_is_noticed_the_pages_poll_say_so_and_stream_again(
     wait_until(x, lambda: streaming(x) and streaming(o) and streaming(z), 10, "all stream")
     for player in (x, o, z):
         expect(degraded(player)).to_be_hidden()
+    loaded = [documents(player) for player in (x, o, z)]
 
     with bus_out(whole_stack, how):
         out = time.monotonic()
@@ -137,6 +138,7 @@ def test_a_bus_out_is_noticed_the_pages_poll_say_so_and_stream_again(
         assert player.board() == board_after(TIE)
     for player in (x, o, z):
         assert refused_streams_only(player) == [], player.failures
+    assert [documents(player) for player in (x, o, z)] == loaded  # no page was reloaded
 
 
 def test_clicking_between_pages_every_second_never_gets_a_429(
