@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import queue
 import signal
+import socket
 import threading
 import time
 import uuid
@@ -98,7 +99,11 @@ class Page:
         raise AssertionError(f"no such event within {within} s; saw {self.seen}")
 
     def close(self) -> None:
-        self.stream.response.close()
+        """Leave the page at once: the reader thread, blocked until the stream's next line
+        (up to a heartbeat, 15 s), is woken by shutting the socket for reading first."""
+        sock = self.stream.connection.sock
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RD)
         self.stream.close()
 
 
