@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from .conftest import PlayerFactory
 from .players import play
 from .stack import Stack
+from .test_faults import new_game
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack, pytest.mark.xdist_group("e2e")]
 
@@ -15,11 +16,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.stack, pytest.mark.xdist_group("e
 def test_a_watcher_finds_a_live_game_and_sees_its_moves_without_playing(
     whole_stack: Stack, players: PlayerFactory
 ) -> None:
-    host, guest, watcher = (players(whole_stack.url) for _ in range(3))
-    for player in (host, guest, watcher):
-        player.sign_up()
-    host.invite(guest)
-    guest.accept(host)  # the invited player is X and moves first
+    guest, host = new_game(whole_stack, players)  # the invited player is X and moves first
+    watcher = players(whole_stack.url).sign_up()
     play(guest, host, [4])
 
     page = watcher.page

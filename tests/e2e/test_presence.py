@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from .conftest import PlayerFactory
 from .stack import Stack
+from .test_faults import new_game
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack, pytest.mark.xdist_group("e2e")]
 
@@ -22,11 +23,8 @@ SEEN_WITHIN_MS = 8_000
 def test_the_opponent_s_dot_turns_away_when_their_page_closes_and_the_countdown_shows(
     whole_stack: Stack, players: PlayerFactory
 ) -> None:
-    a, b, c = (players(whole_stack.url) for _ in range(3))
-    for player in (a, b, c):
-        player.sign_up()
-    a.invite(b)
-    b.accept(a)  # b (X) is to move; a waits
+    b, a = new_game(whole_stack, players)  # b (X) is to move; a waits
+    c = players(whole_stack.url).sign_up()
     game_url = a.page.url
     presence, countdown = a.page.locator("#presence"), a.page.locator("#countdown")
     expect(presence).to_have_text(f"{b.name} is here", timeout=SEEN_WITHIN_MS)
